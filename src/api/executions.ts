@@ -1,0 +1,115 @@
+/**
+ * Execution logs: per tool (newest first) and one by id. Logs outlive their
+ * tool, so listing works for a deleted tool's id as long as it has logs.
+ */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { and, desc, eq, lt, or } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { executions, type ExecutionRow } from "../db/schema";
+import type { AppBindings } from "../env";
+import { AppError } from "../problem";
+import { findTool, toolNotFound } from "../registry/queries";
+import { BEARER_SECURITY, problems } from "./openapi";
+import { decodeCursor, encodeCursor } from "./pagination";
+import { Execution, ExecutionList, ExecutionListQuery, ToolIdParam } from "./schemas";
+
+export const executionsApi = new OpenAPIHono<AppBindings>();
+
+export function presentExecution(row: ExecutionRow) {
+  return {
+    id: row.id,
+    tool_id: row.toolId,
+    tool_name: row.toolName,
+    tool_version: row.toolVersion,
+    started_at: row.startedAt,
+    duration_ms: row.durationMs,
+    outcome: row.outcome,
+    upstream_status: row.upstreamStatus,
+    method: row.method,
+    url: row.url,
+    error_message: row.errorMessage,
+    input: storedJson(row.input, row.inputTruncated),
+    input_truncated: row.inputTruncated,
+    output: storedJson(row.output, row.outputTruncated),
+    output_truncated: row.outputTruncated,
+  };
+}
+
+/** Stored payloads are JSON text; a truncated one is returned as the text it kept. */
+function storedJson(text: string | null, truncated: boolean): unknown {
+  if (text === null) return null;
+  if (truncated) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/tools/{id}/executions",
+  tags: ["Execution"],
+  summary: "A tool's execution log, newest first",
+  security: BEARER_SECURITY,
+  request: { params: ToolIdParam, query: ExecutionListQuery },
+  responses: {
+    200: { description: "A page of executions.", content: { "application/json": { schema: ExecutionList } } },
+    ...problems(400, 401, 404, 422),
+  },
+});
+
+executionsApi.openapi(listRoute, async (c) => {
+  const db = drizzle(c.env.DB);
+  const { id } = c.req.valid("param");
+  const { limit, cursor, outcome } = c.req.valid("query");
+  const after = decodeCursor(cursor);
+  const rows = await db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        eq(executions.toolId, id),
+        outcome ? eq(executions.outcome, outcome) : undefined,
+        after
+          ? or(lt(executions.startedAt, after.at), and(eq(executions.startedAt, after.at), lt(executions.id, after.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(executions.startedAt), desc(executions.id))
+    .limit(limit + 1)
+    .all();
+  if (rows.length === 0 && !after && !(await findTool(db, id))) {
+    const anyLog = await db
+      .select({ id: executions.id })
+      .from(executions)
+      .where(eq(executions.toolId, id))
+      .limit(1)
+      .get();
+    if (!anyLog) throw toolNotFound(id);
+  }
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const next = rows.length > limit && last ? encodeCursor(last.startedAt, last.id) : null;
+  return c.json({ items: page.map(presentExecution), next_cursor: next }, 200);
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/executions/{id}",
+  tags: ["Execution"],
+  summary: "One execution log entry",
+  security: BEARER_SECURITY,
+  request: { params: ToolIdParam },
+  responses: {
+    200: { description: "The log entry.", content: { "application/json": { schema: Execution } } },
+    ...problems(401, 404),
+  },
+});
+
+executionsApi.openapi(getRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const row = await drizzle(c.env.DB).select().from(executions).where(eq(executions.id, id)).get();
+  if (!row) throw new AppError(404, "execution_not_found", `There is no execution with id "${id}".`);
+  return c.json(presentExecution(row), 200);
+});

@@ -1,0 +1,31 @@
+/** Shared pieces of route definitions: the security requirement and the problem responses. */
+import { ProblemSchema } from "./schemas";
+
+export const BEARER_SECURITY = [{ bearerAuth: [] }];
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: "Malformed JSON or an invalid cursor.",
+  401: "Missing or wrong bearer token.",
+  404: "Not found.",
+  409: "A tool with this name already exists.",
+  412: "If-Match does not match the current version.",
+  413: "The request body is larger than 1 MiB.",
+  415: "The request body is not JSON.",
+  422: "The request is well-formed but not valid; `errors` lists each problem with its path.",
+  500: "A server-side failure (for execute: the output failed its schema, or secrets could not be opened).",
+  502: "The upstream API or its OAuth2 token endpoint failed.",
+  504: "The upstream API did not answer within the tool's timeout.",
+};
+
+/** Problem+json responses for the given statuses, for a route's `responses`. */
+export function problems(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: DESCRIPTIONS[status] ?? "Error.",
+        content: { "application/problem+json": { schema: ProblemSchema } },
+      },
+    ]),
+  );
+}

@@ -1,0 +1,24 @@
+/**
+ * Opaque keyset cursors: base64url of the sort key of the last item on a
+ * page. Stable under inserts, and O(limit) per page at any depth.
+ */
+import { AppError } from "../problem";
+
+export function encodeCursor(at: string, id: string): string {
+  return btoa(JSON.stringify([at, id]))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+export function decodeCursor(cursor: string | undefined): { at: string; id: string } | null {
+  if (cursor === undefined || cursor === "") return null;
+  try {
+    const parsed: unknown = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === "string" && typeof parsed[1] === "string")
+      return { at: parsed[0], id: parsed[1] };
+  } catch {
+    // fall through
+  }
+  throw new AppError(400, "invalid_cursor", "The cursor is not one this API issued; start again without it.");
+}

@@ -1,0 +1,211 @@
+/**
+ * Request and response shapes of the HTTP API, as zod schemas. They produce
+ * the OpenAPI document, so descriptions here are what API users read.
+ */
+import { z } from "@hono/zod-openapi";
+import { OUTCOMES } from "../engine/outcomes";
+
+export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+export const EXECUTION_TYPES = ["http_request", "function"] as const;
+
+const JsonSchemaObject = z
+  .record(z.string(), z.unknown())
+  .openapi({ type: "object", description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12)." });
+
+const MappingEntry = z
+  .object({
+    in: z.enum(["path", "query", "header", "body"]),
+    name: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .openapi({ description: "The name on the wire; defaults to the property name." }),
+  })
+  .openapi("InputMappingEntry");
+
+export const InputMappingSchema = z.record(z.string(), MappingEntry).openapi({
+  description:
+    "Where each input property goes on the wire. Defaults: a {placeholder} property goes to the path; others to the query (GET, DELETE) or the JSON body (POST, PUT, PATCH).",
+});
+
+const SecretString = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .max(8192)
+    .optional()
+    .openapi({ description: `${description} Write-only: never returned.`, writeOnly: true });
+
+const AuthNone = z.object({ type: z.literal("none") });
+const AuthBearerInput = z.object({ type: z.literal("bearer_token"), token: SecretString("The bearer token.") });
+const AuthApiKeyBase = z.object({
+  type: z.literal("api_key"),
+  key_name: z.string().min(1).max(256).openapi({ description: "The header or query parameter name." }),
+  location: z.enum(["header", "query"]),
+});
+const AuthApiKeyInput = AuthApiKeyBase.extend({ value: SecretString("The API key.") });
+const AuthOAuth2Base = z.object({
+  type: z.literal("oauth2"),
+  token_url: z.string().min(1).max(2048),
+  client_id: z.string().min(1).max(1024),
+  scope: z.string().max(2048).optional(),
+  audience: z.string().max(2048).optional(),
+  grant_type: z
+    .literal("client_credentials", { error: "Only the client_credentials grant type is supported." })
+    .default("client_credentials"),
+  client_auth_method: z.enum(["client_secret_basic", "client_secret_post"]).default("client_secret_basic"),
+});
+const AuthOAuth2Input = AuthOAuth2Base.extend({ client_secret: SecretString("The OAuth2 client secret.") });
+
+const AUTH_TYPES_ERROR = "auth_config.type must be one of: none, bearer_token, api_key, oauth2.";
+
+export const AuthConfigInput = z
+  .discriminatedUnion("type", [AuthNone, AuthBearerInput, AuthApiKeyInput, AuthOAuth2Input], {
+    error: AUTH_TYPES_ERROR,
+  })
+  .openapi("AuthConfigInput");
+export type AuthConfigInput = z.infer<typeof AuthConfigInput>;
+
+const SecretsSet = z.array(z.string()).openapi({ description: "Names of the secret fields that are stored." });
+export const AuthConfigOutput = z
+  .discriminatedUnion("type", [
+    AuthNone.extend({ secrets_set: SecretsSet }),
+    AuthBearerInput.omit({ token: true }).extend({ secrets_set: SecretsSet }),
+    AuthApiKeyBase.extend({ secrets_set: SecretsSet }),
+    AuthOAuth2Base.extend({ secrets_set: SecretsSet }),
+  ])
+  .openapi("AuthConfig");
+
+export const ToolInput = z
+  .object({
+    name: z
+      .string()
+      .regex(TOOL_NAME, "name must be 1-64 characters of A-Z, a-z, 0-9, _ and -.")
+      .openapi({ example: "get_weather" }),
+    description: z.string().max(4096).nullish(),
+    execution_type: z.enum(EXECUTION_TYPES, { error: "execution_type must be one of: http_request, function." }),
+    method: z.enum(METHODS, { error: "method must be one of: GET, POST, PUT, PATCH, DELETE." }).nullish(),
+    endpoint_url: z
+      .string()
+      .max(2048)
+      .nullish()
+      .openapi({
+        description: "Absolute http(s) URL; `{name}` placeholders in the path are filled from the input.",
+        example: "https://api.example.com/v1/cities/{city}/weather",
+      }),
+    function_name: z
+      .string()
+      .max(128)
+      .nullish()
+      .openapi({ description: "For `function` tools: the built-in function to run." }),
+    headers: z.record(z.string(), z.string().max(8192)).nullish(),
+    timeout: z.number().int().min(1).max(300).nullish().openapi({ description: "Seconds, 1-300. Default 30." }),
+    auth_config: AuthConfigInput.nullish(),
+    input_schema: JsonSchemaObject.nullish(),
+    output_schema: JsonSchemaObject.nullish(),
+    input_mapping: InputMappingSchema.nullish(),
+    body_format: z.enum(["json", "form"]).nullish(),
+  })
+  .openapi("ToolInput");
+export type ToolInput = z.infer<typeof ToolInput>;
+
+export const Tool = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    execution_type: z.enum(EXECUTION_TYPES),
+    method: z.enum(METHODS).nullable(),
+    endpoint_url: z.string().nullable(),
+    function_name: z.string().nullable(),
+    headers: z.record(z.string(), z.string()),
+    timeout: z.number().int(),
+    auth_config: AuthConfigOutput,
+    input_schema: JsonSchemaObject,
+    output_schema: JsonSchemaObject.nullable(),
+    input_mapping: InputMappingSchema.nullable(),
+    body_format: z.enum(["json", "form"]),
+    version: z.number().int(),
+    created_at: z.string().openapi({ format: "date-time" }),
+    updated_at: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Tool");
+
+export const ToolList = z.object({ items: z.array(Tool), next_cursor: z.string().nullable() }).openapi("ToolList");
+
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ description: "Page size, 1-100 (default 50)." }),
+  cursor: z.string().max(512).optional().openapi({ description: "`next_cursor` from the previous page." }),
+});
+
+export const ToolIdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const ExecuteInput = z
+  .object({ input: z.record(z.string(), z.unknown()).default({}).openapi({ type: "object" }) })
+  .openapi("ExecuteRequest");
+
+export const ExecuteResult = z
+  .object({
+    execution_id: z.string(),
+    tool_id: z.string(),
+    tool_version: z.number().int(),
+    status_code: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "The upstream HTTP status; null for function tools." }),
+    output: z.unknown().openapi({ description: "The parsed response: JSON, text, or null for an empty body." }),
+    duration_ms: z.number().int(),
+  })
+  .openapi("ExecuteResult");
+
+export const Execution = z
+  .object({
+    id: z.string(),
+    tool_id: z.string(),
+    tool_name: z.string(),
+    tool_version: z.number().int(),
+    started_at: z.string().openapi({ format: "date-time" }),
+    duration_ms: z.number().int(),
+    outcome: z.enum(OUTCOMES as [string, ...string[]]),
+    upstream_status: z.number().int().nullable(),
+    method: z.string().nullable(),
+    url: z.string().nullable(),
+    error_message: z.string().nullable(),
+    input: z.unknown(),
+    input_truncated: z.boolean(),
+    output: z.unknown(),
+    output_truncated: z.boolean(),
+  })
+  .openapi("Execution");
+
+export const ExecutionList = z
+  .object({ items: z.array(Execution), next_cursor: z.string().nullable() })
+  .openapi("ExecutionList");
+
+export const ExecutionListQuery = ListQuery.extend({
+  outcome: z
+    .enum(OUTCOMES as [string, ...string[]])
+    .optional()
+    .openapi({ description: "Only executions with this outcome." }),
+});
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string(), keyword: z.string().optional() })).optional(),
+  })
+  .passthrough()
+  .openapi("Problem");

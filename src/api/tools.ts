@@ -1,0 +1,240 @@
+/**
+ * /tools: the registry's CRUD routes and execute. Each route's definition
+ * sits beside its handler.
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { drizzle } from "drizzle-orm/d1";
+import type { ToolRow } from "../db/schema";
+import { executions } from "../db/schema";
+import { forgetCachedToken } from "../engine/auth/forget";
+import { executeTool } from "../engine/execute";
+import { describeFailure } from "../engine/outcomes";
+import type { AppBindings } from "../env";
+import { AppError, problemResponse } from "../problem";
+import { normalizeDefinition, type ToolDefinition } from "../registry/definition";
+import { presentTool, etagOf } from "../registry/present";
+import { deleteTool, getTool, insertTool, listTools, replaceTool, versionMismatch } from "../registry/queries";
+import { sealToolSecrets } from "../registry/secrets";
+import { BEARER_SECURITY, problems } from "./openapi";
+import { decodeCursor, encodeCursor } from "./pagination";
+import { ExecuteInput, ExecuteResult, ListQuery, Tool, ToolIdParam, ToolInput, ToolList } from "./schemas";
+
+export const toolsApi = new OpenAPIHono<AppBindings>();
+
+const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+const toolResponse = (description: string) => ({
+  description,
+  headers: z.object({ ETag: z.string().openapi({ description: "The tool's version, quoted." }) }),
+  content: { "application/json": { schema: Tool } },
+});
+
+function toRow(
+  id: string,
+  def: ToolDefinition,
+  secrets: Record<string, string>,
+  meta: Pick<ToolRow, "version" | "createdAt" | "updatedAt">,
+): ToolRow {
+  return {
+    id,
+    name: def.name,
+    description: def.description,
+    executionType: def.executionType,
+    method: def.method,
+    endpointUrl: def.endpointUrl,
+    functionName: def.functionName,
+    headers: def.headers,
+    timeoutSeconds: def.timeoutSeconds,
+    bodyFormat: def.bodyFormat,
+    inputSchema: def.inputSchema,
+    outputSchema: def.outputSchema,
+    inputMapping: def.inputMapping,
+    authType: def.authParams.type,
+    authParams: def.authParams,
+    authSecrets: secrets,
+    ...meta,
+  };
+}
+
+const createToolRoute = createRoute({
+  method: "post",
+  path: "/tools",
+  tags: ["Tools"],
+  summary: "Register a tool",
+  security: BEARER_SECURITY,
+  request: { body: jsonBody(ToolInput) },
+  responses: {
+    201: toolResponse("The tool, as stored. Secret values are never returned."),
+    ...problems(400, 401, 409, 413, 415, 422, 500),
+  },
+});
+
+toolsApi.openapi(createToolRoute, async (c) => {
+  const def = normalizeDefinition(c.req.valid("json"));
+  const id = crypto.randomUUID();
+  const secrets = await sealToolSecrets(
+    c.env,
+    id,
+    { params: def.authParams, endpointUrl: def.endpointUrl, provided: def.providedSecrets },
+    null,
+  );
+  const now = new Date().toISOString();
+  const row = toRow(id, def, secrets, { version: 1, createdAt: now, updatedAt: now });
+  await insertTool(drizzle(c.env.DB), row);
+  c.header("ETag", etagOf(row));
+  c.header("Location", `/tools/${id}`);
+  return c.json(presentTool(row), 201);
+});
+
+const listToolsRoute = createRoute({
+  method: "get",
+  path: "/tools",
+  tags: ["Tools"],
+  summary: "List tools, oldest first",
+  security: BEARER_SECURITY,
+  request: { query: ListQuery },
+  responses: {
+    200: { description: "A page of tools.", content: { "application/json": { schema: ToolList } } },
+    ...problems(400, 401, 422),
+  },
+});
+
+toolsApi.openapi(listToolsRoute, async (c) => {
+  const { limit, cursor } = c.req.valid("query");
+  const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor));
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const next = rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null;
+  return c.json({ items: page.map(presentTool), next_cursor: next }, 200);
+});
+
+const getToolRoute = createRoute({
+  method: "get",
+  path: "/tools/{id}",
+  tags: ["Tools"],
+  summary: "Get a tool",
+  security: BEARER_SECURITY,
+  request: { params: ToolIdParam },
+  responses: { 200: toolResponse("The tool."), ...problems(401, 404) },
+});
+
+toolsApi.openapi(getToolRoute, async (c) => {
+  const row = await getTool(drizzle(c.env.DB), c.req.valid("param").id);
+  c.header("ETag", etagOf(row));
+  return c.json(presentTool(row), 200);
+});
+
+const replaceToolRoute = createRoute({
+  method: "put",
+  path: "/tools/{id}",
+  tags: ["Tools"],
+  summary: "Replace a tool",
+  description:
+    "Replaces the whole definition and increments `version`. Secret fields left out keep their stored values only if the auth type and the origins of `endpoint_url` and `token_url` are unchanged; otherwise they must be sent again. Send `If-Match` with the ETag you read to avoid overwriting someone else's change.",
+  security: BEARER_SECURITY,
+  request: {
+    params: ToolIdParam,
+    headers: z.object({ "if-match": z.string().optional().openapi({ description: "The ETag from a previous read." }) }),
+    body: jsonBody(ToolInput),
+  },
+  responses: { 200: toolResponse("The tool, as stored."), ...problems(400, 401, 404, 409, 412, 413, 415, 422, 500) },
+});
+
+toolsApi.openapi(replaceToolRoute, async (c) => {
+  const db = drizzle(c.env.DB);
+  const previous = await getTool(db, c.req.valid("param").id);
+  const ifMatch = c.req.valid("header")["if-match"];
+  if (ifMatch !== undefined && !etagMatches(ifMatch, previous.version)) throw versionMismatch(previous.id);
+  const def = normalizeDefinition(c.req.valid("json"));
+  const secrets = await sealToolSecrets(
+    c.env,
+    previous.id,
+    { params: def.authParams, endpointUrl: def.endpointUrl, provided: def.providedSecrets },
+    previous,
+  );
+  const row = toRow(previous.id, def, secrets, {
+    version: previous.version + 1,
+    createdAt: previous.createdAt,
+    updatedAt: new Date().toISOString(),
+  });
+  await replaceTool(db, row, previous.version);
+  c.header("ETag", etagOf(row));
+  return c.json(presentTool(row), 200);
+});
+
+/** If-Match: `*`, or a list of entity tags, weak or strong, compared by version. */
+export function etagMatches(header: string, version: number): boolean {
+  return header
+    .split(",")
+    .map((tag) =>
+      tag
+        .trim()
+        .replace(/^W\//, "")
+        .replace(/^"(.*)"$/, "$1"),
+    )
+    .some((tag) => tag === "*" || tag === String(version));
+}
+
+const deleteToolRoute = createRoute({
+  method: "delete",
+  path: "/tools/{id}",
+  tags: ["Tools"],
+  summary: "Delete a tool",
+  description: "Deletes the tool, its auth config and its cached OAuth2 token. Its execution logs are kept for audit.",
+  security: BEARER_SECURITY,
+  request: { params: ToolIdParam },
+  responses: { 204: { description: "Deleted." }, ...problems(401, 404) },
+});
+
+toolsApi.openapi(deleteToolRoute, async (c) => {
+  const db = drizzle(c.env.DB);
+  const row = await getTool(db, c.req.valid("param").id);
+  if (!(await deleteTool(db, row.id)))
+    throw new AppError(404, "tool_not_found", `There is no tool with id "${row.id}".`);
+  if (row.authType === "oauth2") await forgetCachedToken(c.env, row);
+  return c.body(null, 204);
+});
+
+const executeToolRoute = createRoute({
+  method: "post",
+  path: "/tools/{id}/execute",
+  tags: ["Execution"],
+  summary: "Execute a tool",
+  description:
+    "Validates `input` against the tool's input schema (after filling in defaults), calls the tool, validates the response against its output schema, and returns it parsed. Every execution is logged. Failures are problem+json and carry `execution_id`.",
+  security: BEARER_SECURITY,
+  request: { params: ToolIdParam, body: jsonBody(ExecuteInput) },
+  responses: {
+    200: {
+      description: "The tool ran and its output is valid.",
+      content: { "application/json": { schema: ExecuteResult } },
+    },
+    ...problems(400, 401, 404, 413, 415, 422, 500, 502, 504),
+  },
+});
+
+toolsApi.openapi(executeToolRoute, async (c) => {
+  const tool = await getTool(drizzle(c.env.DB), c.req.valid("param").id);
+  const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(logDeferredFailure));
+  const report = await executeTool(tool, c.req.valid("json").input, { env: c.env, defer });
+  defer(drizzle(c.env.DB).insert(executions).values(report.logRow).run());
+  const base = {
+    execution_id: report.executionId,
+    tool_id: tool.id,
+    tool_version: tool.version,
+    duration_ms: report.durationMs,
+  };
+  if (report.result.ok) {
+    return c.json({ ...base, status_code: report.result.statusCode, output: report.result.output }, 200);
+  }
+  const view = describeFailure(report.result.failure);
+  const problem = new AppError(view.status, view.code, view.detail, { ...view.extensions, ...base }).toProblem();
+  return problemResponse(problem) as never;
+});
+
+function logDeferredFailure(err: unknown): void {
+  console.error(JSON.stringify({ msg: "deferred work failed", name: (err as Error)?.name }));
+}

@@ -1,0 +1,71 @@
+/**
+ * Builds the app: middleware, routers, the OpenAPI document, docs, and the
+ * one error handler. Requests enter in src/index.ts and are routed here.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { requireAdminToken } from "./api/admin-auth";
+import { docsPage } from "./api/docs";
+import { executionsApi } from "./api/executions";
+import { toolsApi } from "./api/tools";
+import type { AppBindings } from "./env";
+import { AppError, notFound, onError, validationError } from "./problem";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function buildApp() {
+  const app = new OpenAPIHono<AppBindings>({
+    // One shape for every request that fails its schema: 422 with a JSON Pointer per problem.
+    defaultHook: (result) => {
+      if (result.success) return;
+      const where = result.target === "json" ? "" : `/${result.target}`;
+      throw validationError(
+        "invalid_request",
+        `The request ${result.target === "json" ? "body" : result.target} is not valid.`,
+        result.error.issues.map((issue) => ({
+          path: where + issue.path.map((p) => `/${String(p).replaceAll("~", "~0").replaceAll("/", "~1")}`).join(""),
+          message: issue.message,
+        })),
+      );
+    },
+  });
+
+  app.onError(onError);
+  app.notFound(notFound);
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError(413, "body_too_large", "The request body is larger than 1 MiB.");
+      },
+    }),
+  );
+  app.use("/tools", requireAdminToken());
+  app.use("/tools/*", requireAdminToken());
+  app.use("/executions/*", requireAdminToken());
+
+  app.get("/health", (c) => c.json({ status: "ok" }, 200));
+
+  app.route("/", toolsApi);
+  app.route("/", executionsApi);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "The ADMIN_TOKEN Worker secret.",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "toolgate",
+      version: "0.1.0",
+      description:
+        "A registry of HTTP API tools with encrypted credentials, and an engine that executes them with validated input and output. Errors are RFC 9457 problem+json with a stable `code`.",
+    },
+  });
+  app.get("/docs", (c) => c.html(docsPage("/openapi.json")));
+
+  return app;
+}

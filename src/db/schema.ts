@@ -1,0 +1,65 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * A tool definition. Auth lives on the same row so that execute loads a tool
+ * and its credentials in one query, and deleting the tool deletes them too.
+ * Secret auth fields are never stored here in plaintext: `auth_secrets` maps a
+ * field name to a sealed value (see src/crypto/seal.ts and docs/storage.md).
+ */
+export const tools = sqliteTable(
+  "tools",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull().unique(),
+    description: text("description"),
+    executionType: text("execution_type", { enum: ["http_request", "function"] }).notNull(),
+    method: text("method"),
+    endpointUrl: text("endpoint_url"),
+    functionName: text("function_name"),
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    timeoutSeconds: integer("timeout_seconds").notNull(),
+    bodyFormat: text("body_format", { enum: ["json", "form"] }).notNull(),
+    inputSchema: text("input_schema", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    outputSchema: text("output_schema", { mode: "json" }).$type<Record<string, unknown>>(),
+    inputMapping: text("input_mapping", { mode: "json" }).$type<Record<string, { in: string; name?: string }>>(),
+    authType: text("auth_type").notNull(),
+    /** The auth config without its secret fields. */
+    authParams: text("auth_params", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** Secret field name → sealed value. */
+    authSecrets: text("auth_secrets", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    version: integer("version").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("tools_created_at_id").on(t.createdAt, t.id)],
+);
+
+/**
+ * One row per execution, success or failure. There is deliberately no foreign
+ * key to `tools`: logs outlive the tool for audit.
+ */
+export const executions = sqliteTable(
+  "executions",
+  {
+    id: text("id").primaryKey(),
+    toolId: text("tool_id").notNull(),
+    toolName: text("tool_name").notNull(),
+    toolVersion: integer("tool_version").notNull(),
+    startedAt: text("started_at").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    outcome: text("outcome").notNull(),
+    upstreamStatus: integer("upstream_status"),
+    method: text("method"),
+    url: text("url"),
+    errorMessage: text("error_message"),
+    /** JSON text, possibly truncated (then `input_truncated` is 1). */
+    input: text("input"),
+    inputTruncated: integer("input_truncated", { mode: "boolean" }).notNull(),
+    output: text("output"),
+    outputTruncated: integer("output_truncated", { mode: "boolean" }).notNull(),
+  },
+  (t) => [index("executions_tool_started").on(t.toolId, t.startedAt, t.id)],
+);
+
+export type ToolRow = typeof tools.$inferSelect;
+export type ExecutionRow = typeof executions.$inferSelect;

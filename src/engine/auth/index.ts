@@ -1,0 +1,92 @@
+/**
+ * Attaching credentials to an upstream request. The secret values arrive
+ * here already opened (src/registry/secrets.ts) and leave only inside the
+ * request; every value used is registered with the call's Redactor.
+ */
+import type { UpstreamRequest } from "../request";
+import type { Redactor } from "../redact";
+import { basicCredentials, type ClientAuthMethod, type OAuth2Client, type TokenFailure } from "./oauth2";
+import type { TokenCache } from "./token-cache";
+
+export type AuthParams =
+  | { type: "none" }
+  | { type: "bearer_token" }
+  | { type: "api_key"; key_name: string; location: "header" | "query" }
+  | {
+      type: "oauth2";
+      token_url: string;
+      client_id: string;
+      scope?: string;
+      audience?: string;
+      grant_type: "client_credentials";
+      client_auth_method: ClientAuthMethod;
+    };
+
+export type AuthType = AuthParams["type"];
+
+/** The secret fields of each auth type. Responses list which are set, never their values. */
+export const SECRET_FIELDS: Record<AuthType, readonly string[]> = {
+  none: [],
+  bearer_token: ["token"],
+  api_key: ["value"],
+  oauth2: ["client_secret"],
+};
+
+export interface AuthContext {
+  params: AuthParams;
+  secrets: Record<string, string>;
+  tokens: () => TokenCache;
+  redactor: Redactor;
+  signal: AbortSignal;
+}
+
+export type AttachResult =
+  | {
+      ok: true;
+      /** For OAuth2 with a cached token: a 401 from upstream should refresh it and retry once. */
+      refreshOn401: boolean;
+    }
+  | { ok: false; failure: TokenFailure };
+
+export function oauth2Client(
+  params: Extract<AuthParams, { type: "oauth2" }>,
+  secrets: Record<string, string>,
+): OAuth2Client {
+  return {
+    tokenUrl: params.token_url,
+    clientId: params.client_id,
+    clientSecret: secrets.client_secret ?? "",
+    scope: params.scope,
+    audience: params.audience,
+    clientAuthMethod: params.client_auth_method,
+  };
+}
+
+export async function attachAuth(
+  request: UpstreamRequest,
+  auth: AuthContext,
+  options: { refresh?: boolean } = {},
+): Promise<AttachResult> {
+  const { params, secrets, redactor } = auth;
+  for (const value of Object.values(secrets)) redactor.add(value);
+  switch (params.type) {
+    case "none":
+      return { ok: true, refreshOn401: false };
+    case "bearer_token":
+      request.headers.set("authorization", `Bearer ${secrets.token ?? ""}`);
+      return { ok: true, refreshOn401: false };
+    case "api_key":
+      if (params.location === "query") request.url.searchParams.set(params.key_name, secrets.value ?? "");
+      else request.headers.set(params.key_name, secrets.value ?? "");
+      return { ok: true, refreshOn401: false };
+    case "oauth2": {
+      const client = oauth2Client(params, secrets);
+      redactor.add(basicCredentials(client.clientId, client.clientSecret));
+      const token = await auth.tokens().get(client, auth.signal, options);
+      if (!token.ok) return token;
+      redactor.add(token.accessToken);
+      request.headers.set("authorization", `Bearer ${token.accessToken}`);
+      return { ok: true, refreshOn401: token.fromCache };
+    }
+  }
+}

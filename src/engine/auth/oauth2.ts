@@ -1,0 +1,129 @@
+/**
+ * OAuth2 client credentials grant (RFC 6749 section 4.4): the token request
+ * and its response. Caching lives in ./token-cache.ts.
+ */
+
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
+
+export interface OAuth2Client {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope?: string | undefined;
+  audience?: string | undefined;
+  clientAuthMethod: ClientAuthMethod;
+}
+
+export interface TokenGrant {
+  accessToken: string;
+  /** Lifetime in seconds, from `expires_in`, or undefined when the server did not say. */
+  expiresIn: number | undefined;
+}
+
+export type TokenFailure =
+  | { kind: "token_error"; tokenStatus: number | null; oauthError: string | null; detail: string }
+  | { kind: "timeout" }
+  | { kind: "network_error"; detail: string };
+
+export type TokenResult = { ok: true; grant: TokenGrant } | { ok: false; failure: TokenFailure };
+
+/** application/x-www-form-urlencoded encoding of one value (spaces become `+`). */
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+/**
+ * The HTTP Basic credentials for a client: RFC 6749 section 2.3.1 says the id
+ * and secret are form-url-encoded first, then joined with ":" and base64'd.
+ */
+export function basicCredentials(clientId: string, clientSecret: string): string {
+  const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
+  const bytes = new TextEncoder().encode(pair);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+export function buildTokenRequest(client: OAuth2Client): Request {
+  const form = new URLSearchParams({ grant_type: "client_credentials" });
+  if (client.scope) form.set("scope", client.scope);
+  if (client.audience) form.set("audience", client.audience);
+  const headers = new Headers({
+    "content-type": "application/x-www-form-urlencoded",
+    accept: "application/json",
+  });
+  if (client.clientAuthMethod === "client_secret_post") {
+    form.set("client_id", client.clientId);
+    form.set("client_secret", client.clientSecret);
+  } else {
+    headers.set("authorization", `Basic ${basicCredentials(client.clientId, client.clientSecret)}`);
+  }
+  return new Request(client.tokenUrl, { method: "POST", headers, body: form.toString(), redirect: "manual" });
+}
+
+/** RFC 6749 error codes are limited to printable ASCII without `"` and `\`. */
+const OAUTH_ERROR_CODE = /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
+
+export async function requestToken(client: OAuth2Client, signal: AbortSignal): Promise<TokenResult> {
+  let response: Response;
+  try {
+    response = await fetch(buildTokenRequest(client), { signal });
+  } catch (err) {
+    if (isTimeout(err)) return { ok: false, failure: { kind: "timeout" } };
+    return { ok: false, failure: { kind: "network_error", detail: "The token endpoint could not be reached." } };
+  }
+  let payload: unknown;
+  try {
+    const text = await response.text();
+    payload = text ? JSON.parse(text) : null;
+  } catch (err) {
+    if (isTimeout(err)) return { ok: false, failure: { kind: "timeout" } };
+    payload = null;
+  }
+  const record = payload !== null && typeof payload === "object" ? (payload as Record<string, unknown>) : {};
+  if (!response.ok) {
+    const code = typeof record.error === "string" && OAUTH_ERROR_CODE.test(record.error) ? record.error : null;
+    return {
+      ok: false,
+      failure: {
+        kind: "token_error",
+        tokenStatus: response.status,
+        oauthError: code,
+        detail: `The token endpoint answered ${response.status}${code ? ` with error "${code}"` : ""}.`,
+      },
+    };
+  }
+  const accessToken = record.access_token;
+  if (typeof accessToken !== "string" || accessToken === "") {
+    return {
+      ok: false,
+      failure: {
+        kind: "token_error",
+        tokenStatus: response.status,
+        oauthError: null,
+        detail: "The token endpoint's response has no access_token.",
+      },
+    };
+  }
+  const tokenType = record.token_type;
+  if (typeof tokenType === "string" && tokenType.toLowerCase() !== "bearer") {
+    return {
+      ok: false,
+      failure: {
+        kind: "token_error",
+        tokenStatus: response.status,
+        oauthError: null,
+        detail: `The token endpoint issued a "${tokenType.slice(0, 32)}" token; only Bearer tokens are supported.`,
+      },
+    };
+  }
+  const expiresIn = Number(record.expires_in);
+  return {
+    ok: true,
+    grant: { accessToken, expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined },
+  };
+}
+
+export function isTimeout(err: unknown): boolean {
+  return err instanceof Error && err.name === "TimeoutError";
+}

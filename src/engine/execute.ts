@@ -1,0 +1,166 @@
+/**
+ * The execution pipeline: validate input, open secrets, run the executor,
+ * validate output, and produce the log row. The caller (src/api/tools.ts)
+ * loads the tool and writes the log row after responding.
+ */
+import { openSecret, SealError, loadSealingKey } from "../crypto/seal";
+import type { ExecutionRow, ToolRow } from "../db/schema";
+import type { Env } from "../env";
+import { AppError } from "../problem";
+import { TokenCache } from "./auth/token-cache";
+import { EXECUTORS, type ExecutorResult } from "./executors";
+import { describeFailure, type ExecutionFailure } from "./outcomes";
+import { Redactor } from "./redact";
+import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
+import { secretAad } from "../registry/secrets";
+
+/** How much input and output a log row keeps (characters of JSON). */
+export const LOG_PAYLOAD_LIMIT = 16 * 1024;
+
+export interface ExecuteDeps {
+  env: Env;
+  /** Work that may finish after the response (ctx.waitUntil). */
+  defer: (work: Promise<unknown>) => void;
+}
+
+export interface ExecutionReport {
+  executionId: string;
+  durationMs: number;
+  result: ExecutorResult["result"];
+  logRow: ExecutionRow;
+}
+
+export async function executeTool(
+  tool: ToolRow,
+  rawInput: Record<string, unknown>,
+  deps: ExecuteDeps,
+): Promise<ExecutionReport> {
+  const started = Date.now();
+  const startedAt = new Date(started);
+  const executionId = crypto.randomUUID();
+  const redactor = new Redactor();
+
+  const input = applyDefaults(tool.inputSchema, rawInput) as Record<string, unknown>;
+  let outcome: ExecutorResult;
+  const inputErrors = validateInstance(
+    compiledValidator(`${tool.id}:${tool.version}:input`, tool.inputSchema),
+    input,
+    "/input",
+  );
+  if (inputErrors.length > 0) {
+    outcome = { request: null, result: { ok: false, failure: { kind: "input_invalid", errors: inputErrors } } };
+  } else {
+    const opened = await openToolSecrets(tool, deps.env);
+    if (!opened.ok) {
+      outcome = { request: null, result: { ok: false, failure: { kind: "secrets_unavailable" } } };
+    } else {
+      for (const value of Object.values(opened.secrets)) redactor.add(value);
+      const key = opened.key;
+      let tokens: TokenCache | undefined;
+      outcome = await EXECUTORS[tool.executionType](tool, input, {
+        secrets: opened.secrets,
+        tokens: () => (tokens ??= new TokenCache(deps.env.TOKEN_CACHE, key!, deps.defer)),
+        redactor,
+        now: startedAt,
+      });
+      if (outcome.result.ok && tool.outputSchema) {
+        const validator = compiledValidator(`${tool.id}:${tool.version}:output`, tool.outputSchema);
+        const errors = validateInstance(validator, outcome.result.output, "/output");
+        if (errors.length > 0)
+          outcome = {
+            request: outcome.request,
+            result: { ok: false, failure: { kind: "output_invalid", errors, statusCode: outcome.result.statusCode } },
+          };
+      }
+    }
+  }
+
+  const durationMs = Date.now() - started;
+  return {
+    executionId,
+    durationMs,
+    result: outcome.result,
+    logRow: logRowFor(tool, executionId, startedAt, durationMs, input, outcome, redactor),
+  };
+}
+
+type OpenedSecrets =
+  | { ok: true; secrets: Record<string, string>; key: Awaited<ReturnType<typeof loadSealingKey>> | undefined }
+  | { ok: false };
+
+async function openToolSecrets(tool: ToolRow, env: Env): Promise<OpenedSecrets> {
+  const sealed = Object.entries(tool.authSecrets);
+  if (sealed.length === 0 && tool.authType !== "oauth2") return { ok: true, secrets: {}, key: undefined };
+  try {
+    const key = await loadSealingKey(env.ENCRYPTION_KEY);
+    const secrets: Record<string, string> = {};
+    for (const [field, value] of sealed) secrets[field] = await openSecret(key, value, secretAad(tool.id, field));
+    return { ok: true, secrets, key };
+  } catch (err) {
+    if (err instanceof SealError || err instanceof AppError) return { ok: false };
+    throw err;
+  }
+}
+
+function logRowFor(
+  tool: ToolRow,
+  id: string,
+  startedAt: Date,
+  durationMs: number,
+  input: unknown,
+  outcome: ExecutorResult,
+  redactor: Redactor,
+): ExecutionRow {
+  const result = outcome.result;
+  const view = result.ok ? null : describeFailure(result.failure);
+  const inputText = clip(redactor.scrub(JSON.stringify(input) ?? "null"));
+  const outputValue = result.ok ? result.output : failureOutput(result.failure);
+  const outputText = outputValue === undefined ? null : clip(redactor.scrub(JSON.stringify(outputValue) ?? "null"));
+  return {
+    id,
+    toolId: tool.id,
+    toolName: tool.name,
+    toolVersion: tool.version,
+    startedAt: startedAt.toISOString(),
+    durationMs,
+    outcome: view ? view.outcome : "success",
+    upstreamStatus: result.ok ? result.statusCode : upstreamStatusOf(result.failure),
+    method: outcome.request?.method ?? null,
+    url: outcome.request ? redactor.scrub(outcome.request.url) : null,
+    errorMessage: view ? redactor.scrub(view.detail) : null,
+    input: inputText.text,
+    inputTruncated: inputText.truncated,
+    output: outputText?.text ?? null,
+    outputTruncated: outputText?.truncated ?? false,
+  };
+}
+
+/** What a failed execution's log row keeps as its output: the errors, or the upstream body. */
+function failureOutput(failure: ExecutionFailure): unknown {
+  switch (failure.kind) {
+    case "input_invalid":
+    case "output_invalid":
+      return { errors: failure.errors };
+    case "upstream_status":
+      return failure.body;
+    default:
+      return undefined;
+  }
+}
+
+function upstreamStatusOf(failure: ExecutionFailure): number | null {
+  switch (failure.kind) {
+    case "upstream_status":
+    case "upstream_unparseable":
+      return failure.upstreamStatus;
+    case "output_invalid":
+      return failure.statusCode;
+    default:
+      return null;
+  }
+}
+
+function clip(text: string): { text: string; truncated: boolean } {
+  if (text.length <= LOG_PAYLOAD_LIMIT) return { text, truncated: false };
+  return { text: text.slice(0, LOG_PAYLOAD_LIMIT), truncated: true };
+}

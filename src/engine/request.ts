@@ -1,0 +1,133 @@
+/**
+ * Tool definition + validated input → the upstream request. Pure: no I/O, no
+ * secrets (authentication is attached afterwards by ./auth).
+ */
+import type { ProblemFieldError } from "../problem";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export type InputLocation = "path" | "query" | "header" | "body";
+export interface MappingEntry {
+  in: InputLocation;
+  name?: string;
+}
+export type InputMapping = Record<string, MappingEntry>;
+
+export interface RequestTemplate {
+  method: HttpMethod;
+  endpointUrl: string;
+  headers: Record<string, string>;
+  bodyFormat: "json" | "form";
+  inputMapping: InputMapping | null;
+}
+
+export interface UpstreamRequest {
+  method: HttpMethod;
+  url: URL;
+  headers: Headers;
+  body: string | undefined;
+}
+
+export type BuildResult = { ok: true; request: UpstreamRequest } | { ok: false; errors: ProblemFieldError[] };
+
+/** `{name}` in an endpoint URL template: letters, digits and `_ . ~ -`. */
+export const PLACEHOLDER = /\{([A-Za-z0-9_.~-]+)\}/g;
+
+/** The `{placeholder}` names in an endpoint URL template, in order, without duplicates. */
+export function placeholdersOf(template: string): string[] {
+  return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1] as string))];
+}
+
+export function methodHasBody(method: HttpMethod): boolean {
+  return method === "POST" || method === "PUT" || method === "PATCH";
+}
+
+/** Where a property goes on the wire, after applying the defaults of the spec. */
+export function locate(
+  template: Pick<RequestTemplate, "method" | "endpointUrl" | "inputMapping">,
+  property: string,
+  placeholders: readonly string[] = placeholdersOf(template.endpointUrl),
+): { in: InputLocation; name: string } {
+  const mapped = template.inputMapping?.[property];
+  if (mapped) return { in: mapped.in, name: mapped.name ?? property };
+  if (placeholders.includes(property)) return { in: "path", name: property };
+  return { in: methodHasBody(template.method) ? "body" : "query", name: property };
+}
+
+/** RFC 3986 percent-encoding of a path segment: everything but unreserved characters. */
+export function encodePathSegment(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function scalarText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+export function buildUpstreamRequest(template: RequestTemplate, input: Record<string, unknown>): BuildResult {
+  const placeholders = placeholdersOf(template.endpointUrl);
+  const pathValues = new Map<string, string>();
+  const query: [string, string][] = [];
+  const headerValues: [string, string][] = [];
+  const body: Record<string, unknown> = {};
+  let hasBody = false;
+  const errors: ProblemFieldError[] = [];
+
+  for (const [property, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    const target = locate(template, property, placeholders);
+    switch (target.in) {
+      case "path":
+        if (value !== null && typeof value === "object") {
+          errors.push({ path: `/input/${property}`, message: "A path parameter must be a string, number or boolean." });
+        } else pathValues.set(target.name, encodePathSegment(scalarText(value)));
+        break;
+      case "query":
+        for (const item of Array.isArray(value) ? value : [value]) query.push([target.name, scalarText(item)]);
+        break;
+      case "header": {
+        const text = scalarText(value);
+        if (/[\r\n\0]/.test(text))
+          errors.push({ path: `/input/${property}`, message: "A header value must not contain CR, LF or NUL." });
+        else headerValues.push([target.name, text]);
+        break;
+      }
+      case "body":
+        body[target.name] = value;
+        hasBody = true;
+        break;
+    }
+  }
+
+  for (const name of placeholders) {
+    if (!pathValues.has(name))
+      errors.push({
+        path: `/input/${name}`,
+        keyword: "required",
+        message: `The path parameter "${name}" has no value.`,
+      });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const url = new URL(template.endpointUrl.replace(PLACEHOLDER, (_, name: string) => pathValues.get(name) ?? ""));
+  for (const [name, value] of query) url.searchParams.append(name, value);
+
+  const headers = new Headers(template.headers);
+  for (const [name, value] of headerValues) headers.set(name, value);
+  if (!headers.has("accept")) headers.set("accept", "application/json");
+
+  let encodedBody: string | undefined;
+  if (hasBody) {
+    if (template.bodyFormat === "form") {
+      const form = new URLSearchParams();
+      for (const [name, value] of Object.entries(body))
+        for (const item of Array.isArray(value) ? value : [value]) form.append(name, scalarText(item));
+      encodedBody = form.toString();
+      if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded");
+    } else {
+      encodedBody = JSON.stringify(body);
+      if (!headers.has("content-type")) headers.set("content-type", "application/json");
+    }
+  }
+  return { ok: true, request: { method: template.method, url, headers, body: encodedBody } };
+}

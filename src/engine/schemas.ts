@@ -1,0 +1,215 @@
+/**
+ * JSON Schema tooling on @cfworker/json-schema (eval-free, so it runs on
+ * Workers): checking a schema when a tool is saved, compiling validators once
+ * per tool version, and turning validation output into problem errors.
+ */
+import { dereference, Validator, type OutputUnit, type Schema, type SchemaDraft } from "@cfworker/json-schema";
+import type { ProblemFieldError } from "../problem";
+import draft07 from "./metaschemas/draft-07.json";
+import meta201909 from "./metaschemas/2019-09.json";
+import meta201909Applicator from "./metaschemas/2019-09/applicator.json";
+import meta201909Content from "./metaschemas/2019-09/content.json";
+import meta201909Core from "./metaschemas/2019-09/core.json";
+import meta201909Format from "./metaschemas/2019-09/format.json";
+import meta201909MetaData from "./metaschemas/2019-09/meta-data.json";
+import meta201909Validation from "./metaschemas/2019-09/validation.json";
+import meta202012 from "./metaschemas/2020-12.json";
+import meta202012Applicator from "./metaschemas/2020-12/applicator.json";
+import meta202012Content from "./metaschemas/2020-12/content.json";
+import meta202012Core from "./metaschemas/2020-12/core.json";
+import meta202012Format from "./metaschemas/2020-12/format-annotation.json";
+import meta202012MetaData from "./metaschemas/2020-12/meta-data.json";
+import meta202012Unevaluated from "./metaschemas/2020-12/unevaluated.json";
+import meta202012Validation from "./metaschemas/2020-12/validation.json";
+
+export type JsonSchema = Record<string, unknown>;
+
+/** Draft-07 unless `$schema` names 2019-09 or 2020-12. */
+export function draftOf(schema: JsonSchema): SchemaDraft {
+  const declared = typeof schema.$schema === "string" ? schema.$schema : "";
+  if (declared.includes("2020-12")) return "2020-12";
+  if (declared.includes("2019-09")) return "2019-09";
+  return "7";
+}
+
+/**
+ * @cfworker/json-schema has no `$dynamicRef`. The 2020-12 meta-schemas only
+ * use it in the `#meta` pattern, which means exactly what 2019-09's
+ * `$recursiveRef: "#"` / `$recursiveAnchor: true` mean, so we rewrite them.
+ */
+function dynamicToRecursive(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dynamicToRecursive);
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === "$dynamicAnchor") out.$recursiveAnchor = true;
+    else if (k === "$dynamicRef") out.$recursiveRef = "#";
+    else out[k] = dynamicToRecursive(v);
+  }
+  return out;
+}
+
+/** Per-isolate cache of the three meta-schema validators, built on first use. */
+const metaValidatorCache = new Map<SchemaDraft, Validator>();
+
+function metaValidator(draft: SchemaDraft): Validator {
+  let validator = metaValidatorCache.get(draft);
+  if (validator) return validator;
+  if (draft === "2020-12") {
+    validator = new Validator(dynamicToRecursive(meta202012) as Schema, "2019-09", false);
+    for (const part of [
+      meta202012Core,
+      meta202012Applicator,
+      meta202012Unevaluated,
+      meta202012Validation,
+      meta202012MetaData,
+      meta202012Format,
+      meta202012Content,
+    ])
+      validator.addSchema(dynamicToRecursive(part) as Schema);
+  } else if (draft === "2019-09") {
+    validator = new Validator(structuredClone(meta201909) as Schema, "2019-09", false);
+    for (const part of [
+      meta201909Core,
+      meta201909Applicator,
+      meta201909Validation,
+      meta201909MetaData,
+      meta201909Format,
+      meta201909Content,
+    ])
+      validator.addSchema(structuredClone(part) as Schema);
+  } else {
+    validator = new Validator(structuredClone(draft07) as Schema, "7", false);
+  }
+  metaValidatorCache.set(draft, validator);
+  return validator;
+}
+
+/**
+ * Checks that `schema` is a valid JSON Schema for its draft and that every
+ * `$ref` resolves inside it (remote references are never fetched). Returns
+ * problem errors with paths under `pointerPrefix` (for example `/input_schema`).
+ */
+export function checkSchema(schema: JsonSchema, pointerPrefix: string): ProblemFieldError[] {
+  const draft = draftOf(schema);
+  const meta = metaValidator(draft).validate(schema);
+  if (!meta.valid) {
+    return leafErrors(meta.errors).map((e) => ({
+      path: pointerPrefix + instancePointer(e.instanceLocation),
+      keyword: e.keyword,
+      message: `Not a valid JSON Schema (${draftLabel(draft)}): ${e.error}`,
+    }));
+  }
+  return unresolvedRefs(schema).map((ref) => ({
+    path: pointerPrefix + ref.pointer,
+    keyword: "$ref",
+    message: `$ref "${ref.ref}" does not resolve inside this schema; remote references are not supported.`,
+  }));
+}
+
+function draftLabel(draft: SchemaDraft): string {
+  return draft === "7" ? "draft-07" : draft;
+}
+
+function unresolvedRefs(schema: JsonSchema): { ref: string; pointer: string }[] {
+  // dereference() annotates the schema in place, so work on a copy.
+  const copy = structuredClone(schema);
+  let lookup: Record<string, unknown>;
+  try {
+    lookup = dereference(copy as Schema);
+  } catch {
+    return [{ ref: "(invalid $id)", pointer: "" }];
+  }
+  const missing: { ref: string; pointer: string }[] = [];
+  const walk = (node: unknown, pointer: string) => {
+    if (Array.isArray(node)) return node.forEach((v, i) => walk(v, `${pointer}/${i}`));
+    if (node === null || typeof node !== "object") return;
+    const record = node as Record<string, unknown>;
+    if (typeof record.$ref === "string") {
+      const absolute = typeof record.__absolute_ref__ === "string" ? record.__absolute_ref__ : record.$ref;
+      if (!(absolute in lookup)) missing.push({ ref: record.$ref, pointer: `${pointer}/$ref` });
+    }
+    for (const [k, v] of Object.entries(record)) {
+      if (k.startsWith("__absolute_")) continue;
+      // `enum`, `const`, `default` and `examples` hold data, not schemas.
+      if (k === "enum" || k === "const" || k === "default" || k === "examples") continue;
+      walk(v, `${pointer}/${escapePointer(k)}`);
+    }
+  };
+  walk(copy, "");
+  return missing;
+}
+
+/** Per-isolate cache of compiled validators, keyed by tool id, version and which schema. */
+const validatorCache = new Map<string, Validator>();
+const VALIDATOR_CACHE_LIMIT = 500;
+
+export function compiledValidator(cacheKey: string, schema: JsonSchema): Validator {
+  let validator = validatorCache.get(cacheKey);
+  if (!validator) {
+    // The Validator annotates its schema in place; keep the stored definition clean.
+    validator = new Validator(structuredClone(schema) as Schema, draftOf(schema), false);
+    if (validatorCache.size >= VALIDATOR_CACHE_LIMIT) {
+      const oldest = validatorCache.keys().next().value;
+      if (oldest !== undefined) validatorCache.delete(oldest);
+    }
+    validatorCache.set(cacheKey, validator);
+  }
+  return validator;
+}
+
+/** Validates an instance; problem errors carry JSON Pointers under `pointerPrefix`. */
+export function validateInstance(validator: Validator, instance: unknown, pointerPrefix: string): ProblemFieldError[] {
+  const result = validator.validate(instance);
+  if (result.valid) return [];
+  return leafErrors(result.errors).map((e) => {
+    let path = pointerPrefix + instancePointer(e.instanceLocation);
+    // Point "required" errors at the missing property, which is what a form needs.
+    const missing = e.keyword === "required" ? /required property "(.*)"/.exec(e.error)?.[1] : undefined;
+    if (missing !== undefined) path += `/${escapePointer(missing)}`;
+    return { path, keyword: e.keyword, message: e.error };
+  });
+}
+
+/**
+ * The validator reports every failing keyword, including wrappers such as
+ * `properties` ("a subschema had errors"). Keep the ones no other error is
+ * nested under: those say what is actually wrong.
+ */
+function leafErrors(errors: OutputUnit[]): OutputUnit[] {
+  return errors.filter((e) => !errors.some((o) => o !== e && o.keywordLocation.startsWith(`${e.keywordLocation}/`)));
+}
+
+function instancePointer(location: string): string {
+  const pointer = location.startsWith("#") ? location.slice(1) : location;
+  try {
+    return decodeURIComponent(pointer);
+  } catch {
+    return pointer;
+  }
+}
+
+function escapePointer(token: string): string {
+  return token.replaceAll("~", "~0").replaceAll("/", "~1");
+}
+
+/**
+ * Fills in `default` values for absent properties, recursing into nested
+ * objects that are present (or were just defaulted). Never mutates `input`.
+ */
+export function applyDefaults(schema: unknown, input: unknown): unknown {
+  if (!isPlainObject(schema) || !isPlainObject(input)) return input;
+  const properties = schema.properties;
+  if (!isPlainObject(properties)) return input;
+  const out: Record<string, unknown> = { ...input };
+  for (const [name, propSchema] of Object.entries(properties)) {
+    if (!isPlainObject(propSchema)) continue;
+    if (!(name in out) && "default" in propSchema) out[name] = structuredClone(propSchema.default);
+    if (name in out) out[name] = applyDefaults(propSchema, out[name]);
+  }
+  return out;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

@@ -1,0 +1,194 @@
+/**
+ * Turns a validated request body into the definition we store, enforcing the
+ * rules zod cannot express alone: what each execution type needs, URL
+ * templates, header syntax, JSON Schemas and the input mapping.
+ */
+import type { AuthConfigInput, ToolInput } from "../api/schemas";
+import type { AuthParams } from "../engine/auth";
+import { BUILTIN_FUNCTIONS } from "../engine/executors/functions";
+import { methodHasBody, placeholdersOf, type HttpMethod, type InputMapping } from "../engine/request";
+import { checkSchema, isPlainObject, type JsonSchema } from "../engine/schemas";
+import { validationError, type ProblemFieldError } from "../problem";
+import { checkUrl } from "./urls";
+
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+
+/** RFC 9110 field-name token characters. */
+export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export interface ToolDefinition {
+  name: string;
+  description: string | null;
+  executionType: "http_request" | "function";
+  method: HttpMethod | null;
+  endpointUrl: string | null;
+  functionName: string | null;
+  headers: Record<string, string>;
+  timeoutSeconds: number;
+  bodyFormat: "json" | "form";
+  inputSchema: JsonSchema;
+  outputSchema: JsonSchema | null;
+  inputMapping: InputMapping | null;
+  authParams: AuthParams;
+  /** Secret values sent with this request, by field; sealed before storage. */
+  providedSecrets: Record<string, string>;
+}
+
+export function normalizeDefinition(body: ToolInput): ToolDefinition {
+  const errors: ProblemFieldError[] = [];
+  const isHttp = body.execution_type === "http_request";
+  const { params: authParams, provided } = splitAuth(body.auth_config ?? { type: "none" });
+
+  let method: HttpMethod | null = null;
+  let endpointUrl: string | null = null;
+  let functionName: string | null = null;
+  let inputSchema: JsonSchema | null = body.input_schema ?? null;
+  let outputSchema: JsonSchema | null = body.output_schema ?? null;
+
+  if (isHttp) {
+    if (!body.method) errors.push({ path: "/method", message: "method is required for http_request tools." });
+    else method = body.method;
+    if (!body.endpoint_url)
+      errors.push({ path: "/endpoint_url", message: "endpoint_url is required for http_request tools." });
+    else {
+      const urlErrors = checkUrl(body.endpoint_url, "/endpoint_url", true);
+      errors.push(...urlErrors);
+      if (urlErrors.length === 0) endpointUrl = body.endpoint_url;
+    }
+    if (body.function_name)
+      errors.push({ path: "/function_name", message: "function_name only applies to function tools." });
+  } else {
+    const fn = body.function_name ? BUILTIN_FUNCTIONS.get(body.function_name) : undefined;
+    if (!fn)
+      errors.push({
+        path: "/function_name",
+        message: `function_name must be one of: ${[...BUILTIN_FUNCTIONS.keys()].join(", ")}.`,
+      });
+    else {
+      functionName = fn.name;
+      inputSchema ??= fn.inputSchema;
+      outputSchema ??= fn.outputSchema;
+    }
+    for (const field of ["method", "endpoint_url", "input_mapping", "body_format"] as const)
+      if (body[field] != null)
+        errors.push({ path: `/${field}`, message: `${field} only applies to http_request tools.` });
+    if (body.headers && Object.keys(body.headers).length > 0)
+      errors.push({ path: "/headers", message: "headers only apply to http_request tools." });
+    if (authParams.type !== "none")
+      errors.push({
+        path: "/auth_config/type",
+        message: "function tools run inside toolgate and take no authentication.",
+      });
+  }
+
+  const headers = body.headers ?? {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name))
+      errors.push({ path: `/headers/${name}`, message: `"${name}" is not a valid header name.` });
+    if (/[\r\n\0]/.test(value))
+      errors.push({ path: `/headers/${name}`, message: "A header value must not contain CR, LF or NUL." });
+  }
+
+  errors.push(...checkAuth(authParams));
+
+  inputSchema ??= { type: "object", properties: {} };
+  if (inputSchema.type !== "object")
+    errors.push({
+      path: "/input_schema/type",
+      message: 'The top level of input_schema must be "type": "object": inputs are named.',
+    });
+  else errors.push(...checkSchema(inputSchema, "/input_schema"));
+  if (outputSchema) errors.push(...checkSchema(outputSchema, "/output_schema"));
+
+  const inputMapping = body.input_mapping ?? null;
+  if (method && endpointUrl) errors.push(...checkMapping(method, endpointUrl, inputSchema, inputMapping));
+
+  if (errors.length > 0) throw validationError("invalid_tool", "The tool definition is not valid.", errors);
+  return {
+    name: body.name,
+    description: body.description ?? null,
+    executionType: body.execution_type,
+    method,
+    endpointUrl,
+    functionName,
+    headers,
+    timeoutSeconds: body.timeout ?? DEFAULT_TIMEOUT_SECONDS,
+    bodyFormat: body.body_format ?? "json",
+    inputSchema,
+    outputSchema,
+    inputMapping,
+    authParams,
+    providedSecrets: provided,
+  };
+}
+
+function splitAuth(auth: AuthConfigInput): { params: AuthParams; provided: Record<string, string> } {
+  switch (auth.type) {
+    case "none":
+      return { params: { type: "none" }, provided: {} };
+    case "bearer_token":
+      return { params: { type: "bearer_token" }, provided: auth.token ? { token: auth.token } : {} };
+    case "api_key":
+      return {
+        params: { type: "api_key", key_name: auth.key_name, location: auth.location },
+        provided: auth.value ? { value: auth.value } : {},
+      };
+    case "oauth2": {
+      const params: AuthParams = {
+        type: "oauth2",
+        token_url: auth.token_url,
+        client_id: auth.client_id,
+        grant_type: auth.grant_type,
+        client_auth_method: auth.client_auth_method,
+      };
+      if (auth.scope) params.scope = auth.scope;
+      if (auth.audience) params.audience = auth.audience;
+      return { params, provided: auth.client_secret ? { client_secret: auth.client_secret } : {} };
+    }
+  }
+}
+
+function checkAuth(auth: AuthParams): ProblemFieldError[] {
+  if (auth.type === "api_key" && auth.location === "header" && !HEADER_NAME.test(auth.key_name))
+    return [{ path: "/auth_config/key_name", message: `"${auth.key_name}" is not a valid header name.` }];
+  if (auth.type === "oauth2") return checkUrl(auth.token_url, "/auth_config/token_url", false);
+  return [];
+}
+
+function checkMapping(
+  method: HttpMethod,
+  endpointUrl: string,
+  inputSchema: JsonSchema,
+  mapping: InputMapping | null,
+): ProblemFieldError[] {
+  const errors: ProblemFieldError[] = [];
+  const properties = isPlainObject(inputSchema.properties) ? inputSchema.properties : {};
+  const placeholders = placeholdersOf(endpointUrl);
+  const pathNames = new Set<string>();
+  for (const [property, entry] of Object.entries(mapping ?? {})) {
+    const at = `/input_mapping/${property}`;
+    if (!(property in properties)) errors.push({ path: at, message: `input_schema has no property "${property}".` });
+    const wire = entry.name ?? property;
+    if (entry.in === "path") {
+      if (!placeholders.includes(wire))
+        errors.push({ path: `${at}/name`, message: `endpoint_url has no {${wire}} placeholder.` });
+      pathNames.add(wire);
+    }
+    if (entry.in === "header" && !HEADER_NAME.test(wire))
+      errors.push({ path: `${at}/name`, message: `"${wire}" is not a valid header name.` });
+    if (entry.in === "body" && !methodHasBody(method))
+      errors.push({
+        path: `${at}/in`,
+        message: `${method} requests carry no body; map this property to query or header.`,
+      });
+  }
+  for (const name of placeholders) {
+    const byDefault = name in properties && !mapping?.[name];
+    if (!byDefault && !pathNames.has(name))
+      errors.push({
+        path: "/endpoint_url",
+        message: `The placeholder {${name}} is not an input_schema property (or mapped to the path by input_mapping).`,
+      });
+  }
+  return errors;
+}

@@ -1,0 +1,35 @@
+/**
+ * A stored tool as the API shows it. Secret values never leave: only the
+ * names of the stored secret fields, in `auth_config.secrets_set`.
+ */
+import type { z } from "@hono/zod-openapi";
+import type { AuthConfigOutput, InputMappingSchema, Tool } from "../api/schemas";
+import type { ToolRow } from "../db/schema";
+
+export function presentTool(row: ToolRow): z.infer<typeof Tool> {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    execution_type: row.executionType,
+    method: row.method as "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | null,
+    endpoint_url: row.endpointUrl,
+    function_name: row.functionName,
+    headers: row.headers,
+    timeout: row.timeoutSeconds,
+    auth_config: { ...row.authParams, secrets_set: Object.keys(row.authSecrets).sort() } as z.infer<
+      typeof AuthConfigOutput
+    >,
+    input_schema: row.inputSchema,
+    output_schema: row.outputSchema,
+    input_mapping: row.inputMapping as z.infer<typeof InputMappingSchema> | null,
+    body_format: row.bodyFormat,
+    version: row.version,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+export function etagOf(row: Pick<ToolRow, "version">): string {
+  return `"${row.version}"`;
+}

@@ -1,0 +1,80 @@
+/**
+ * Tool rows in D1, through Drizzle. No repository layer: these are the few
+ * queries the API needs, each one statement.
+ */
+import { and, asc, eq, gt, or } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { tools, type ToolRow } from "../db/schema";
+import { AppError } from "../problem";
+
+export type Db = DrizzleD1Database;
+
+export function toolNotFound(id: string): AppError {
+  return new AppError(404, "tool_not_found", `There is no tool with id "${id}".`);
+}
+
+export async function findTool(db: Db, id: string): Promise<ToolRow | undefined> {
+  return db.select().from(tools).where(eq(tools.id, id)).get();
+}
+
+export async function getTool(db: Db, id: string): Promise<ToolRow> {
+  const row = await findTool(db, id);
+  if (!row) throw toolNotFound(id);
+  return row;
+}
+
+export async function listTools(db: Db, limit: number, after: { at: string; id: string } | null): Promise<ToolRow[]> {
+  return db
+    .select()
+    .from(tools)
+    .where(
+      after ? or(gt(tools.createdAt, after.at), and(eq(tools.createdAt, after.at), gt(tools.id, after.id))) : undefined,
+    )
+    .orderBy(asc(tools.createdAt), asc(tools.id))
+    .limit(limit + 1)
+    .all();
+}
+
+export async function insertTool(db: Db, row: ToolRow): Promise<void> {
+  try {
+    await db.insert(tools).values(row).run();
+  } catch (err) {
+    throw duplicateNameOr(err, row.name);
+  }
+}
+
+/** Replaces a tool if it is still at `expectedVersion`; otherwise 412 (someone else saved first). */
+export async function replaceTool(db: Db, row: ToolRow, expectedVersion: number): Promise<void> {
+  let changed: number;
+  try {
+    const result = await db
+      .update(tools)
+      .set(row)
+      .where(and(eq(tools.id, row.id), eq(tools.version, expectedVersion)))
+      .run();
+    changed = result.meta.changes;
+  } catch (err) {
+    throw duplicateNameOr(err, row.name);
+  }
+  if (changed === 0) throw versionMismatch(row.id);
+}
+
+export async function deleteTool(db: Db, id: string): Promise<boolean> {
+  const result = await db.delete(tools).where(eq(tools.id, id)).run();
+  return result.meta.changes > 0;
+}
+
+export function versionMismatch(id: string): AppError {
+  return new AppError(
+    412,
+    "version_mismatch",
+    `Tool "${id}" has changed since the version given in If-Match; fetch it again and reapply your change.`,
+  );
+}
+
+function duplicateNameOr(err: unknown, name: string): unknown {
+  const text = `${(err as Error)?.message ?? ""} ${(err as { cause?: Error })?.cause?.message ?? ""}`;
+  if (text.includes("UNIQUE constraint failed") && text.includes("name"))
+    return new AppError(409, "tool_name_taken", `A tool named "${name}" already exists.`);
+  return err;
+}

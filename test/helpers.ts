@@ -1,0 +1,145 @@
+/**
+ * Test helpers: calling the Worker, creating tools, and an upstream double
+ * that intercepts every outbound fetch. A request no test expected fails the
+ * test that caused it.
+ */
+import { SELF } from "cloudflare:test";
+import { afterEach, beforeEach, expect, vi } from "vitest";
+
+export const ADMIN_TOKEN = "test-admin-token";
+
+export function api(
+  path: string,
+  init: RequestInit & { json?: unknown; token?: string | null } = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.token !== null) headers.set("authorization", `Bearer ${init.token ?? ADMIN_TOKEN}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    body = JSON.stringify(init.json);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  }
+  return SELF.fetch(`https://toolgate.test${path}`, { ...init, headers, body });
+}
+
+export function uniqueName(prefix = "tool"): string {
+  return `${prefix}_${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export type ToolBody = Record<string, unknown>;
+
+export function httpTool(overrides: ToolBody = {}): ToolBody {
+  return {
+    name: uniqueName(),
+    execution_type: "http_request",
+    method: "GET",
+    endpoint_url: "https://api.example.com/v1/items",
+    input_schema: { type: "object", properties: {} },
+    ...overrides,
+  };
+}
+
+/** Creates a tool and returns its JSON; fails the test if creation fails. */
+export async function createTool(overrides: ToolBody = {}): Promise<Record<string, any>> {
+  const res = await api("/tools", { method: "POST", json: httpTool(overrides) });
+  const body = await res.json<Record<string, any>>();
+  expect(res.status, JSON.stringify(body)).toBe(201);
+  return body;
+}
+
+export async function execute(
+  toolId: string,
+  input: unknown = {},
+): Promise<{ status: number; body: Record<string, any>; res: Response }> {
+  const res = await api(`/tools/${toolId}/execute`, { method: "POST", json: { input } });
+  return { status: res.status, body: await res.json<Record<string, any>>(), res };
+}
+
+/** The log row of an execution; it is written after the response, so wait for it. */
+export async function waitForLog(executionId: string): Promise<Record<string, any>> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const res = await api(`/executions/${executionId}`);
+    if (res.status === 200) return res.json<Record<string, any>>();
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no log row for execution ${executionId}`);
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: URL;
+  headers: Headers;
+  body: string;
+}
+
+type Handler = (request: RecordedRequest) => Response | Promise<Response>;
+
+export interface Upstream {
+  /** Answers requests whose method and URL (without query, or matching the RegExp on the full URL) match. */
+  on(method: string, url: string | RegExp, handler: Handler): void;
+  readonly calls: RecordedRequest[];
+  callsTo(url: string): RecordedRequest[];
+}
+
+/**
+ * Installs the upstream double for every test in the file. Handlers that
+ * never resolve still honour the request's AbortSignal, so timeouts work.
+ */
+export function useUpstream(): Upstream {
+  let routes: { method: string; url: string | RegExp; handler: Handler }[] = [];
+  let unexpected: string[] = [];
+  const calls: RecordedRequest[] = [];
+  const upstream: Upstream = {
+    on(method, url, handler) {
+      routes.push({ method, url, handler });
+    },
+    calls,
+    callsTo(url) {
+      return calls.filter((c) => `${c.url.origin}${c.url.pathname}` === url);
+    },
+  };
+  beforeEach(() => {
+    routes = [];
+    unexpected = [];
+    calls.length = 0;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const request = new Request(input, init);
+      const recorded: RecordedRequest = {
+        method: request.method,
+        url: new URL(request.url),
+        headers: new Headers(request.headers),
+        body: new TextDecoder().decode(await request.arrayBuffer()),
+      };
+      calls.push(recorded);
+      const route = routes.find(
+        (r) =>
+          r.method === recorded.method &&
+          (typeof r.url === "string"
+            ? `${recorded.url.origin}${recorded.url.pathname}` === r.url
+            : r.url.test(recorded.url.href)),
+      );
+      if (!route) {
+        unexpected.push(`${recorded.method} ${recorded.url.href}`);
+        throw new TypeError("unexpected outbound request");
+      }
+      const signal = init?.signal ?? request.signal;
+      return new Promise<Response>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        signal?.addEventListener("abort", () => reject(signal.reason));
+        Promise.resolve(route.handler(recorded)).then(resolve, reject);
+      });
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    expect(unexpected, "unexpected outbound requests").toEqual([]);
+  });
+  return upstream;
+}
+
+export function json(body: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(body), { ...init, headers });
+}
