@@ -87,14 +87,10 @@ export const ToolInput = z
     description: z.string().max(4096).nullish(),
     execution_type: z.enum(EXECUTION_TYPES, { error: "execution_type must be one of: http_request, function." }),
     method: z.enum(METHODS, { error: "method must be one of: GET, POST, PUT, PATCH, DELETE." }).nullish(),
-    endpoint_url: z
-      .string()
-      .max(2048)
-      .nullish()
-      .openapi({
-        description: "Absolute http(s) URL; `{name}` placeholders in the path are filled from the input.",
-        example: "https://api.example.com/v1/cities/{city}/weather",
-      }),
+    endpoint_url: z.string().max(2048).nullish().openapi({
+      description: "Absolute http(s) URL; `{name}` placeholders in the path are filled from the input.",
+      example: "https://api.example.com/v1/cities/{city}/weather",
+    }),
     function_name: z
       .string()
       .max(128)
