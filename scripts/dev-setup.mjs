@@ -1,8 +1,11 @@
-// First-run setup for `npm run dev`: creates .dev.vars with a random
-// ENCRYPTION_KEY and ADMIN_TOKEN if it does not exist, and makes sure the
-// /docs assets are in place. Never overwrites an existing .dev.vars.
+// Setup for `npm run dev`, safe to run every time:
+// - creates .dev.vars with a random ENCRYPTION_KEY and ADMIN_TOKEN if it is
+//   missing (never overwrites it), and prints the admin token;
+// - makes sure the /docs assets are in place;
+// - applies the D1 migrations to the local database.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const root = path.join(import.meta.dirname, "..");
@@ -22,8 +25,19 @@ if (!existsSync(devVars)) {
   );
   console.log(`\nCreated .dev.vars with a new ENCRYPTION_KEY and ADMIN_TOKEN.\nYour admin token: ${adminToken}\n`);
 } else {
-  const token = /^ADMIN_TOKEN=(.*)$/m.exec((await import("node:fs")).readFileSync(devVars, "utf8"))?.[1];
+  const token = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, "utf8"))?.[1];
   if (token) console.log(`\nUsing .dev.vars. Admin token: ${token}\n`);
 }
 
 await import("./vendor-assets.mjs");
+
+// stdin is not a terminal, so wrangler applies without asking for confirmation.
+const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], {
+  cwd: root,
+  stdio: ["ignore", "inherit", "inherit"],
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+});
+if (migrate.status !== 0) {
+  console.error("Applying the local D1 migrations failed; see the output above.");
+  process.exit(migrate.status ?? 1);
+}
