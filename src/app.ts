@@ -2,7 +2,7 @@
  * Builds the app: middleware, routers, the OpenAPI document, docs, and the
  * one error handler. Requests enter in src/index.ts and are routed here.
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requireAdminToken } from "./api/admin-auth";
 import { docsPage } from "./api/docs";
@@ -12,6 +12,19 @@ import type { AppBindings } from "./env";
 import { AppError, notFound, onError, validationError } from "./problem";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["Service"],
+  summary: "Liveness check (public)",
+  responses: {
+    200: {
+      description: "The Worker is serving requests.",
+      content: { "application/json": { schema: z.object({ status: z.literal("ok") }) } },
+    },
+  },
+});
 
 export function buildApp() {
   const app = new OpenAPIHono<AppBindings>({
@@ -46,7 +59,7 @@ export function buildApp() {
   app.use("/tools/*", requireAdminToken());
   app.use("/executions/*", requireAdminToken());
 
-  app.get("/health", (c) => c.json({ status: "ok" }, 200));
+  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.route("/", toolsApi);
   app.route("/", executionsApi);

@@ -228,7 +228,17 @@ toolsApi.openapi(executeToolRoute, async (c) => {
     duration_ms: report.durationMs,
   };
   if (report.result.ok) {
-    return c.json({ ...base, status_code: report.result.statusCode, output: report.result.output }, 200);
+    return c.json(
+      {
+        execution_id: report.executionId,
+        tool_id: tool.id,
+        tool_version: tool.version,
+        status_code: report.result.statusCode,
+        output: report.result.output,
+        duration_ms: report.durationMs,
+      },
+      200,
+    );
   }
   const view = describeFailure(report.result.failure);
   const problem = new AppError(view.status, view.code, view.detail, { ...view.extensions, ...base }).toProblem();
