@@ -12,30 +12,35 @@ import { createServer } from "node:http";
 const port = Number(process.env.PORT ?? 8788);
 const issued = new Set();
 
+/** @param {import("node:http").ServerResponse} res @param {number} status @param {unknown} body */
 function send(res, status, body) {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(JSON.stringify(body));
 }
 
+/** @param {import("node:http").IncomingMessage} req @returns {Promise<string>} */
 function readBody(req) {
   return new Promise((resolve) => {
     let data = "";
-    req.on("data", (chunk) => (data += chunk));
+    req.on("data", (/** @type {Buffer} */ chunk) => (data += chunk));
     req.on("end", () => resolve(data));
   });
 }
 
+/** @param {import("node:http").IncomingMessage} req @param {URLSearchParams} form */
 function clientFrom(req, form) {
   const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "");
   if (basic) {
-    const [id, secret] = Buffer.from(basic[1], "base64").toString().split(":");
+    const [id = "", secret = ""] = Buffer.from(basic[1] ?? "", "base64")
+      .toString()
+      .split(":");
     return { id: decodeURIComponent(id.replaceAll("+", " ")), secret: decodeURIComponent(secret.replaceAll("+", " ")) };
   }
   return { id: form.get("client_id"), secret: form.get("client_secret") };
 }
 
 const server = createServer(async (req, res) => {
-  const url = new URL(req.url, `http://${req.headers.host}`);
+  const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
   const body = await readBody(req);
   console.log(`${req.method} ${url.pathname}${url.search}`);
 
@@ -63,7 +68,8 @@ const server = createServer(async (req, res) => {
     return send(res, 200, [{ id: 1, name: "Ada Lovelace", email: "ada@example.com" }]);
   }
   const price = /^\/prices\/([^/]+)$/.exec(url.pathname);
-  if (req.method === "GET" && price) return send(res, 200, { sku: decodeURIComponent(price[1]), price: "12.50 EUR" });
+  if (req.method === "GET" && price)
+    return send(res, 200, { sku: decodeURIComponent(price[1] ?? ""), price: "12.50 EUR" });
   const user = /^\/users\/(\d+)$/.exec(url.pathname);
   if (req.method === "GET" && user) return send(res, 200, { id: Number(user[1]), name: "Grace Hopper", active: true });
   send(res, 404, { error: "not_found" });
