@@ -9,7 +9,7 @@ import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { toolsApi } from "./api/tools";
 import type { AppBindings } from "./env";
-import { AppError, notFound, onError, validationError } from "./problem";
+import { AppError, notFound, onError, pointerToken, validationError } from "./problem";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -36,7 +36,7 @@ export function buildApp() {
         "invalid_request",
         `The request ${result.target === "json" ? "body" : result.target} is not valid.`,
         result.error.issues.map((issue) => ({
-          path: where + issue.path.map((p) => `/${String(p).replaceAll("~", "~0").replaceAll("/", "~1")}`).join(""),
+          path: where + issue.path.map((p) => `/${pointerToken(String(p))}`).join(""),
           message: issue.message,
         })),
       );

@@ -39,6 +39,11 @@ const TITLES: Record<number, string> = {
   504: "Gateway Timeout",
 };
 
+/** One JSON Pointer reference token (RFC 6901): `~` and `/` escaped. */
+export function pointerToken(token: string | number): string {
+  return String(token).replaceAll("~", "~0").replaceAll("/", "~1");
+}
+
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 /** A failure the client is meant to see. Thrown anywhere; turned into problem+json by `onError`. */

@@ -2,7 +2,7 @@
  * Tool definition + validated input → the upstream request. Pure: no I/O, no
  * secrets (authentication is attached afterwards by ./auth).
  */
-import type { ProblemFieldError } from "../problem";
+import { pointerToken, type ProblemFieldError } from "../problem";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type InputLocation = "path" | "query" | "header" | "body";
@@ -58,6 +58,17 @@ export function encodePathSegment(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/**
+ * Why a value cannot fill a path placeholder, or null. "." and ".." are
+ * refused because URL parsing resolves them (even percent-encoded), which
+ * would move the request to another path on the host.
+ */
+function pathValueProblem(value: unknown): string | null {
+  if (value !== null && typeof value === "object") return "A path parameter must be a string, number or boolean.";
+  if (value === "." || value === "..") return `A path parameter cannot be "${value}".`;
+  return null;
+}
+
 function scalarText(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
@@ -77,18 +88,23 @@ export function buildUpstreamRequest(template: RequestTemplate, input: Record<st
     if (value === undefined) continue;
     const target = locate(template, property, placeholders);
     switch (target.in) {
-      case "path":
-        if (value !== null && typeof value === "object") {
-          errors.push({ path: `/input/${property}`, message: "A path parameter must be a string, number or boolean." });
-        } else pathValues.set(target.name, encodePathSegment(scalarText(value)));
+      case "path": {
+        const problem = pathValueProblem(value);
+        if (problem) errors.push({ path: `/input/${pointerToken(property)}`, message: problem });
+        // Recorded even when refused, so the placeholder is not also reported as missing.
+        pathValues.set(target.name, problem ? "" : encodePathSegment(scalarText(value)));
         break;
+      }
       case "query":
         for (const item of Array.isArray(value) ? value : [value]) query.push([target.name, scalarText(item)]);
         break;
       case "header": {
         const text = scalarText(value);
         if (/[\r\n\0]/.test(text))
-          errors.push({ path: `/input/${property}`, message: "A header value must not contain CR, LF or NUL." });
+          errors.push({
+            path: `/input/${pointerToken(property)}`,
+            message: "A header value must not contain CR, LF or NUL.",
+          });
         else headerValues.push([target.name, text]);
         break;
       }
@@ -102,7 +118,7 @@ export function buildUpstreamRequest(template: RequestTemplate, input: Record<st
   for (const name of placeholders) {
     if (!pathValues.has(name))
       errors.push({
-        path: `/input/${name}`,
+        path: `/input/${pointerToken(name)}`,
         keyword: "required",
         message: `The path parameter "${name}" has no value.`,
       });
@@ -110,7 +126,11 @@ export function buildUpstreamRequest(template: RequestTemplate, input: Record<st
   if (errors.length > 0) return { ok: false, errors };
 
   const url = new URL(template.endpointUrl.replace(PLACEHOLDER, (_, name: string) => pathValues.get(name) ?? ""));
-  for (const [name, value] of query) url.searchParams.append(name, value);
+  if (query.length > 0) {
+    // Appended as text: going through url.searchParams would re-encode the query already in the URL.
+    const added = new URLSearchParams(query).toString();
+    url.search = url.search.length > 1 ? `${url.search.slice(1)}&${added}` : added;
+  }
 
   const headers = new Headers(template.headers);
   for (const [name, value] of headerValues) headers.set(name, value);

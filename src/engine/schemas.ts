@@ -4,7 +4,7 @@
  * per tool version, and turning validation output into problem errors.
  */
 import { dereference, Validator, type OutputUnit, type Schema, type SchemaDraft } from "@cfworker/json-schema";
-import type { ProblemFieldError } from "../problem";
+import { pointerToken, type ProblemFieldError } from "../problem";
 import draft07 from "./metaschemas/draft-07.json";
 import meta201909 from "./metaschemas/2019-09.json";
 import meta201909Applicator from "./metaschemas/2019-09/applicator.json";
@@ -133,7 +133,7 @@ function unresolvedRefs(schema: JsonSchema): { ref: string; pointer: string }[] 
       if (k.startsWith("__absolute_")) continue;
       // `enum`, `const`, `default` and `examples` hold data, not schemas.
       if (k === "enum" || k === "const" || k === "default" || k === "examples") continue;
-      walk(v, `${pointer}/${escapePointer(k)}`);
+      walk(v, `${pointer}/${pointerToken(k)}`);
     }
   };
   walk(copy, "");
@@ -166,7 +166,7 @@ export function validateInstance(validator: Validator, instance: unknown, pointe
     let path = pointerPrefix + instancePointer(e.instanceLocation);
     // Point "required" errors at the missing property, which is what a form needs.
     const missing = e.keyword === "required" ? /required property "(.*)"/.exec(e.error)?.[1] : undefined;
-    if (missing !== undefined) path += `/${escapePointer(missing)}`;
+    if (missing !== undefined) path += `/${pointerToken(missing)}`;
     return { path, keyword: e.keyword, message: e.error };
   });
 }
@@ -177,7 +177,15 @@ export function validateInstance(validator: Validator, instance: unknown, pointe
  * nested under: those say what is actually wrong.
  */
 function leafErrors(errors: OutputUnit[]): OutputUnit[] {
-  return errors.filter((e) => !errors.some((o) => o !== e && o.keywordLocation.startsWith(`${e.keywordLocation}/`)));
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    if (errors.some((o) => o !== e && o.keywordLocation.startsWith(`${e.keywordLocation}/`))) return false;
+    // The same failure can be reached along several paths (for example through $recursiveRef).
+    const identity = `${e.instanceLocation}\u0000${e.keyword}\u0000${e.error}`;
+    if (seen.has(identity)) return false;
+    seen.add(identity);
+    return true;
+  });
 }
 
 function instancePointer(location: string): string {
@@ -187,10 +195,6 @@ function instancePointer(location: string): string {
   } catch {
     return pointer;
   }
-}
-
-function escapePointer(token: string): string {
-  return token.replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
 /**

@@ -8,7 +8,7 @@ import type { AuthParams } from "../engine/auth";
 import { BUILTIN_FUNCTIONS } from "../engine/executors/functions";
 import { methodHasBody, placeholdersOf, type HttpMethod, type InputMapping } from "../engine/request";
 import { checkSchema, isPlainObject, type JsonSchema } from "../engine/schemas";
-import { validationError, type ProblemFieldError } from "../problem";
+import { pointerToken, validationError, type ProblemFieldError } from "../problem";
 import { checkUrl } from "./urls";
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -84,9 +84,12 @@ export function normalizeDefinition(body: ToolInput): ToolDefinition {
   const headers = body.headers ?? {};
   for (const [name, value] of Object.entries(headers)) {
     if (!HEADER_NAME.test(name))
-      errors.push({ path: `/headers/${name}`, message: `"${name}" is not a valid header name.` });
+      errors.push({ path: `/headers/${pointerToken(name)}`, message: `"${name}" is not a valid header name.` });
     if (/[\r\n\0]/.test(value))
-      errors.push({ path: `/headers/${name}`, message: "A header value must not contain CR, LF or NUL." });
+      errors.push({
+        path: `/headers/${pointerToken(name)}`,
+        message: "A header value must not contain CR, LF or NUL.",
+      });
   }
 
   errors.push(...checkAuth(authParams));
@@ -166,7 +169,7 @@ function checkMapping(
   const placeholders = placeholdersOf(endpointUrl);
   const pathNames = new Set<string>();
   for (const [property, entry] of Object.entries(mapping ?? {})) {
-    const at = `/input_mapping/${property}`;
+    const at = `/input_mapping/${pointerToken(property)}`;
     if (!(property in properties)) errors.push({ path: at, message: `input_schema has no property "${property}".` });
     const wire = entry.name ?? property;
     if (entry.in === "path") {

@@ -1,0 +1,452 @@
+/** Unit tests of the pure request builder in src/engine/request.ts. */
+import { describe, expect, it } from "vitest";
+import {
+  buildUpstreamRequest,
+  encodePathSegment,
+  locate,
+  placeholdersOf,
+  type BuildResult,
+  type HttpMethod,
+  type RequestTemplate,
+  type UpstreamRequest,
+} from "../src/engine/request";
+
+function template(overrides: Partial<RequestTemplate> = {}): RequestTemplate {
+  return {
+    method: "GET",
+    endpointUrl: "https://api.example.com/v1/items",
+    headers: {},
+    bodyFormat: "json",
+    inputMapping: null,
+    ...overrides,
+  };
+}
+
+/** Builds and expects success; returns the request. */
+function build(overrides: Partial<RequestTemplate>, input: Record<string, unknown>): UpstreamRequest {
+  const result = buildUpstreamRequest(template(overrides), input);
+  if (!result.ok) throw new Error(`expected a request, got errors ${JSON.stringify(result.errors)}`);
+  return result.request;
+}
+
+/** Builds and expects failure; returns the errors. */
+function buildErrors(overrides: Partial<RequestTemplate>, input: Record<string, unknown>) {
+  const result: BuildResult = buildUpstreamRequest(template(overrides), input);
+  if (result.ok) throw new Error(`expected errors, got a request to ${result.request.url.href}`);
+  return result.errors;
+}
+
+function headerEntries(headers: Headers): [string, string][] {
+  return [...headers.entries()].sort(([a], [b]) => a.localeCompare(b));
+}
+
+describe("encodePathSegment", () => {
+  it.each([
+    ["a b", "a%20b"],
+    ["a/b", "a%2Fb"],
+    ["?", "%3F"],
+    ["#", "%23"],
+    ["[", "%5B"],
+    ["]", "%5D"],
+    ["@", "%40"],
+    ["!", "%21"],
+    ["$", "%24"],
+    ["&", "%26"],
+    ["'", "%27"],
+    ["(", "%28"],
+    [")", "%29"],
+    ["*", "%2A"],
+    ["+", "%2B"],
+    [",", "%2C"],
+    [";", "%3B"],
+    ["=", "%3D"],
+    [":", "%3A"],
+    ["%", "%25"],
+    ["é", "%C3%A9"],
+    ["日本", "%E6%97%A5%E6%9C%AC"],
+    ["😀", "%F0%9F%98%80"],
+    ["-._~", "-._~"],
+    ["AZaz09", "AZaz09"],
+    ["a b/c?d", "a%20b%2Fc%3Fd"],
+  ])("encodes %j as %j", (value, encoded) => {
+    expect(encodePathSegment(value)).toBe(encoded);
+  });
+
+  it("leaves no reserved character unencoded", () => {
+    const reserved = ":/?#[]@!$&'()*+,;=";
+    const encoded = encodePathSegment(reserved);
+    expect(encoded).toBe("%3A%2F%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2B%2C%3B%3D");
+    expect(encoded).toMatch(/^(?:%[0-9A-F]{2})+$/);
+  });
+});
+
+describe("placeholdersOf", () => {
+  it.each([
+    ["https://api.example.com/v1/items", []],
+    ["https://api.example.com/v1/items/{id}", ["id"]],
+    ["https://api.example.com/{org}/repos/{repo_name}/issues", ["org", "repo_name"]],
+    ["https://api.example.com/{a}/{b}/{a}", ["a", "b"]],
+    ["https://api.example.com/items?id={item.id}&v={v-2}&x={x~y}", ["item.id", "v-2", "x~y"]],
+    ["https://api.example.com/{not valid}/{}", []],
+  ])("%s → %j", (url, names) => {
+    expect(placeholdersOf(url)).toEqual(names);
+  });
+});
+
+describe("locate", () => {
+  it.each<[HttpMethod, string, "path" | "query" | "body"]>([
+    ["GET", "id", "path"],
+    ["GET", "q", "query"],
+    ["DELETE", "id", "path"],
+    ["DELETE", "q", "query"],
+    ["POST", "id", "path"],
+    ["POST", "q", "body"],
+    ["PUT", "q", "body"],
+    ["PATCH", "q", "body"],
+  ])("%s: property %s defaults to %s", (method, property, location) => {
+    const where = locate({ method, endpointUrl: "https://api.example.com/items/{id}", inputMapping: null }, property);
+    expect(where).toEqual({ in: location, name: property });
+  });
+
+  it("follows input_mapping, with the wire name defaulting to the property name", () => {
+    const t = {
+      method: "POST" as const,
+      endpointUrl: "https://api.example.com/items/{item_id}",
+      inputMapping: {
+        trace: { in: "header" as const, name: "X-Trace-Id" },
+        page: { in: "query" as const },
+        id: { in: "path" as const, name: "item_id" },
+      },
+    };
+    expect(locate(t, "trace")).toEqual({ in: "header", name: "X-Trace-Id" });
+    expect(locate(t, "page")).toEqual({ in: "query", name: "page" });
+    expect(locate(t, "id")).toEqual({ in: "path", name: "item_id" });
+    expect(locate(t, "other")).toEqual({ in: "body", name: "other" });
+  });
+
+  it("lets input_mapping move a placeholder-named property away from the path", () => {
+    const where = locate(
+      {
+        method: "GET",
+        endpointUrl: "https://api.example.com/items/{id}",
+        inputMapping: { id: { in: "query", name: "item" } },
+      },
+      "id",
+    );
+    expect(where).toEqual({ in: "query", name: "item" });
+  });
+});
+
+describe("buildUpstreamRequest: path", () => {
+  it.each<[unknown, string]>([
+    ["a b/c?d", "https://api.example.com/v1/items/a%20b%2Fc%3Fd"],
+    ["x#y", "https://api.example.com/v1/items/x%23y"],
+    ["[a]@b", "https://api.example.com/v1/items/%5Ba%5D%40b"],
+    ["!$&'()*+,;=", "https://api.example.com/v1/items/%21%24%26%27%28%29%2A%2B%2C%3B%3D"],
+    ["café 日本", "https://api.example.com/v1/items/caf%C3%A9%20%E6%97%A5%E6%9C%AC"],
+    ["a-b.c_d~e", "https://api.example.com/v1/items/a-b.c_d~e"],
+    ["100%", "https://api.example.com/v1/items/100%25"],
+    [42, "https://api.example.com/v1/items/42"],
+    [-1.5, "https://api.example.com/v1/items/-1.5"],
+    [true, "https://api.example.com/v1/items/true"],
+    [false, "https://api.example.com/v1/items/false"],
+  ])("fills {id} with %j", (value, href) => {
+    const request = build({ endpointUrl: "https://api.example.com/v1/items/{id}" }, { id: value });
+    expect(request.url.href).toBe(href);
+    expect(request.url.search).toBe("");
+  });
+
+  it("fills several placeholders, including a repeated one", () => {
+    const request = build(
+      { endpointUrl: "https://api.example.com/{org}/repos/{repo}/compare/{org}" },
+      { org: "acme co", repo: "tool/gate" },
+    );
+    expect(request.url.href).toBe("https://api.example.com/acme%20co/repos/tool%2Fgate/compare/acme%20co");
+  });
+
+  it("fills a placeholder mapped from a differently named property", () => {
+    const request = build(
+      {
+        endpointUrl: "https://api.example.com/items/{item_id}",
+        inputMapping: { id: { in: "path", name: "item_id" } },
+      },
+      { id: "7/8" },
+    );
+    expect(request.url.href).toBe("https://api.example.com/items/7%2F8");
+  });
+
+  it.each<[string, unknown]>([
+    ["an object", { a: 1 }],
+    ["an array", ["a", "b"]],
+  ])("rejects %s as a path value at /input/<name>", (_, value) => {
+    const errors = buildErrors({ endpointUrl: "https://api.example.com/items/{id}" }, { id: value });
+    expect(errors).toEqual([{ path: "/input/id", message: "A path parameter must be a string, number or boolean." }]);
+  });
+
+  it("reports a missing path parameter as required at /input/<name>", () => {
+    const errors = buildErrors({ endpointUrl: "https://api.example.com/orgs/{org}/items/{id}" }, { org: "acme" });
+    expect(errors).toEqual([
+      { path: "/input/id", keyword: "required", message: 'The path parameter "id" has no value.' },
+    ]);
+  });
+
+  it("treats an undefined value as missing", () => {
+    const errors = buildErrors({ endpointUrl: "https://api.example.com/items/{id}" }, { id: undefined });
+    expect(errors).toEqual([expect.objectContaining({ path: "/input/id", keyword: "required" })]);
+  });
+
+  it("reports every problem at once", () => {
+    const errors = buildErrors(
+      {
+        endpointUrl: "https://api.example.com/{a}/{b}",
+        inputMapping: { trace: { in: "header", name: "X-Trace" } },
+      },
+      { a: { nested: true }, trace: "x\ny" },
+    );
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { path: "/input/a", message: "A path parameter must be a string, number or boolean." },
+        { path: "/input/b", keyword: "required", message: 'The path parameter "b" has no value.' },
+        { path: "/input/trace", message: "A header value must not contain CR, LF or NUL." },
+      ]),
+    );
+  });
+
+  it.each([".", ".."])("does not let the path value %j climb out of the template path", (value) => {
+    // `/v1/items/{id}/comments` with id ".." must not become a request to /v1/comments.
+    const result = buildUpstreamRequest(template({ endpointUrl: "https://api.example.com/v1/items/{id}/comments" }), {
+      id: value,
+    });
+    expect(result).toEqual({ ok: false, errors: [expect.objectContaining({ path: "/input/id" })] });
+  });
+});
+
+describe("buildUpstreamRequest: query", () => {
+  it("appends query parameters after those already in the URL", () => {
+    const request = build({ endpointUrl: "https://api.example.com/v1/items?v=1" }, { q: "hello world", page: 2 });
+    expect(request.url.href).toBe("https://api.example.com/v1/items?v=1&q=hello+world&page=2");
+    expect([...request.url.searchParams]).toEqual([
+      ["v", "1"],
+      ["q", "hello world"],
+      ["page", "2"],
+    ]);
+  });
+
+  it("repeats the key for each array item", () => {
+    const request = build({ endpointUrl: "https://api.example.com/v1/items?v=1" }, { tag: ["a", "b", "c d"] });
+    expect(request.url.search).toBe("?v=1&tag=a&tag=b&tag=c+d");
+  });
+
+  it("sends no parameter for an empty array", () => {
+    const request = build({}, { tag: [] });
+    expect(request.url.href).toBe("https://api.example.com/v1/items");
+  });
+
+  it("JSON-encodes objects, and arrays inside arrays", () => {
+    const request = build({}, { filter: { status: "open", n: 1 }, pairs: [[1, 2]] });
+    expect(request.url.searchParams.getAll("filter")).toEqual(['{"status":"open","n":1}']);
+    expect(request.url.searchParams.getAll("pairs")).toEqual(["[1,2]"]);
+  });
+
+  it.each<[unknown, string]>([
+    [0, "0"],
+    [3.25, "3.25"],
+    [true, "true"],
+    [false, "false"],
+    ["", ""],
+    ["a&b=c", "a&b=c"],
+  ])("stringifies %j as %j", (value, text) => {
+    const request = build({}, { x: value });
+    expect(request.url.searchParams.getAll("x")).toEqual([text]);
+  });
+
+  it("percent-encodes reserved characters in query values", () => {
+    const request = build({}, { q: "a&b=c#d" });
+    expect(request.url.search).toBe("?q=a%26b%3Dc%23d");
+  });
+
+  it("uses the mapped wire name", () => {
+    const request = build({ inputMapping: { pageNumber: { in: "query", name: "page[number]" } } }, { pageNumber: 3 });
+    expect([...request.url.searchParams]).toEqual([["page[number]", "3"]]);
+  });
+
+  it("skips undefined values", () => {
+    const request = build({}, { q: undefined, page: 1 });
+    expect(request.url.search).toBe("?page=1");
+  });
+
+  it.each<HttpMethod>(["GET", "DELETE"])(
+    "puts unmapped properties of a %s tool in the query, with no body",
+    (method) => {
+      const request = build({ method }, { q: "x", n: 1 });
+      expect(request.method).toBe(method);
+      expect(request.url.search).toBe("?q=x&n=1");
+      expect(request.body).toBeUndefined();
+      expect(request.headers.get("content-type")).toBeNull();
+    },
+  );
+});
+
+describe("buildUpstreamRequest: headers", () => {
+  it("maps a property to a named header, next to the static headers", () => {
+    const request = build(
+      {
+        headers: { "X-Client": "toolgate", "X-Static": "1" },
+        inputMapping: { trace: { in: "header", name: "X-Trace-Id" } },
+      },
+      { trace: "abc-123", q: "x" },
+    );
+    expect(headerEntries(request.headers)).toEqual([
+      ["accept", "application/json"],
+      ["x-client", "toolgate"],
+      ["x-static", "1"],
+      ["x-trace-id", "abc-123"],
+    ]);
+    expect(request.url.search).toBe("?q=x");
+  });
+
+  it("uses the property name when the mapping has no name", () => {
+    const request = build({ inputMapping: { "X-Request-Id": { in: "header" } } }, { "X-Request-Id": "r1" });
+    expect(request.headers.get("x-request-id")).toBe("r1");
+  });
+
+  it("stringifies numbers and booleans in headers", () => {
+    const request = build(
+      { inputMapping: { n: { in: "header", name: "X-N" }, b: { in: "header", name: "X-B" } } },
+      { n: 5, b: false },
+    );
+    expect(request.headers.get("x-n")).toBe("5");
+    expect(request.headers.get("x-b")).toBe("false");
+  });
+
+  it("lets a mapped header replace a static header of the same name", () => {
+    const request = build(
+      { headers: { "X-Trace-Id": "static" }, inputMapping: { trace: { in: "header", name: "x-trace-id" } } },
+      { trace: "dynamic" },
+    );
+    expect(request.headers.get("x-trace-id")).toBe("dynamic");
+  });
+
+  it.each([
+    ["CR", "a\rb"],
+    ["LF", "a\nb"],
+    ["CRLF", "a\r\nX-Injected: 1"],
+    ["NUL", "a\0b"],
+  ])("rejects %s in a header value at /input/<name>", (_, value) => {
+    const errors = buildErrors({ inputMapping: { trace: { in: "header", name: "X-Trace-Id" } } }, { trace: value });
+    expect(errors).toEqual([{ path: "/input/trace", message: "A header value must not contain CR, LF or NUL." }]);
+  });
+
+  it("adds Accept: application/json by default", () => {
+    expect(build({}, {}).headers.get("accept")).toBe("application/json");
+  });
+
+  it.each(["Accept", "accept", "ACCEPT"])("keeps a static %s header", (name) => {
+    const request = build({ headers: { [name]: "text/csv" } }, {});
+    expect(request.headers.get("accept")).toBe("text/csv");
+    expect([...request.headers.keys()].filter((k) => k === "accept")).toHaveLength(1);
+  });
+});
+
+describe("buildUpstreamRequest: body", () => {
+  it.each<HttpMethod>(["POST", "PUT", "PATCH"])("sends unmapped properties of a %s tool as a JSON body", (method) => {
+    const request = build(
+      { method },
+      { name: "Ada", age: 36, tags: ["a", "b"], address: { city: "London" }, active: true, note: null },
+    );
+    expect(request.method).toBe(method);
+    expect(request.url.href).toBe("https://api.example.com/v1/items");
+    expect(request.body).toBe(
+      '{"name":"Ada","age":36,"tags":["a","b"],"address":{"city":"London"},"active":true,"note":null}',
+    );
+    expect(headerEntries(request.headers)).toEqual([
+      ["accept", "application/json"],
+      ["content-type", "application/json"],
+    ]);
+  });
+
+  it("splits a POST input between path, query, header and body", () => {
+    const request = build(
+      {
+        method: "POST",
+        endpointUrl: "https://api.example.com/orgs/{org}/items?v=2",
+        inputMapping: {
+          dryRun: { in: "query", name: "dry_run" },
+          trace: { in: "header", name: "X-Trace-Id" },
+          title: { in: "body", name: "item_title" },
+        },
+      },
+      { org: "a b", dryRun: true, trace: "t-1", title: "Hello", count: 2 },
+    );
+    expect(request.url.href).toBe("https://api.example.com/orgs/a%20b/items?v=2&dry_run=true");
+    expect(request.headers.get("x-trace-id")).toBe("t-1");
+    expect(JSON.parse(request.body!)).toEqual({ item_title: "Hello", count: 2 });
+  });
+
+  it.each(["Content-Type", "content-type"])(
+    "keeps the content-type of the static headers (%s) for a JSON body",
+    (name) => {
+      const request = build({ method: "POST", headers: { [name]: "application/vnd.api+json" } }, { a: 1 });
+      expect(request.headers.get("content-type")).toBe("application/vnd.api+json");
+      expect(request.body).toBe('{"a":1}');
+    },
+  );
+
+  it("encodes a form body with arrays repeated", () => {
+    const request = build(
+      { method: "POST", bodyFormat: "form" },
+      { name: "Ada Lovelace", tags: ["x", "y&z"], n: 1, ok: true, meta: { a: 1 } },
+    );
+    expect(request.body).toBe("name=Ada+Lovelace&tags=x&tags=y%26z&n=1&ok=true&meta=%7B%22a%22%3A1%7D");
+    expect(request.headers.get("content-type")).toBe("application/x-www-form-urlencoded");
+    expect(request.headers.get("accept")).toBe("application/json");
+  });
+
+  it("keeps a static content-type for a form body", () => {
+    const request = build(
+      {
+        method: "POST",
+        bodyFormat: "form",
+        headers: { "Content-Type": "application/x-www-form-urlencoded; charset=utf-8" },
+      },
+      { a: "b" },
+    );
+    expect(request.headers.get("content-type")).toBe("application/x-www-form-urlencoded; charset=utf-8");
+    expect(request.body).toBe("a=b");
+  });
+
+  it.each<[string, Partial<RequestTemplate>, Record<string, unknown>]>([
+    ["an empty input", { method: "POST" }, {}],
+    ["only undefined values", { method: "PUT" }, { a: undefined }],
+    [
+      "only path, query and header properties",
+      {
+        method: "PATCH",
+        endpointUrl: "https://api.example.com/items/{id}",
+        inputMapping: { q: { in: "query" }, h: { in: "header", name: "X-H" } },
+      },
+      { id: 1, q: "x", h: "y" },
+    ],
+    ["a form tool with no input", { method: "POST", bodyFormat: "form" }, {}],
+  ])("sends no body and no content-type for %s", (_, overrides, input) => {
+    const request = build(overrides, input);
+    expect(request.body).toBeUndefined();
+    expect(request.headers.get("content-type")).toBeNull();
+  });
+
+  it("sends an empty JSON object when a body property exists but is empty", () => {
+    const request = build({ method: "POST" }, { payload: {} });
+    expect(request.body).toBe('{"payload":{}}');
+  });
+
+  it("does not mutate the template's headers", () => {
+    const t = template({
+      method: "POST",
+      headers: { "X-Static": "1" },
+      inputMapping: { trace: { in: "header", name: "X-Trace" } },
+    });
+    const result = buildUpstreamRequest(t, { trace: "t", a: 1 });
+    expect(result.ok).toBe(true);
+    expect(t.headers).toEqual({ "X-Static": "1" });
+  });
+});
