@@ -10,7 +10,7 @@ import { AppError } from "../problem";
 import { TokenCache } from "./auth/token-cache";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { describeFailure, type ExecutionFailure } from "./outcomes";
-import { Redactor } from "./redact";
+import { Redactor, truncateText } from "./redact";
 import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
 import { secretAad } from "../registry/secrets";
 
@@ -74,6 +74,10 @@ export async function executeTool(
       }
     }
   }
+
+  // Everything that leaves an execution passes through the redactor once, here:
+  // upstream bodies that echo credentials, token-endpoint errors, outputs.
+  outcome = { request: outcome.request, result: redactor.scrubValue(outcome.result) };
 
   const durationMs = Date.now() - started;
   return {
@@ -162,5 +166,5 @@ function upstreamStatusOf(failure: ExecutionFailure): number | null {
 
 function clip(text: string): { text: string; truncated: boolean } {
   if (text.length <= LOG_PAYLOAD_LIMIT) return { text, truncated: false };
-  return { text: text.slice(0, LOG_PAYLOAD_LIMIT), truncated: true };
+  return { text: truncateText(text, LOG_PAYLOAD_LIMIT), truncated: true };
 }

@@ -15,6 +15,8 @@ import { requestToken, type OAuth2Client, type TokenFailure } from "./oauth2";
 export const TOKEN_EXPIRY_MARGIN_S = 30;
 /** When the token response has no `expires_in`, assume this lifetime (seconds). */
 export const DEFAULT_TOKEN_LIFETIME_S = 300;
+/** The deadline of one token request, shared by every execution waiting on it. */
+export const TOKEN_REQUEST_TIMEOUT_S = 60;
 const KV_MIN_TTL_S = 60;
 const KV_PREFIX = "oauth2-token:v1:";
 
@@ -61,10 +63,17 @@ export class TokenCache {
     }
     let pending = inflightTokenRequests.get(id);
     if (!pending) {
-      pending = this.fetchAndStore(id, client, signal).finally(() => inflightTokenRequests.delete(id));
+      // The shared request runs under its own deadline, not the first caller's:
+      // a tool with a short timeout must not fail the others waiting on it.
+      pending = this.fetchAndStore(id, client, AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_S * 1000)).finally(() =>
+        inflightTokenRequests.delete(id),
+      );
       inflightTokenRequests.set(id, pending);
+      // Keep the starting request alive until the token arrives, even if that
+      // request itself gives up first: others may be waiting on this promise.
+      this.defer(pending);
     }
-    return pending;
+    return untilAborted(pending, signal);
   }
 
   async invalidate(client: OAuth2Client): Promise<void> {
@@ -110,4 +119,18 @@ export class TokenCache {
     }
     return { ok: true, accessToken: result.grant.accessToken, fromCache: false };
   }
+}
+
+/** Waits for a shared lookup, but gives up (as a timeout) when this caller's own signal fires. */
+function untilAborted(lookup: Promise<TokenLookup>, signal: AbortSignal): Promise<TokenLookup> {
+  const timedOut: TokenLookup = { ok: false, failure: { kind: "timeout" } };
+  if (signal.aborted) return Promise.resolve(timedOut);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(timedOut);
+    signal.addEventListener("abort", onAbort, { once: true });
+    lookup.then((result) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(result);
+    });
+  });
 }

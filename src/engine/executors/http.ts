@@ -6,7 +6,7 @@ import type { ToolRow } from "../../db/schema";
 import { attachAuth, type AuthParams } from "../auth";
 import { isTimeout, type TokenFailure } from "../auth/oauth2";
 import type { ExecutionFailure } from "../outcomes";
-import type { Redactor } from "../redact";
+import { truncateText, type Redactor } from "../redact";
 import { buildUpstreamRequest, type HttpMethod, type UpstreamRequest } from "../request";
 import type { Executor, ExecutorResult } from "./index";
 
@@ -77,7 +77,7 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
   if (!parsed.ok) return fail({ kind: "upstream_unparseable", upstreamStatus: response.status });
   return {
     request: described,
-    result: { ok: true, statusCode: response.status, output: ctx.redactor.scrubValue(parsed.value) },
+    result: { ok: true, statusCode: response.status, output: parsed.value },
   };
 };
 
@@ -129,5 +129,5 @@ function previewBody(body: unknown, redactor: Redactor): unknown {
   const scrubbed = redactor.scrubValue(body);
   const text = typeof scrubbed === "string" ? scrubbed : JSON.stringify(scrubbed);
   if (text.length <= UPSTREAM_BODY_PREVIEW_CHARS) return scrubbed;
-  return `${text.slice(0, UPSTREAM_BODY_PREVIEW_CHARS)}… (truncated)`;
+  return `${truncateText(text, UPSTREAM_BODY_PREVIEW_CHARS)}… (truncated)`;
 }
