@@ -103,7 +103,7 @@ const getRoute = createRoute({
   request: { params: ToolIdParam },
   responses: {
     200: { description: "The log entry.", content: { "application/json": { schema: Execution } } },
-    ...problems(401, 404),
+    ...problems(401, 404, 422),
   },
 });
 

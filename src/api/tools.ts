@@ -118,7 +118,7 @@ const getToolRoute = createRoute({
   summary: "Get a tool",
   security: BEARER_SECURITY,
   request: { params: ToolIdParam },
-  responses: { 200: toolResponse("The tool."), ...problems(401, 404) },
+  responses: { 200: toolResponse("The tool."), ...problems(401, 404, 422) },
 });
 
 toolsApi.openapi(getToolRoute, async (c) => {
@@ -186,7 +186,7 @@ const deleteToolRoute = createRoute({
   description: "Deletes the tool, its auth config and its cached OAuth2 token. Its execution logs are kept for audit.",
   security: BEARER_SECURITY,
   request: { params: ToolIdParam },
-  responses: { 204: { description: "Deleted." }, ...problems(401, 404) },
+  responses: { 204: { description: "Deleted." }, ...problems(401, 404, 422) },
 });
 
 toolsApi.openapi(deleteToolRoute, async (c) => {

@@ -1,0 +1,151 @@
+/** The OpenAPI document and the Swagger UI page: public, complete, and self-hosted. */
+import { describe, expect, it } from "vitest";
+import { api } from "./helpers";
+
+type Operation = {
+  security?: unknown;
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  [key: string]: unknown;
+};
+type Spec = {
+  openapi: string;
+  info: Record<string, unknown>;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+};
+
+async function spec(): Promise<Spec> {
+  const res = await api("/openapi.json", { token: null });
+  expect(res.status).toBe(200);
+  return res.json<Spec>();
+}
+
+/** Each operation, with the statuses it must declare (its success status and every error it can answer). */
+const OPERATIONS: [path: string, method: string, statuses: string[]][] = [
+  ["/tools", "get", ["200", "400", "401", "422"]],
+  ["/tools", "post", ["201", "400", "401", "409", "413", "415", "422", "500"]],
+  ["/tools/{id}", "get", ["200", "401", "404"]],
+  ["/tools/{id}", "put", ["200", "400", "401", "404", "409", "412", "413", "415", "422", "500"]],
+  ["/tools/{id}", "delete", ["204", "401", "404"]],
+  ["/tools/{id}/execute", "post", ["200", "400", "401", "404", "413", "415", "422", "500", "502", "504"]],
+  ["/tools/{id}/executions", "get", ["200", "400", "401", "404", "422"]],
+  ["/executions/{id}", "get", ["200", "401", "404"]],
+];
+
+describe("GET /openapi.json", () => {
+  it("is public and is OpenAPI 3.1", async () => {
+    const res = await api("/openapi.json", { token: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    const doc = await res.json<Spec>();
+    expect(doc.openapi).toMatch(/^3\.1(\.\d+)?$/);
+    expect(doc.info).toMatchObject({ title: "toolgate", version: "0.1.0" });
+  });
+
+  it("documents every route, and nothing else", async () => {
+    const doc = await spec();
+    const declared = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(declared.sort()).toEqual(
+      ["GET /health", ...OPERATIONS.map(([path, method]) => `${method.toUpperCase()} ${path}`)].sort(),
+    );
+  });
+
+  it("documents /health as the one public operation", async () => {
+    const doc = await spec();
+    const health = doc.paths["/health"]?.get;
+    expect(health).toBeDefined();
+    expect(health!.security ?? []).toEqual([]);
+    expect(Object.keys(health!.responses)).toEqual(["200"]);
+    const res = await api("/health", { token: null });
+    expect(res.status).toBe(200);
+  });
+
+  it("declares bearer authentication on every operation", async () => {
+    const doc = await spec();
+    expect(doc.components.securitySchemes.bearerAuth).toEqual({
+      type: "http",
+      scheme: "bearer",
+      description: "The ADMIN_TOKEN Worker secret.",
+    });
+    for (const [path, method] of OPERATIONS)
+      expect(doc.paths[path]?.[method]?.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
+  });
+
+  it.each(OPERATIONS)("%s %s declares its success and error statuses", async (path, method, statuses) => {
+    const doc = await spec();
+    const operation = doc.paths[path]?.[method];
+    expect(operation).toBeDefined();
+    expect(Object.keys(operation!.responses)).toEqual(expect.arrayContaining(statuses));
+    for (const status of statuses.filter((s) => Number(s) >= 400)) {
+      const content = operation!.responses[status]?.content;
+      expect(Object.keys(content ?? {}), `${method} ${path} ${status}`).toEqual(["application/problem+json"]);
+      expect(content!["application/problem+json"]!.schema).toEqual({ $ref: "#/components/schemas/Problem" });
+    }
+  });
+
+  it("describes the execute errors: 422 input, 500 output or secrets, 502 upstream, 504 timeout", async () => {
+    const doc = await spec();
+    const responses = doc.paths["/tools/{id}/execute"]!.post!.responses as Record<string, { description: string }>;
+    expect(responses["422"]?.description).toBe(
+      "The request is well-formed but not valid; `errors` lists each problem with its path.",
+    );
+    expect(responses["500"]?.description).toBe(
+      "A server-side failure (for execute: the output failed its schema, or secrets could not be opened).",
+    );
+    expect(responses["502"]?.description).toBe("The upstream API or its OAuth2 token endpoint failed.");
+    expect(responses["504"]?.description).toBe("The upstream API did not answer within the tool's timeout.");
+  });
+
+  it("marks secret auth fields write-only and leaves them out of the Tool shape", async () => {
+    const doc = await spec();
+    const text = JSON.stringify(doc.components.schemas.AuthConfigInput);
+    for (const field of ["token", "value", "client_secret"]) expect(text).toContain(`"${field}"`);
+    expect(text.match(/"writeOnly":true/g)).toHaveLength(3);
+    const output = JSON.stringify(doc.components.schemas.AuthConfig);
+    for (const field of ['"token"', '"value"', '"client_secret"']) expect(output).not.toContain(field);
+    expect(output).toContain('"secrets_set"');
+  });
+
+  it("declares the 422 an over-long {id} gets (or answers 404 instead)", async () => {
+    const doc = await spec();
+    const longId = "x".repeat(65);
+    const probes: [string, string, RequestInit & { json?: unknown }][] = [
+      ["/tools/{id}", "get", {}],
+      ["/tools/{id}", "delete", { method: "DELETE" }],
+      ["/executions/{id}", "get", {}],
+    ];
+    const undeclared: string[] = [];
+    for (const [path, method, init] of probes) {
+      const res = await api(path.replace("{id}", longId), init);
+      await res.arrayBuffer();
+      if (!Object.keys(doc.paths[path]![method]!.responses).includes(String(res.status)))
+        undeclared.push(`${method.toUpperCase()} ${path} answered ${res.status}`);
+    }
+    expect(undeclared).toEqual([]);
+  });
+});
+
+describe("GET /docs", () => {
+  it("is public HTML that loads Swagger UI from the Worker itself", async () => {
+    const res = await api("/docs", { token: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain('<script src="/docs/assets/swagger-ui-bundle.js"></script>');
+    expect(html).toContain('<link rel="stylesheet" href="/docs/assets/swagger-ui.css" />');
+    expect(html).toContain('data-spec-url="/openapi.json"');
+    expect(html).toContain('<div id="swagger-ui"></div>');
+  });
+
+  it("references no external script or stylesheet", async () => {
+    const html = await (await api("/docs", { token: null })).text();
+    const scripts = [...html.matchAll(/<script\b[^>]*\bsrc="([^"]*)"/g)].map((m) => m[1]);
+    const styles = [...html.matchAll(/<link\b[^>]*\bhref="([^"]*)"/g)].map((m) => m[1]);
+    expect(scripts).toEqual(["/docs/assets/swagger-ui-bundle.js", "/docs/assets/init.js"]);
+    expect(styles).toEqual(["/docs/assets/swagger-ui.css"]);
+    expect(html).not.toMatch(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\//i);
+    expect(html).not.toMatch(/@import|url\(/i);
+  });
+});
