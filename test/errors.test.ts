@@ -5,7 +5,18 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { ADMIN_TOKEN, api, createTool, httpTool, json, uniqueName, useUpstream, waitForLog } from "./helpers";
+import {
+  ADMIN_TOKEN,
+  api,
+  apiRequest,
+  createTool,
+  type ApiInit,
+  httpTool,
+  json,
+  uniqueName,
+  useUpstream,
+  waitForLog,
+} from "./helpers";
 
 const upstream = useUpstream();
 
@@ -63,16 +74,9 @@ function run(toolId: string, input: unknown = {}): Promise<Response> {
 async function callWorker(
   bindings: Partial<Record<keyof Cloudflare.Env, unknown>>,
   path: string,
-  init: RequestInit & { json?: unknown; token?: string | null } = {},
+  init: ApiInit = {},
 ): Promise<Response> {
-  const headers = new Headers(init.headers);
-  if (init.token !== null) headers.set("authorization", `Bearer ${init.token ?? ADMIN_TOKEN}`);
-  let body = init.body;
-  if (init.json !== undefined) {
-    body = JSON.stringify(init.json);
-    headers.set("content-type", "application/json");
-  }
-  const request = new Request(`https://toolgate.test${path}`, { ...init, headers, body });
+  const request = apiRequest(path, init);
   const ctx = createExecutionContext();
   const res = await worker.fetch(request, { ...env, ...bindings } as Cloudflare.Env, ctx);
   await waitOnExecutionContext(ctx);

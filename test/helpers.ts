@@ -8,10 +8,10 @@ import { afterEach, beforeEach, expect, vi } from "vitest";
 
 export const ADMIN_TOKEN = "test-admin-token";
 
-export function api(
-  path: string,
-  init: RequestInit & { json?: unknown; token?: string | null } = {},
-): Promise<Response> {
+export type ApiInit = RequestInit & { json?: unknown; token?: string | null };
+
+/** A request to the Worker: the admin token unless `token` says otherwise, and `json` as the body. */
+export function apiRequest(path: string, init: ApiInit = {}): Request {
   const headers = new Headers(init.headers);
   if (init.token !== null) headers.set("authorization", `Bearer ${init.token ?? ADMIN_TOKEN}`);
   let body = init.body;
@@ -19,7 +19,11 @@ export function api(
     body = JSON.stringify(init.json);
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }
-  return SELF.fetch(`https://toolgate.test${path}`, { ...init, headers, body });
+  return new Request(`https://toolgate.test${path}`, { ...init, headers, body });
+}
+
+export function api(path: string, init: ApiInit = {}): Promise<Response> {
+  return SELF.fetch(apiRequest(path, init));
 }
 
 export function uniqueName(prefix = "tool"): string {
