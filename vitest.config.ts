@@ -1,3 +1,5 @@
+// Tests run inside workerd with the bindings of wrangler.toml, the real
+// migrations (applied in test/setup.ts) and fixed test secrets.
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import path from "node:path";
@@ -17,6 +19,11 @@ export default defineConfig(async () => {
         },
       }),
     ],
-    test: { setupFiles: ["./test/setup.ts"] },
+    test: {
+      setupFiles: ["./test/setup.ts"],
+      // In CI, also write a JSON report so .ci/run can print a one-line summary.
+      reporters: process.env.CI ? ["default", "json"] : ["default"],
+      outputFile: { json: "test-results.json" },
+    },
   };
 });
