@@ -3,7 +3,7 @@
  * validate output, and produce the log row. The caller (src/api/tools.ts)
  * loads the tool and writes the log row after responding.
  */
-import { openSecret, SealError, loadSealingKey } from "../crypto/seal";
+import { loadSealingKey, openSecret, SealError, type SealingKey } from "../crypto/seal";
 import type { ExecutionRow, ToolRow } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../problem";
@@ -41,39 +41,7 @@ export async function executeTool(
   const redactor = new Redactor();
 
   const input = applyDefaults(tool.inputSchema, rawInput) as Record<string, unknown>;
-  let outcome: ExecutorResult;
-  const inputErrors = validateInstance(
-    compiledValidator(`${tool.id}:${tool.version}:input`, tool.inputSchema),
-    input,
-    "/input",
-  );
-  if (inputErrors.length > 0) {
-    outcome = { request: null, result: { ok: false, failure: { kind: "input_invalid", errors: inputErrors } } };
-  } else {
-    const opened = await openToolSecrets(tool, deps.env);
-    if (!opened.ok) {
-      outcome = { request: null, result: { ok: false, failure: { kind: "secrets_unavailable" } } };
-    } else {
-      for (const value of Object.values(opened.secrets)) redactor.add(value);
-      const key = opened.key;
-      let tokens: TokenCache | undefined;
-      outcome = await EXECUTORS[tool.executionType](tool, input, {
-        secrets: opened.secrets,
-        tokens: () => (tokens ??= new TokenCache(deps.env.TOKEN_CACHE, key!, deps.defer)),
-        redactor,
-        now: startedAt,
-      });
-      if (outcome.result.ok && tool.outputSchema) {
-        const validator = compiledValidator(`${tool.id}:${tool.version}:output`, tool.outputSchema);
-        const errors = validateInstance(validator, outcome.result.output, "/output");
-        if (errors.length > 0)
-          outcome = {
-            request: outcome.request,
-            result: { ok: false, failure: { kind: "output_invalid", errors, statusCode: outcome.result.statusCode } },
-          };
-      }
-    }
-  }
+  let outcome = await run(tool, input, deps, redactor, startedAt);
 
   // Everything that leaves an execution passes through the redactor once, here:
   // upstream bodies that echo credentials, token-endpoint errors, outputs.
@@ -88,9 +56,46 @@ export async function executeTool(
   };
 }
 
-type OpenedSecrets =
-  | { ok: true; secrets: Record<string, string>; key: Awaited<ReturnType<typeof loadSealingKey>> | undefined }
-  | { ok: false };
+/** Validate input, open secrets, run the executor, validate output. Failures are values. */
+async function run(
+  tool: ToolRow,
+  input: Record<string, unknown>,
+  deps: ExecuteDeps,
+  redactor: Redactor,
+  now: Date,
+): Promise<ExecutorResult> {
+  const inputValidator = compiledValidator(`${tool.id}:${tool.version}:input`, tool.inputSchema);
+  const inputErrors = validateInstance(inputValidator, input, "/input");
+  if (inputErrors.length > 0) return failed(null, { kind: "input_invalid", errors: inputErrors });
+
+  const opened = await openToolSecrets(tool, deps.env);
+  if (!opened.ok) return failed(null, { kind: "secrets_unavailable" });
+  for (const value of Object.values(opened.secrets)) redactor.add(value);
+
+  let tokens: TokenCache | undefined;
+  const outcome = await EXECUTORS[tool.executionType](tool, input, {
+    secrets: opened.secrets,
+    tokens: () => {
+      if (!opened.key) throw new Error("token cache requested for a tool without sealed secrets");
+      return (tokens ??= new TokenCache(deps.env.TOKEN_CACHE, opened.key, deps.defer));
+    },
+    redactor,
+    now,
+  });
+  if (!outcome.result.ok || !tool.outputSchema) return outcome;
+
+  const outputValidator = compiledValidator(`${tool.id}:${tool.version}:output`, tool.outputSchema);
+  const errors = validateInstance(outputValidator, outcome.result.output, "/output");
+  if (errors.length > 0)
+    return failed(outcome.request, { kind: "output_invalid", errors, statusCode: outcome.result.statusCode });
+  return outcome;
+}
+
+function failed(request: ExecutorResult["request"], failure: ExecutionFailure): ExecutorResult {
+  return { request, result: { ok: false, failure } };
+}
+
+type OpenedSecrets = { ok: true; secrets: Record<string, string>; key: SealingKey | undefined } | { ok: false };
 
 async function openToolSecrets(tool: ToolRow, env: Env): Promise<OpenedSecrets> {
   const sealed = Object.entries(tool.authSecrets);
