@@ -2,6 +2,7 @@
  * Opaque keyset cursors: base64url of the sort key of the last item on a
  * page. Stable under inserts, and O(limit) per page at any depth.
  */
+import { base64UrlToBytes, bytesToBase64Url } from "../encoding";
 import { AppError } from "../problem";
 
 export function encodeCursor(at: string, id: string): string {
@@ -14,7 +15,7 @@ export function encodeCursor(at: string, id: string): string {
 export function decodeCursor(cursor: string | undefined): { at: string; id: string } | null {
   if (cursor === undefined || cursor === "") return null;
   try {
-    const parsed: unknown = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(base64UrlToBytes(cursor)));
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === "string" && typeof parsed[1] === "string")
       return { at: parsed[0], id: parsed[1] };
   } catch {

@@ -8,6 +8,7 @@
  * to (for example `tool:<id>:token`), so a ciphertext copied into another row
  * or field fails to open.
  */
+import { base64ToBytes, base64UrlToBytes, bytesToBase64Url } from "../encoding";
 import { AppError } from "../problem";
 
 const FORMAT_VERSION = "v1";
@@ -54,7 +55,7 @@ export function loadSealingKey(encoded: string | undefined): Promise<SealingKey>
 async function importSealingKey(encoded: string): Promise<SealingKey> {
   let raw: Uint8Array;
   try {
-    raw = base64Decode(encoded.trim());
+    raw = base64ToBytes(encoded.trim());
   } catch {
     throw keyUnavailable();
   }
@@ -85,7 +86,7 @@ export async function sealSecret(key: SealingKey, plaintext: string, aad: string
     key.aes,
     new TextEncoder().encode(plaintext),
   );
-  return [FORMAT_VERSION, key.id, base64UrlEncode(iv), base64UrlEncode(new Uint8Array(ciphertext))].join(".");
+  return [FORMAT_VERSION, key.id, bytesToBase64Url(iv), bytesToBase64Url(new Uint8Array(ciphertext))].join(".");
 }
 
 export async function openSecret(key: SealingKey, sealed: string, aad: string): Promise<string> {
@@ -96,8 +97,8 @@ export async function openSecret(key: SealingKey, sealed: string, aad: string): 
   let iv: Uint8Array;
   let ciphertext: Uint8Array;
   try {
-    iv = base64UrlDecode(ivText);
-    ciphertext = base64UrlDecode(ctText);
+    iv = base64UrlToBytes(ivText);
+    ciphertext = base64UrlToBytes(ctText);
   } catch {
     throw new SealError("malformed");
   }
@@ -117,23 +118,7 @@ export async function openSecret(key: SealingKey, sealed: string, aad: string): 
 /** A keyed hash, for naming cache entries after values that must not be recoverable from the name. */
 export async function keyedHash(key: SealingKey, data: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", key.hmac, new TextEncoder().encode(data));
-  return base64UrlEncode(new Uint8Array(mac));
-}
-
-function base64Decode(text: string): Uint8Array {
-  const binary = atob(text);
-  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-}
-
-function base64UrlEncode(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function base64UrlDecode(text: string): Uint8Array {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("not base64url");
-  return base64Decode(text.replaceAll("-", "+").replaceAll("_", "/"));
+  return bytesToBase64Url(new Uint8Array(mac));
 }
 
 function hex(bytes: Uint8Array): string {

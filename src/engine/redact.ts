@@ -4,6 +4,8 @@
  * Each secret is matched raw, percent-encoded, form-encoded, JSON-escaped and
  * base64'd, since that is how it may come back.
  */
+import { formEncode, textToBase64 } from "../encoding";
+
 export const REDACTED = "[REDACTED]";
 
 export class Redactor {
@@ -18,9 +20,9 @@ export class Redactor {
     const variants = new Set([
       secret,
       encodeURIComponent(secret),
-      new URLSearchParams({ v: secret }).toString().slice(2),
+      formEncode(secret),
       JSON.stringify(secret).slice(1, -1),
-      base64(secret),
+      textToBase64(secret),
     ]);
     for (const variant of variants) if (variant && !this.needles.includes(variant)) this.needles.push(variant);
     // Longest first, so a secret that contains another is replaced whole.
@@ -45,12 +47,6 @@ export class Redactor {
     }
     return value;
   }
-}
-
-function base64(text: string): string {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }
 
 /** The first `limit` UTF-16 units of `text`, never ending in half of a surrogate pair. */

@@ -3,6 +3,8 @@
  * and its response. Caching lives in ./token-cache.ts.
  */
 
+import { formEncode, textToBase64 } from "../../encoding";
+
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
 
 export interface OAuth2Client {
@@ -27,21 +29,12 @@ export type TokenFailure =
 
 export type TokenResult = { ok: true; grant: TokenGrant } | { ok: false; failure: TokenFailure };
 
-/** application/x-www-form-urlencoded encoding of one value (spaces become `+`). */
-function formEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2);
-}
-
 /**
  * The HTTP Basic credentials for a client: RFC 6749 section 2.3.1 says the id
  * and secret are form-url-encoded first, then joined with ":" and base64'd.
  */
 export function basicCredentials(clientId: string, clientSecret: string): string {
-  const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
-  const bytes = new TextEncoder().encode(pair);
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
+  return textToBase64(`${formEncode(clientId)}:${formEncode(clientSecret)}`);
 }
 
 export function buildTokenRequest(client: OAuth2Client): Request {

@@ -1,0 +1,32 @@
+/** Byte and text encodings used across the service. Pure. */
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Throws on text that is not base64. */
+export function base64ToBytes(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+}
+
+export function bytesToBase64Url(bytes: Uint8Array): string {
+  return bytesToBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** Throws on text that is not unpadded base64url. */
+export function base64UrlToBytes(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("not base64url");
+  return base64ToBytes(text.replaceAll("-", "+").replaceAll("_", "/"));
+}
+
+/** Base64 of the UTF-8 bytes of `text` (what HTTP Basic credentials look like). */
+export function textToBase64(text: string): string {
+  return bytesToBase64(new TextEncoder().encode(text));
+}
+
+/** application/x-www-form-urlencoded encoding of one value: spaces become `+`. */
+export function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
