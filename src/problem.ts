@@ -89,19 +89,14 @@ export function validationError(code: string, detail: string, errors: ProblemFie
 export function onError(err: Error, c: Context): Response {
   if (err instanceof AppError) return problemResponse(err.toProblem(), err.headers);
   if (err instanceof HTTPException) {
-    // Hono raises these for malformed JSON (400) and the body limit (413); its
-    // messages are fixed strings, but we still answer with our own wording.
-    const status = err.status;
-    if (status === 400)
+    // Hono and @hono/zod-openapi raise these for malformed JSON and a body
+    // that is not JSON. Anything else falls through to the generic 500.
+    if (err.status === 400)
       return problemResponse(new AppError(400, "malformed_json", "The request body is not valid JSON.").toProblem());
-    if (status === 413)
-      return problemResponse(new AppError(413, "body_too_large", "The request body is larger than 1 MiB.").toProblem());
-    if (status === 415)
+    if (err.status === 415)
       return problemResponse(
         new AppError(415, "unsupported_media_type", "Send the request body as application/json.").toProblem(),
       );
-    if (status === 401)
-      return problemResponse(new AppError(401, "unauthorized", "A valid bearer token is required.").toProblem());
   }
   console.error(JSON.stringify({ msg: "unhandled error", path: new URL(c.req.url).pathname, name: err?.name }));
   return problemResponse(

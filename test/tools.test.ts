@@ -261,9 +261,14 @@ describe("PUT /tools/{id}", () => {
     expect(star.headers.get("etag")).toBe('"3"');
     expect(await star.json()).toMatchObject({ version: 3, description: "v3" });
 
+    // RFC 9110: If-Match uses strong comparison, so a weak tag never matches.
     const weak = await put(created.id, httpTool({ name: created.name, description: "v4" }), { "if-match": 'W/"3"' });
-    expect(weak.status).toBe(200);
-    expect(await weak.json()).toMatchObject({ version: 4, description: "v4" });
+    await expectProblem(weak, 412, "version_mismatch");
+    const listed = await put(created.id, httpTool({ name: created.name, description: "v4" }), {
+      "if-match": '"1", "3"',
+    });
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toMatchObject({ version: 4, description: "v4" });
   });
 
   it("refuses to rename onto an existing name with 409 tool_name_taken", async () => {

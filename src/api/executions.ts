@@ -11,7 +11,7 @@ import { AppError } from "../problem";
 import { findTool, toolNotFound } from "../registry/queries";
 import { BEARER_SECURITY, problems } from "./openapi";
 import { decodeCursor, encodeCursor } from "./pagination";
-import { Execution, ExecutionList, ExecutionListQuery, ToolIdParam } from "./schemas";
+import { Execution, ExecutionList, ExecutionListQuery, IdParam } from "./schemas";
 
 export const executionsApi = new OpenAPIHono<AppBindings>();
 
@@ -52,7 +52,7 @@ const listRoute = createRoute({
   tags: ["Execution"],
   summary: "A tool's execution log, newest first",
   security: BEARER_SECURITY,
-  request: { params: ToolIdParam, query: ExecutionListQuery },
+  request: { params: IdParam, query: ExecutionListQuery },
   responses: {
     200: { description: "A page of executions.", content: { "application/json": { schema: ExecutionList } } },
     ...problems(400, 401, 404, 422),
@@ -100,7 +100,7 @@ const getRoute = createRoute({
   tags: ["Execution"],
   summary: "One execution log entry",
   security: BEARER_SECURITY,
-  request: { params: ToolIdParam },
+  request: { params: IdParam },
   responses: {
     200: { description: "The log entry.", content: { "application/json": { schema: Execution } } },
     ...problems(401, 404, 422),

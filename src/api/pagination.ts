@@ -6,10 +6,7 @@ import { base64UrlToBytes, bytesToBase64Url } from "../encoding";
 import { AppError } from "../problem";
 
 export function encodeCursor(at: string, id: string): string {
-  return btoa(JSON.stringify([at, id]))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
+  return bytesToBase64Url(new TextEncoder().encode(JSON.stringify([at, id])));
 }
 
 export function decodeCursor(cursor: string | undefined): { at: string; id: string } | null {

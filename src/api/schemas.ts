@@ -136,7 +136,8 @@ export const ListQuery = z.object({
   cursor: z.string().max(512).optional().openapi({ description: "`next_cursor` from the previous page." }),
 });
 
-export const ToolIdParam = z.object({
+/** An `{id}` path parameter (tool or execution). */
+export const IdParam = z.object({
   id: z
     .string()
     .min(1)

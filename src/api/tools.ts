@@ -4,20 +4,27 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
-import type { ToolRow } from "../db/schema";
 import { executions } from "../db/schema";
-import { forgetCachedToken } from "../engine/auth/forget";
 import { executeTool } from "../engine/execute";
 import { describeFailure } from "../engine/outcomes";
 import type { AppBindings } from "../env";
-import { AppError, problemResponse } from "../problem";
-import { normalizeDefinition, type ToolDefinition } from "../registry/definition";
-import { presentTool, etagOf } from "../registry/present";
-import { deleteTool, getTool, insertTool, listTools, replaceTool, versionMismatch } from "../registry/queries";
+import { AppError } from "../problem";
+import { normalizeDefinition, toolRow } from "../registry/definition";
+import { forgetCachedToken } from "../registry/forget-token";
+import { etagMatches, etagOf, presentTool } from "../registry/present";
+import {
+  deleteTool,
+  getTool,
+  insertTool,
+  listTools,
+  replaceTool,
+  toolNotFound,
+  versionMismatch,
+} from "../registry/queries";
 import { sealToolSecrets } from "../registry/secrets";
 import { BEARER_SECURITY, problems } from "./openapi";
 import { decodeCursor, encodeCursor } from "./pagination";
-import { ExecuteInput, ExecuteResult, ListQuery, Tool, ToolIdParam, ToolInput, ToolList } from "./schemas";
+import { ExecuteInput, ExecuteResult, ListQuery, Tool, IdParam, ToolInput, ToolList } from "./schemas";
 
 export const toolsApi = new OpenAPIHono<AppBindings>();
 
@@ -31,33 +38,6 @@ const toolResponse = (description: string) => ({
   headers: z.object({ ETag: z.string().openapi({ description: "The tool's version, quoted." }) }),
   content: { "application/json": { schema: Tool } },
 });
-
-function toRow(
-  id: string,
-  def: ToolDefinition,
-  secrets: Record<string, string>,
-  meta: Pick<ToolRow, "version" | "createdAt" | "updatedAt">,
-): ToolRow {
-  return {
-    id,
-    name: def.name,
-    description: def.description,
-    executionType: def.executionType,
-    method: def.method,
-    endpointUrl: def.endpointUrl,
-    functionName: def.functionName,
-    headers: def.headers,
-    timeoutSeconds: def.timeoutSeconds,
-    bodyFormat: def.bodyFormat,
-    inputSchema: def.inputSchema,
-    outputSchema: def.outputSchema,
-    inputMapping: def.inputMapping,
-    authType: def.authParams.type,
-    authParams: def.authParams,
-    authSecrets: secrets,
-    ...meta,
-  };
-}
 
 const createToolRoute = createRoute({
   method: "post",
@@ -82,7 +62,7 @@ toolsApi.openapi(createToolRoute, async (c) => {
     null,
   );
   const now = new Date().toISOString();
-  const row = toRow(id, def, secrets, { version: 1, createdAt: now, updatedAt: now });
+  const row = toolRow(id, def, secrets, { version: 1, createdAt: now, updatedAt: now });
   await insertTool(drizzle(c.env.DB), row);
   c.header("ETag", etagOf(row));
   c.header("Location", `/tools/${id}`);
@@ -117,7 +97,7 @@ const getToolRoute = createRoute({
   tags: ["Tools"],
   summary: "Get a tool",
   security: BEARER_SECURITY,
-  request: { params: ToolIdParam },
+  request: { params: IdParam },
   responses: { 200: toolResponse("The tool."), ...problems(401, 404, 422) },
 });
 
@@ -136,7 +116,7 @@ const replaceToolRoute = createRoute({
     "Replaces the whole definition and increments `version`. Secret fields left out keep their stored values only if the auth type and the origins of `endpoint_url` and `token_url` are unchanged; otherwise they must be sent again. Send `If-Match` with the ETag you read to avoid overwriting someone else's change.",
   security: BEARER_SECURITY,
   request: {
-    params: ToolIdParam,
+    params: IdParam,
     headers: z.object({ "if-match": z.string().optional().openapi({ description: "The ETag from a previous read." }) }),
     body: jsonBody(ToolInput),
   },
@@ -155,7 +135,7 @@ toolsApi.openapi(replaceToolRoute, async (c) => {
     { params: def.authParams, endpointUrl: def.endpointUrl, provided: def.providedSecrets },
     previous,
   );
-  const row = toRow(previous.id, def, secrets, {
+  const row = toolRow(previous.id, def, secrets, {
     version: previous.version + 1,
     createdAt: previous.createdAt,
     updatedAt: new Date().toISOString(),
@@ -165,19 +145,6 @@ toolsApi.openapi(replaceToolRoute, async (c) => {
   return c.json(presentTool(row), 200);
 });
 
-/** If-Match: `*`, or a list of entity tags, weak or strong, compared by version. */
-export function etagMatches(header: string, version: number): boolean {
-  return header
-    .split(",")
-    .map((tag) =>
-      tag
-        .trim()
-        .replace(/^W\//, "")
-        .replace(/^"(.*)"$/, "$1"),
-    )
-    .some((tag) => tag === "*" || tag === String(version));
-}
-
 const deleteToolRoute = createRoute({
   method: "delete",
   path: "/tools/{id}",
@@ -185,15 +152,14 @@ const deleteToolRoute = createRoute({
   summary: "Delete a tool",
   description: "Deletes the tool, its auth config and its cached OAuth2 token. Its execution logs are kept for audit.",
   security: BEARER_SECURITY,
-  request: { params: ToolIdParam },
+  request: { params: IdParam },
   responses: { 204: { description: "Deleted." }, ...problems(401, 404, 422) },
 });
 
 toolsApi.openapi(deleteToolRoute, async (c) => {
   const db = drizzle(c.env.DB);
   const row = await getTool(db, c.req.valid("param").id);
-  if (!(await deleteTool(db, row.id)))
-    throw new AppError(404, "tool_not_found", `There is no tool with id "${row.id}".`);
+  if (!(await deleteTool(db, row.id))) throw toolNotFound(row.id);
   if (row.authType === "oauth2") await forgetCachedToken(c.env, row);
   return c.body(null, 204);
 });
@@ -206,7 +172,7 @@ const executeToolRoute = createRoute({
   description:
     "Validates `input` against the tool's input schema (after filling in defaults), calls the tool, validates the response against its output schema, and returns it parsed. Every execution is logged. Failures are problem+json and carry `execution_id`.",
   security: BEARER_SECURITY,
-  request: { params: ToolIdParam, body: jsonBody(ExecuteInput) },
+  request: { params: IdParam, body: jsonBody(ExecuteInput) },
   responses: {
     200: {
       description: "The tool ran and its output is valid.",
@@ -221,28 +187,28 @@ toolsApi.openapi(executeToolRoute, async (c) => {
   const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(logDeferredFailure));
   const report = await executeTool(tool, c.req.valid("json").input, { env: c.env, defer });
   defer(drizzle(c.env.DB).insert(executions).values(report.logRow).run());
-  const base = {
-    execution_id: report.executionId,
-    tool_id: tool.id,
-    tool_version: tool.version,
-    duration_ms: report.durationMs,
-  };
-  if (report.result.ok) {
-    return c.json(
-      {
-        execution_id: report.executionId,
-        tool_id: tool.id,
-        tool_version: tool.version,
-        status_code: report.result.statusCode,
-        output: report.result.output,
-        duration_ms: report.durationMs,
-      },
-      200,
-    );
+  const result = report.result;
+  if (!result.ok) {
+    const view = describeFailure(result.failure);
+    throw new AppError(view.status, view.code, view.detail, {
+      ...view.extensions,
+      execution_id: report.executionId,
+      tool_id: tool.id,
+      tool_version: tool.version,
+      duration_ms: report.durationMs,
+    });
   }
-  const view = describeFailure(report.result.failure);
-  const problem = new AppError(view.status, view.code, view.detail, { ...view.extensions, ...base }).toProblem();
-  return problemResponse(problem) as never;
+  return c.json(
+    {
+      execution_id: report.executionId,
+      tool_id: tool.id,
+      tool_version: tool.version,
+      status_code: result.statusCode,
+      output: result.output,
+      duration_ms: report.durationMs,
+    },
+    200,
+  );
 });
 
 function logDeferredFailure(err: unknown): void {

@@ -79,6 +79,11 @@ async function importSealingKey(encoded: string): Promise<SealingKey> {
   return { id, aes, hmac };
 }
 
+/** The AAD of a sealed tool secret: the ciphertext only opens in this tool's row and this field. */
+export function toolSecretAad(toolId: string, field: string): string {
+  return `tool:${toolId}:${field}`;
+}
+
 export async function sealSecret(key: SealingKey, plaintext: string, aad: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const ciphertext = await crypto.subtle.encrypt(

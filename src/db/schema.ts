@@ -1,4 +1,6 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { AuthParams } from "../engine/auth";
+import type { HttpMethod, InputMapping } from "../engine/request";
 
 /**
  * A tool definition. Auth lives on the same row so that execute loads a tool
@@ -13,7 +15,7 @@ export const tools = sqliteTable(
     name: text("name").notNull().unique(),
     description: text("description"),
     executionType: text("execution_type", { enum: ["http_request", "function"] }).notNull(),
-    method: text("method"),
+    method: text("method").$type<HttpMethod>(),
     endpointUrl: text("endpoint_url"),
     functionName: text("function_name"),
     headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
@@ -21,10 +23,10 @@ export const tools = sqliteTable(
     bodyFormat: text("body_format", { enum: ["json", "form"] }).notNull(),
     inputSchema: text("input_schema", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     outputSchema: text("output_schema", { mode: "json" }).$type<Record<string, unknown>>(),
-    inputMapping: text("input_mapping", { mode: "json" }).$type<Record<string, { in: string; name?: string }>>(),
-    authType: text("auth_type").notNull(),
+    inputMapping: text("input_mapping", { mode: "json" }).$type<InputMapping>(),
+    authType: text("auth_type").$type<AuthParams["type"]>().notNull(),
     /** The auth config without its secret fields. */
-    authParams: text("auth_params", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    authParams: text("auth_params", { mode: "json" }).$type<AuthParams>().notNull(),
     /** Secret field name → sealed value. */
     authSecrets: text("auth_secrets", { mode: "json" }).$type<Record<string, string>>().notNull(),
     version: integer("version").notNull(),
@@ -49,7 +51,7 @@ export const executions = sqliteTable(
     durationMs: integer("duration_ms").notNull(),
     outcome: text("outcome").notNull(),
     upstreamStatus: integer("upstream_status"),
-    method: text("method"),
+    method: text("method").$type<HttpMethod>(),
     url: text("url"),
     errorMessage: text("error_message"),
     /** JSON text, possibly truncated (then `input_truncated` is 1). */

@@ -3,7 +3,7 @@
  * validate output, and produce the log row. The caller (src/api/tools.ts)
  * loads the tool and writes the log row after responding.
  */
-import { loadSealingKey, openSecret, SealError, type SealingKey } from "../crypto/seal";
+import { loadSealingKey, openSecret, SealError, toolSecretAad, type SealingKey } from "../crypto/seal";
 import type { ExecutionRow, ToolRow } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../problem";
@@ -12,7 +12,6 @@ import { EXECUTORS, type ExecutorResult } from "./executors";
 import { describeFailure, type ExecutionFailure } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
 import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
-import { secretAad } from "../registry/secrets";
 
 /** How much input and output a log row keeps (characters of JSON). */
 export const LOG_PAYLOAD_LIMIT = 16 * 1024;
@@ -103,7 +102,7 @@ async function openToolSecrets(tool: ToolRow, env: Env): Promise<OpenedSecrets> 
   try {
     const key = await loadSealingKey(env.ENCRYPTION_KEY);
     const secrets: Record<string, string> = {};
-    for (const [field, value] of sealed) secrets[field] = await openSecret(key, value, secretAad(tool.id, field));
+    for (const [field, value] of sealed) secrets[field] = await openSecret(key, value, toolSecretAad(tool.id, field));
     return { ok: true, secrets, key };
   } catch (err) {
     if (err instanceof SealError || err instanceof AppError) return { ok: false };

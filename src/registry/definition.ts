@@ -4,6 +4,7 @@
  * templates, header syntax, JSON Schemas and the input mapping.
  */
 import type { AuthConfigInput, ToolInput } from "../api/schemas";
+import type { ToolRow } from "../db/schema";
 import type { AuthParams } from "../engine/auth";
 import { BUILTIN_FUNCTIONS } from "../engine/executors/functions";
 import { methodHasBody, placeholdersOf, type HttpMethod, type InputMapping } from "../engine/request";
@@ -194,4 +195,32 @@ function checkMapping(
       });
   }
   return errors;
+}
+
+/** The row to store for a definition, its sealed secrets and its bookkeeping fields. */
+export function toolRow(
+  id: string,
+  def: ToolDefinition,
+  secrets: Record<string, string>,
+  meta: Pick<ToolRow, "version" | "createdAt" | "updatedAt">,
+): ToolRow {
+  return {
+    id,
+    name: def.name,
+    description: def.description,
+    executionType: def.executionType,
+    method: def.method,
+    endpointUrl: def.endpointUrl,
+    functionName: def.functionName,
+    headers: def.headers,
+    timeoutSeconds: def.timeoutSeconds,
+    bodyFormat: def.bodyFormat,
+    inputSchema: def.inputSchema,
+    outputSchema: def.outputSchema,
+    inputMapping: def.inputMapping,
+    authType: def.authParams.type,
+    authParams: def.authParams,
+    authSecrets: secrets,
+    ...meta,
+  };
 }

@@ -3,7 +3,7 @@
  * names of the stored secret fields, in `auth_config.secrets_set`.
  */
 import type { z } from "@hono/zod-openapi";
-import type { AuthConfigOutput, InputMappingSchema, Tool } from "../api/schemas";
+import type { AuthConfigOutput, Tool } from "../api/schemas";
 import type { ToolRow } from "../db/schema";
 
 export function presentTool(row: ToolRow): z.infer<typeof Tool> {
@@ -12,7 +12,7 @@ export function presentTool(row: ToolRow): z.infer<typeof Tool> {
     name: row.name,
     description: row.description,
     execution_type: row.executionType,
-    method: row.method as "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | null,
+    method: row.method,
     endpoint_url: row.endpointUrl,
     function_name: row.functionName,
     headers: row.headers,
@@ -22,7 +22,7 @@ export function presentTool(row: ToolRow): z.infer<typeof Tool> {
     >,
     input_schema: row.inputSchema,
     output_schema: row.outputSchema,
-    input_mapping: row.inputMapping as z.infer<typeof InputMappingSchema> | null,
+    input_mapping: row.inputMapping,
     body_format: row.bodyFormat,
     version: row.version,
     created_at: row.createdAt,
@@ -32,4 +32,15 @@ export function presentTool(row: ToolRow): z.infer<typeof Tool> {
 
 export function etagOf(row: Pick<ToolRow, "version">): string {
   return `"${row.version}"`;
+}
+
+/**
+ * If-Match: `*`, or a list of entity tags compared by version. RFC 9110 asks
+ * for strong comparison, so a weak tag (W/"3") never matches.
+ */
+export function etagMatches(header: string, version: number): boolean {
+  return header
+    .split(",")
+    .map((tag) => tag.trim())
+    .some((tag) => tag === "*" || tag === `"${version}"`);
 }

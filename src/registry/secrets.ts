@@ -2,18 +2,13 @@
  * Where a tool's secrets are sealed on write and where the rule that binds
  * them to hosts lives. Opening them for execution is in src/engine/execute.ts.
  */
-import { loadSealingKey, sealSecret } from "../crypto/seal";
+import { loadSealingKey, sealSecret, toolSecretAad } from "../crypto/seal";
 import type { ToolRow } from "../db/schema";
 import type { AuthParams } from "../engine/auth";
 import { SECRET_FIELDS } from "../engine/auth";
 import type { Env } from "../env";
 import { validationError, type ProblemFieldError } from "../problem";
 import { originOf } from "./urls";
-
-/** The AAD of a sealed tool secret: the ciphertext only opens in this row and field. */
-export function secretAad(toolId: string, field: string): string {
-  return `tool:${toolId}:${field}`;
-}
 
 export interface AuthForWrite {
   params: AuthParams;
@@ -58,7 +53,7 @@ export async function sealToolSecrets(
   const key = await loadSealingKey(env.ENCRYPTION_KEY);
   const sealed: Record<string, string> = { ...kept };
   for (const field of toSeal)
-    sealed[field] = await sealSecret(key, next.provided[field] as string, secretAad(toolId, field));
+    sealed[field] = await sealSecret(key, next.provided[field] as string, toolSecretAad(toolId, field));
   return sealed;
 }
 
@@ -66,7 +61,7 @@ function reuseVerdict(previous: ToolRow, next: AuthForWrite): "ok" | string {
   if (previous.authType !== next.params.type) return "the auth type changed";
   if (originOf(previous.endpointUrl) !== originOf(next.endpointUrl)) return "the origin of endpoint_url changed";
   if (next.params.type === "oauth2") {
-    const before = (previous.authParams as { token_url?: string }).token_url ?? null;
+    const before = previous.authParams.type === "oauth2" ? previous.authParams.token_url : null;
     if (originOf(before) !== originOf(next.params.token_url)) return "the origin of token_url changed";
   }
   return "ok";

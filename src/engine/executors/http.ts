@@ -2,12 +2,11 @@
  * The http_request executor: build the request, attach credentials, call the
  * upstream under the tool's timeout, and parse what comes back.
  */
-import type { ToolRow } from "../../db/schema";
-import { attachAuth, type AuthParams } from "../auth";
+import { attachAuth } from "../auth";
 import { isTimeout, type TokenFailure } from "../auth/oauth2";
 import type { ExecutionFailure } from "../outcomes";
 import { truncateText, type Redactor } from "../redact";
-import { buildUpstreamRequest, type HttpMethod, type UpstreamRequest } from "../request";
+import { buildUpstreamRequest, type UpstreamRequest } from "../request";
 import type { Executor, ExecutorResult } from "./index";
 
 /** How much of an upstream error body is returned to the caller. */
@@ -16,11 +15,11 @@ export const UPSTREAM_BODY_PREVIEW_CHARS = 4096;
 export const runHttpTool: Executor = async (tool, input, ctx) => {
   const built = buildUpstreamRequest(
     {
-      method: tool.method as HttpMethod,
+      method: tool.method ?? "GET",
       endpointUrl: tool.endpointUrl ?? "",
       headers: tool.headers,
       bodyFormat: tool.bodyFormat,
-      inputMapping: tool.inputMapping as never,
+      inputMapping: tool.inputMapping,
     },
     input,
   );
@@ -33,7 +32,7 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
 
   const signal = AbortSignal.timeout(tool.timeoutSeconds * 1000);
   const auth = {
-    params: tool.authParams as AuthParams,
+    params: tool.authParams,
     secrets: ctx.secrets,
     tokens: ctx.tokens,
     redactor: ctx.redactor,

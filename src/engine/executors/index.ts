@@ -4,6 +4,7 @@
  */
 import type { ToolRow } from "../../db/schema";
 import type { ExecutionFailure } from "../outcomes";
+import type { HttpMethod } from "../request";
 import type { Redactor } from "../redact";
 import type { TokenCache } from "../auth/token-cache";
 import { runFunctionTool } from "./function";
@@ -19,7 +20,7 @@ export interface ExecutorContext {
 
 export interface ExecutorResult {
   /** What was called, without credentials: logged and shown to the caller. */
-  request: { method: string; url: string } | null;
+  request: { method: HttpMethod; url: string } | null;
   result: { ok: true; statusCode: number | null; output: unknown } | { ok: false; failure: ExecutionFailure };
 }
 

@@ -1,0 +1,24 @@
+import { loadSealingKey, openSecret, toolSecretAad } from "../crypto/seal";
+import type { ToolRow } from "../db/schema";
+import { oauth2Client } from "../engine/auth";
+import { TokenCache } from "../engine/auth/token-cache";
+import type { Env } from "../env";
+
+/**
+ * Drops the cached OAuth2 token of a deleted tool, from KV and this isolate's
+ * memory (other isolates keep theirs until it expires). Best effort.
+ */
+export async function forgetCachedToken(env: Env, row: ToolRow): Promise<void> {
+  const params = row.authParams;
+  const sealed = row.authSecrets.client_secret;
+  if (params.type !== "oauth2" || !sealed) return;
+  try {
+    const key = await loadSealingKey(env.ENCRYPTION_KEY);
+    const clientSecret = await openSecret(key, sealed, toolSecretAad(row.id, "client_secret"));
+    await new TokenCache(env.TOKEN_CACHE, key, () => {}).invalidate(
+      oauth2Client(params, { client_secret: clientSecret }),
+    );
+  } catch {
+    // A token we cannot name (key rotated away) expires on its own TTL.
+  }
+}
