@@ -156,7 +156,7 @@ describe("wire format of each auth type", () => {
     const endpoint = freshEndpoint();
     const tool = await createTool({
       endpoint_url: `${endpoint}?units=metric&lang=en`,
-      auth_config: { type: "api_key", key_name: "api_key", location: "query", value: "qk-51a0" },
+      auth_config: { type: "api_key", key_name: "api_key", location: "query", value: "qk-51a0-9d" },
       input_schema: { type: "object", properties: { q: { type: "string" } } },
     });
     upstream.on("GET", endpoint, () => json({ ok: true }));
@@ -165,7 +165,7 @@ describe("wire format of each auth type", () => {
 
     expect(status).toBe(200);
     const [call] = upstream.calls;
-    expect(call?.url.search).toBe("?units=metric&lang=en&q=Paris&api_key=qk-51a0");
+    expect(call?.url.search).toBe("?units=metric&lang=en&q=Paris&api_key=qk-51a0-9d");
     expect(call?.headers.get("authorization")).toBeNull();
     expect(call?.headers.get("api_key")).toBeNull();
   });

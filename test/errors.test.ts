@@ -312,7 +312,7 @@ describe("422", () => {
           type: "oauth2",
           token_url: "https://auth.example.com/token",
           client_id: "c",
-          client_secret: "s",
+          client_secret: "s3cret-value",
           grant_type: "password",
         },
       }),

@@ -197,7 +197,12 @@ describe("headers", () => {
 
     expect(status).toBe(422);
     expect(body.code).toBe("input_invalid");
-    expect(body.errors).toEqual([{ path: "/input/trace", message: "A header value must not contain CR, LF or NUL." }]);
+    expect(body.errors).toEqual([
+      {
+        path: "/input/trace",
+        message: "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.",
+      },
+    ]);
     expect(upstream.calls).toHaveLength(0);
   });
 });
@@ -441,7 +446,10 @@ describe("registration-time checks", () => {
     [
       "a CR/LF in a static header value",
       { headers: { "X-Client": "a\r\nX-Injected: 1" } },
-      { path: "/headers/X-Client", message: "A header value must not contain CR, LF or NUL." },
+      {
+        path: "/headers/X-Client",
+        message: "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.",
+      },
     ],
     [
       "an input_schema whose top level is not an object",
@@ -493,5 +501,112 @@ describe("registration-time checks", () => {
     await refused({ name, endpoint_url: "https://{tenant}.example.com/x" });
     const tool = await createTool({ name });
     expect(tool).toMatchObject({ name, version: 1 });
+  });
+});
+
+describe("header and secret rules at registration", () => {
+  async function refusedWith(overrides: ToolBody, code: string): Promise<{ path: string; message: string }[]> {
+    const res = await api("/tools", { method: "POST", json: httpTool(overrides) });
+    const body = await res.json<Record<string, any>>();
+    expect(res.status, JSON.stringify(body)).toBe(422);
+    expect(body.code).toBe(code);
+    return body.errors;
+  }
+
+  it.each([
+    ["Host", "Host is set from the request itself and cannot be configured."],
+    ["Transfer-Encoding", "Transfer-Encoding is set from the request itself and cannot be configured."],
+    [
+      "Authorization",
+      "Authorization carries credentials: use auth_config, which stores them encrypted and never returns them.",
+    ],
+    ["Cookie", "Cookie carries credentials: use auth_config, which stores them encrypted and never returns them."],
+  ])("refuses %s as a static header", async (name, message) => {
+    expect(await refusedWith({ headers: { [name]: "x" } }, "invalid_tool")).toEqual([
+      { path: `/headers/${name}`, message },
+    ]);
+  });
+
+  it("refuses mapping an input property to a credential header", async () => {
+    const errors = await refusedWith(
+      {
+        input_schema: { type: "object", properties: { session: { type: "string" } } },
+        input_mapping: { session: { in: "header", name: "Cookie" } },
+      },
+      "invalid_tool",
+    );
+    expect(errors).toEqual([
+      {
+        path: "/input_mapping/session/name",
+        message: "Cookie carries credentials: use auth_config, which stores them encrypted and never returns them.",
+      },
+    ]);
+  });
+
+  it("accepts Authorization as an api_key header name (for schemes such as `Token <key>`)", async () => {
+    const tool = await createTool({
+      auth_config: { type: "api_key", location: "header", key_name: "Authorization", value: "Token abcdef123456" },
+    });
+    upstream.on("GET", "https://api.example.com/v1/items", (req) => json({ seen: req.headers.get("authorization") }));
+    const { status, body } = await execute(tool.id);
+    expect(status).toBe(200);
+    expect(upstream.calls[0]?.headers.get("authorization")).toBe("Token abcdef123456");
+    expect(body.output).toEqual({ seen: "[REDACTED]" });
+  });
+
+  it("refuses a bearer token or header API key that could not be sent as a header value", async () => {
+    expect(await refusedWith({ auth_config: { type: "bearer_token", token: "abc\ndef-ghi" } }, "invalid_tool")).toEqual(
+      [
+        {
+          path: "/auth_config/token",
+          message: "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.",
+        },
+      ],
+    );
+    expect(
+      await refusedWith(
+        { auth_config: { type: "api_key", location: "header", key_name: "X-Key", value: "ключ-значение" } },
+        "invalid_tool",
+      ),
+    ).toEqual([
+      {
+        path: "/auth_config/value",
+        message: "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.",
+      },
+    ]);
+  });
+
+  it("refuses secrets shorter than 8 characters, which could not be redacted reliably", async () => {
+    expect(await refusedWith({ auth_config: { type: "bearer_token", token: "e" } }, "invalid_request")).toEqual([
+      { path: "/auth_config/token", message: "Secrets must be at least 8 characters long." },
+    ]);
+  });
+});
+
+describe("property names that exist on Object.prototype", () => {
+  it("fills the default of a property named constructor", async () => {
+    const tool = await createTool({
+      method: "POST",
+      input_schema: { type: "object", properties: { constructor: { type: "string", default: "d" } } },
+    });
+    upstream.on("POST", "https://api.example.com/v1/items", () => json({ ok: true }));
+    const { status } = await execute(tool.id);
+    expect(status).toBe(200);
+    expect(JSON.parse(upstream.calls[0]!.body)).toEqual({ constructor: "d" });
+  });
+
+  it("refuses a {toString} placeholder that is not an input property", async () => {
+    const res = await api("/tools", {
+      method: "POST",
+      json: httpTool({ endpoint_url: "https://api.example.com/v1/items/{toString}" }),
+    });
+    const body = await res.json<Record<string, any>>();
+    expect(res.status).toBe(422);
+    expect(body.errors).toEqual([
+      {
+        path: "/endpoint_url",
+        message: "The placeholder {toString} is not an input_schema property (or mapped to the path by input_mapping).",
+      },
+    ]);
   });
 });

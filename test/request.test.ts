@@ -1,6 +1,7 @@
 /** Unit tests of the pure request builder in src/engine/request.ts. */
 import { describe, expect, it } from "vitest";
 import {
+  appendQuery,
   buildUpstreamRequest,
   encodePathSegment,
   locate,
@@ -207,7 +208,10 @@ describe("buildUpstreamRequest: path", () => {
       expect.arrayContaining([
         { path: "/input/a", message: "A path parameter must be a string, number or boolean." },
         { path: "/input/b", keyword: "required", message: 'The path parameter "b" has no value.' },
-        { path: "/input/trace", message: "A header value must not contain CR, LF or NUL." },
+        {
+          path: "/input/trace",
+          message: "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.",
+        },
       ]),
     );
   });
@@ -334,7 +338,12 @@ describe("buildUpstreamRequest: headers", () => {
     ["NUL", "a\0b"],
   ])("rejects %s in a header value at /input/<name>", (_, value) => {
     const errors = buildErrors({ inputMapping: { trace: { in: "header", name: "X-Trace-Id" } } }, { trace: value });
-    expect(errors).toEqual([{ path: "/input/trace", message: "A header value must not contain CR, LF or NUL." }]);
+    expect(errors).toEqual([
+      {
+        path: "/input/trace",
+        message: "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.",
+      },
+    ]);
   });
 
   it("adds Accept: application/json by default", () => {
@@ -448,5 +457,52 @@ describe("buildUpstreamRequest: body", () => {
     const result = buildUpstreamRequest(t, { trace: "t", a: 1 });
     expect(result.ok).toBe(true);
     expect(t.headers).toEqual({ "X-Static": "1" });
+  });
+});
+
+describe("buildUpstreamRequest: values that would change the target", () => {
+  it("refuses an empty path value, which would address the collection instead of the item", () => {
+    expect(buildErrors({ endpointUrl: "https://api.example.com/v1/items/{id}" }, { id: "" })).toEqual([
+      { path: "/input/id", message: "A path parameter cannot be empty." },
+    ]);
+  });
+
+  it("refuses values that adjacent placeholders would join into a dot segment", () => {
+    expect(buildErrors({ endpointUrl: "https://api.example.com/v1/items/{a}{b}/x" }, { a: ".", b: "." })).toEqual([
+      { path: "/input/a", message: 'A path parameter cannot be ".".' },
+      { path: "/input/b", message: 'A path parameter cannot be ".".' },
+    ]);
+    expect(buildErrors({ endpointUrl: "https://api.example.com/v1/items/{a}{b}/x" }, { a: "..", b: "x" })).toEqual([
+      { path: "/input/a", message: 'A path parameter cannot be "..".' },
+    ]);
+  });
+
+  it("refuses a path value that is not valid Unicode (a lone surrogate)", () => {
+    expect(buildErrors({ endpointUrl: "https://api.example.com/v1/items/{id}" }, { id: "a\ud800b" })).toEqual([
+      { path: "/input/id", message: "A path parameter must be valid Unicode text." },
+    ]);
+  });
+
+  it("refuses a header value outside Latin-1, which HTTP cannot carry", () => {
+    expect(buildErrors({ inputMapping: { trace: { in: "header", name: "X-Trace" } } }, { trace: "日本" })).toEqual([
+      {
+        path: "/input/trace",
+        message: "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.",
+      },
+    ]);
+  });
+});
+
+describe("appendQuery", () => {
+  it("leaves the URL's own query byte for byte", () => {
+    const url = new URL("https://api.example.com/x?filter=a%20b&path=/x:y&t=~z&flag");
+    appendQuery(url, [["k", "v w"]]);
+    expect(url.search).toBe("?filter=a%20b&path=/x:y&t=~z&flag&k=v+w");
+  });
+
+  it("with replace, drops existing parameters of the same name (however they are encoded)", () => {
+    const url = new URL("https://api.example.com/x?api%5Fkey=old&keep=1&api_key=older");
+    appendQuery(url, [["api_key", "new"]], { replace: true });
+    expect(url.search).toBe("?keep=1&api_key=new");
   });
 });

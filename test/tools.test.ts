@@ -487,7 +487,7 @@ describe("PUT keeps a left-out secret only on the same auth type and origin", ()
 
   for (const [what, from, to] of originChanges) {
     it(`requires the bearer token again for ${what} (422 secrets_required)`, async () => {
-      const tool = await createTool({ endpoint_url: from, auth_config: { type: "bearer_token", token: "tok-x" } });
+      const tool = await createTool({ endpoint_url: from, auth_config: { type: "bearer_token", token: "tok-x-0001" } });
       const res = await put(
         tool.id,
         httpTool({ name: tool.name, endpoint_url: to, auth_config: { type: "bearer_token" } }),
@@ -505,7 +505,7 @@ describe("PUT keeps a left-out secret only on the same auth type and origin", ()
       // Sending the secret again makes the same change acceptable.
       const resent = await put(
         tool.id,
-        httpTool({ name: tool.name, endpoint_url: to, auth_config: { type: "bearer_token", token: "tok-y" } }),
+        httpTool({ name: tool.name, endpoint_url: to, auth_config: { type: "bearer_token", token: "tok-y-0002" } }),
       );
       expect(resent.status).toBe(200);
       expect(await resent.json()).toMatchObject({ endpoint_url: to, version: 2 });
@@ -515,7 +515,7 @@ describe("PUT keeps a left-out secret only on the same auth type and origin", ()
   it("requires the api_key value again when the endpoint origin changes", async () => {
     const tool = await createTool({
       endpoint_url: "https://a.example.com/v1",
-      auth_config: { type: "api_key", key_name: "k", location: "query", value: "v-1" },
+      auth_config: { type: "api_key", key_name: "k", location: "query", value: "v-1-000001" },
     });
     const res = await put(
       tool.id,

@@ -30,10 +30,16 @@ export const InputMappingSchema = z.record(z.string(), MappingEntry).openapi({
     "Where each input property goes on the wire. Defaults: a {placeholder} property goes to the path; others to the query (GET, DELETE) or the JSON body (POST, PUT, PATCH).",
 });
 
+/**
+ * Secrets shorter than this are refused: every occurrence of a secret is
+ * scrubbed from outputs and logs, and a very short one would match ordinary text.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
 const SecretString = (description: string) =>
   z
     .string()
-    .min(1)
+    .min(MIN_SECRET_LENGTH, `Secrets must be at least ${MIN_SECRET_LENGTH} characters long.`)
     .max(8192)
     .optional()
     .openapi({ description: `${description} Write-only: never returned.`, writeOnly: true });

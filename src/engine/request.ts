@@ -47,7 +47,8 @@ export function locate(
   property: string,
   placeholders: readonly string[] = placeholdersOf(template.endpointUrl),
 ): { in: InputLocation; name: string } {
-  const mapped = template.inputMapping?.[property];
+  const mapping = template.inputMapping;
+  const mapped = mapping && Object.hasOwn(mapping, property) ? mapping[property] : undefined;
   if (mapped) return { in: mapped.in, name: mapped.name ?? property };
   if (placeholders.includes(property)) return { in: "path", name: property };
   return { in: methodHasBody(template.method) ? "body" : "query", name: property };
@@ -58,15 +59,51 @@ export function encodePathSegment(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** Header values are bytes: tab, visible ASCII, space and Latin-1; never CR, LF or NUL. */
+export function isValidHeaderValue(value: string): boolean {
+  return /^[\t\x20-\x7e\x80-\xff]*$/.test(value);
+}
+
+export const HEADER_VALUE_RULE = "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.";
+
 /**
- * Why a value cannot fill a path placeholder, or null. "." and ".." are
- * refused because URL parsing resolves them (even percent-encoded), which
- * would move the request to another path on the host.
+ * Why a value cannot fill a path placeholder, or null. Empty, "." and ".."
+ * are refused: an empty segment or a dot segment (which URL parsing resolves,
+ * even percent-encoded) would send the request to another resource.
  */
 function pathValueProblem(value: unknown): string | null {
   if (value !== null && typeof value === "object") return "A path parameter must be a string, number or boolean.";
-  if (value === "." || value === "..") return `A path parameter cannot be "${value}".`;
+  const text = scalarText(value);
+  if (text === "") return "A path parameter cannot be empty.";
+  if (text === "." || text === "..") return `A path parameter cannot be "${text}".`;
+  try {
+    encodeURIComponent(text);
+  } catch {
+    return "A path parameter must be valid Unicode text.";
+  }
   return null;
+}
+
+/**
+ * Appends query parameters as text. Going through `url.searchParams` would
+ * re-encode the query already in the URL, and some APIs sign its exact bytes.
+ * With `replace`, existing parameters of the same names are removed first.
+ */
+export function appendQuery(url: URL, pairs: [string, string][], options: { replace?: boolean } = {}): void {
+  if (pairs.length === 0) return;
+  let existing = url.search.length > 1 ? url.search.slice(1).split("&") : [];
+  if (options.replace) {
+    const names = new Set(pairs.map(([name]) => name));
+    existing = existing.filter((part) => {
+      const rawName = part.split("=", 1)[0] ?? "";
+      try {
+        return !names.has(decodeURIComponent(rawName.replaceAll("+", " ")));
+      } catch {
+        return true;
+      }
+    });
+  }
+  url.search = [...existing, new URLSearchParams(pairs).toString()].join("&");
 }
 
 function scalarText(value: unknown): string {
@@ -100,12 +137,8 @@ export function buildUpstreamRequest(template: RequestTemplate, input: Record<st
         break;
       case "header": {
         const text = scalarText(value);
-        if (/[\r\n\0]/.test(text))
-          errors.push({
-            path: `/input/${pointerToken(property)}`,
-            message: "A header value must not contain CR, LF or NUL.",
-          });
-        else headerValues.push([target.name, text]);
+        if (isValidHeaderValue(text)) headerValues.push([target.name, text]);
+        else errors.push({ path: `/input/${pointerToken(property)}`, message: HEADER_VALUE_RULE });
         break;
       }
       case "body":
@@ -125,12 +158,10 @@ export function buildUpstreamRequest(template: RequestTemplate, input: Record<st
   }
   if (errors.length > 0) return { ok: false, errors };
 
+  // Values are never empty, ".", or "..", and "/" is encoded, so no
+  // combination of them can form a dot segment or change the path's shape.
   const url = new URL(template.endpointUrl.replace(PLACEHOLDER, (_, name: string) => pathValues.get(name) ?? ""));
-  if (query.length > 0) {
-    // Appended as text: going through url.searchParams would re-encode the query already in the URL.
-    const added = new URLSearchParams(query).toString();
-    url.search = url.search.length > 1 ? `${url.search.slice(1)}&${added}` : added;
-  }
+  appendQuery(url, query);
 
   const headers = new Headers(template.headers);
   for (const [name, value] of headerValues) headers.set(name, value);

@@ -208,8 +208,9 @@ export function applyDefaults(schema: unknown, input: unknown): unknown {
   const out: Record<string, unknown> = { ...input };
   for (const [name, propSchema] of Object.entries(properties)) {
     if (!isPlainObject(propSchema)) continue;
-    if (!(name in out) && "default" in propSchema) out[name] = structuredClone(propSchema.default);
-    if (name in out) out[name] = applyDefaults(propSchema, out[name]);
+    if (!Object.hasOwn(out, name) && Object.hasOwn(propSchema, "default"))
+      out[name] = structuredClone(propSchema.default);
+    if (Object.hasOwn(out, name)) out[name] = applyDefaults(propSchema, out[name]);
   }
   return out;
 }

@@ -7,7 +7,14 @@ import type { AuthConfigInput, ToolInput } from "../api/schemas";
 import type { ToolRow } from "../db/schema";
 import type { AuthParams } from "../engine/auth";
 import { BUILTIN_FUNCTIONS } from "../engine/executors/functions";
-import { methodHasBody, placeholdersOf, type HttpMethod, type InputMapping } from "../engine/request";
+import {
+  HEADER_VALUE_RULE,
+  isValidHeaderValue,
+  methodHasBody,
+  placeholdersOf,
+  type HttpMethod,
+  type InputMapping,
+} from "../engine/request";
 import { checkSchema, isPlainObject, type JsonSchema } from "../engine/schemas";
 import { pointerToken, validationError, type ProblemFieldError } from "../problem";
 import { checkUrl } from "./urls";
@@ -84,16 +91,13 @@ export function normalizeDefinition(body: ToolInput): ToolDefinition {
 
   const headers = body.headers ?? {};
   for (const [name, value] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(name))
-      errors.push({ path: `/headers/${pointerToken(name)}`, message: `"${name}" is not a valid header name.` });
-    if (/[\r\n\0]/.test(value))
-      errors.push({
-        path: `/headers/${pointerToken(name)}`,
-        message: "A header value must not contain CR, LF or NUL.",
-      });
+    const at = `/headers/${pointerToken(name)}`;
+    const nameProblem = headerNameProblem(name, { allowCredentials: false });
+    if (nameProblem) errors.push({ path: at, message: nameProblem });
+    if (!isValidHeaderValue(value)) errors.push({ path: at, message: HEADER_VALUE_RULE });
   }
 
-  errors.push(...checkAuth(authParams));
+  errors.push(...checkAuth(authParams, provided));
 
   inputSchema ??= { type: "object", properties: {} };
   if (inputSchema.type !== "object")
@@ -152,11 +156,50 @@ function splitAuth(auth: AuthConfigInput): { params: AuthParams; provided: Recor
   }
 }
 
-function checkAuth(auth: AuthParams): ProblemFieldError[] {
-  if (auth.type === "api_key" && auth.location === "header" && !HEADER_NAME.test(auth.key_name))
-    return [{ path: "/auth_config/key_name", message: `"${auth.key_name}" is not a valid header name.` }];
-  if (auth.type === "oauth2") return checkUrl(auth.token_url, "/auth_config/token_url", false);
-  return [];
+function checkAuth(auth: AuthParams, provided: Record<string, string>): ProblemFieldError[] {
+  switch (auth.type) {
+    case "none":
+      return [];
+    case "bearer_token":
+      return provided.token !== undefined && !isValidHeaderValue(provided.token)
+        ? [{ path: "/auth_config/token", message: HEADER_VALUE_RULE }]
+        : [];
+    case "api_key": {
+      if (auth.location === "query") return [];
+      const errors: ProblemFieldError[] = [];
+      const nameProblem = headerNameProblem(auth.key_name, { allowCredentials: true });
+      if (nameProblem) errors.push({ path: "/auth_config/key_name", message: nameProblem });
+      if (provided.value !== undefined && !isValidHeaderValue(provided.value))
+        errors.push({ path: "/auth_config/value", message: HEADER_VALUE_RULE });
+      return errors;
+    }
+    case "oauth2":
+      return checkUrl(auth.token_url, "/auth_config/token_url", false);
+  }
+}
+
+/** Headers the runtime computes from the request itself, or that only concern one connection. */
+const PLATFORM_HEADERS = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "te",
+  "trailer",
+  "proxy-connection",
+]);
+/** Headers that carry credentials: static headers are stored in plaintext and returned, so not there. */
+const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "cookie"]);
+
+function headerNameProblem(name: string, options: { allowCredentials: boolean }): string | null {
+  if (!HEADER_NAME.test(name)) return `"${name}" is not a valid header name.`;
+  const lower = name.toLowerCase();
+  if (PLATFORM_HEADERS.has(lower)) return `${name} is set from the request itself and cannot be configured.`;
+  if (!options.allowCredentials && CREDENTIAL_HEADERS.has(lower))
+    return `${name} carries credentials: use auth_config, which stores them encrypted and never returns them.`;
+  return null;
 }
 
 function checkMapping(
@@ -171,15 +214,16 @@ function checkMapping(
   const pathNames = new Set<string>();
   for (const [property, entry] of Object.entries(mapping ?? {})) {
     const at = `/input_mapping/${pointerToken(property)}`;
-    if (!(property in properties)) errors.push({ path: at, message: `input_schema has no property "${property}".` });
+    if (!Object.hasOwn(properties, property))
+      errors.push({ path: at, message: `input_schema has no property "${property}".` });
     const wire = entry.name ?? property;
     if (entry.in === "path") {
       if (!placeholders.includes(wire))
         errors.push({ path: `${at}/name`, message: `endpoint_url has no {${wire}} placeholder.` });
       pathNames.add(wire);
     }
-    if (entry.in === "header" && !HEADER_NAME.test(wire))
-      errors.push({ path: `${at}/name`, message: `"${wire}" is not a valid header name.` });
+    const headerProblem = entry.in === "header" ? headerNameProblem(wire, { allowCredentials: false }) : null;
+    if (headerProblem) errors.push({ path: `${at}/name`, message: headerProblem });
     if (entry.in === "body" && !methodHasBody(method))
       errors.push({
         path: `${at}/in`,
@@ -187,7 +231,7 @@ function checkMapping(
       });
   }
   for (const name of placeholders) {
-    const byDefault = name in properties && !mapping?.[name];
+    const byDefault = Object.hasOwn(properties, name) && !(mapping && Object.hasOwn(mapping, name));
     if (!byDefault && !pathNames.has(name))
       errors.push({
         path: "/endpoint_url",

@@ -3,7 +3,7 @@
  * here already opened (src/registry/secrets.ts) and leave only inside the
  * request; every value used is registered with the call's Redactor.
  */
-import type { UpstreamRequest } from "../request";
+import { appendQuery, type UpstreamRequest } from "../request";
 import type { Redactor } from "../redact";
 import { basicCredentials, type ClientAuthMethod, type OAuth2Client, type TokenFailure } from "./oauth2";
 import type { TokenCache } from "./token-cache";
@@ -76,7 +76,8 @@ export async function attachAuth(
       request.headers.set("authorization", `Bearer ${secrets.token ?? ""}`);
       return { ok: true, refreshOn401: false };
     case "api_key":
-      if (params.location === "query") request.url.searchParams.set(params.key_name, secrets.value ?? "");
+      if (params.location === "query")
+        appendQuery(request.url, [[params.key_name, secrets.value ?? ""]], { replace: true });
       else request.headers.set(params.key_name, secrets.value ?? "");
       return { ok: true, refreshOn401: false };
     case "oauth2": {
