@@ -309,11 +309,11 @@ describe("OAuth2 token cache", () => {
     ]);
   });
 
-  it("fetches a new token once the cached one is within 30 s of expiry", async () => {
+  it("fetches a new token once the cached one is within its margin of expiry (a tenth of a short lifetime)", async () => {
     const endpoint = freshEndpoint();
     const config = oauth2Config();
     const tool = await createOAuth2Tool(endpoint, config);
-    // 45 s lifetime − 30 s margin: usable for 15 s (memory only: KV refuses TTLs under 60 s).
+    // 45 s lifetime − 4.5 s margin: usable for 40 s (memory only: KV refuses TTLs under 60 s).
     issueTokens(config.token_url, "at-short", { expiresIn: 45 });
     echoAuthorization(endpoint);
 
@@ -322,15 +322,15 @@ describe("OAuth2 token cache", () => {
     try {
       vi.setSystemTime(start);
       expect((await execute(tool.id)).status).toBe(200);
-      vi.setSystemTime(start + 14_000);
+      vi.setSystemTime(start + 39_000);
       expect((await execute(tool.id)).status).toBe(200);
       expect(upstream.callsTo(config.token_url)).toHaveLength(1);
 
-      vi.setSystemTime(start + 16_000);
+      vi.setSystemTime(start + 41_000);
       expect((await execute(tool.id)).status).toBe(200);
       expect(upstream.callsTo(config.token_url)).toHaveLength(2);
 
-      vi.setSystemTime(start + 17_000);
+      vi.setSystemTime(start + 42_000);
       expect((await execute(tool.id)).status).toBe(200);
     } finally {
       vi.useRealTimers();
@@ -342,6 +342,51 @@ describe("OAuth2 token cache", () => {
       "Bearer at-short-1",
       "Bearer at-short-2",
       "Bearer at-short-2",
+    ]);
+  });
+
+  it("caches a token that lives under 30 s too, in memory", async () => {
+    const endpoint = freshEndpoint();
+    const config = oauth2Config();
+    const tool = await createOAuth2Tool(endpoint, config);
+    issueTokens(config.token_url, "at-brief", { expiresIn: 20 });
+    echoAuthorization(endpoint);
+
+    expect((await execute(tool.id)).status).toBe(200);
+    expect((await execute(tool.id)).status).toBe(200);
+
+    expect(upstream.callsTo(config.token_url)).toHaveLength(1);
+  });
+
+  it("never sends a token the upstream refused again, even when fetching its replacement failed", async () => {
+    const endpoint = freshEndpoint();
+    const config = oauth2Config();
+    const tool = await createOAuth2Tool(endpoint, config);
+    let tokenRequests = 0;
+    upstream.on("POST", config.token_url, () => {
+      tokenRequests++;
+      if (tokenRequests === 2) return json({ error: "temporarily_unavailable" }, { status: 503 });
+      return json({ access_token: `at-refused-${tokenRequests}`, token_type: "Bearer", expires_in: 3600 });
+    });
+    let revoked = false;
+    upstream.on("GET", endpoint, (req) =>
+      revoked && req.headers.get("authorization") === "Bearer at-refused-1"
+        ? json({ error: "invalid_token" }, { status: 401 })
+        : json({ seen: req.headers.get("authorization") }),
+    );
+
+    expect((await execute(tool.id)).status).toBe(200);
+    revoked = true;
+    const second = await execute(tool.id);
+    expect(second.status).toBe(502);
+    expect(second.body.code).toBe("token_error");
+    const third = await execute(tool.id);
+    expect(third.status).toBe(200);
+
+    expect(upstream.callsTo(endpoint).map((c) => c.headers.get("authorization"))).toEqual([
+      "Bearer at-refused-1",
+      "Bearer at-refused-1",
+      "Bearer at-refused-3",
     ]);
   });
 

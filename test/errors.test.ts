@@ -349,6 +349,28 @@ describe("500", () => {
     expect(body.detail).toBe("The server hit an unexpected error. It has been logged.");
     expect(Object.keys(body).sort()).toEqual(["code", "detail", "status", "title", "type"]);
   });
+
+  it("an execution that fails unexpectedly (KV down) is answered as internal_error and still logged", async () => {
+    const tool = await createTool({
+      auth_config: {
+        type: "oauth2",
+        token_url: `https://auth-${crypto.randomUUID()}.example.com/token`,
+        client_id: "kv-down-client",
+        client_secret: "kv-down-secret",
+      },
+    });
+    const brokenKv = { get: () => Promise.reject(new Error("KV is down: kv-down-secret")) };
+    const res = await callWorker({ TOKEN_CACHE: brokenKv }, `/tools/${tool.id}/execute`, {
+      method: "POST",
+      json: { input: {} },
+    });
+    const body = await expectProblem(res, 500, "internal_error");
+    expect(body.detail).toBe("The execution failed unexpectedly. It has been logged.");
+    expect(JSON.stringify(body)).not.toContain("KV is down");
+    const log = await waitForLog(body.execution_id);
+    expect(log).toMatchObject({ outcome: "internal_error", tool_id: tool.id, error_message: body.detail });
+    expect(upstream.calls).toHaveLength(0);
+  });
 });
 
 describe("502", () => {
@@ -409,6 +431,47 @@ describe("502", () => {
     expect(body.upstream_status).toBe(200);
     const log = await waitForLog(body.execution_id);
     expect(log).toMatchObject({ outcome: "upstream_error", upstream_status: 200 });
+  });
+});
+
+describe("502 response_too_large", () => {
+  it("stops reading an endless upstream body at 5 MiB and answers response_too_large", async () => {
+    const tool = await createTool({ endpoint_url: "https://api.example.com/v1/firehose" });
+    let pulled = 0;
+    const chunk = new Uint8Array(64 * 1024).fill(97);
+    upstream.on(
+      "GET",
+      "https://api.example.com/v1/firehose",
+      () =>
+        new Response(
+          new ReadableStream({
+            pull(controller) {
+              pulled += chunk.byteLength;
+              controller.enqueue(chunk);
+            },
+          }),
+          { headers: { "content-type": "text/plain" } },
+        ),
+    );
+    const body = await expectProblem(await run(tool.id), 502, "response_too_large");
+    expect(body).toMatchObject({ upstream_status: 200, detail: expect.stringContaining("5 MiB") });
+    // The stream was cancelled soon after the cap, not drained.
+    expect(pulled).toBeLessThan(6 * 1024 * 1024);
+    const log = await waitForLog(body.execution_id);
+    expect(log).toMatchObject({ outcome: "upstream_error", upstream_status: 200 });
+  });
+
+  it("accepts a body just under the cap", async () => {
+    const tool = await createTool({ endpoint_url: "https://api.example.com/v1/big" });
+    const text = "b".repeat(5 * 1024 * 1024 - 10);
+    upstream.on(
+      "GET",
+      "https://api.example.com/v1/big",
+      () => new Response(text, { headers: { "content-type": "text/plain" } }),
+    );
+    const res = await run(tool.id);
+    expect(res.status).toBe(200);
+    expect((await res.json<Record<string, any>>()).output).toHaveLength(text.length);
   });
 });
 

@@ -178,7 +178,7 @@ export const Execution = z
     tool_version: z.number().int(),
     started_at: z.string().openapi({ format: "date-time" }),
     duration_ms: z.number().int(),
-    outcome: z.enum(OUTCOMES as [string, ...string[]]),
+    outcome: z.enum(OUTCOMES),
     upstream_status: z.number().int().nullable(),
     method: z.string().nullable(),
     url: z.string().nullable(),
@@ -195,10 +195,7 @@ export const ExecutionList = z
   .openapi("ExecutionList");
 
 export const ExecutionListQuery = ListQuery.extend({
-  outcome: z
-    .enum(OUTCOMES as [string, ...string[]])
-    .optional()
-    .openapi({ description: "Only executions with this outcome." }),
+  outcome: z.enum(OUTCOMES).optional().openapi({ description: "Only executions with this outcome." }),
 });
 
 export const ProblemSchema = z

@@ -1,5 +1,6 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { AuthParams } from "../engine/auth";
+import { OUTCOMES } from "../engine/outcomes";
 import type { HttpMethod, InputMapping } from "../engine/request";
 
 /**
@@ -49,7 +50,7 @@ export const executions = sqliteTable(
     toolVersion: integer("tool_version").notNull(),
     startedAt: text("started_at").notNull(),
     durationMs: integer("duration_ms").notNull(),
-    outcome: text("outcome").notNull(),
+    outcome: text("outcome", { enum: OUTCOMES }).notNull(),
     upstreamStatus: integer("upstream_status"),
     method: text("method").$type<HttpMethod>(),
     url: text("url"),

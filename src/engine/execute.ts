@@ -40,7 +40,16 @@ export async function executeTool(
   const redactor = new Redactor();
 
   const input = applyDefaults(tool.inputSchema, rawInput) as Record<string, unknown>;
-  let outcome = await run(tool, input, deps, redactor, startedAt);
+  let outcome: ExecutorResult;
+  try {
+    outcome = await run(tool, input, deps, redactor, startedAt);
+  } catch (err) {
+    // A bug or a platform failure (KV down, say): still answered as a problem and logged.
+    console.error(
+      JSON.stringify({ msg: "execution failed unexpectedly", tool_id: tool.id, name: (err as Error)?.name }),
+    );
+    outcome = failed(null, { kind: "internal_error" });
+  }
 
   // Everything that leaves an execution passes through the redactor once, here:
   // upstream bodies that echo credentials, token-endpoint errors, outputs.
@@ -160,6 +169,7 @@ function upstreamStatusOf(failure: ExecutionFailure): number | null {
   switch (failure.kind) {
     case "upstream_status":
     case "upstream_unparseable":
+    case "response_too_large":
       return failure.upstreamStatus;
     case "output_invalid":
       return failure.statusCode;

@@ -5,10 +5,8 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ProblemFieldError } from "../problem";
 
-export type Outcome =
-  "success" | "input_invalid" | "output_invalid" | "upstream_error" | "timeout" | "network_error" | "auth_error";
-
-export const OUTCOMES: readonly Outcome[] = [
+/** What an execution log row records as its outcome. */
+export const OUTCOMES = [
   "success",
   "input_invalid",
   "output_invalid",
@@ -16,18 +14,23 @@ export const OUTCOMES: readonly Outcome[] = [
   "timeout",
   "network_error",
   "auth_error",
-];
+  "internal_error",
+] as const;
+
+export type Outcome = (typeof OUTCOMES)[number];
 
 export type ExecutionFailure =
   | { kind: "input_invalid"; errors: ProblemFieldError[] }
   | { kind: "output_invalid"; errors: ProblemFieldError[]; statusCode: number | null }
   | { kind: "upstream_status"; upstreamStatus: number; body: unknown }
   | { kind: "upstream_unparseable"; upstreamStatus: number }
+  | { kind: "response_too_large"; upstreamStatus: number; limitBytes: number }
   | { kind: "timeout"; phase: "upstream" | "token"; timeoutSeconds: number }
   | { kind: "network_error"; phase: "upstream" | "token" }
   | { kind: "token_error"; tokenStatus: number | null; oauthError: string | null; detail: string }
   | { kind: "secrets_unavailable" }
-  | { kind: "function_failed"; functionName: string };
+  | { kind: "function_failed"; functionName: string }
+  | { kind: "internal_error" };
 
 export interface FailureView {
   status: ContentfulStatusCode;
@@ -69,6 +72,14 @@ export function describeFailure(failure: ExecutionFailure): FailureView {
         code: "upstream_invalid_json",
         outcome: "upstream_error",
         detail: "The upstream API declared a JSON response but its body is not valid JSON.",
+        extensions: { upstream_status: failure.upstreamStatus },
+      };
+    case "response_too_large":
+      return {
+        status: 502,
+        code: "response_too_large",
+        outcome: "upstream_error",
+        detail: `The upstream response is larger than ${failure.limitBytes / (1024 * 1024)} MiB; it was not read further.`,
         extensions: { upstream_status: failure.upstreamStatus },
       };
     case "timeout":
@@ -116,6 +127,14 @@ export function describeFailure(failure: ExecutionFailure): FailureView {
         code: "function_failed",
         outcome: "upstream_error",
         detail: `The built-in function "${failure.functionName}" failed unexpectedly.`,
+        extensions: {},
+      };
+    case "internal_error":
+      return {
+        status: 500,
+        code: "internal_error",
+        outcome: "internal_error",
+        detail: "The execution failed unexpectedly. It has been logged.",
         extensions: {},
       };
   }

@@ -43,8 +43,11 @@ export interface AuthContext {
 export type AttachResult =
   | {
       ok: true;
-      /** For OAuth2 with a cached token: a 401 from upstream should refresh it and retry once. */
-      refreshOn401: boolean;
+      /**
+       * The OAuth2 access token when it came from the cache: if the upstream
+       * answers 401 to it, it is refused, replaced and the call retried once.
+       */
+      cachedToken: string | null;
     }
   | { ok: false; failure: TokenFailure };
 
@@ -65,21 +68,21 @@ export function oauth2Client(
 export async function attachAuth(
   request: UpstreamRequest,
   auth: AuthContext,
-  options: { refresh?: boolean } = {},
+  options: { refused?: string } = {},
 ): Promise<AttachResult> {
   const { params, secrets, redactor } = auth;
   for (const value of Object.values(secrets)) redactor.add(value);
   switch (params.type) {
     case "none":
-      return { ok: true, refreshOn401: false };
+      return { ok: true, cachedToken: null };
     case "bearer_token":
       request.headers.set("authorization", `Bearer ${secrets.token ?? ""}`);
-      return { ok: true, refreshOn401: false };
+      return { ok: true, cachedToken: null };
     case "api_key":
       if (params.location === "query")
         appendQuery(request.url, [[params.key_name, secrets.value ?? ""]], { replace: true });
       else request.headers.set(params.key_name, secrets.value ?? "");
-      return { ok: true, refreshOn401: false };
+      return { ok: true, cachedToken: null };
     case "oauth2": {
       const client = oauth2Client(params, secrets);
       redactor.add(basicCredentials(client.clientId, client.clientSecret));
@@ -87,7 +90,7 @@ export async function attachAuth(
       if (!token.ok) return token;
       redactor.add(token.accessToken);
       request.headers.set("authorization", `Bearer ${token.accessToken}`);
-      return { ok: true, refreshOn401: token.fromCache };
+      return { ok: true, cachedToken: token.fromCache ? token.accessToken : null };
     }
   }
 }

@@ -4,6 +4,10 @@
  */
 
 import { formEncode, textToBase64 } from "../../encoding";
+import { readTextCapped } from "../body";
+
+/** A token response is a small JSON object; anything bigger is not read. */
+const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
 
@@ -65,13 +69,13 @@ export async function requestToken(client: OAuth2Client, signal: AbortSignal): P
     if (isTimeout(err)) return { ok: false, failure: { kind: "timeout" } };
     return { ok: false, failure: { kind: "network_error", detail: "The token endpoint could not be reached." } };
   }
-  let payload: unknown;
+  let payload: unknown = null;
   try {
-    const text = await response.text();
-    payload = text ? JSON.parse(text) : null;
+    const body = await readTextCapped(response, MAX_TOKEN_RESPONSE_BYTES);
+    if (body.ok && body.text) payload = JSON.parse(body.text);
   } catch (err) {
     if (isTimeout(err)) return { ok: false, failure: { kind: "timeout" } };
-    payload = null;
+    // Unreadable or not JSON: judged below as a response without access_token.
   }
   const record = payload !== null && typeof payload === "object" ? (payload as Record<string, unknown>) : {};
   if (!response.ok) {

@@ -4,21 +4,28 @@
  * - Entries are keyed by an HMAC of (token_url, client_id, scope, audience,
  *   client auth method, client_secret): tools with the same client share a
  *   token, and a changed secret never finds an old token.
- * - KV values are sealed with the AAD `oauth2-token:<key>`; KV refuses TTLs
- *   under 60 s, so shorter-lived tokens stay in memory only.
+ * - KV values are sealed with the AAD `oauth2-token:v1:<key>` (the KV key);
+ *   KV refuses TTLs under 60 s, so shorter-lived tokens stay in memory only.
  * - Concurrent misses in one isolate share one token request.
+ * - A token the upstream refused (401) is dropped before a new one is fetched.
  */
 import { keyedHash, openSecret, sealSecret, type SealingKey } from "../../crypto/seal";
 import { requestToken, type OAuth2Client, type TokenFailure } from "./oauth2";
 
-/** Tokens are dropped this many seconds before the server says they expire. */
+/** Tokens are dropped this long before the server says they expire: 30 s, or a tenth of a shorter lifetime. */
 export const TOKEN_EXPIRY_MARGIN_S = 30;
 /** When the token response has no `expires_in`, assume this lifetime (seconds). */
 export const DEFAULT_TOKEN_LIFETIME_S = 300;
-/** The deadline of one token request, shared by every execution waiting on it. */
-export const TOKEN_REQUEST_TIMEOUT_S = 60;
+/** However long a server says a token lives, it is cached at most this long (seconds). */
+export const MAX_TOKEN_CACHE_S = 24 * 60 * 60;
+/**
+ * The deadline of one token request, shared by every execution waiting on it.
+ * Under the 30 s that waitUntil keeps the starting request alive.
+ */
+export const TOKEN_REQUEST_TIMEOUT_S = 25;
 const KV_MIN_TTL_S = 60;
 const KV_PREFIX = "oauth2-token:v1:";
+const MEMORY_CACHE_LIMIT = 1000;
 
 interface CachedToken {
   accessToken: string;
@@ -26,9 +33,15 @@ interface CachedToken {
   expiresAt: number;
 }
 
+/** How long a token is cached, in seconds, given the lifetime its server announced. */
+export function cacheLifetime(expiresIn: number | undefined): number {
+  const lifetime = Math.min(expiresIn ?? DEFAULT_TOKEN_LIFETIME_S, MAX_TOKEN_CACHE_S);
+  return Math.floor(lifetime - Math.min(TOKEN_EXPIRY_MARGIN_S, lifetime / 10));
+}
+
 /** Per-isolate caches: live tokens, and token requests in flight. */
 const memoryTokenCache = new Map<string, CachedToken>();
-const inflightTokenRequests = new Map<string, Promise<TokenLookup>>();
+const inflightTokenRequests = new Map<string, { lookup: Promise<TokenLookup>; startedAt: number }>();
 
 export type TokenLookup = { ok: true; accessToken: string; fromCache: boolean } | { ok: false; failure: TokenFailure };
 
@@ -54,26 +67,39 @@ export class TokenCache {
     );
   }
 
-  /** A usable access token: from memory, then KV, then the token endpoint. */
-  async get(client: OAuth2Client, signal: AbortSignal, options: { refresh?: boolean } = {}): Promise<TokenLookup> {
+  /**
+   * A usable access token: from memory, then KV, then the token endpoint.
+   * With `refused`, that token was just answered 401: it is dropped, and a
+   * newer cached token (another execution may have refreshed already) or a
+   * fresh one is returned.
+   */
+  async get(client: OAuth2Client, signal: AbortSignal, options: { refused?: string } = {}): Promise<TokenLookup> {
     const id = await this.cacheKey(client);
-    if (!options.refresh) {
+    if (options.refused) this.drop(id, options.refused);
+    else {
       const cached = await this.read(id);
       if (cached) return { ok: true, accessToken: cached.accessToken, fromCache: true };
     }
-    let pending = inflightTokenRequests.get(id);
-    if (!pending) {
+    // Checked again after the awaits above: a request may have finished meanwhile.
+    const fresh = memoryTokenCache.get(id);
+    if (fresh && fresh.expiresAt > Date.now() && fresh.accessToken !== options.refused)
+      return { ok: true, accessToken: fresh.accessToken, fromCache: true };
+
+    let inflight = inflightTokenRequests.get(id);
+    // An entry older than its own deadline belongs to a request the runtime cancelled.
+    if (!inflight || Date.now() - inflight.startedAt > TOKEN_REQUEST_TIMEOUT_S * 1000) {
       // The shared request runs under its own deadline, not the first caller's:
       // a tool with a short timeout must not fail the others waiting on it.
-      pending = this.fetchAndStore(id, client, AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_S * 1000)).finally(() =>
-        inflightTokenRequests.delete(id),
-      );
-      inflightTokenRequests.set(id, pending);
+      const lookup = this.fetchAndStore(id, client, AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_S * 1000)).finally(() => {
+        if (inflightTokenRequests.get(id)?.lookup === lookup) inflightTokenRequests.delete(id);
+      });
+      inflight = { lookup, startedAt: Date.now() };
+      inflightTokenRequests.set(id, inflight);
       // Keep the starting request alive until the token arrives, even if that
       // request itself gives up first: others may be waiting on this promise.
-      this.defer(pending);
+      this.defer(lookup);
     }
-    return untilAborted(pending, signal);
+    return untilAborted(inflight.lookup, signal);
   }
 
   async invalidate(client: OAuth2Client): Promise<void> {
@@ -82,18 +108,33 @@ export class TokenCache {
     await this.kv.delete(KV_PREFIX + id);
   }
 
+  private drop(id: string, refused: string): void {
+    if (memoryTokenCache.get(id)?.accessToken === refused) memoryTokenCache.delete(id);
+    this.defer(
+      (async () => {
+        const stored = await this.openStored(id);
+        if (stored?.accessToken === refused) await this.kv.delete(KV_PREFIX + id);
+      })(),
+    );
+  }
+
   private async read(id: string): Promise<CachedToken | undefined> {
     const now = Date.now();
     const inMemory = memoryTokenCache.get(id);
     if (inMemory && inMemory.expiresAt > now) return inMemory;
     if (inMemory) memoryTokenCache.delete(id);
+    const stored = await this.openStored(id);
+    if (!stored || !(stored.expiresAt > now)) return undefined;
+    remember(id, stored);
+    return stored;
+  }
+
+  private async openStored(id: string): Promise<CachedToken | undefined> {
     const sealed = await this.kv.get(KV_PREFIX + id);
     if (!sealed) return undefined;
     try {
       const entry = JSON.parse(await openSecret(this.key, sealed, KV_PREFIX + id)) as CachedToken;
-      if (typeof entry.accessToken !== "string" || !(entry.expiresAt > now)) return undefined;
-      memoryTokenCache.set(id, entry);
-      return entry;
+      return typeof entry.accessToken === "string" && typeof entry.expiresAt === "number" ? entry : undefined;
     } catch {
       // Sealed under another key or tampered with: treat as a miss; a fresh token replaces it.
       return undefined;
@@ -103,11 +144,10 @@ export class TokenCache {
   private async fetchAndStore(id: string, client: OAuth2Client, signal: AbortSignal): Promise<TokenLookup> {
     const result = await requestToken(client, signal);
     if (!result.ok) return result;
-    const lifetime = result.grant.expiresIn ?? DEFAULT_TOKEN_LIFETIME_S;
-    const ttl = Math.floor(lifetime - TOKEN_EXPIRY_MARGIN_S);
+    const ttl = cacheLifetime(result.grant.expiresIn);
     if (ttl > 0) {
       const entry: CachedToken = { accessToken: result.grant.accessToken, expiresAt: Date.now() + ttl * 1000 };
-      memoryTokenCache.set(id, entry);
+      remember(id, entry);
       if (ttl >= KV_MIN_TTL_S) {
         const kvKey = KV_PREFIX + id;
         this.defer(
@@ -119,6 +159,15 @@ export class TokenCache {
     }
     return { ok: true, accessToken: result.grant.accessToken, fromCache: false };
   }
+}
+
+function remember(id: string, entry: CachedToken): void {
+  memoryTokenCache.delete(id);
+  if (memoryTokenCache.size >= MEMORY_CACHE_LIMIT) {
+    const oldest = memoryTokenCache.keys().next().value;
+    if (oldest !== undefined) memoryTokenCache.delete(oldest);
+  }
+  memoryTokenCache.set(id, entry);
 }
 
 /** Waits for a shared lookup, but gives up (as a timeout) when this caller's own signal fires. */

@@ -6,6 +6,7 @@ import { attachAuth } from "../auth";
 import { isTimeout, type TokenFailure } from "../auth/oauth2";
 import type { ExecutionFailure } from "../outcomes";
 import { truncateText, type Redactor } from "../redact";
+import { MAX_RESPONSE_BYTES, readTextCapped, type CappedText } from "../body";
 import { buildUpstreamRequest, type UpstreamRequest } from "../request";
 import type { Executor, ExecutorResult } from "./index";
 
@@ -41,32 +42,27 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
 
   const first = await attachAuth(request, auth);
   if (!first.ok) return fail(tokenFailure(first.failure, tool.timeoutSeconds));
-  const template = cloneRequest(request);
 
+  let body: CappedText;
   let response: Response;
   try {
     response = await send(request, signal);
-    if (response.status === 401 && first.refreshOn401) {
+    if (response.status === 401 && first.cachedToken) {
       // A cached token was refused: drop it, fetch a new one, and retry exactly once.
       await response.body?.cancel();
-      const retry = cloneRequest(template);
-      retry.headers.delete("authorization");
-      const second = await attachAuth(retry, auth, { refresh: true });
+      request.headers.delete("authorization");
+      const second = await attachAuth(request, auth, { refused: first.cachedToken });
       if (!second.ok) return fail(tokenFailure(second.failure, tool.timeoutSeconds));
-      response = await send(retry, signal);
+      response = await send(request, signal);
     }
+    body = await readTextCapped(response, MAX_RESPONSE_BYTES);
   } catch (err) {
     if (isTimeout(err)) return fail({ kind: "timeout", phase: "upstream", timeoutSeconds: tool.timeoutSeconds });
     return fail({ kind: "network_error", phase: "upstream" });
   }
-
-  let text: string;
-  try {
-    text = await response.text();
-  } catch (err) {
-    if (isTimeout(err)) return fail({ kind: "timeout", phase: "upstream", timeoutSeconds: tool.timeoutSeconds });
-    return fail({ kind: "network_error", phase: "upstream" });
-  }
+  if (!body.ok)
+    return fail({ kind: "response_too_large", upstreamStatus: response.status, limitBytes: MAX_RESPONSE_BYTES });
+  const text = body.text;
   const parsed = parseBody(response.headers.get("content-type"), text);
 
   if (response.status < 200 || response.status > 299) {
@@ -89,10 +85,6 @@ function send(request: UpstreamRequest, signal: AbortSignal): Promise<Response> 
     signal,
     redirect: "manual",
   });
-}
-
-function cloneRequest(request: UpstreamRequest): UpstreamRequest {
-  return { ...request, url: new URL(request.url), headers: new Headers(request.headers) };
 }
 
 function tokenFailure(failure: TokenFailure, timeoutSeconds: number): ExecutionFailure {
