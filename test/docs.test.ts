@@ -22,14 +22,14 @@ async function spec(): Promise<Spec> {
 
 /** Each operation, with the statuses it must declare (its success status and every error it can answer). */
 const OPERATIONS: [path: string, method: string, statuses: string[]][] = [
-  ["/tools", "get", ["200", "400", "401", "422"]],
+  ["/tools", "get", ["200", "400", "401", "422", "500"]],
   ["/tools", "post", ["201", "400", "401", "409", "413", "415", "422", "500"]],
-  ["/tools/{id}", "get", ["200", "401", "404"]],
+  ["/tools/{id}", "get", ["200", "401", "404", "422", "500"]],
   ["/tools/{id}", "put", ["200", "400", "401", "404", "409", "412", "413", "415", "422", "500"]],
-  ["/tools/{id}", "delete", ["204", "401", "404"]],
+  ["/tools/{id}", "delete", ["204", "401", "404", "422", "500"]],
   ["/tools/{id}/execute", "post", ["200", "400", "401", "404", "413", "415", "422", "500", "502", "504"]],
-  ["/tools/{id}/executions", "get", ["200", "400", "401", "404", "422"]],
-  ["/executions/{id}", "get", ["200", "401", "404"]],
+  ["/tools/{id}/executions", "get", ["200", "400", "401", "404", "422", "500"]],
+  ["/executions/{id}", "get", ["200", "401", "404", "422", "500"]],
 ];
 
 describe("GET /openapi.json", () => {
@@ -92,10 +92,16 @@ describe("GET /openapi.json", () => {
       "The request is well-formed but not valid; `errors` lists each problem with its path.",
     );
     expect(responses["500"]?.description).toBe(
-      "A server-side failure (for execute: the output failed its schema, or secrets could not be opened).",
+      "A server-side failure: ADMIN_TOKEN or ENCRYPTION_KEY not configured, an unexpected error, or (for execute) an output that fails its schema or secrets that cannot be opened.",
     );
     expect(responses["502"]?.description).toBe("The upstream API or its OAuth2 token endpoint failed.");
     expect(responses["504"]?.description).toBe("The upstream API did not answer within the tool's timeout.");
+  });
+
+  it("declares the ETag and Location headers of a created tool", async () => {
+    const doc = await spec();
+    const created = doc.paths["/tools"]!.post!.responses["201"] as { headers?: Record<string, unknown> };
+    expect(Object.keys(created.headers ?? {}).sort()).toEqual(["ETag", "Location"]);
   });
 
   it("marks secret auth fields write-only and leaves them out of the Tool shape", async () => {

@@ -55,7 +55,7 @@ const listRoute = createRoute({
   request: { params: IdParam, query: ExecutionListQuery },
   responses: {
     200: { description: "A page of executions.", content: { "application/json": { schema: ExecutionList } } },
-    ...problems(400, 401, 404, 422),
+    ...problems(400, 401, 404, 422, 500),
   },
 });
 
@@ -103,7 +103,7 @@ const getRoute = createRoute({
   request: { params: IdParam },
   responses: {
     200: { description: "The log entry.", content: { "application/json": { schema: Execution } } },
-    ...problems(401, 404, 422),
+    ...problems(401, 404, 422, 500),
   },
 });
 

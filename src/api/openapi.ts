@@ -12,7 +12,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: "The request body is larger than 1 MiB.",
   415: "The request body is not JSON.",
   422: "The request is well-formed but not valid; `errors` lists each problem with its path.",
-  500: "A server-side failure (for execute: the output failed its schema, or secrets could not be opened).",
+  500: "A server-side failure: ADMIN_TOKEN or ENCRYPTION_KEY not configured, an unexpected error, or (for execute) an output that fails its schema or secrets that cannot be opened.",
   502: "The upstream API or its OAuth2 token endpoint failed.",
   504: "The upstream API did not answer within the tool's timeout.",
 };

@@ -33,9 +33,11 @@ const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
+const ETagHeader = z.string().openapi({ description: "The tool's version, quoted." });
+
 const toolResponse = (description: string) => ({
   description,
-  headers: z.object({ ETag: z.string().openapi({ description: "The tool's version, quoted." }) }),
+  headers: z.object({ ETag: ETagHeader }),
   content: { "application/json": { schema: Tool } },
 });
 
@@ -47,7 +49,10 @@ const createToolRoute = createRoute({
   security: BEARER_SECURITY,
   request: { body: jsonBody(ToolInput) },
   responses: {
-    201: toolResponse("The tool, as stored. Secret values are never returned."),
+    201: {
+      ...toolResponse("The tool, as stored. Secret values are never returned."),
+      headers: z.object({ ETag: ETagHeader, Location: z.string().openapi({ description: "/tools/{id}" }) }),
+    },
     ...problems(400, 401, 409, 413, 415, 422, 500),
   },
 });
@@ -78,7 +83,7 @@ const listToolsRoute = createRoute({
   request: { query: ListQuery },
   responses: {
     200: { description: "A page of tools.", content: { "application/json": { schema: ToolList } } },
-    ...problems(400, 401, 422),
+    ...problems(400, 401, 422, 500),
   },
 });
 
@@ -98,7 +103,7 @@ const getToolRoute = createRoute({
   summary: "Get a tool",
   security: BEARER_SECURITY,
   request: { params: IdParam },
-  responses: { 200: toolResponse("The tool."), ...problems(401, 404, 422) },
+  responses: { 200: toolResponse("The tool."), ...problems(401, 404, 422, 500) },
 });
 
 toolsApi.openapi(getToolRoute, async (c) => {
@@ -153,7 +158,7 @@ const deleteToolRoute = createRoute({
   description: "Deletes the tool, its auth config and its cached OAuth2 token. Its execution logs are kept for audit.",
   security: BEARER_SECURITY,
   request: { params: IdParam },
-  responses: { 204: { description: "Deleted." }, ...problems(401, 404, 422) },
+  responses: { 204: { description: "Deleted." }, ...problems(401, 404, 422, 500) },
 });
 
 toolsApi.openapi(deleteToolRoute, async (c) => {

@@ -1,6 +1,6 @@
 /**
  * Attaching credentials to an upstream request. The secret values arrive
- * here already opened (src/registry/secrets.ts) and leave only inside the
+ * here already opened (src/engine/execute.ts) and leave only inside the
  * request; every value used is registered with the call's Redactor.
  */
 import { appendQuery, type UpstreamRequest } from "../request";
