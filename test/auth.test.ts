@@ -545,6 +545,11 @@ describe("OAuth2 token cache", () => {
     expect((await execute(sameClient.id)).status).toBe(200);
     expect(upstream.callsTo(config.token_url)).toHaveLength(1);
 
+    // How the client authenticates to the token endpoint does not change which token it gets.
+    const postAuth = await createOAuth2Tool(endpoint, { ...config, client_auth_method: "client_secret_post" });
+    expect((await execute(postAuth.id)).status).toBe(200);
+    expect(upstream.callsTo(config.token_url)).toHaveLength(1);
+
     expect((await execute(otherSecret.id)).status).toBe(200);
     const tokenCalls = upstream.callsTo(config.token_url);
     expect(tokenCalls).toHaveLength(2);
@@ -559,6 +564,7 @@ describe("OAuth2 token cache", () => {
     );
 
     expect(upstream.callsTo(endpoint).map((c) => c.headers.get("authorization"))).toEqual([
+      "Bearer at-shared-1",
       "Bearer at-shared-1",
       "Bearer at-shared-1",
       "Bearer at-shared-2",

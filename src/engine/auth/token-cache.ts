@@ -2,8 +2,9 @@
  * The OAuth2 token cache: isolate memory in front of KV, with single flight.
  *
  * - Entries are keyed by an HMAC of (token_url, client_id, scope, audience,
- *   client auth method, client_secret): tools with the same client share a
- *   token, and a changed secret never finds an old token.
+ *   client_secret): tools with the same client share a token, however they
+ *   authenticate to the token endpoint, and a changed secret never finds an
+ *   old token.
  * - KV values are sealed with the AAD `oauth2-token:v1:<key>` (the KV key);
  *   KV refuses TTLs under 60 s, so shorter-lived tokens stay in memory only.
  * - Concurrent misses in one isolate share one token request.
@@ -61,7 +62,6 @@ export class TokenCache {
         client.clientId,
         client.scope ?? "",
         client.audience ?? "",
-        client.clientAuthMethod,
         client.clientSecret,
       ]),
     );
