@@ -32,6 +32,12 @@ export function uniqueName(prefix = "tool"): string {
 
 export type ToolBody = Record<string, unknown>;
 
+/**
+ * A parsed JSON response. `any` on purpose: tests walk response bodies of
+ * many shapes and assert on exact values, which is where mistakes show.
+ */
+export type Json = Record<string, any>;
+
 export function httpTool(overrides: ToolBody = {}): ToolBody {
   return {
     name: uniqueName(),
@@ -44,9 +50,9 @@ export function httpTool(overrides: ToolBody = {}): ToolBody {
 }
 
 /** Creates a tool and returns its JSON; fails the test if creation fails. */
-export async function createTool(overrides: ToolBody = {}): Promise<Record<string, any>> {
+export async function createTool(overrides: ToolBody = {}): Promise<Json> {
   const res = await api("/tools", { method: "POST", json: httpTool(overrides) });
-  const body = await res.json<Record<string, any>>();
+  const body = await res.json<Json>();
   expect(res.status, JSON.stringify(body)).toBe(201);
   return body;
 }
@@ -54,16 +60,16 @@ export async function createTool(overrides: ToolBody = {}): Promise<Record<strin
 export async function execute(
   toolId: string,
   input: unknown = {},
-): Promise<{ status: number; body: Record<string, any>; res: Response }> {
+): Promise<{ status: number; body: Json; res: Response }> {
   const res = await api(`/tools/${toolId}/execute`, { method: "POST", json: { input } });
-  return { status: res.status, body: await res.json<Record<string, any>>(), res };
+  return { status: res.status, body: await res.json<Json>(), res };
 }
 
 /** The log row of an execution; it is written after the response, so wait for it. */
-export async function waitForLog(executionId: string): Promise<Record<string, any>> {
+export async function waitForLog(executionId: string): Promise<Json> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const res = await api(`/executions/${executionId}`);
-    if (res.status === 200) return res.json<Record<string, any>>();
+    if (res.status === 200) return res.json<Json>();
     await res.arrayBuffer();
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -1,7 +1,8 @@
 /**
  * Attaching credentials to an upstream request. The secret values arrive
  * here already opened (src/engine/execute.ts) and leave only inside the
- * request; every value used is registered with the call's Redactor.
+ * request. The stored secrets are already registered with the call's
+ * Redactor; what is derived here (Basic credentials, access tokens) is added.
  */
 import { appendQuery, type UpstreamRequest } from "../request";
 import type { Redactor } from "../redact";
@@ -71,7 +72,6 @@ export async function attachAuth(
   options: { refused?: string } = {},
 ): Promise<AttachResult> {
   const { params, secrets, redactor } = auth;
-  for (const value of Object.values(secrets)) redactor.add(value);
   switch (params.type) {
     case "none":
       return { ok: true, cachedToken: null };
