@@ -7,9 +7,14 @@ export interface Env {
   DB: D1Database;
   /** KV: encrypted OAuth2 access tokens, keyed by an HMAC of the client identity. */
   TOKEN_CACHE: KVNamespace;
-  /** Worker secret: base64 of 32 random bytes, the AES-256-GCM key for stored secrets. */
+  /**
+   * Worker secret: the keyring, base64 keys of 32 bytes separated by commas,
+   * the current one first (src/crypto/keyring.ts). When set, ENCRYPTION_KEY is ignored.
+   */
+  ENCRYPTION_KEYS?: string;
+  /** Worker secret: one base64 key of 32 bytes, a one-key keyring (the setting before ENCRYPTION_KEYS). */
   ENCRYPTION_KEY?: string;
-  /** Worker secret: the bearer token that guards /tools* and /executions*. */
+  /** Worker secret: the bootstrap bearer token, which holds every scope (src/access/). */
   ADMIN_TOKEN?: string;
 }
 

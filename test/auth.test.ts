@@ -9,7 +9,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { loadSealingKey } from "../src/crypto/seal";
+import { loadKeyring } from "../src/crypto/keyring";
 import { TokenCache } from "../src/engine/auth/token-cache";
 import { api, createTool, execute, json, uniqueName, useUpstream, waitForLog, type RecordedRequest } from "./helpers";
 
@@ -92,11 +92,11 @@ function echoRequest(req: RecordedRequest, init: ResponseInit = {}): Response {
 
 /**
  * The KV entry of a client's cached token. Its key is an HMAC under the
- * ENCRYPTION_KEY, computed here with the Worker's own TokenCache.
+ * current encryption key, computed here with the Worker's own TokenCache.
  */
 async function kvTokenEntry(config: OAuth2Config): Promise<string | null> {
-  const key = await loadSealingKey(env.ENCRYPTION_KEY);
-  const id = await new TokenCache(env.TOKEN_CACHE, key, () => {}).cacheKey({
+  const keyring = await loadKeyring(env);
+  const id = await new TokenCache(env.TOKEN_CACHE, keyring, () => {}).cacheKey({
     tokenUrl: config.token_url,
     clientId: config.client_id,
     clientSecret: config.client_secret,

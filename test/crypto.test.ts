@@ -1,7 +1,8 @@
 /** Sealing of secrets at rest: the AES-GCM format, its failure modes, and the AAD binding to a row. */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { loadSealingKey, openSecret, SealError, sealSecret, type SealingKey } from "../src/crypto/seal";
+import { loadKeyring } from "../src/crypto/keyring";
+import { openSecret, SealError, sealSecret, type Keyring } from "../src/crypto/seal";
 import { AppError } from "../src/problem";
 import { api, createTool, execute, json, useUpstream, waitForLog } from "./helpers";
 
@@ -24,8 +25,13 @@ function keyOfBytes(fill: (i: number) => number, length = 32): string {
   return base64OfBytes(Uint8Array.from({ length }, (_, i) => fill(i)));
 }
 
-function mainKey(): Promise<SealingKey> {
-  return loadSealingKey(env.ENCRYPTION_KEY);
+function mainKey(): Promise<Keyring> {
+  return loadKeyring(env);
+}
+
+/** A one-key keyring of the given key. */
+function keyringOf(encoded: string): Promise<Keyring> {
+  return loadKeyring({ ENCRYPTION_KEYS: encoded });
 }
 
 /** The parts of a sealed value; fails the test if it is not in the v1 format. */
@@ -71,14 +77,14 @@ describe("sealSecret / openSecret", () => {
 
   it("names the key by an 8-hex-digit id derived from it, the same for every seal", async () => {
     const key = await mainKey();
-    expect(key.id).toMatch(/^[0-9a-f]{8}$/);
+    expect(key.current.id).toMatch(/^[0-9a-f]{8}$/);
     const a = partsOf(await sealSecret(key, "one", "aad"));
     const b = partsOf(await sealSecret(key, "two", "aad"));
-    expect(a.kid).toBe(key.id);
-    expect(b.kid).toBe(key.id);
-    const other = await loadSealingKey(keyOfBytes((i) => i + 1));
-    expect(other.id).toMatch(/^[0-9a-f]{8}$/);
-    expect(other.id).not.toBe(key.id);
+    expect(a.kid).toBe(key.current.id);
+    expect(b.kid).toBe(key.current.id);
+    const other = await keyringOf(keyOfBytes((i) => i + 1));
+    expect(other.current.id).toMatch(/^[0-9a-f]{8}$/);
+    expect(other.current.id).not.toBe(key.current.id);
   });
 
   it("uses a fresh 12-byte IV for every seal, so equal plaintexts seal differently", async () => {
@@ -128,17 +134,18 @@ describe("sealSecret / openSecret", () => {
 
   it("fails with unknown_key when opened with a different key", async () => {
     const key = await mainKey();
-    const other = await loadSealingKey(keyOfBytes((i) => 255 - i));
+    const other = await keyringOf(keyOfBytes((i) => 255 - i));
     const sealed = await sealSecret(key, "for-key-one", "aad");
     const err = await sealError(openSecret(other, sealed, "aad"));
     expect(err.reason).toBe("unknown_key");
+    expect(err.keyId).toBe(key.current.id);
   });
 
   it("fails with auth_failed when the key id is forged to name the other key", async () => {
     const key = await mainKey();
-    const other = await loadSealingKey(keyOfBytes((i) => (i * 7) % 256));
+    const other = await keyringOf(keyOfBytes((i) => (i * 7) % 256));
     const { iv, ct } = partsOf(await sealSecret(key, "for-key-one", "aad"));
-    const err = await sealError(openSecret(other, ["v1", other.id, iv, ct].join("."), "aad"));
+    const err = await sealError(openSecret(other, ["v1", other.current.id, iv, ct].join("."), "aad"));
     expect(err.reason).toBe("auth_failed");
   });
 
@@ -158,6 +165,8 @@ describe("sealSecret / openSecret", () => {
       `v1.${kid}.${iv.slice(0, 8)}+/==.${ct}`, // standard base64, not base64url
       `v1.${kid}.${iv}.${ct}!`,
       `v1.${kid}..${ct}`,
+      `v1.${kid.toUpperCase()}x.${iv}.${ct}`, // not a key id: never quoted back in an error
+      `v1..${iv}.${ct}`,
     ];
     for (const sealed of malformed) {
       const err = await sealError(openSecret(key, sealed, "aad"));
@@ -166,35 +175,46 @@ describe("sealSecret / openSecret", () => {
   });
 });
 
-describe("loadSealingKey", () => {
-  it("imports a base64 key of 32 bytes, and the same string twice gives the same key", async () => {
+describe("loadKeyring with ENCRYPTION_KEY (one key)", () => {
+  it("imports a base64 key of 32 bytes, and the same string twice gives the same keyring", async () => {
     const encoded = keyOfBytes((i) => i * 3);
-    const first = await loadSealingKey(encoded);
-    const second = await loadSealingKey(encoded);
+    const first = await loadKeyring({ ENCRYPTION_KEY: encoded });
+    const second = await loadKeyring({ ENCRYPTION_KEY: encoded });
     expect(second).toBe(first);
+    expect([...first.keys.keys()]).toEqual([first.current.id]);
     expect(await openSecret(second, await sealSecret(first, "cached", "aad"), "aad")).toBe("cached");
   });
 
   it.each([
-    ["undefined", undefined],
-    ["an empty string", ""],
-    ["text that is not base64", "this is not base64!!"],
-    ["a 16-byte key", keyOfBytes((i) => i, 16)],
-    ["a 31-byte key", keyOfBytes((i) => i, 31)],
-    ["a 33-byte key", keyOfBytes((i) => i, 33)],
-  ])("rejects %s with encryption_key_unavailable", async (_label, encoded) => {
-    const err = await appError(loadSealingKey(encoded));
+    ["an empty string", "", "ENCRYPTION_KEY is empty: it must be base64 of exactly 32 bytes."],
+    [
+      "text that is not base64",
+      "this is not base64!!",
+      "ENCRYPTION_KEY is malformed: it must be base64 of exactly 32 bytes.",
+    ],
+    ["a 16-byte key", keyOfBytes((i) => i, 16), "ENCRYPTION_KEY is malformed: it must be base64 of exactly 32 bytes."],
+    ["a 31-byte key", keyOfBytes((i) => i, 31), "ENCRYPTION_KEY is malformed: it must be base64 of exactly 32 bytes."],
+    ["a 33-byte key", keyOfBytes((i) => i, 33), "ENCRYPTION_KEY is malformed: it must be base64 of exactly 32 bytes."],
+  ])("rejects %s with encryption_key_unavailable", async (_label, encoded, detail) => {
+    const err = await appError(loadKeyring({ ENCRYPTION_KEY: encoded }));
     expect(err.status).toBe(500);
     expect(err.code).toBe("encryption_key_unavailable");
+    expect(err.detail).toBe(`${detail} Secrets cannot be stored or used until it is fixed.`);
+    if (encoded) expect(err.detail).not.toContain(encoded);
+  });
+
+  it("rejects a missing keyring, naming both settings", async () => {
+    const err = await appError(loadKeyring({}));
+    expect(err.code).toBe("encryption_key_unavailable");
     expect(err.detail).toBe(
-      "ENCRYPTION_KEY is missing or malformed: it must be base64 of exactly 32 bytes. Secrets cannot be stored or used until it is set.",
+      "No encryption key is configured: set ENCRYPTION_KEYS (or ENCRYPTION_KEY). Secrets cannot be stored or used until it is fixed.",
     );
   });
 
   it("keeps rejecting a bad key on a second load (the failure is not cached as a key)", async () => {
     const encoded = keyOfBytes((i) => i, 16);
-    expect((await appError(loadSealingKey(encoded))).code).toBe("encryption_key_unavailable");
-    expect((await appError(loadSealingKey(encoded))).code).toBe("encryption_key_unavailable");
+    expect((await appError(loadKeyring({ ENCRYPTION_KEY: encoded }))).code).toBe("encryption_key_unavailable");
+    expect((await appError(loadKeyring({ ENCRYPTION_KEY: encoded }))).code).toBe("encryption_key_unavailable");
   });
 });
 
@@ -258,9 +278,11 @@ describe("sealed secrets in D1", () => {
       title: "Internal Server Error",
       tool_id: toolB.id,
       tool_version: 1,
+      reason: "auth_failed",
       detail:
-        "The tool's stored credentials cannot be decrypted: ENCRYPTION_KEY is missing, malformed or not the key they were sealed with.",
+        "The tool's stored credentials fail authentication: they were altered, or copied from another tool or field.",
     });
+    expect(body).not.toHaveProperty("key_id");
     expect(JSON.stringify(body)).not.toContain(SECRET_A);
     expect(upstream.calls).toHaveLength(0);
 

@@ -1,65 +1,52 @@
 /**
- * AES-256-GCM sealing of secrets at rest. This file is the only place that
- * touches the encryption key. See docs/storage.md for the format.
+ * AES-256-GCM sealing of secrets at rest. With src/crypto/keyring.ts, this is
+ * the only code that touches encryption keys. See docs/storage.md.
  *
  *   v1.<key id>.<base64url IV (12 bytes)>.<base64url ciphertext + tag>
  *
- * The additional authenticated data names the row and field a value belongs
- * to (for example `tool:<id>:token`), so a ciphertext copied into another row
- * or field fails to open.
+ * New values are sealed under the keyring's current key; a value is opened
+ * with the key its id names, so values sealed under an older key keep opening
+ * until that key leaves the keyring. The additional authenticated data names
+ * the row and field a value belongs to (for example `tool:<id>:token`), so a
+ * ciphertext copied into another row or field fails to open.
  */
-import { base64ToBytes, base64UrlToBytes, bytesToBase64Url } from "../encoding";
-import { AppError } from "../problem";
+import { base64UrlToBytes, bytesToBase64Url } from "../encoding";
 
 const FORMAT_VERSION = "v1";
 const IV_BYTES = 12;
+const KEY_ID = /^[0-9a-f]{8}$/;
 
 export interface SealingKey {
-  /** Derived from the key itself, so rotating keys later can tell them apart. */
+  /** The first 4 bytes of SHA-256 of the key, hex: a fingerprint, so an id can never name two keys. */
   id: string;
   aes: CryptoKey;
   /** A separate key, derived by HKDF, for keyed hashes (cache keys). Never used to encrypt. */
   hmac: CryptoKey;
 }
 
-/** Per-isolate cache: importing a key costs a few hundred microseconds; do it once per key string. */
-const importedKeyCache = new Map<string, Promise<SealingKey>>();
+export interface Keyring {
+  /** Seals every new value. */
+  current: SealingKey;
+  /** Every key that may open a value, the current one included, by id. */
+  keys: ReadonlyMap<string, SealingKey>;
+}
+
+export type SealFailure = "malformed" | "unknown_key" | "auth_failed";
 
 export class SealError extends Error {
-  constructor(readonly reason: "malformed" | "unknown_key" | "auth_failed") {
+  constructor(
+    readonly reason: SealFailure,
+    /** For `unknown_key`: the id the value names. A fingerprint, not key material. */
+    readonly keyId: string | null = null,
+  ) {
     super(`sealed value could not be opened: ${reason}`);
     this.name = "SealError";
   }
 }
 
-function keyUnavailable(): AppError {
-  return new AppError(
-    500,
-    "encryption_key_unavailable",
-    "ENCRYPTION_KEY is missing or malformed: it must be base64 of exactly 32 bytes. Secrets cannot be stored or used until it is set.",
-  );
-}
-
-/** Imports `ENCRYPTION_KEY`. Fails closed with a 500 problem when it is missing or malformed. */
-export function loadSealingKey(encoded: string | undefined): Promise<SealingKey> {
-  if (!encoded) return Promise.reject(keyUnavailable());
-  let pending = importedKeyCache.get(encoded);
-  if (!pending) {
-    pending = importSealingKey(encoded);
-    importedKeyCache.set(encoded, pending);
-    pending.catch(() => importedKeyCache.delete(encoded));
-  }
-  return pending;
-}
-
-async function importSealingKey(encoded: string): Promise<SealingKey> {
-  let raw: Uint8Array;
-  try {
-    raw = base64ToBytes(encoded.trim());
-  } catch {
-    throw keyUnavailable();
-  }
-  if (raw.byteLength !== 32) throw keyUnavailable();
+/** Imports 32 raw bytes as a sealing key: AES-GCM for sealing, and an HKDF-derived HMAC key. */
+export async function importSealingKey(raw: Uint8Array): Promise<SealingKey> {
+  if (raw.byteLength !== 32) throw new RangeError("a sealing key is 32 bytes");
   const aes = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
   const id = hex(digest.subarray(0, 4));
@@ -84,7 +71,9 @@ export function toolSecretAad(toolId: string, field: string): string {
   return `tool:${toolId}:${field}`;
 }
 
-export async function sealSecret(key: SealingKey, plaintext: string, aad: string): Promise<string> {
+/** Seals under the keyring's current key. */
+export async function sealSecret(keyring: Keyring, plaintext: string, aad: string): Promise<string> {
+  const key = keyring.current;
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const ciphertext = await crypto.subtle.encrypt(
     { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(aad) },
@@ -94,20 +83,11 @@ export async function sealSecret(key: SealingKey, plaintext: string, aad: string
   return [FORMAT_VERSION, key.id, bytesToBase64Url(iv), bytesToBase64Url(new Uint8Array(ciphertext))].join(".");
 }
 
-export async function openSecret(key: SealingKey, sealed: string, aad: string): Promise<string> {
-  const parts = sealed.split(".");
-  if (parts.length !== 4 || parts[0] !== FORMAT_VERSION) throw new SealError("malformed");
-  const [, keyId, ivText, ctText] = parts as [string, string, string, string];
-  if (keyId !== key.id) throw new SealError("unknown_key");
-  let iv: Uint8Array;
-  let ciphertext: Uint8Array;
-  try {
-    iv = base64UrlToBytes(ivText);
-    ciphertext = base64UrlToBytes(ctText);
-  } catch {
-    throw new SealError("malformed");
-  }
-  if (iv.byteLength !== IV_BYTES) throw new SealError("malformed");
+/** Opens a value with the key its id names. Throws SealError. */
+export async function openSecret(keyring: Keyring, sealed: string, aad: string): Promise<string> {
+  const { keyId, iv, ciphertext } = parseSealed(sealed);
+  const key = keyring.keys.get(keyId);
+  if (!key) throw new SealError("unknown_key", keyId);
   try {
     const plaintext = await crypto.subtle.decrypt(
       { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(aad) },
@@ -120,10 +100,52 @@ export async function openSecret(key: SealingKey, sealed: string, aad: string): 
   }
 }
 
-/** A keyed hash, for naming cache entries after values that must not be recoverable from the name. */
+/**
+ * Re-seals a value under the current key, as Vault's rewrap does: the
+ * plaintext never leaves this function. A value already under the current key
+ * is returned unchanged (after checking that it opens), so rewrapping twice is
+ * the same as once. Throws SealError, like openSecret.
+ */
+export async function rewrapSecret(
+  keyring: Keyring,
+  sealed: string,
+  aad: string,
+): Promise<{ sealed: string; rewrapped: boolean }> {
+  const plaintext = await openSecret(keyring, sealed, aad);
+  if (sealedKeyId(sealed) === keyring.current.id) return { sealed, rewrapped: false };
+  return { sealed: await sealSecret(keyring, plaintext, aad), rewrapped: true };
+}
+
+/** The key id a sealed value names, or null if it is not a sealed value. Does not check the ciphertext. */
+export function sealedKeyId(sealed: string): string | null {
+  const parts = sealed.split(".");
+  return parts.length === 4 && parts[0] === FORMAT_VERSION && KEY_ID.test(parts[1] as string)
+    ? (parts[1] as string)
+    : null;
+}
+
+/** A keyed hash under the current key, for naming cache entries after values that must not be recoverable from the name. */
 export async function keyedHash(key: SealingKey, data: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", key.hmac, new TextEncoder().encode(data));
   return bytesToBase64Url(new Uint8Array(mac));
+}
+
+function parseSealed(sealed: string): { keyId: string; iv: Uint8Array; ciphertext: Uint8Array } {
+  const parts = sealed.split(".");
+  if (parts.length !== 4 || parts[0] !== FORMAT_VERSION) throw new SealError("malformed");
+  const [, keyId, ivText, ctText] = parts as [string, string, string, string];
+  // Ids are fingerprints; anything else is not ours (and never reaches an error message).
+  if (!KEY_ID.test(keyId)) throw new SealError("malformed");
+  let iv: Uint8Array;
+  let ciphertext: Uint8Array;
+  try {
+    iv = base64UrlToBytes(ivText);
+    ciphertext = base64UrlToBytes(ctText);
+  } catch {
+    throw new SealError("malformed");
+  }
+  if (iv.byteLength !== IV_BYTES) throw new SealError("malformed");
+  return { keyId, iv, ciphertext };
 }
 
 function hex(bytes: Uint8Array): string {

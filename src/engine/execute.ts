@@ -3,13 +3,14 @@
  * validate output, and produce the log row. The caller (src/api/tools.ts)
  * loads the tool and writes the log row after responding.
  */
-import { loadSealingKey, openSecret, SealError, toolSecretAad, type SealingKey } from "../crypto/seal";
+import { loadKeyring } from "../crypto/keyring";
+import { openSecret, SealError, toolSecretAad, type Keyring } from "../crypto/seal";
 import type { ExecutionRow, ToolRow } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../problem";
 import { TokenCache } from "./auth/token-cache";
 import { EXECUTORS, type ExecutorResult } from "./executors";
-import { describeFailure, type ExecutionFailure } from "./outcomes";
+import { describeFailure, type ExecutionFailure, type SecretsUnavailableReason } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
 import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
 
@@ -77,15 +78,15 @@ async function run(
   if (inputErrors.length > 0) return failed(null, { kind: "input_invalid", errors: inputErrors });
 
   const opened = await openToolSecrets(tool, deps.env);
-  if (!opened.ok) return failed(null, { kind: "secrets_unavailable" });
+  if (!opened.ok) return failed(null, { kind: "secrets_unavailable", reason: opened.reason, keyId: opened.keyId });
   for (const value of Object.values(opened.secrets)) redactor.add(value);
 
   let tokens: TokenCache | undefined;
   const outcome = await EXECUTORS[tool.executionType](tool, input, {
     secrets: opened.secrets,
     tokens: () => {
-      if (!opened.key) throw new Error("token cache requested for a tool without sealed secrets");
-      return (tokens ??= new TokenCache(deps.env.TOKEN_CACHE, opened.key, deps.defer));
+      if (!opened.keyring) throw new Error("token cache requested for a tool without sealed secrets");
+      return (tokens ??= new TokenCache(deps.env.TOKEN_CACHE, opened.keyring, deps.defer));
     },
     redactor,
     now,
@@ -103,18 +104,27 @@ function failed(request: ExecutorResult["request"], failure: ExecutionFailure): 
   return { request, result: { ok: false, failure } };
 }
 
-type OpenedSecrets = { ok: true; secrets: Record<string, string>; key: SealingKey | undefined } | { ok: false };
+type OpenedSecrets =
+  | { ok: true; secrets: Record<string, string>; keyring: Keyring | undefined }
+  | { ok: false; reason: SecretsUnavailableReason; keyId: string | null };
 
 async function openToolSecrets(tool: ToolRow, env: Env): Promise<OpenedSecrets> {
   const sealed = Object.entries(tool.authSecrets);
-  if (sealed.length === 0 && tool.authType !== "oauth2") return { ok: true, secrets: {}, key: undefined };
+  if (sealed.length === 0 && tool.authType !== "oauth2") return { ok: true, secrets: {}, keyring: undefined };
+  let keyring: Keyring;
   try {
-    const key = await loadSealingKey(env.ENCRYPTION_KEY);
-    const secrets: Record<string, string> = {};
-    for (const [field, value] of sealed) secrets[field] = await openSecret(key, value, toolSecretAad(tool.id, field));
-    return { ok: true, secrets, key };
+    keyring = await loadKeyring(env);
   } catch (err) {
-    if (err instanceof SealError || err instanceof AppError) return { ok: false };
+    if (err instanceof AppError) return { ok: false, reason: "keyring_unavailable", keyId: null };
+    throw err;
+  }
+  try {
+    const secrets: Record<string, string> = {};
+    for (const [field, value] of sealed)
+      secrets[field] = await openSecret(keyring, value, toolSecretAad(tool.id, field));
+    return { ok: true, secrets, keyring };
+  } catch (err) {
+    if (err instanceof SealError) return { ok: false, reason: err.reason, keyId: err.keyId };
     throw err;
   }
 }

@@ -19,6 +19,14 @@ export const OUTCOMES = [
 
 export type Outcome = (typeof OUTCOMES)[number];
 
+/**
+ * Why stored secrets could not be opened: no usable keyring, a key id the
+ * keyring does not hold (retired before the row was rewrapped), a value that
+ * fails authentication (altered, or copied from another row or field), or one
+ * that is not a sealed value at all.
+ */
+export type SecretsUnavailableReason = "keyring_unavailable" | "unknown_key" | "auth_failed" | "malformed";
+
 export type ExecutionFailure =
   | { kind: "input_invalid"; errors: ProblemFieldError[] }
   | { kind: "output_invalid"; errors: ProblemFieldError[]; statusCode: number | null }
@@ -28,7 +36,7 @@ export type ExecutionFailure =
   | { kind: "timeout"; phase: "upstream" | "token"; timeoutSeconds: number }
   | { kind: "network_error"; phase: "upstream" | "token" }
   | { kind: "token_error"; tokenStatus: number | null; oauthError: string | null; detail: string }
-  | { kind: "secrets_unavailable" }
+  | { kind: "secrets_unavailable"; reason: SecretsUnavailableReason; keyId: string | null }
   | { kind: "function_failed"; functionName: string }
   | { kind: "internal_error" };
 
@@ -117,9 +125,8 @@ export function describeFailure(failure: ExecutionFailure): FailureView {
         status: 500,
         code: "secrets_unavailable",
         outcome: "auth_error",
-        detail:
-          "The tool's stored credentials cannot be decrypted: ENCRYPTION_KEY is missing, malformed or not the key they were sealed with.",
-        extensions: {},
+        detail: secretsUnavailableDetail(failure.reason, failure.keyId),
+        extensions: { reason: failure.reason, ...(failure.keyId ? { key_id: failure.keyId } : {}) },
       };
     case "function_failed":
       return {
@@ -137,5 +144,18 @@ export function describeFailure(failure: ExecutionFailure): FailureView {
         detail: "The execution failed unexpectedly. It has been logged.",
         extensions: {},
       };
+  }
+}
+
+function secretsUnavailableDetail(reason: SecretsUnavailableReason, keyId: string | null): string {
+  switch (reason) {
+    case "keyring_unavailable":
+      return "The tool's stored credentials cannot be opened: the encryption keyring (ENCRYPTION_KEYS or ENCRYPTION_KEY) is missing or malformed.";
+    case "unknown_key":
+      return `The tool's stored credentials are sealed under key ${keyId}, which is not in the keyring: it was retired before this tool was rewrapped. Put the key back in ENCRYPTION_KEYS, or send the tool's secrets again with PUT.`;
+    case "auth_failed":
+      return "The tool's stored credentials fail authentication: they were altered, or copied from another tool or field.";
+    case "malformed":
+      return "The tool's stored credentials are not sealed values.";
   }
 }

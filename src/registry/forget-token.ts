@@ -1,4 +1,5 @@
-import { loadSealingKey, openSecret, toolSecretAad } from "../crypto/seal";
+import { loadKeyring } from "../crypto/keyring";
+import { openSecret, toolSecretAad } from "../crypto/seal";
 import type { ToolRow } from "../db/schema";
 import { oauth2Client } from "../engine/auth";
 import { TokenCache } from "../engine/auth/token-cache";
@@ -13,12 +14,12 @@ export async function forgetCachedToken(env: Env, row: ToolRow): Promise<void> {
   const sealed = row.authSecrets.client_secret;
   if (params.type !== "oauth2" || !sealed) return;
   try {
-    const key = await loadSealingKey(env.ENCRYPTION_KEY);
-    const clientSecret = await openSecret(key, sealed, toolSecretAad(row.id, "client_secret"));
-    await new TokenCache(env.TOKEN_CACHE, key, () => {}).invalidate(
+    const keyring = await loadKeyring(env);
+    const clientSecret = await openSecret(keyring, sealed, toolSecretAad(row.id, "client_secret"));
+    await new TokenCache(env.TOKEN_CACHE, keyring, () => {}).invalidate(
       oauth2Client(params, { client_secret: clientSecret }),
     );
   } catch {
-    // A token we cannot name (key rotated away) expires on its own TTL.
+    // A token we cannot name (its key retired) expires on its own TTL, or the next rewrap drops it.
   }
 }

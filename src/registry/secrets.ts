@@ -2,7 +2,8 @@
  * Where a tool's secrets are sealed on write and where the rule that binds
  * them to hosts lives. Opening them for execution is in src/engine/execute.ts.
  */
-import { loadSealingKey, sealSecret, toolSecretAad } from "../crypto/seal";
+import { loadKeyring } from "../crypto/keyring";
+import { sealSecret, toolSecretAad } from "../crypto/seal";
 import type { ToolRow } from "../db/schema";
 import type { AuthParams } from "../engine/auth";
 import { SECRET_FIELDS } from "../engine/auth";
@@ -50,10 +51,10 @@ export async function sealToolSecrets(
 
   const toSeal = fields.filter((field) => next.provided[field]);
   if (toSeal.length === 0) return kept;
-  const key = await loadSealingKey(env.ENCRYPTION_KEY);
+  const keyring = await loadKeyring(env);
   const sealed: Record<string, string> = { ...kept };
   for (const field of toSeal)
-    sealed[field] = await sealSecret(key, next.provided[field] as string, toolSecretAad(toolId, field));
+    sealed[field] = await sealSecret(keyring, next.provided[field] as string, toolSecretAad(toolId, field));
   return sealed;
 }
 

@@ -7,10 +7,15 @@
  *   old token.
  * - KV values are sealed with the AAD `oauth2-token:v1:<key>` (the KV key);
  *   KV refuses TTLs under 60 s, so shorter-lived tokens stay in memory only.
+ * - The HMAC key is derived from the keyring's current key, never a retired
+ *   one: a key leaves the keyring for good. So after a rotation every client
+ *   misses once and fetches a new token (rotation is rare; a token request is
+ *   cheap), and an entry sealed under another key is one nobody will look up
+ *   again: rewrap drops it (token-rewrap.ts) rather than re-seal it.
  * - Concurrent misses in one isolate share one token request.
  * - A token the upstream refused (401) is dropped before a new one is fetched.
  */
-import { keyedHash, openSecret, sealSecret, type SealingKey } from "../../crypto/seal";
+import { keyedHash, openSecret, sealSecret, type Keyring, type SealingKey } from "../../crypto/seal";
 import { requestToken, type OAuth2Client, type TokenFailure } from "./oauth2";
 
 /** Tokens are dropped this long before the server says they expire: 30 s, or a tenth of a shorter lifetime. */
@@ -25,7 +30,8 @@ export const MAX_TOKEN_CACHE_S = 24 * 60 * 60;
  */
 export const TOKEN_REQUEST_TIMEOUT_S = 25;
 const KV_MIN_TTL_S = 60;
-const KV_PREFIX = "oauth2-token:v1:";
+/** Every cached token lives under this KV prefix. */
+export const KV_PREFIX = "oauth2-token:v1:";
 const MEMORY_CACHE_LIMIT = 1000;
 
 interface CachedToken {
@@ -49,14 +55,15 @@ export type TokenLookup = { ok: true; accessToken: string; fromCache: boolean } 
 export class TokenCache {
   constructor(
     private readonly kv: KVNamespace,
-    private readonly key: SealingKey,
+    private readonly keyring: Keyring,
     /** Runs work after the response (ctx.waitUntil). */
     private readonly defer: (work: Promise<unknown>) => void,
   ) {}
 
-  async cacheKey(client: OAuth2Client): Promise<string> {
+  /** The entry's name: under the current key unless another key of the keyring is given. */
+  async cacheKey(client: OAuth2Client, key: SealingKey = this.keyring.current): Promise<string> {
     return keyedHash(
-      this.key,
+      key,
       JSON.stringify([
         client.tokenUrl,
         client.clientId,
@@ -102,10 +109,13 @@ export class TokenCache {
     return untilAborted(inflight.lookup, signal);
   }
 
+  /** Forgets the client's token under every key of the keyring: one cached before a rotation goes too. */
   async invalidate(client: OAuth2Client): Promise<void> {
-    const id = await this.cacheKey(client);
-    memoryTokenCache.delete(id);
-    await this.kv.delete(KV_PREFIX + id);
+    for (const key of this.keyring.keys.values()) {
+      const id = await this.cacheKey(client, key);
+      memoryTokenCache.delete(id);
+      await this.kv.delete(KV_PREFIX + id);
+    }
   }
 
   private drop(id: string, refused: string): void {
@@ -133,7 +143,7 @@ export class TokenCache {
     const sealed = await this.kv.get(KV_PREFIX + id);
     if (!sealed) return undefined;
     try {
-      const entry = JSON.parse(await openSecret(this.key, sealed, KV_PREFIX + id)) as CachedToken;
+      const entry = JSON.parse(await openSecret(this.keyring, sealed, KV_PREFIX + id)) as CachedToken;
       return typeof entry.accessToken === "string" && typeof entry.expiresAt === "number" ? entry : undefined;
     } catch {
       // Sealed under another key or tampered with: treat as a miss; a fresh token replaces it.
@@ -151,7 +161,7 @@ export class TokenCache {
       if (ttl >= KV_MIN_TTL_S) {
         const kvKey = KV_PREFIX + id;
         this.defer(
-          sealSecret(this.key, JSON.stringify(entry), kvKey).then((sealed) =>
+          sealSecret(this.keyring, JSON.stringify(entry), kvKey).then((sealed) =>
             this.kv.put(kvKey, sealed, { expirationTtl: ttl }),
           ),
         );
