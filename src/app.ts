@@ -4,7 +4,10 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { requireAdminToken } from "./api/admin-auth";
+import { authenticate } from "./access/middleware";
+import { SCOPE_DESCRIPTIONS } from "./access/scopes";
+import { adminApi } from "./api/admin";
+import { apiKeysApi } from "./api/api-keys";
 import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { toolsApi } from "./api/tools";
@@ -12,6 +15,7 @@ import type { AppBindings } from "./env";
 import { AppError, notFound, onError, pointerToken, validationError } from "./problem";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+const PROTECTED_PATHS = ["/tools", "/tools/*", "/executions/*", "/api-keys", "/api-keys/*", "/admin/*"];
 
 const healthRoute = createRoute({
   method: "get",
@@ -55,19 +59,25 @@ export function buildApp() {
       },
     }),
   );
-  app.use("/tools", requireAdminToken());
-  app.use("/tools/*", requireAdminToken());
-  app.use("/executions/*", requireAdminToken());
+  // Every path under these needs a valid token, known route or not; each
+  // route then checks its own scope (src/access/middleware.ts).
+  for (const path of PROTECTED_PATHS) app.use(path, authenticate());
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.route("/", toolsApi);
   app.route("/", executionsApi);
+  app.route("/", apiKeysApi);
+  app.route("/", adminApi);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "The ADMIN_TOKEN Worker secret.",
+    description: `ADMIN_TOKEN (every scope) or an API key from POST /api-keys (the scopes it was created with). Each operation lists, in \`security\` and \`x-required-scopes\`, the one scope it needs. Scopes:\n\n${Object.entries(
+      SCOPE_DESCRIPTIONS,
+    )
+      .map(([scope, text]) => `- \`${scope}\`: ${text}`)
+      .join("\n")}`,
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

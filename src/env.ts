@@ -1,3 +1,5 @@
+import type { Principal } from "./access/principal";
+
 /**
  * The Worker's bindings. This is the only place their names are spelled out;
  * everything else receives them through `c.env` or an explicit parameter.
@@ -18,4 +20,8 @@ export interface Env {
   ADMIN_TOKEN?: string;
 }
 
-export type AppBindings = { Bindings: Env };
+export type AppBindings = {
+  Bindings: Env;
+  /** Set by src/access/middleware.ts on every protected route. */
+  Variables: { principal: Principal };
+};

@@ -20,16 +20,25 @@ async function spec(): Promise<Spec> {
   return res.json<Spec>();
 }
 
-/** Each operation, with the statuses it must declare (its success status and every error it can answer). */
-const OPERATIONS: [path: string, method: string, statuses: string[]][] = [
-  ["/tools", "get", ["200", "400", "401", "422", "500"]],
-  ["/tools", "post", ["201", "400", "401", "409", "413", "415", "422", "500"]],
-  ["/tools/{id}", "get", ["200", "401", "404", "422", "500"]],
-  ["/tools/{id}", "put", ["200", "400", "401", "404", "409", "412", "413", "415", "422", "500"]],
-  ["/tools/{id}", "delete", ["204", "401", "404", "422", "500"]],
-  ["/tools/{id}/execute", "post", ["200", "400", "401", "404", "413", "415", "422", "500", "502", "504"]],
-  ["/tools/{id}/executions", "get", ["200", "400", "401", "404", "422", "500"]],
-  ["/executions/{id}", "get", ["200", "401", "404", "422", "500"]],
+/** Each operation, with the one scope it needs and the statuses it must declare (success and every error). */
+const OPERATIONS: [path: string, method: string, scope: string, statuses: string[]][] = [
+  ["/tools", "get", "tools:read", ["200", "400", "401", "403", "422", "500"]],
+  ["/tools", "post", "tools:write", ["201", "400", "401", "403", "409", "413", "415", "422", "500"]],
+  ["/tools/{id}", "get", "tools:read", ["200", "401", "403", "404", "422", "500"]],
+  ["/tools/{id}", "put", "tools:write", ["200", "400", "401", "403", "404", "409", "412", "413", "415", "422", "500"]],
+  ["/tools/{id}", "delete", "tools:write", ["204", "401", "403", "404", "422", "500"]],
+  [
+    "/tools/{id}/execute",
+    "post",
+    "tools:execute",
+    ["200", "400", "401", "403", "404", "413", "415", "422", "500", "502", "504"],
+  ],
+  ["/tools/{id}/executions", "get", "executions:read", ["200", "400", "401", "403", "404", "422", "500"]],
+  ["/executions/{id}", "get", "executions:read", ["200", "401", "403", "404", "422", "500"]],
+  ["/api-keys", "post", "admin", ["201", "400", "401", "403", "413", "415", "422", "500"]],
+  ["/api-keys", "get", "admin", ["200", "400", "401", "403", "422", "500"]],
+  ["/api-keys/{id}", "delete", "admin", ["204", "401", "403", "404", "422", "500"]],
+  ["/admin/rewrap", "post", "admin", ["200", "400", "401", "403", "422", "500"]],
 ];
 
 describe("GET /openapi.json", () => {
@@ -62,18 +71,19 @@ describe("GET /openapi.json", () => {
     expect(res.status).toBe(200);
   });
 
-  it("declares bearer authentication on every operation", async () => {
+  it("declares bearer authentication and the one scope of every operation, in security and x-required-scopes", async () => {
     const doc = await spec();
-    expect(doc.components.securitySchemes.bearerAuth).toEqual({
-      type: "http",
-      scheme: "bearer",
-      description: "The ADMIN_TOKEN Worker secret.",
-    });
-    for (const [path, method] of OPERATIONS)
-      expect(doc.paths[path]?.[method]?.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    const description = (doc.components.securitySchemes.bearerAuth as { description: string }).description;
+    for (const scope of ["tools:read", "tools:write", "tools:execute", "executions:read", "admin"])
+      expect(description).toContain(`\`${scope}\``);
+    for (const [path, method, scope] of OPERATIONS) {
+      expect(doc.paths[path]?.[method]?.security, `${method} ${path}`).toEqual([{ bearerAuth: [scope] }]);
+      expect(doc.paths[path]?.[method]?.["x-required-scopes"], `${method} ${path}`).toEqual([scope]);
+    }
   });
 
-  it.each(OPERATIONS)("%s %s declares its success and error statuses", async (path, method, statuses) => {
+  it.each(OPERATIONS)("%s %s declares its success and error statuses", async (path, method, _scope, statuses) => {
     const doc = await spec();
     const operation = doc.paths[path]?.[method];
     expect(operation).toBeDefined();
@@ -92,10 +102,19 @@ describe("GET /openapi.json", () => {
       "The request is well-formed but not valid; `errors` lists each problem with its path.",
     );
     expect(responses["500"]?.description).toBe(
-      "A server-side failure: ADMIN_TOKEN or ENCRYPTION_KEY not configured, an unexpected error, or (for execute) an output that fails its schema or secrets that cannot be opened.",
+      "A server-side failure: the encryption keyring missing or malformed, an unexpected error, or (for execute) an output that fails its schema or secrets that cannot be opened.",
     );
     expect(responses["502"]?.description).toBe("The upstream API or its OAuth2 token endpoint failed.");
     expect(responses["504"]?.description).toBe("The upstream API did not answer within the tool's timeout.");
+  });
+
+  it("declares the 403 of a missing scope and the 401 of a missing, unknown or revoked token", async () => {
+    const doc = await spec();
+    const responses = doc.paths["/tools"]!.get!.responses as Record<string, { description: string }>;
+    expect(responses["401"]?.description).toBe("Missing, unknown or revoked bearer token (`unauthorized`).");
+    expect(responses["403"]?.description).toBe(
+      "The API key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`).",
+    );
   });
 
   it("declares the ETag and Location headers of a created tool", async () => {

@@ -7,6 +7,7 @@ import {
   ADMIN_TOKEN,
   api,
   callWorker,
+  createApiKey,
   createTool,
   httpTool,
   json,
@@ -20,6 +21,7 @@ const upstream = useUpstream();
 const TITLES: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
+  403: "Forbidden",
   404: "Not Found",
   409: "Conflict",
   412: "Precondition Failed",
@@ -97,21 +99,29 @@ describe("400", () => {
 
 describe("401", () => {
   it("refuses a missing token, a wrong token and a non-Bearer scheme", async () => {
-    const attempts: Record<string, string>[] = [
-      {},
-      { authorization: "Bearer not-the-admin-token" },
-      { authorization: `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}` },
-      { authorization: ADMIN_TOKEN },
-      { authorization: `Token ${ADMIN_TOKEN}` },
-      { authorization: `Bearer ${ADMIN_TOKEN}x` },
+    // RFC 6750 section 3: a request without a bearer token gets the bare
+    // challenge; one whose bearer token is not valid also gets error="invalid_token".
+    const bare = 'Bearer realm="toolgate"';
+    const invalid = 'Bearer realm="toolgate", error="invalid_token"';
+    const attempts: [Record<string, string>, string][] = [
+      [{}, bare],
+      [{ authorization: "Bearer not-the-admin-token" }, invalid],
+      [{ authorization: `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}` }, bare],
+      [{ authorization: ADMIN_TOKEN }, bare],
+      [{ authorization: `Token ${ADMIN_TOKEN}` }, bare],
+      [{ authorization: `Bearer ${ADMIN_TOKEN}x` }, invalid],
+      [{ authorization: `Bearer tg_${"A".repeat(43)}` }, invalid],
     ];
-    for (const headers of attempts) {
+    for (const [headers, challenge] of attempts) {
       for (const [method, path] of [
         ["GET", "/tools"],
         ["POST", "/tools"],
         ["GET", "/tools/some-id"],
         ["DELETE", "/tools/some-id"],
         ["GET", "/executions/some-id"],
+        ["GET", "/api-keys"],
+        ["POST", "/admin/rewrap"],
+        ["GET", "/tools/some-id/no-such-route"],
       ] as const) {
         const init: RequestInit & { json?: unknown; token: null } = {
           method,
@@ -121,8 +131,10 @@ describe("401", () => {
         if (method === "POST") init.json = httpTool();
         const res = await api(path, init);
         const body = await expectProblem(res, 401, "unauthorized");
-        expect(res.headers.get("www-authenticate")).toBe('Bearer realm="toolgate"');
-        expect(body.detail).toBe("Send Authorization: Bearer <token> with a valid token.");
+        expect(res.headers.get("www-authenticate"), `${method} ${path}`).toBe(challenge);
+        expect(body.detail).toBe(
+          "Send Authorization: Bearer <token> with a valid token: ADMIN_TOKEN, or an API key that is not revoked.",
+        );
       }
     }
   });
@@ -520,8 +532,9 @@ describe("missing or malformed secrets fail closed", () => {
     ["missing", undefined],
     ["empty", ""],
   ] as const) {
-    it(`ADMIN_TOKEN ${what}: every /tools and /executions request is refused with admin_token_not_configured`, async () => {
+    it(`ADMIN_TOKEN ${what}: no token gets in but API keys, so the bootstrap token can be retired`, async () => {
       const tool = await createTool();
+      const { key } = await createApiKey(["tools:read"]);
       const name = uniqueName("noadmin");
       const requests: [string, string, unknown][] = [
         ["GET", "/tools", undefined],
@@ -532,18 +545,29 @@ describe("missing or malformed secrets fail closed", () => {
         ["POST", `/tools/${tool.id}/execute`, { input: {} }],
         ["GET", `/tools/${tool.id}/executions`, undefined],
         ["GET", `/executions/${crypto.randomUUID()}`, undefined],
+        ["GET", "/api-keys", undefined],
+        ["POST", "/admin/rewrap", undefined],
       ];
       for (const token of [ADMIN_TOKEN, null, "", "anything"]) {
         for (const [method, path, payload] of requests) {
           const res = await callWorker({ ADMIN_TOKEN: adminToken }, path, { method, json: payload, token });
-          const body = await expectProblem(res, 500, "admin_token_not_configured");
-          expect(body.detail).toContain("ADMIN_TOKEN");
+          await expectProblem(res, 401, "unauthorized");
         }
       }
       // Nothing got through.
       expect(await (await api(`/tools/${tool.id}`)).json()).toEqual(tool);
       expect(await allToolNames()).not.toContain(name);
       expect(upstream.calls).toHaveLength(0);
+
+      // An API key still works, within its scope.
+      const read = await callWorker({ ADMIN_TOKEN: adminToken }, `/tools/${tool.id}`, { token: key });
+      expect(read.status).toBe(200);
+      expect(await read.json()).toEqual(tool);
+      const write = await callWorker({ ADMIN_TOKEN: adminToken }, `/tools/${tool.id}`, {
+        method: "DELETE",
+        token: key,
+      });
+      await expectProblem(write, 403, "insufficient_scope");
 
       // Public routes still answer.
       const health = await callWorker({ ADMIN_TOKEN: adminToken }, "/health", { token: null });

@@ -71,6 +71,14 @@ export async function createTool(overrides: ToolBody = {}): Promise<Json> {
   return body;
 }
 
+/** Creates an API key with the admin token; returns the response body, `key` included. */
+export async function createApiKey(scopes: string[], name = uniqueName("key")): Promise<Json & { key: string }> {
+  const res = await api("/api-keys", { method: "POST", json: { name, scopes } });
+  const body = await res.json<Json & { key: string }>();
+  expect(res.status, JSON.stringify(body)).toBe(201);
+  return body;
+}
+
 export async function execute(
   toolId: string,
   input: unknown = {},

@@ -3,13 +3,14 @@
  * tool, so listing works for a deleted tool's id as long as it has logs.
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { scoped } from "../access/middleware";
 import { and, desc, eq, lt, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { executions, type ExecutionRow } from "../db/schema";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
 import { findTool, toolNotFound } from "../registry/queries";
-import { BEARER_SECURITY, problems } from "./openapi";
+import { problems } from "./openapi";
 import { decodeCursor, encodeCursor } from "./pagination";
 import { Execution, ExecutionList, ExecutionListQuery, IdParam } from "./schemas";
 
@@ -51,11 +52,11 @@ const listRoute = createRoute({
   path: "/tools/{id}/executions",
   tags: ["Execution"],
   summary: "A tool's execution log, newest first",
-  security: BEARER_SECURITY,
+  ...scoped("executions:read"),
   request: { params: IdParam, query: ExecutionListQuery },
   responses: {
     200: { description: "A page of executions.", content: { "application/json": { schema: ExecutionList } } },
-    ...problems(400, 401, 404, 422, 500),
+    ...problems(400, 401, 403, 404, 422, 500),
   },
 });
 
@@ -99,11 +100,11 @@ const getRoute = createRoute({
   path: "/executions/{id}",
   tags: ["Execution"],
   summary: "One execution log entry",
-  security: BEARER_SECURITY,
+  ...scoped("executions:read"),
   request: { params: IdParam },
   responses: {
     200: { description: "The log entry.", content: { "application/json": { schema: Execution } } },
-    ...problems(401, 404, 422, 500),
+    ...problems(401, 403, 404, 422, 500),
   },
 });
 

@@ -1,18 +1,17 @@
-/** Shared pieces of route definitions: the security requirement and the problem responses. */
+/** Shared pieces of route definitions: the problem responses. Scopes come from src/access/middleware.ts. */
 import { ProblemSchema } from "./schemas";
-
-export const BEARER_SECURITY = [{ bearerAuth: [] }];
 
 const DESCRIPTIONS: Record<number, string> = {
   400: "Malformed JSON or an invalid cursor.",
-  401: "Missing or wrong bearer token.",
+  401: "Missing, unknown or revoked bearer token (`unauthorized`).",
+  403: "The API key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`).",
   404: "Not found.",
   409: "A tool with this name already exists.",
   412: "If-Match does not match the current version.",
   413: "The request body is larger than 1 MiB.",
   415: "The request body is not JSON.",
   422: "The request is well-formed but not valid; `errors` lists each problem with its path.",
-  500: "A server-side failure: ADMIN_TOKEN or ENCRYPTION_KEY not configured, an unexpected error, or (for execute) an output that fails its schema or secrets that cannot be opened.",
+  500: "A server-side failure: the encryption keyring missing or malformed, an unexpected error, or (for execute) an output that fails its schema or secrets that cannot be opened.",
   502: "The upstream API or its OAuth2 token endpoint failed.",
   504: "The upstream API did not answer within the tool's timeout.",
 };

@@ -3,6 +3,7 @@
  * the OpenAPI document, so descriptions here are what API users read.
  */
 import { z } from "@hono/zod-openapi";
+import { SCOPES } from "../access/scopes";
 import { OUTCOMES } from "../engine/outcomes";
 
 export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -197,6 +198,93 @@ export const ExecutionList = z
 export const ExecutionListQuery = ListQuery.extend({
   outcome: z.enum(OUTCOMES).optional().openapi({ description: "Only executions with this outcome." }),
 });
+
+export const ScopeSchema = z.enum(SCOPES, {
+  error: `Each scope must be one of: ${SCOPES.join(", ")}.`,
+});
+
+export const ApiKeyInput = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[^\p{Cc}]*$/u, "name must not contain control characters.")
+      .openapi({ description: "What the key is for, for the people who manage keys.", example: "orchestrator" }),
+    scopes: z
+      .array(ScopeSchema)
+      .min(1, "Give at least one scope.")
+      .max(SCOPES.length)
+      .openapi({ description: "What the key may do. Scopes do not imply one another.", example: ["tools:execute"] }),
+  })
+  .openapi("ApiKeyInput");
+
+export const ApiKey = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    scopes: z.array(ScopeSchema),
+    prefix: z.string().openapi({ description: "The first characters of the key, to tell keys apart." }),
+    created_at: z.string().openapi({ format: "date-time" }),
+    last_used_at: z
+      .string()
+      .nullable()
+      .openapi({ format: "date-time", description: "Accurate to about a minute; null if never used." }),
+    revoked_at: z.string().nullable().openapi({ format: "date-time" }),
+  })
+  .openapi("ApiKey");
+
+export const ApiKeyCreated = ApiKey.extend({
+  key: z.string().openapi({
+    description: "The API key. Shown only in this response: store it now; toolgate keeps only its hash.",
+    example: "tg_…",
+  }),
+}).openapi("ApiKeyCreated");
+
+export const ApiKeyList = z
+  .object({ items: z.array(ApiKey), next_cursor: z.string().nullable() })
+  .openapi("ApiKeyList");
+
+export const RewrapQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(100)
+    .openapi({ description: "Tools, then cached tokens, handled per call: 1-100 (default 100)." }),
+  cursor: z.string().max(2048).optional().openapi({ description: "`next_cursor` from the previous call." }),
+});
+
+const RewrapFailure = z
+  .object({
+    kind: z.enum(["tool_secret", "cached_token"]),
+    tool_id: z.string().optional(),
+    field: z.string().nullable().optional().openapi({ description: "The secret field; null when the whole row." }),
+    kv_key: z.string().optional(),
+    reason: z.enum(["unknown_key", "auth_failed", "malformed", "concurrent_change", "kv_unavailable"]),
+    key_id: z.string().nullable().optional().openapi({ description: "For unknown_key: the key the value names." }),
+    detail: z.string(),
+  })
+  .openapi("RewrapFailure");
+
+export const RewrapReport = z
+  .object({
+    current_key_id: z.string().openapi({ description: "The key everything is being moved to." }),
+    key_ids: z.array(z.string()).openapi({ description: "Every key in the keyring, current first." }),
+    tool_secrets: z.object({
+      rewrapped: z.number().int().openapi({ description: "Secret values re-sealed under the current key." }),
+      failed: z.number().int(),
+    }),
+    cached_tokens: z.object({
+      kept: z.number().int().openapi({ description: "Entries already under the current key." }),
+      dropped: z.number().int().openapi({ description: "Entries under another key, deleted." }),
+      failed: z.number().int(),
+    }),
+    failures: z.array(RewrapFailure),
+    next_cursor: z.string().nullable().openapi({ description: "Call again with this until it is null." }),
+  })
+  .openapi("RewrapReport");
 
 export const ProblemSchema = z
   .object({

@@ -3,6 +3,7 @@
  * sits beside its handler.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { scoped } from "../access/middleware";
 import { drizzle } from "drizzle-orm/d1";
 import { executions } from "../db/schema";
 import { executeTool } from "../engine/execute";
@@ -22,7 +23,7 @@ import {
   versionMismatch,
 } from "../registry/queries";
 import { sealToolSecrets } from "../registry/secrets";
-import { BEARER_SECURITY, problems } from "./openapi";
+import { problems } from "./openapi";
 import { decodeCursor, encodeCursor } from "./pagination";
 import { ExecuteInput, ExecuteResult, ListQuery, Tool, IdParam, ToolInput, ToolList } from "./schemas";
 
@@ -46,14 +47,14 @@ const createToolRoute = createRoute({
   path: "/tools",
   tags: ["Tools"],
   summary: "Register a tool",
-  security: BEARER_SECURITY,
+  ...scoped("tools:write"),
   request: { body: jsonBody(ToolInput) },
   responses: {
     201: {
       ...toolResponse("The tool, as stored. Secret values are never returned."),
       headers: z.object({ ETag: ETagHeader, Location: z.string().openapi({ description: "/tools/{id}" }) }),
     },
-    ...problems(400, 401, 409, 413, 415, 422, 500),
+    ...problems(400, 401, 403, 409, 413, 415, 422, 500),
   },
 });
 
@@ -79,11 +80,11 @@ const listToolsRoute = createRoute({
   path: "/tools",
   tags: ["Tools"],
   summary: "List tools, oldest first",
-  security: BEARER_SECURITY,
+  ...scoped("tools:read"),
   request: { query: ListQuery },
   responses: {
     200: { description: "A page of tools.", content: { "application/json": { schema: ToolList } } },
-    ...problems(400, 401, 422, 500),
+    ...problems(400, 401, 403, 422, 500),
   },
 });
 
@@ -101,9 +102,9 @@ const getToolRoute = createRoute({
   path: "/tools/{id}",
   tags: ["Tools"],
   summary: "Get a tool",
-  security: BEARER_SECURITY,
+  ...scoped("tools:read"),
   request: { params: IdParam },
-  responses: { 200: toolResponse("The tool."), ...problems(401, 404, 422, 500) },
+  responses: { 200: toolResponse("The tool."), ...problems(401, 403, 404, 422, 500) },
 });
 
 toolsApi.openapi(getToolRoute, async (c) => {
@@ -119,13 +120,16 @@ const replaceToolRoute = createRoute({
   summary: "Replace a tool",
   description:
     "Replaces the whole definition and increments `version`. Secret fields left out keep their stored values only if the auth type and the origins of `endpoint_url` and `token_url` are unchanged; otherwise they must be sent again. Send `If-Match` with the ETag you read to avoid overwriting someone else's change.",
-  security: BEARER_SECURITY,
+  ...scoped("tools:write"),
   request: {
     params: IdParam,
     headers: z.object({ "if-match": z.string().optional().openapi({ description: "The ETag from a previous read." }) }),
     body: jsonBody(ToolInput),
   },
-  responses: { 200: toolResponse("The tool, as stored."), ...problems(400, 401, 404, 409, 412, 413, 415, 422, 500) },
+  responses: {
+    200: toolResponse("The tool, as stored."),
+    ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422, 500),
+  },
 });
 
 toolsApi.openapi(replaceToolRoute, async (c) => {
@@ -156,9 +160,9 @@ const deleteToolRoute = createRoute({
   tags: ["Tools"],
   summary: "Delete a tool",
   description: "Deletes the tool, its auth config and its cached OAuth2 token. Its execution logs are kept for audit.",
-  security: BEARER_SECURITY,
+  ...scoped("tools:write"),
   request: { params: IdParam },
-  responses: { 204: { description: "Deleted." }, ...problems(401, 404, 422, 500) },
+  responses: { 204: { description: "Deleted." }, ...problems(401, 403, 404, 422, 500) },
 });
 
 toolsApi.openapi(deleteToolRoute, async (c) => {
@@ -176,14 +180,14 @@ const executeToolRoute = createRoute({
   summary: "Execute a tool",
   description:
     "Validates `input` against the tool's input schema (after filling in defaults), calls the tool, validates the response against its output schema, and returns it parsed. Every execution is logged. Failures are problem+json and carry `execution_id`.",
-  security: BEARER_SECURITY,
+  ...scoped("tools:execute"),
   request: { params: IdParam, body: jsonBody(ExecuteInput) },
   responses: {
     200: {
       description: "The tool ran and its output is valid.",
       content: { "application/json": { schema: ExecuteResult } },
     },
-    ...problems(400, 401, 404, 413, 415, 422, 500, 502, 504),
+    ...problems(400, 401, 403, 404, 413, 415, 422, 500, 502, 504),
   },
 });
 

@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { Scope } from "../access/scopes";
 import type { AuthParams } from "../engine/auth";
 import { OUTCOMES } from "../engine/outcomes";
 import type { HttpMethod, InputMapping } from "../engine/request";
@@ -64,5 +65,28 @@ export const executions = sqliteTable(
   (t) => [index("executions_tool_started").on(t.toolId, t.startedAt, t.id)],
 );
 
+/**
+ * API keys (src/access/). The key itself is never stored: `key_hash` is
+ * base64url of its SHA-256, which is what a request's bearer token is looked
+ * up by. Revoking sets `revoked_at` and keeps the row for audit.
+ */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<Scope[]>().notNull(),
+    /** The first characters of the key (`tg_` + 8), so a person can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull().unique(),
+    createdAt: text("created_at").notNull(),
+    /** Updated at most about once a minute per isolate (src/access/principal.ts). */
+    lastUsedAt: text("last_used_at"),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [index("api_keys_created_at_id").on(t.createdAt, t.id)],
+);
+
 export type ToolRow = typeof tools.$inferSelect;
 export type ExecutionRow = typeof executions.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
