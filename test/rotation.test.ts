@@ -9,10 +9,12 @@
  * ENCRYPTION_KEYS set.
  */
 import { env } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { loadKeyring } from "../src/crypto/keyring";
 import { sealSecret, type Keyring } from "../src/crypto/seal";
+import { drizzle } from "drizzle-orm/d1";
 import { TokenCache } from "../src/engine/auth/token-cache";
+import { rewrapToolSecrets } from "../src/registry/rewrap";
 import {
   api,
   callWorker,
@@ -400,6 +402,33 @@ describe("retiring the old key", () => {
     expect(await sealedSecretsOf(b.id)).toEqual(copied);
     // Repair the row so later runs in this file start clean.
     await api(`/tools/${b.id}`, { method: "DELETE" });
+  });
+
+  it("loses to a save that lands between its read and its write: the saved secret stays, reported as concurrent_change", async () => {
+    const tool = await bearerTool("before-the-race-555");
+    const db = drizzle(env.DB);
+    // What a PUT that sends a new token writes while rewrap is working on the row.
+    const saved = await sealSecret(await keyringOf([NEW, OLD]), "saved-during-rewrap", `tool:${tool.id}:token`);
+    const batch = db.batch.bind(db);
+    vi.spyOn(db, "batch").mockImplementation(async (queries) => {
+      await env.DB.prepare("UPDATE tools SET auth_secrets = ? WHERE id = ?")
+        .bind(JSON.stringify({ token: saved }), tool.id)
+        .run();
+      return batch(queries);
+    });
+
+    const page = await rewrapToolSecrets(db, await keyringOf([NEW, OLD]), "", 100);
+
+    expect(page.failures).toContainEqual({
+      kind: "tool_secret",
+      tool_id: tool.id,
+      field: null,
+      reason: "concurrent_change",
+      key_id: null,
+      detail: "The tool changed or was deleted while it was being rewrapped; run rewrap again.",
+    });
+    expect(await sealedSecretsOf(tool.id)).toEqual({ token: saved });
+    expect(await credentialSent([NEW], tool)).toBe("Bearer saved-during-rewrap");
   });
 
   it("deleting a tool forgets its cached token under every key of the keyring", async () => {
