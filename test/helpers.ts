@@ -3,8 +3,9 @@
  * that intercepts every outbound fetch. A request no test expected fails the
  * test that caused it.
  */
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, expect, vi } from "vitest";
+import worker from "../src/index";
 
 export const ADMIN_TOKEN = "test-admin-token";
 
@@ -24,6 +25,18 @@ export function apiRequest(path: string, init: ApiInit = {}): Request {
 
 export function api(path: string, init: ApiInit = {}): Promise<Response> {
   return SELF.fetch(apiRequest(path, init));
+}
+
+/** Worker bindings to override for one call, such as `{ ALLOW_HTTP: "true" }`. */
+export type Bindings = Partial<Record<keyof Cloudflare.Env, unknown>>;
+
+/** Calls the Worker directly with different bindings, and waits for its deferred work. */
+export async function callWorker(bindings: Bindings, path: string, init: ApiInit = {}): Promise<Response> {
+  const request = apiRequest(path, init);
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(request, { ...env, ...bindings } as Cloudflare.Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 export function uniqueName(prefix = "tool"): string {
@@ -49,9 +62,10 @@ export function httpTool(overrides: ToolBody = {}): ToolBody {
   };
 }
 
-/** Creates a tool and returns its JSON; fails the test if creation fails. */
-export async function createTool(overrides: ToolBody = {}): Promise<Json> {
-  const res = await api("/tools", { method: "POST", json: httpTool(overrides) });
+/** Creates a tool and returns its JSON; fails the test if creation fails. `bindings` override the Worker's. */
+export async function createTool(overrides: ToolBody = {}, bindings?: Bindings): Promise<Json> {
+  const init: ApiInit = { method: "POST", json: httpTool(overrides) };
+  const res = bindings ? await callWorker(bindings, "/tools", init) : await api("/tools", init);
   const body = await res.json<Json>();
   expect(res.status, JSON.stringify(body)).toBe(201);
   return body;
@@ -60,8 +74,11 @@ export async function createTool(overrides: ToolBody = {}): Promise<Json> {
 export async function execute(
   toolId: string,
   input: unknown = {},
+  bindings?: Bindings,
 ): Promise<{ status: number; body: Json; res: Response }> {
-  const res = await api(`/tools/${toolId}/execute`, { method: "POST", json: { input } });
+  const init: ApiInit = { method: "POST", json: { input } };
+  const path = `/tools/${toolId}/execute`;
+  const res = bindings ? await callWorker(bindings, path, init) : await api(path, init);
   return { status: res.status, body: await res.json<Json>(), res };
 }
 

@@ -6,6 +6,7 @@ export const BEARER_SECURITY = [{ bearerAuth: [] }];
 const DESCRIPTIONS: Record<number, string> = {
   400: "Malformed JSON or an invalid cursor.",
   401: "Missing or wrong bearer token.",
+  403: "The outbound policy refused a request (`outbound_blocked`): a private, local or metadata host, plain http, or a redirect there. Nothing was sent to it.",
   404: "Not found.",
   409: "A tool with this name already exists.",
   412: "If-Match does not match the current version.",

@@ -6,6 +6,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { executions } from "../db/schema";
 import { executeTool } from "../engine/execute";
+import { requireOutboundSettings } from "../engine/outbound/settings";
 import { describeFailure } from "../engine/outcomes";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
@@ -58,7 +59,7 @@ const createToolRoute = createRoute({
 });
 
 toolsApi.openapi(createToolRoute, async (c) => {
-  const def = normalizeDefinition(c.req.valid("json"));
+  const def = normalizeDefinition(c.req.valid("json"), requireOutboundSettings(c.env));
   const id = crypto.randomUUID();
   const secrets = await sealToolSecrets(
     c.env,
@@ -133,7 +134,7 @@ toolsApi.openapi(replaceToolRoute, async (c) => {
   const previous = await getTool(db, c.req.valid("param").id);
   const ifMatch = c.req.valid("header")["if-match"];
   if (ifMatch !== undefined && !etagMatches(ifMatch, previous.version)) throw versionMismatch(previous.id);
-  const def = normalizeDefinition(c.req.valid("json"));
+  const def = normalizeDefinition(c.req.valid("json"), requireOutboundSettings(c.env));
   const secrets = await sealToolSecrets(
     c.env,
     previous.id,
@@ -183,7 +184,7 @@ const executeToolRoute = createRoute({
       description: "The tool ran and its output is valid.",
       content: { "application/json": { schema: ExecuteResult } },
     },
-    ...problems(400, 401, 404, 413, 415, 422, 500, 502, 504),
+    ...problems(400, 401, 403, 404, 413, 415, 422, 500, 502, 504),
   },
 });
 
