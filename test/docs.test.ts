@@ -27,7 +27,7 @@ const OPERATIONS: [path: string, method: string, statuses: string[]][] = [
   ["/tools/{id}", "get", ["200", "401", "404", "422", "500"]],
   ["/tools/{id}", "put", ["200", "400", "401", "404", "409", "412", "413", "415", "422", "500"]],
   ["/tools/{id}", "delete", ["204", "401", "404", "422", "500"]],
-  ["/tools/{id}/execute", "post", ["200", "400", "401", "404", "413", "415", "422", "500", "502", "504"]],
+  ["/tools/{id}/execute", "post", ["200", "400", "401", "403", "404", "413", "415", "422", "500", "502", "504"]],
   ["/tools/{id}/executions", "get", ["200", "400", "401", "404", "422", "500"]],
   ["/executions/{id}", "get", ["200", "401", "404", "422", "500"]],
 ];
@@ -85,7 +85,7 @@ describe("GET /openapi.json", () => {
     }
   });
 
-  it("describes the execute errors: 422 input, 500 output or secrets, 502 upstream, 504 timeout", async () => {
+  it("describes the execute errors: 403 outbound policy, 422 input, 500 output or secrets, 502 upstream, 504 timeout", async () => {
     const doc = await spec();
     const responses = doc.paths["/tools/{id}/execute"]!.post!.responses as Record<string, { description: string }>;
     expect(responses["422"]?.description).toBe(
@@ -96,6 +96,7 @@ describe("GET /openapi.json", () => {
     );
     expect(responses["502"]?.description).toBe("The upstream API or its OAuth2 token endpoint failed.");
     expect(responses["504"]?.description).toBe("The upstream API did not answer within the tool's timeout.");
+    expect(responses["403"]?.description).toContain("outbound_blocked");
   });
 
   it("declares the ETag and Location headers of a created tool", async () => {
