@@ -1,5 +1,6 @@
 // Tests run inside workerd with the bindings of wrangler.toml, the real
-// migrations (applied in test/setup.ts) and fixed test secrets.
+// migrations (applied in test/setup.ts), fixed test secrets and the strict
+// outbound policy (tests that need other settings call the Worker with them).
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import path from "node:path";
@@ -15,6 +16,11 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token",
             ENCRYPTION_KEY: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            // The production outbound policy, whatever a local .dev.vars says:
+            // `npm run dev` turns these on there, and wrangler would read them.
+            ALLOW_HTTP: "false",
+            ALLOW_PRIVATE_NETWORKS: "false",
+            OUTBOUND_ALLOWLIST: "",
           },
         },
       }),

@@ -2,15 +2,25 @@
 // - creates .dev.vars with a random ENCRYPTION_KEYS (a one-key keyring) and
 //   ADMIN_TOKEN if it is missing, and prints the admin token. An existing
 //   .dev.vars is never rewritten: one with ENCRYPTION_KEY keeps working;
+// - adds the local-development outbound settings (plain http and private
+//   networks allowed, so tools can call a mock API on 127.0.0.1) to a
+//   .dev.vars that lacks them, appending lines and never changing existing ones;
 // - makes sure the /docs assets are in place;
 // - applies the D1 migrations to the local database.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const root = path.join(import.meta.dirname, "..");
 const devVars = path.join(root, ".dev.vars");
+
+/** Outbound settings for local development; wrangler.toml keeps them off for production. */
+const DEV_SETTINGS = [
+  ["ALLOW_HTTP", "true"],
+  ["ALLOW_PRIVATE_NETWORKS", "true"],
+];
+const DEV_SETTINGS_COMMENT = "# Local development only: let tools call http:// and private hosts such as 127.0.0.1.";
 
 if (!existsSync(devVars)) {
   const adminToken = randomBytes(24).toString("base64url");
@@ -21,13 +31,22 @@ if (!existsSync(devVars)) {
       "# The keyring: base64 keys of 32 bytes, comma-separated, the current one first.",
       `ENCRYPTION_KEYS=${randomBytes(32).toString("base64")}`,
       `ADMIN_TOKEN=${adminToken}`,
+      DEV_SETTINGS_COMMENT,
+      ...DEV_SETTINGS.map(([name, value]) => `${name}=${value}`),
       "",
     ].join("\n"),
     { mode: 0o600 },
   );
   console.log(`\nCreated .dev.vars with a new ENCRYPTION_KEYS and ADMIN_TOKEN.\nYour admin token: ${adminToken}\n`);
 } else {
-  const token = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(devVars, "utf8"))?.[1];
+  const text = readFileSync(devVars, "utf8");
+  const missing = DEV_SETTINGS.filter(([name]) => !new RegExp(`^\\s*${name}\\s*=`, "m").test(text));
+  if (missing.length > 0) {
+    const lines = [DEV_SETTINGS_COMMENT, ...missing.map(([name, value]) => `${name}=${value}`)];
+    appendFileSync(devVars, `${text.endsWith("\n") || text === "" ? "" : "\n"}${lines.join("\n")}\n`);
+    console.log(`\nAdded to .dev.vars: ${missing.map(([name, value]) => `${name}=${value}`).join(", ")}`);
+  }
+  const token = /^ADMIN_TOKEN=(.*)$/m.exec(text)?.[1];
   if (token) console.log(`\nUsing .dev.vars. Admin token: ${token}\n`);
 }
 

@@ -7,6 +7,7 @@
 //   GET  /crm/contacts            needs the bearer token issued by /oauth/token
 //   GET  /prices/{sku}            answers a price whose "price" is a string (to fail an output schema)
 //   GET  /users/{id}              answers a user
+//   GET  /redirect?to=...         answers 302 with Location: to (to try the redirect rules)
 import { createServer } from "node:http";
 
 const port = Number(process.env.PORT ?? 8788);
@@ -70,6 +71,10 @@ const server = createServer(async (req, res) => {
   const price = /^\/prices\/([^/]+)$/.exec(url.pathname);
   if (req.method === "GET" && price)
     return send(res, 200, { sku: decodeURIComponent(price[1] ?? ""), price: "12.50 EUR" });
+  if (req.method === "GET" && url.pathname === "/redirect") {
+    res.writeHead(302, { location: url.searchParams.get("to") ?? "/" });
+    return res.end();
+  }
   const user = /^\/users\/(\d+)$/.exec(url.pathname);
   if (req.method === "GET" && user) return send(res, 200, { id: Number(user[1]), name: "Grace Hopper", active: true });
   send(res, 404, { error: "not_found" });

@@ -18,6 +18,12 @@ export interface Env {
   ENCRYPTION_KEY?: string;
   /** Worker secret: the bootstrap bearer token, which holds every scope (src/access/). */
   ADMIN_TOKEN?: string;
+  /** Worker var, "true" or "false" (default): permit plain http URLs. */
+  ALLOW_HTTP?: string;
+  /** Worker var, "true" or "false" (default): permit loopback, private, link-local and CGNAT hosts and local names. */
+  ALLOW_PRIVATE_NETWORKS?: string;
+  /** Worker var: hosts, `*.domains`, IPs and CIDR blocks permitted even if private, comma-separated. */
+  OUTBOUND_ALLOWLIST?: string;
 }
 
 export type AppBindings = {

@@ -95,7 +95,7 @@ describe("GET /openapi.json", () => {
     }
   });
 
-  it("describes the execute errors: 422 input, 500 output or secrets, 502 upstream, 504 timeout", async () => {
+  it("describes the execute errors: 403 outbound policy, 422 input, 500 output or secrets, 502 upstream, 504 timeout", async () => {
     const doc = await spec();
     const responses = doc.paths["/tools/{id}/execute"]!.post!.responses as Record<string, { description: string }>;
     expect(responses["422"]?.description).toBe(
@@ -106,6 +106,7 @@ describe("GET /openapi.json", () => {
     );
     expect(responses["502"]?.description).toBe("The upstream API or its OAuth2 token endpoint failed.");
     expect(responses["504"]?.description).toBe("The upstream API did not answer within the tool's timeout.");
+    expect(responses["403"]?.description).toContain("outbound_blocked");
   });
 
   it("declares the 403 of a missing scope and the 401 of a missing, unknown or revoked token", async () => {

@@ -450,7 +450,11 @@ describe("502 response_too_large", () => {
         ),
     );
     const body = await expectProblem(await run(tool.id), 502, "response_too_large");
-    expect(body).toMatchObject({ upstream_status: 200, detail: expect.stringContaining("5 MiB") });
+    expect(body).toMatchObject({
+      upstream_status: 200,
+      limit_bytes: 5 * 1024 * 1024,
+      detail: expect.stringContaining("limit of 5242880 bytes"),
+    });
     // The stream was cancelled soon after the cap, not drained.
     expect(pulled).toBeLessThan(6 * 1024 * 1024);
     const log = await waitForLog(body.execution_id);

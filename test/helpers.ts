@@ -27,12 +27,11 @@ export function api(path: string, init: ApiInit = {}): Promise<Response> {
   return SELF.fetch(apiRequest(path, init));
 }
 
-/** Calls the Worker directly with some bindings replaced (a missing secret, another keyring). */
-export async function callWorker(
-  bindings: Partial<Record<keyof Cloudflare.Env, unknown>>,
-  path: string,
-  init: ApiInit = {},
-): Promise<Response> {
+/** Worker bindings to override for one call, such as `{ ALLOW_HTTP: "true" }` or another keyring. */
+export type Bindings = Partial<Record<keyof Cloudflare.Env, unknown>>;
+
+/** Calls the Worker directly with different bindings, and waits for its deferred work. */
+export async function callWorker(bindings: Bindings, path: string, init: ApiInit = {}): Promise<Response> {
   const request = apiRequest(path, init);
   const ctx = createExecutionContext();
   const res = await worker.fetch(request, { ...env, ...bindings } as Cloudflare.Env, ctx);
@@ -63,9 +62,10 @@ export function httpTool(overrides: ToolBody = {}): ToolBody {
   };
 }
 
-/** Creates a tool and returns its JSON; fails the test if creation fails. */
-export async function createTool(overrides: ToolBody = {}): Promise<Json> {
-  const res = await api("/tools", { method: "POST", json: httpTool(overrides) });
+/** Creates a tool and returns its JSON; fails the test if creation fails. `bindings` override the Worker's. */
+export async function createTool(overrides: ToolBody = {}, bindings?: Bindings): Promise<Json> {
+  const init: ApiInit = { method: "POST", json: httpTool(overrides) };
+  const res = bindings ? await callWorker(bindings, "/tools", init) : await api("/tools", init);
   const body = await res.json<Json>();
   expect(res.status, JSON.stringify(body)).toBe(201);
   return body;
@@ -82,8 +82,11 @@ export async function createApiKey(scopes: string[], name = uniqueName("key")): 
 export async function execute(
   toolId: string,
   input: unknown = {},
+  bindings?: Bindings,
 ): Promise<{ status: number; body: Json; res: Response }> {
-  const res = await api(`/tools/${toolId}/execute`, { method: "POST", json: { input } });
+  const init: ApiInit = { method: "POST", json: { input } };
+  const path = `/tools/${toolId}/execute`;
+  const res = bindings ? await callWorker(bindings, path, init) : await api(path, init);
   return { status: res.status, body: await res.json<Json>(), res };
 }
 

@@ -5,6 +5,7 @@ import { api, createTool, execute, json, uniqueName, useUpstream, waitForLog } f
 const upstream = useUpstream();
 
 const LOG_FIELDS = [
+  "attempts",
   "duration_ms",
   "error_message",
   "id",
@@ -77,6 +78,7 @@ describe("execution log rows, one per outcome", () => {
       input_truncated: false,
       output: { results: [{ id: 1 }] },
       output_truncated: false,
+      attempts: [{ attempt: 1, delay_ms: 0, duration_ms: expect.any(Number), status: 200, error: null, redirects: 0 }],
     });
     expect(log.duration_ms).toBe(body.duration_ms);
   });
@@ -104,6 +106,7 @@ describe("execution log rows, one per outcome", () => {
       input: { q: 5 },
       input_truncated: false,
       output_truncated: false,
+      attempts: null,
     });
     expect(log.output).toEqual({ errors: [expect.objectContaining({ path: "/input/q", keyword: "type" })] });
     expect(log.output).toEqual({ errors: body.errors });
@@ -138,6 +141,7 @@ describe("execution log rows, one per outcome", () => {
       input: { sku: "A-1" },
       input_truncated: false,
       output_truncated: false,
+      attempts: [expect.objectContaining({ attempt: 1, status: 201, error: null })],
     });
     expect(log.output.errors).toEqual(
       expect.arrayContaining([
@@ -173,6 +177,7 @@ describe("execution log rows, one per outcome", () => {
       input_truncated: false,
       output: { error: "maintenance", retry_after: 60 },
       output_truncated: false,
+      attempts: [expect.objectContaining({ attempt: 1, status: 503, error: null })],
     });
   });
 
@@ -200,6 +205,7 @@ describe("execution log rows, one per outcome", () => {
       input: {},
       output: null,
       output_truncated: false,
+      attempts: [expect.objectContaining({ attempt: 1, status: null, error: "timeout" })],
     });
     expect(log.duration_ms).toBeGreaterThanOrEqual(1000);
     expect(log.duration_ms).toBeLessThan(10_000);
@@ -231,6 +237,7 @@ describe("execution log rows, one per outcome", () => {
       error_message: "The upstream API could not be reached (DNS, connection or TLS failure).",
       input: { item_id: "it/7" },
       output: null,
+      attempts: [expect.objectContaining({ attempt: 1, status: null, error: "network_error" })],
     });
   });
 
@@ -266,6 +273,8 @@ describe("execution log rows, one per outcome", () => {
         'Fetching an OAuth2 access token failed. The token endpoint answered 401 with error "invalid_client".',
       input: {},
       output: null,
+      // The token request failed, so the API itself was never attempted.
+      attempts: [],
     });
   });
 

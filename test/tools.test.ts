@@ -90,6 +90,8 @@ describe("POST /tools", () => {
       function_name: null,
       headers: { "X-Client": "toolgate-tests" },
       timeout: 30,
+      max_response_bytes: 5 * 1024 * 1024,
+      retry: null,
       auth_config: { type: "bearer_token", secrets_set: ["token"] },
       input_schema: input.input_schema,
       output_schema: input.output_schema,
@@ -118,6 +120,8 @@ describe("POST /tools", () => {
       function_name: null,
       headers: {},
       timeout: 30,
+      max_response_bytes: 5 * 1024 * 1024,
+      retry: null,
       auth_config: { type: "none", secrets_set: [] },
       input_schema: { type: "object", properties: {} },
       output_schema: null,
@@ -487,7 +491,11 @@ describe("PUT keeps a left-out secret only on the same auth type and origin", ()
 
   for (const [what, from, to] of originChanges) {
     it(`requires the bearer token again for ${what} (422 secrets_required)`, async () => {
-      const tool = await createTool({ endpoint_url: from, auth_config: { type: "bearer_token", token: "tok-x-0001" } });
+      // Plain http needs ALLOW_HTTP since the outbound policy came in.
+      const tool = await createTool(
+        { endpoint_url: from, auth_config: { type: "bearer_token", token: "tok-x-0001" } },
+        { ALLOW_HTTP: "true" },
+      );
       const res = await put(
         tool.id,
         httpTool({ name: tool.name, endpoint_url: to, auth_config: { type: "bearer_token" } }),

@@ -33,6 +33,7 @@ export function presentExecution(row: ExecutionRow) {
     input_truncated: row.inputTruncated,
     output: storedJson(row.output, row.outputTruncated),
     output_truncated: row.outputTruncated,
+    attempts: row.attempts,
   };
 }
 

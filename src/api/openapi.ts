@@ -16,13 +16,21 @@ const DESCRIPTIONS: Record<number, string> = {
   504: "The upstream API did not answer within the tool's timeout.",
 };
 
+/** What execute's 403 also covers. */
+export const EXECUTE_403 = `${DESCRIPTIONS[403]} Or the outbound policy refused a request (\`outbound_blocked\`): a private, local or metadata host, plain http, or a redirect there. Nothing was sent to it.`;
+
 /** Problem+json responses for the given statuses, for a route's `responses`. */
 export function problems(...statuses: number[]) {
+  return problemsWith({}, ...statuses);
+}
+
+/** The same, with some descriptions replaced. */
+export function problemsWith(overrides: Record<number, string>, ...statuses: number[]) {
   return Object.fromEntries(
     statuses.map((status) => [
       status,
       {
-        description: DESCRIPTIONS[status] ?? "Error.",
+        description: overrides[status] ?? DESCRIPTIONS[status] ?? "Error.",
         content: { "application/problem+json": { schema: ProblemSchema } },
       },
     ]),

@@ -4,6 +4,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../access/scopes";
+import { DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_LIMIT } from "../engine/body";
+import { RETRY_DEFAULTS, RETRY_LIMITS } from "../engine/outbound/retry";
 import { OUTCOMES } from "../engine/outcomes";
 
 export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -85,6 +87,46 @@ export const AuthConfigOutput = z
   ])
   .openapi("AuthConfig");
 
+const DelayMs = (description: string, fallback: number) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(RETRY_LIMITS.delayMs)
+    .default(fallback)
+    .openapi({ description: `${description} 1-${RETRY_LIMITS.delayMs}, default ${fallback}.` });
+
+export const RetryPolicyInput = z
+  .object({
+    max_attempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(RETRY_LIMITS.maxAttempts)
+      .default(RETRY_DEFAULTS.maxAttempts)
+      .openapi({
+        description: `Attempts in all, the first included: 1-${RETRY_LIMITS.maxAttempts}, default ${RETRY_DEFAULTS.maxAttempts}.`,
+      }),
+    base_delay_ms: DelayMs("The first backoff ceiling; it doubles with each attempt.", RETRY_DEFAULTS.baseDelayMs),
+    max_delay_ms: DelayMs(
+      "The longest wait between attempts, backoff or Retry-After; a longer Retry-After ends the retries.",
+      RETRY_DEFAULTS.maxDelayMs,
+    ),
+    retry_non_idempotent: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "Also retry POST and PATCH, which may then run twice. Default false." }),
+  })
+  .refine((r) => r.max_delay_ms >= r.base_delay_ms, {
+    message: "max_delay_ms must be at least base_delay_ms.",
+    path: ["max_delay_ms"],
+  })
+  .openapi("RetryPolicy", {
+    description:
+      "Retries 429, 502, 503, 504 and network errors, with exponential backoff and full jitter, within the tool's timeout. Only GET, PUT and DELETE unless retry_non_idempotent is set.",
+  });
+export type RetryPolicyInput = z.infer<typeof RetryPolicyInput>;
+
 export const ToolInput = z
   .object({
     name: z
@@ -105,6 +147,16 @@ export const ToolInput = z
       .openapi({ description: "For `function` tools: the built-in function to run." }),
     headers: z.record(z.string(), z.string().max(8192)).nullish(),
     timeout: z.number().int().min(1).max(300).nullish().openapi({ description: "Seconds, 1-300. Default 30." }),
+    max_response_bytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_RESPONSE_BYTES_LIMIT)
+      .nullish()
+      .openapi({
+        description: `The largest upstream response body read, in bytes: 1-${MAX_RESPONSE_BYTES_LIMIT}, default ${DEFAULT_MAX_RESPONSE_BYTES}.`,
+      }),
+    retry: RetryPolicyInput.nullish().openapi({ description: "Retry policy; absent or null: one attempt only." }),
     auth_config: AuthConfigInput.nullish(),
     input_schema: JsonSchemaObject.nullish(),
     output_schema: JsonSchemaObject.nullish(),
@@ -125,6 +177,15 @@ export const Tool = z
     function_name: z.string().nullable(),
     headers: z.record(z.string(), z.string()),
     timeout: z.number().int(),
+    max_response_bytes: z.number().int(),
+    retry: z
+      .object({
+        max_attempts: z.number().int(),
+        base_delay_ms: z.number().int(),
+        max_delay_ms: z.number().int(),
+        retry_non_idempotent: z.boolean(),
+      })
+      .nullable(),
     auth_config: AuthConfigOutput,
     input_schema: JsonSchemaObject,
     output_schema: JsonSchemaObject.nullable(),
@@ -188,6 +249,20 @@ export const Execution = z
     input_truncated: z.boolean(),
     output: z.unknown(),
     output_truncated: z.boolean(),
+    attempts: z
+      .array(
+        z.object({
+          attempt: z.number().int(),
+          delay_ms: z.number().int().openapi({ description: "Waited before this attempt." }),
+          duration_ms: z.number().int(),
+          status: z.number().int().nullable(),
+          error: z.enum(["network_error", "timeout", "outbound_blocked", "too_many_redirects"]).nullable(),
+          redirects: z.number().int(),
+          final_url: z.string().optional().openapi({ description: "Where redirects led, when they did." }),
+        }),
+      )
+      .nullable()
+      .openapi({ description: "Every attempt at the upstream request; null when none was due." }),
   })
   .openapi("Execution");
 

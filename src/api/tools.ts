@@ -7,6 +7,7 @@ import { scoped } from "../access/middleware";
 import { drizzle } from "drizzle-orm/d1";
 import { executions } from "../db/schema";
 import { executeTool } from "../engine/execute";
+import { requireOutboundSettings } from "../engine/outbound/settings";
 import { describeFailure } from "../engine/outcomes";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
@@ -23,7 +24,7 @@ import {
   versionMismatch,
 } from "../registry/queries";
 import { sealToolSecrets } from "../registry/secrets";
-import { problems } from "./openapi";
+import { EXECUTE_403, problems, problemsWith } from "./openapi";
 import { decodeCursor, encodeCursor } from "./pagination";
 import { ExecuteInput, ExecuteResult, ListQuery, Tool, IdParam, ToolInput, ToolList } from "./schemas";
 
@@ -59,7 +60,7 @@ const createToolRoute = createRoute({
 });
 
 toolsApi.openapi(createToolRoute, async (c) => {
-  const def = normalizeDefinition(c.req.valid("json"));
+  const def = normalizeDefinition(c.req.valid("json"), requireOutboundSettings(c.env));
   const id = crypto.randomUUID();
   const secrets = await sealToolSecrets(
     c.env,
@@ -137,7 +138,7 @@ toolsApi.openapi(replaceToolRoute, async (c) => {
   const previous = await getTool(db, c.req.valid("param").id);
   const ifMatch = c.req.valid("header")["if-match"];
   if (ifMatch !== undefined && !etagMatches(ifMatch, previous.version)) throw versionMismatch(previous.id);
-  const def = normalizeDefinition(c.req.valid("json"));
+  const def = normalizeDefinition(c.req.valid("json"), requireOutboundSettings(c.env));
   const secrets = await sealToolSecrets(
     c.env,
     previous.id,
@@ -187,7 +188,7 @@ const executeToolRoute = createRoute({
       description: "The tool ran and its output is valid.",
       content: { "application/json": { schema: ExecuteResult } },
     },
-    ...problems(400, 401, 403, 404, 413, 415, 422, 500, 502, 504),
+    ...problemsWith({ 403: EXECUTE_403 }, 400, 401, 403, 404, 413, 415, 422, 500, 502, 504),
   },
 });
 

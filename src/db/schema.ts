@@ -1,6 +1,9 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Scope } from "../access/scopes";
 import type { AuthParams } from "../engine/auth";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../engine/body";
+import type { AttemptRecord } from "../engine/outbound/send";
+import type { RetryPolicy } from "../engine/outbound/retry";
 import { OUTCOMES } from "../engine/outcomes";
 import type { HttpMethod, InputMapping } from "../engine/request";
 
@@ -22,6 +25,10 @@ export const tools = sqliteTable(
     functionName: text("function_name"),
     headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
     timeoutSeconds: integer("timeout_seconds").notNull(),
+    /** Bytes of an upstream response body read before giving up with response_too_large. */
+    maxResponseBytes: integer("max_response_bytes").notNull().default(DEFAULT_MAX_RESPONSE_BYTES),
+    /** The retry policy; null means one attempt only. */
+    retryPolicy: text("retry_policy", { mode: "json" }).$type<RetryPolicy>(),
     bodyFormat: text("body_format", { enum: ["json", "form"] }).notNull(),
     inputSchema: text("input_schema", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     outputSchema: text("output_schema", { mode: "json" }).$type<Record<string, unknown>>(),
@@ -61,6 +68,8 @@ export const executions = sqliteTable(
     inputTruncated: integer("input_truncated", { mode: "boolean" }).notNull(),
     output: text("output"),
     outputTruncated: integer("output_truncated", { mode: "boolean" }).notNull(),
+    /** JSON: every attempt at the upstream request (status or error, duration, delay before it); null when none was due. */
+    attempts: text("attempts", { mode: "json" }).$type<AttemptRecord[]>(),
   },
   (t) => [index("executions_tool_started").on(t.toolId, t.startedAt, t.id)],
 );

@@ -10,6 +10,7 @@ import type { Env } from "../env";
 import { AppError } from "../problem";
 import { TokenCache } from "./auth/token-cache";
 import { EXECUTORS, type ExecutorResult } from "./executors";
+import { readOutboundSettings } from "./outbound/settings";
 import { describeFailure, type ExecutionFailure, type SecretsUnavailableReason } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
 import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
@@ -54,7 +55,11 @@ export async function executeTool(
 
   // Everything that leaves an execution passes through the redactor once, here:
   // upstream bodies that echo credentials, token-endpoint errors, outputs.
-  outcome = { request: outcome.request, result: redactor.scrubValue(outcome.result) };
+  outcome = {
+    request: outcome.request,
+    attempts: redactor.scrubValue(outcome.attempts ?? null),
+    result: redactor.scrubValue(outcome.result),
+  };
 
   const durationMs = Date.now() - started;
   return {
@@ -90,13 +95,17 @@ async function run(
     },
     redactor,
     now,
+    outbound: readOutboundSettings(deps.env),
   });
   if (!outcome.result.ok || !tool.outputSchema) return outcome;
 
   const outputValidator = compiledValidator(`${tool.id}:${tool.version}:output`, tool.outputSchema);
   const errors = validateInstance(outputValidator, outcome.result.output, "/output");
   if (errors.length > 0)
-    return failed(outcome.request, { kind: "output_invalid", errors, statusCode: outcome.result.statusCode });
+    return {
+      ...failed(outcome.request, { kind: "output_invalid", errors, statusCode: outcome.result.statusCode }),
+      attempts: outcome.attempts ?? null,
+    };
   return outcome;
 }
 
@@ -159,6 +168,7 @@ function logRowFor(
     inputTruncated: inputText.truncated,
     output: outputText?.text ?? null,
     outputTruncated: outputText?.truncated ?? false,
+    attempts: outcome.attempts ?? null,
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ProblemFieldError } from "../problem";
+import type { BlockReason } from "./outbound/policy";
 
 /** What an execution log row records as its outcome. */
 export const OUTCOMES = [
@@ -14,6 +15,7 @@ export const OUTCOMES = [
   "timeout",
   "network_error",
   "auth_error",
+  "outbound_blocked",
   "internal_error",
 ] as const;
 
@@ -33,6 +35,17 @@ export type ExecutionFailure =
   | { kind: "upstream_status"; upstreamStatus: number; body: unknown }
   | { kind: "upstream_unparseable"; upstreamStatus: number }
   | { kind: "response_too_large"; upstreamStatus: number; limitBytes: number }
+  | {
+      kind: "outbound_blocked";
+      /** Which request was refused: the tool's endpoint, its OAuth2 token URL, or a redirect hop. */
+      target: "endpoint_url" | "token_url" | "redirect";
+      /** For a redirect, which hop (1 = the first Location). */
+      hop: number;
+      reason: BlockReason;
+      message: string;
+    }
+  | { kind: "too_many_redirects"; limit: number }
+  | { kind: "outbound_config_invalid"; problems: string[] }
   | { kind: "timeout"; phase: "upstream" | "token"; timeoutSeconds: number }
   | { kind: "network_error"; phase: "upstream" | "token" }
   | { kind: "token_error"; tokenStatus: number | null; oauthError: string | null; detail: string }
@@ -87,8 +100,41 @@ export function describeFailure(failure: ExecutionFailure): FailureView {
         status: 502,
         code: "response_too_large",
         outcome: "upstream_error",
-        detail: `The upstream response is larger than ${failure.limitBytes / (1024 * 1024)} MiB; it was not read further.`,
-        extensions: { upstream_status: failure.upstreamStatus },
+        detail: `The upstream response is larger than the tool's limit of ${failure.limitBytes} bytes; it was not read further.`,
+        extensions: { upstream_status: failure.upstreamStatus, limit_bytes: failure.limitBytes },
+      };
+    case "outbound_blocked": {
+      const where =
+        failure.target === "redirect"
+          ? `Redirect ${failure.hop} was not followed`
+          : `The request to the tool's ${failure.target} was not sent`;
+      return {
+        status: 403,
+        code: "outbound_blocked",
+        outcome: "outbound_blocked",
+        detail: `${where}: ${failure.message}`,
+        extensions: {
+          reason: failure.reason,
+          target: failure.target,
+          ...(failure.target === "redirect" ? { redirect_hop: failure.hop } : {}),
+        },
+      };
+    }
+    case "too_many_redirects":
+      return {
+        status: 502,
+        code: "too_many_redirects",
+        outcome: "upstream_error",
+        detail: `The upstream API redirected more than ${failure.limit} times; the last redirect was not followed.`,
+        extensions: {},
+      };
+    case "outbound_config_invalid":
+      return {
+        status: 500,
+        code: "outbound_config_invalid",
+        outcome: "internal_error",
+        detail: `The outbound policy settings are not valid, so no request is sent: ${failure.problems.join(" ")}`,
+        extensions: {},
       };
     case "timeout":
       return {

@@ -29,6 +29,11 @@ export class Redactor {
     this.needles.sort((a, b) => b.length - a.length);
   }
 
+  /** Whether any encoding of any secret occurs in `text`. */
+  contains(text: string): boolean {
+    return this.needles.some((needle) => text.includes(needle));
+  }
+
   scrub(text: string): string {
     let out = text;
     for (const needle of this.needles) if (out.includes(needle)) out = out.replaceAll(needle, REDACTED);

@@ -91,19 +91,31 @@ function pathValueProblem(value: unknown): string | null {
  */
 export function appendQuery(url: URL, pairs: [string, string][], options: { replace?: boolean } = {}): void {
   if (pairs.length === 0) return;
-  let existing = url.search.length > 1 ? url.search.slice(1).split("&") : [];
-  if (options.replace) {
-    const names = new Set(pairs.map(([name]) => name));
-    existing = existing.filter((part) => {
+  if (options.replace)
+    removeQuery(
+      url,
+      pairs.map(([name]) => name),
+    );
+  const existing = url.search.length > 1 ? url.search.slice(1).split("&") : [];
+  url.search = [...existing, new URLSearchParams(pairs).toString()].join("&");
+}
+
+/** Removes the query parameters with these (decoded) names, leaving the others' bytes as they were. */
+export function removeQuery(url: URL, names: readonly string[]): void {
+  if (url.search.length <= 1 || names.length === 0) return;
+  const drop = new Set(names);
+  const kept = url.search
+    .slice(1)
+    .split("&")
+    .filter((part) => {
       const rawName = part.split("=", 1)[0] ?? "";
       try {
-        return !names.has(decodeURIComponent(rawName.replaceAll("+", " ")));
+        return !drop.has(decodeURIComponent(rawName.replaceAll("+", " ")));
       } catch {
         return true;
       }
     });
-  }
-  url.search = [...existing, new URLSearchParams(pairs).toString()].join("&");
+  url.search = kept.join("&");
 }
 
 function scalarText(value: unknown): string {

@@ -6,7 +6,10 @@
 import type { AuthConfigInput, ToolInput } from "../api/schemas";
 import type { ToolRow } from "../db/schema";
 import type { AuthParams } from "../engine/auth";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../engine/body";
 import { BUILTIN_FUNCTIONS } from "../engine/executors/functions";
+import type { OutboundSettings } from "../engine/outbound/policy";
+import type { RetryPolicy } from "../engine/outbound/retry";
 import {
   HEADER_VALUE_RULE,
   isValidHeaderValue,
@@ -33,6 +36,8 @@ export interface ToolDefinition {
   functionName: string | null;
   headers: Record<string, string>;
   timeoutSeconds: number;
+  maxResponseBytes: number;
+  retryPolicy: RetryPolicy | null;
   bodyFormat: "json" | "form";
   inputSchema: JsonSchema;
   outputSchema: JsonSchema | null;
@@ -42,7 +47,8 @@ export interface ToolDefinition {
   providedSecrets: Record<string, string>;
 }
 
-export function normalizeDefinition(body: ToolInput): ToolDefinition {
+/** `outbound` is the policy the URLs must pass: a tool that could never be called is refused when saved. */
+export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings): ToolDefinition {
   const errors: ProblemFieldError[] = [];
   const isHttp = body.execution_type === "http_request";
   const { params: authParams, provided } = splitAuth(body.auth_config ?? { type: "none" });
@@ -59,7 +65,7 @@ export function normalizeDefinition(body: ToolInput): ToolDefinition {
     if (!body.endpoint_url)
       errors.push({ path: "/endpoint_url", message: "endpoint_url is required for http_request tools." });
     else {
-      const urlErrors = checkUrl(body.endpoint_url, "/endpoint_url", true);
+      const urlErrors = checkUrl(body.endpoint_url, "/endpoint_url", true, outbound);
       errors.push(...urlErrors);
       if (urlErrors.length === 0) endpointUrl = body.endpoint_url;
     }
@@ -77,7 +83,14 @@ export function normalizeDefinition(body: ToolInput): ToolDefinition {
       inputSchema ??= fn.inputSchema;
       outputSchema ??= fn.outputSchema;
     }
-    for (const field of ["method", "endpoint_url", "input_mapping", "body_format"] as const)
+    for (const field of [
+      "method",
+      "endpoint_url",
+      "input_mapping",
+      "body_format",
+      "max_response_bytes",
+      "retry",
+    ] as const)
       if (body[field] != null)
         errors.push({ path: `/${field}`, message: `${field} only applies to http_request tools.` });
     if (body.headers && Object.keys(body.headers).length > 0)
@@ -97,7 +110,7 @@ export function normalizeDefinition(body: ToolInput): ToolDefinition {
     if (!isValidHeaderValue(value)) errors.push({ path: at, message: HEADER_VALUE_RULE });
   }
 
-  errors.push(...checkAuth(authParams, provided));
+  errors.push(...checkAuth(authParams, provided, outbound));
 
   inputSchema ??= { type: "object", properties: {} };
   if (inputSchema.type !== "object")
@@ -121,6 +134,15 @@ export function normalizeDefinition(body: ToolInput): ToolDefinition {
     functionName,
     headers,
     timeoutSeconds: body.timeout ?? DEFAULT_TIMEOUT_SECONDS,
+    maxResponseBytes: body.max_response_bytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    retryPolicy: body.retry
+      ? {
+          maxAttempts: body.retry.max_attempts,
+          baseDelayMs: body.retry.base_delay_ms,
+          maxDelayMs: body.retry.max_delay_ms,
+          retryNonIdempotent: body.retry.retry_non_idempotent,
+        }
+      : null,
     bodyFormat: body.body_format ?? "json",
     inputSchema,
     outputSchema,
@@ -156,7 +178,11 @@ function splitAuth(auth: AuthConfigInput): { params: AuthParams; provided: Recor
   }
 }
 
-function checkAuth(auth: AuthParams, provided: Record<string, string>): ProblemFieldError[] {
+function checkAuth(
+  auth: AuthParams,
+  provided: Record<string, string>,
+  outbound: OutboundSettings,
+): ProblemFieldError[] {
   switch (auth.type) {
     case "none":
       return [];
@@ -174,7 +200,7 @@ function checkAuth(auth: AuthParams, provided: Record<string, string>): ProblemF
       return errors;
     }
     case "oauth2":
-      return checkUrl(auth.token_url, "/auth_config/token_url", false);
+      return checkUrl(auth.token_url, "/auth_config/token_url", false, outbound);
   }
 }
 
@@ -258,6 +284,8 @@ export function toolRow(
     functionName: def.functionName,
     headers: def.headers,
     timeoutSeconds: def.timeoutSeconds,
+    maxResponseBytes: def.maxResponseBytes,
+    retryPolicy: def.retryPolicy,
     bodyFormat: def.bodyFormat,
     inputSchema: def.inputSchema,
     outputSchema: def.outputSchema,

@@ -17,6 +17,15 @@ export function presentTool(row: ToolRow): z.infer<typeof Tool> {
     function_name: row.functionName,
     headers: row.headers,
     timeout: row.timeoutSeconds,
+    max_response_bytes: row.maxResponseBytes,
+    retry: row.retryPolicy
+      ? {
+          max_attempts: row.retryPolicy.maxAttempts,
+          base_delay_ms: row.retryPolicy.baseDelayMs,
+          max_delay_ms: row.retryPolicy.maxDelayMs,
+          retry_non_idempotent: row.retryPolicy.retryNonIdempotent,
+        }
+      : null,
     auth_config: { ...row.authParams, secrets_set: Object.keys(row.authSecrets).sort() } as z.infer<
       typeof AuthConfigOutput
     >,

@@ -1,6 +1,7 @@
 /**
  * Rules for the URLs a tool is saved with: endpoint templates and token URLs.
  */
+import { checkOutboundUrl, type OutboundSettings } from "../engine/outbound/policy";
 import { PLACEHOLDER } from "../engine/request";
 import type { ProblemFieldError } from "../problem";
 
@@ -18,8 +19,18 @@ export function originOf(url: string | null | undefined): string | null {
   }
 }
 
-/** Checks an absolute http(s) URL, optionally a template with `{placeholders}` in its path or query. */
-export function checkUrl(url: string, path: string, allowPlaceholders: boolean): ProblemFieldError[] {
+/**
+ * Checks an absolute http(s) URL, optionally a template with `{placeholders}`
+ * in its path or query, against the template rules and the outbound policy.
+ * Placeholders never reach the origin, so the policy's verdict on the
+ * template's origin holds for every request made from it.
+ */
+export function checkUrl(
+  url: string,
+  path: string,
+  allowPlaceholders: boolean,
+  outbound: OutboundSettings,
+): ProblemFieldError[] {
   const authorityEnd = (() => {
     const schemeEnd = url.indexOf("://");
     if (schemeEnd < 0) return -1;
@@ -41,10 +52,8 @@ export function checkUrl(url: string, path: string, allowPlaceholders: boolean):
   } catch {
     return [{ path, message: "Must be an absolute URL, such as https://api.example.com/v1/items." }];
   }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
-    return [{ path, message: "Only http and https URLs are supported." }];
-  if (parsed.username || parsed.password)
-    return [{ path, message: "Credentials in the URL are not allowed; use auth_config, which stores them encrypted." }];
+  const verdict = checkOutboundUrl(parsed, outbound);
+  if (!verdict.ok) return [{ path, message: verdict.message }];
   if (parsed.hash) return [{ path, message: "A URL fragment (#...) is never sent to the server; remove it." }];
   return [];
 }

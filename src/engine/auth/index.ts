@@ -4,7 +4,8 @@
  * request. The stored secrets are already registered with the call's
  * Redactor; what is derived here (Basic credentials, access tokens) is added.
  */
-import { appendQuery, type UpstreamRequest } from "../request";
+import type { OutboundSettings } from "../outbound/policy";
+import { appendQuery, removeQuery, type UpstreamRequest } from "../request";
 import type { Redactor } from "../redact";
 import { basicCredentials, type ClientAuthMethod, type OAuth2Client, type TokenFailure } from "./oauth2";
 import type { TokenCache } from "./token-cache";
@@ -39,11 +40,40 @@ export interface AuthContext {
   tokens: () => TokenCache;
   redactor: Redactor;
   signal: AbortSignal;
+  outbound: OutboundSettings;
+}
+
+/**
+ * Where a call's credentials sit on the wire. Redirects use it: a hop within
+ * the origin gets them again, a hop to another origin gets none.
+ */
+export interface AttachedCredentials {
+  apply(url: URL, headers: Headers): void;
+  /** Removes the credentials, and every header that carries credentials by definition. */
+  remove(url: URL, headers: Headers): void;
+}
+
+/** Headers that carry credentials whatever the auth type: never sent to another origin. */
+const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
+
+function credentials(
+  apply: (url: URL, headers: Headers) => void,
+  extra: { header?: string; query?: string } = {},
+): AttachedCredentials {
+  return {
+    apply,
+    remove(url, headers) {
+      for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+      if (extra.header) headers.delete(extra.header);
+      if (extra.query) removeQuery(url, [extra.query]);
+    },
+  };
 }
 
 export type AttachResult =
   | {
       ok: true;
+      credentials: AttachedCredentials;
       /**
        * The OAuth2 access token when it came from the cache: if the upstream
        * answers 401 to it, it is refused, replaced and the call retried once.
@@ -71,26 +101,42 @@ export async function attachAuth(
   auth: AuthContext,
   options: { refused?: string } = {},
 ): Promise<AttachResult> {
+  const attached = await credentialsFor(auth, options);
+  if (!attached.ok) return attached;
+  attached.credentials.apply(request.url, request.headers);
+  return attached;
+}
+
+async function credentialsFor(auth: AuthContext, options: { refused?: string }): Promise<AttachResult> {
   const { params, secrets, redactor } = auth;
   switch (params.type) {
     case "none":
-      return { ok: true, cachedToken: null };
-    case "bearer_token":
-      request.headers.set("authorization", `Bearer ${secrets.token ?? ""}`);
-      return { ok: true, cachedToken: null };
-    case "api_key":
-      if (params.location === "query")
-        appendQuery(request.url, [[params.key_name, secrets.value ?? ""]], { replace: true });
-      else request.headers.set(params.key_name, secrets.value ?? "");
-      return { ok: true, cachedToken: null };
+      return { ok: true, credentials: credentials(() => {}), cachedToken: null };
+    case "bearer_token": {
+      const value = `Bearer ${secrets.token ?? ""}`;
+      return { ok: true, credentials: credentials((_, h) => h.set("authorization", value)), cachedToken: null };
+    }
+    case "api_key": {
+      const { key_name: name } = params;
+      const value = secrets.value ?? "";
+      const attached =
+        params.location === "query"
+          ? credentials((url) => appendQuery(url, [[name, value]], { replace: true }), { query: name })
+          : credentials((_, h) => h.set(name, value), { header: name });
+      return { ok: true, credentials: attached, cachedToken: null };
+    }
     case "oauth2": {
       const client = oauth2Client(params, secrets);
       redactor.add(basicCredentials(client.clientId, client.clientSecret));
-      const token = await auth.tokens().get(client, auth.signal, options);
+      const token = await auth.tokens().get(client, auth.signal, { ...options, outbound: auth.outbound });
       if (!token.ok) return token;
       redactor.add(token.accessToken);
-      request.headers.set("authorization", `Bearer ${token.accessToken}`);
-      return { ok: true, cachedToken: token.fromCache ? token.accessToken : null };
+      const value = `Bearer ${token.accessToken}`;
+      return {
+        ok: true,
+        credentials: credentials((_, h) => h.set("authorization", value)),
+        cachedToken: token.fromCache ? token.accessToken : null,
+      };
     }
   }
 }

@@ -5,6 +5,8 @@
 
 import { formEncode, textToBase64 } from "../../encoding";
 import { readTextCapped } from "../body";
+import { fetchOutbound, type Refusal } from "../outbound/fetch";
+import type { OutboundSettings } from "../outbound/policy";
 
 /** A token response is a small JSON object; anything bigger is not read. */
 const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
@@ -29,7 +31,8 @@ export interface TokenGrant {
 export type TokenFailure =
   | { kind: "token_error"; tokenStatus: number | null; oauthError: string | null; detail: string }
   | { kind: "timeout" }
-  | { kind: "network_error"; detail: string };
+  | { kind: "network_error"; detail: string }
+  | { kind: "outbound_blocked"; refusal: Refusal };
 
 export type TokenResult = { ok: true; grant: TokenGrant } | { ok: false; failure: TokenFailure };
 
@@ -41,7 +44,7 @@ export function basicCredentials(clientId: string, clientSecret: string): string
   return textToBase64(`${formEncode(clientId)}:${formEncode(clientSecret)}`);
 }
 
-export function buildTokenRequest(client: OAuth2Client): Request {
+export function buildTokenRequest(client: OAuth2Client): { url: string; init: RequestInit & { headers: Headers } } {
   const form = new URLSearchParams({ grant_type: "client_credentials" });
   if (client.scope) form.set("scope", client.scope);
   if (client.audience) form.set("audience", client.audience);
@@ -55,16 +58,27 @@ export function buildTokenRequest(client: OAuth2Client): Request {
   } else {
     headers.set("authorization", `Basic ${basicCredentials(client.clientId, client.clientSecret)}`);
   }
-  return new Request(client.tokenUrl, { method: "POST", headers, body: form.toString(), redirect: "manual" });
+  return { url: client.tokenUrl, init: { method: "POST", headers, body: form.toString() } };
 }
 
 /** RFC 6749 error codes are limited to printable ASCII without `"` and `\`. */
 const OAUTH_ERROR_CODE = /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
 
-export async function requestToken(client: OAuth2Client, signal: AbortSignal): Promise<TokenResult> {
+/**
+ * One token request. The token URL passes the outbound policy like any other
+ * request; a redirect is not followed (the client credentials would go with it).
+ */
+export async function requestToken(
+  client: OAuth2Client,
+  signal: AbortSignal,
+  outbound: OutboundSettings,
+): Promise<TokenResult> {
   let response: Response;
   try {
-    response = await fetch(buildTokenRequest(client), { signal });
+    const { url, init } = buildTokenRequest(client);
+    const sent = await fetchOutbound(url, { ...init, signal }, outbound);
+    if (!sent.ok) return { ok: false, failure: { kind: "outbound_blocked", refusal: sent.refusal } };
+    response = sent.response;
   } catch (err) {
     if (isTimeout(err)) return { ok: false, failure: { kind: "timeout" } };
     return { ok: false, failure: { kind: "network_error", detail: "The token endpoint could not be reached." } };
@@ -86,7 +100,9 @@ export async function requestToken(client: OAuth2Client, signal: AbortSignal): P
         kind: "token_error",
         tokenStatus: response.status,
         oauthError: code,
-        detail: `The token endpoint answered ${response.status}${code ? ` with error "${code}"` : ""}.`,
+        detail: `The token endpoint answered ${response.status}${code ? ` with error "${code}"` : ""}${
+          response.status >= 300 && response.status < 400 ? " (token requests do not follow redirects)" : ""
+        }.`,
       },
     };
   }
@@ -114,11 +130,22 @@ export async function requestToken(client: OAuth2Client, signal: AbortSignal): P
       },
     };
   }
-  const expiresIn = Number(record.expires_in);
-  return {
-    ok: true,
-    grant: { accessToken, expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined },
-  };
+  return { ok: true, grant: { accessToken, expiresIn: lifetimeOf(record.expires_in) } };
+}
+
+/**
+ * `expires_in` in seconds. Absent or not a number: undefined (a default is
+ * assumed). Zero or negative: 0, a token that must not be reused.
+ */
+export function lifetimeOf(expiresIn: unknown): number | undefined {
+  // RFC 6749 says a number; some servers send a numeric string.
+  const seconds =
+    typeof expiresIn === "number"
+      ? expiresIn
+      : typeof expiresIn === "string" && /^-?\d+$/.test(expiresIn.trim())
+        ? Number(expiresIn)
+        : NaN;
+  return Number.isFinite(seconds) ? Math.max(0, seconds) : undefined;
 }
 
 export function isTimeout(err: unknown): boolean {

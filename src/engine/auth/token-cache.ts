@@ -16,6 +16,7 @@
  * - A token the upstream refused (401) is dropped before a new one is fetched.
  */
 import { keyedHash, openSecret, sealSecret, type Keyring, type SealingKey } from "../../crypto/seal";
+import type { OutboundSettings } from "../outbound/policy";
 import { requestToken, type OAuth2Client, type TokenFailure } from "./oauth2";
 
 /** Tokens are dropped this long before the server says they expire: 30 s, or a tenth of a shorter lifetime. */
@@ -78,9 +79,13 @@ export class TokenCache {
    * A usable access token: from memory, then KV, then the token endpoint.
    * With `refused`, that token was just answered 401: it is dropped, and a
    * newer cached token (another execution may have refreshed already) or a
-   * fresh one is returned.
+   * fresh one is returned. A token request goes through the outbound policy.
    */
-  async get(client: OAuth2Client, signal: AbortSignal, options: { refused?: string } = {}): Promise<TokenLookup> {
+  async get(
+    client: OAuth2Client,
+    signal: AbortSignal,
+    options: { refused?: string; outbound: OutboundSettings },
+  ): Promise<TokenLookup> {
     const id = await this.cacheKey(client);
     if (options.refused) this.drop(id, options.refused);
     else {
@@ -97,7 +102,8 @@ export class TokenCache {
     if (!inflight || Date.now() - inflight.startedAt > TOKEN_REQUEST_TIMEOUT_S * 1000) {
       // The shared request runs under its own deadline, not the first caller's:
       // a tool with a short timeout must not fail the others waiting on it.
-      const lookup = this.fetchAndStore(id, client, AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_S * 1000)).finally(() => {
+      const deadline = AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_S * 1000);
+      const lookup = this.fetchAndStore(id, client, deadline, options.outbound).finally(() => {
         if (inflightTokenRequests.get(id)?.lookup === lookup) inflightTokenRequests.delete(id);
       });
       inflight = { lookup, startedAt: Date.now() };
@@ -151,8 +157,13 @@ export class TokenCache {
     }
   }
 
-  private async fetchAndStore(id: string, client: OAuth2Client, signal: AbortSignal): Promise<TokenLookup> {
-    const result = await requestToken(client, signal);
+  private async fetchAndStore(
+    id: string,
+    client: OAuth2Client,
+    signal: AbortSignal,
+    outbound: OutboundSettings,
+  ): Promise<TokenLookup> {
+    const result = await requestToken(client, signal, outbound);
     if (!result.ok) return result;
     const ttl = cacheLifetime(result.grant.expiresIn);
     if (ttl > 0) {

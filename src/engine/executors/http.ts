@@ -1,19 +1,30 @@
 /**
- * The http_request executor: build the request, attach credentials, call the
- * upstream under the tool's timeout, and parse what comes back.
+ * The http_request executor: build the request, check it against the
+ * outbound policy, attach credentials, send it (retries and redirects in
+ * ../outbound/send.ts) under the tool's timeout, and parse what comes back.
  */
-import { attachAuth } from "../auth";
+import { attachAuth, type AttachResult } from "../auth";
 import { isTimeout, type TokenFailure } from "../auth/oauth2";
+import { cancelBody, readTextCapped, type CappedText } from "../body";
+import { checkOutboundUrl } from "../outbound/policy";
+import { MAX_REDIRECTS } from "../outbound/redirects";
+import { NO_RETRY } from "../outbound/retry";
+import { sendWithRetries, type AttemptRecord, type SendFailure, type SendPlan } from "../outbound/send";
 import type { ExecutionFailure } from "../outcomes";
 import { truncateText, type Redactor } from "../redact";
-import { MAX_RESPONSE_BYTES, readTextCapped, type CappedText } from "../body";
-import { buildUpstreamRequest, type UpstreamRequest } from "../request";
+import { buildUpstreamRequest } from "../request";
 import type { Executor, ExecutorResult } from "./index";
 
 /** How much of an upstream error body is returned to the caller. */
 export const UPSTREAM_BODY_PREVIEW_CHARS = 4096;
 
 export const runHttpTool: Executor = async (tool, input, ctx) => {
+  if (!ctx.outbound.ok)
+    return {
+      request: null,
+      result: { ok: false, failure: { kind: "outbound_config_invalid", problems: ctx.outbound.problems } },
+    };
+  const outbound = ctx.outbound.settings;
   const built = buildUpstreamRequest(
     {
       method: tool.method ?? "GET",
@@ -29,39 +40,73 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
   const request = built.request;
   // Recorded before credentials are attached, and scrubbed in case the URL itself holds one.
   const described = { method: request.method, url: ctx.redactor.scrub(request.url.toString()) };
-  const fail = (failure: ExecutionFailure): ExecutorResult => ({ request: described, result: { ok: false, failure } });
+  let attempts: AttemptRecord[] = [];
+  const fail = (failure: ExecutionFailure): ExecutorResult => ({
+    request: described,
+    attempts,
+    result: { ok: false, failure },
+  });
 
-  const signal = AbortSignal.timeout(tool.timeoutSeconds * 1000);
+  // Checked before any credential is fetched: a refused endpoint gets no token request either.
+  const verdict = checkOutboundUrl(request.url, outbound);
+  if (!verdict.ok)
+    return fail({
+      kind: "outbound_blocked",
+      target: "endpoint_url",
+      hop: 0,
+      reason: verdict.reason,
+      message: verdict.message,
+    });
+
+  const timeoutMs = tool.timeoutSeconds * 1000;
+  const deadline = Date.now() + timeoutMs;
+  const signal = AbortSignal.timeout(timeoutMs);
   const auth = {
     params: tool.authParams,
     secrets: ctx.secrets,
     tokens: ctx.tokens,
     redactor: ctx.redactor,
     signal,
+    outbound,
   };
+  const authFailure = (result: Extract<AttachResult, { ok: false }>) =>
+    fail(tokenFailure(result.failure, tool.timeoutSeconds));
 
   const first = await attachAuth(request, auth);
-  if (!first.ok) return fail(tokenFailure(first.failure, tool.timeoutSeconds));
+  if (!first.ok) return authFailure(first);
+  const plan: SendPlan = {
+    request,
+    credentials: first.credentials,
+    retry: tool.retryPolicy ?? NO_RETRY,
+    outbound,
+    signal,
+    deadline,
+    redactor: ctx.redactor,
+  };
+  let sent = await sendWithRetries(plan);
+  attempts = sent.attempts;
+  if (sent.ok && sent.response.status === 401 && first.cachedToken && sent.credentialsKept) {
+    // A cached token was refused: drop it, fetch a new one, and send again exactly once.
+    await cancelBody(sent.response);
+    first.credentials.remove(request.url, request.headers);
+    const second = await attachAuth(request, auth, { refused: first.cachedToken });
+    if (!second.ok) return authFailure(second);
+    sent = await sendWithRetries({ ...plan, credentials: second.credentials, attemptsBefore: attempts.length });
+    attempts = [...attempts, ...sent.attempts];
+  }
+  if (!sent.ok) return fail(sendFailure(sent.failure, tool.timeoutSeconds));
 
+  const response = sent.response;
   let body: CappedText;
-  let response: Response;
   try {
-    response = await send(request, signal);
-    if (response.status === 401 && first.cachedToken) {
-      // A cached token was refused: drop it, fetch a new one, and retry exactly once.
-      await response.body?.cancel();
-      request.headers.delete("authorization");
-      const second = await attachAuth(request, auth, { refused: first.cachedToken });
-      if (!second.ok) return fail(tokenFailure(second.failure, tool.timeoutSeconds));
-      response = await send(request, signal);
-    }
-    body = await readTextCapped(response, MAX_RESPONSE_BYTES);
+    body = await readTextCapped(response, tool.maxResponseBytes, signal);
   } catch (err) {
-    if (isTimeout(err)) return fail({ kind: "timeout", phase: "upstream", timeoutSeconds: tool.timeoutSeconds });
+    if (isTimeout(err) || signal.aborted)
+      return fail({ kind: "timeout", phase: "upstream", timeoutSeconds: tool.timeoutSeconds });
     return fail({ kind: "network_error", phase: "upstream" });
   }
   if (!body.ok)
-    return fail({ kind: "response_too_large", upstreamStatus: response.status, limitBytes: MAX_RESPONSE_BYTES });
+    return fail({ kind: "response_too_large", upstreamStatus: response.status, limitBytes: tool.maxResponseBytes });
   const text = body.text;
   const parsed = parseBody(response.headers.get("content-type"), text);
 
@@ -72,19 +117,28 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
   if (!parsed.ok) return fail({ kind: "upstream_unparseable", upstreamStatus: response.status });
   return {
     request: described,
+    attempts,
     result: { ok: true, statusCode: response.status, output: parsed.value },
   };
 };
 
-function send(request: UpstreamRequest, signal: AbortSignal): Promise<Response> {
-  // Redirects are not followed: a redirect could carry credentials to another host.
-  return fetch(request.url.toString(), {
-    method: request.method,
-    headers: request.headers,
-    body: request.body,
-    signal,
-    redirect: "manual",
-  });
+function sendFailure(failure: SendFailure, timeoutSeconds: number): ExecutionFailure {
+  switch (failure.kind) {
+    case "timeout":
+      return { kind: "timeout", phase: "upstream", timeoutSeconds };
+    case "network_error":
+      return { kind: "network_error", phase: "upstream" };
+    case "too_many_redirects":
+      return { kind: "too_many_redirects", limit: MAX_REDIRECTS };
+    case "outbound_blocked":
+      return {
+        kind: "outbound_blocked",
+        target: failure.hop === 0 ? "endpoint_url" : "redirect",
+        hop: failure.hop,
+        reason: failure.refusal.reason,
+        message: failure.refusal.message,
+      };
+  }
 }
 
 function tokenFailure(failure: TokenFailure, timeoutSeconds: number): ExecutionFailure {
@@ -95,6 +149,14 @@ function tokenFailure(failure: TokenFailure, timeoutSeconds: number): ExecutionF
       return { kind: "network_error", phase: "token" };
     case "token_error":
       return failure;
+    case "outbound_blocked":
+      return {
+        kind: "outbound_blocked",
+        target: "token_url",
+        hop: 0,
+        reason: failure.refusal.reason,
+        message: failure.refusal.message,
+      };
   }
 }
 

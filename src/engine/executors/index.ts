@@ -7,6 +7,8 @@ import type { ExecutionFailure } from "../outcomes";
 import type { HttpMethod } from "../request";
 import type { Redactor } from "../redact";
 import type { TokenCache } from "../auth/token-cache";
+import type { AttemptRecord } from "../outbound/send";
+import type { SettingsResult } from "../outbound/settings";
 import { runFunctionTool } from "./function";
 import { runHttpTool } from "./http";
 
@@ -16,11 +18,15 @@ export interface ExecutorContext {
   tokens: () => TokenCache;
   redactor: Redactor;
   now: Date;
+  /** The outbound policy's settings (or why they cannot be read). Only the http executor sends requests. */
+  outbound: SettingsResult;
 }
 
 export interface ExecutorResult {
   /** What was called, without credentials: logged and shown to the caller. */
   request: { method: HttpMethod; url: string } | null;
+  /** Every attempt at the upstream request, for the log; null when sending was never due. */
+  attempts?: AttemptRecord[] | null;
   result: { ok: true; statusCode: number | null; output: unknown } | { ok: false; failure: ExecutionFailure };
 }
 
