@@ -120,10 +120,6 @@ export const RetryPolicyInput = z
   .refine((r) => r.max_delay_ms >= r.base_delay_ms, {
     message: "max_delay_ms must be at least base_delay_ms.",
     path: ["max_delay_ms"],
-  })
-  .openapi("RetryPolicy", {
-    description:
-      "Retries 429, 502, 503, 504 and network errors, with exponential backoff and full jitter, within the tool's timeout. Only GET, PUT and DELETE unless retry_non_idempotent is set.",
   });
 export type RetryPolicyInput = z.infer<typeof RetryPolicyInput>;
 
@@ -156,7 +152,10 @@ export const ToolInput = z
       .openapi({
         description: `The largest upstream response body read, in bytes: 1-${MAX_RESPONSE_BYTES_LIMIT}, default ${DEFAULT_MAX_RESPONSE_BYTES}.`,
       }),
-    retry: RetryPolicyInput.nullish().openapi({ description: "Retry policy; absent or null: one attempt only." }),
+    retry: RetryPolicyInput.nullish().openapi({
+      description:
+        "Retries 429, 502, 503, 504 and network errors, with exponential backoff and full jitter, within the tool's timeout; only GET, PUT and DELETE unless retry_non_idempotent is set. Absent or null: one attempt only.",
+    }),
     auth_config: AuthConfigInput.nullish(),
     input_schema: JsonSchemaObject.nullish(),
     output_schema: JsonSchemaObject.nullish(),
