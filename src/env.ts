@@ -11,6 +11,12 @@ export interface Env {
   ENCRYPTION_KEY?: string;
   /** Worker secret: the bearer token that guards /tools* and /executions*. */
   ADMIN_TOKEN?: string;
+  /**
+   * Worker var: execution logs older than this many days are purged by the
+   * cron trigger. Default 30; a value that is not a whole number from 1 to
+   * 36500 purges nothing (see src/retention.ts).
+   */
+  LOG_RETENTION_DAYS?: string;
 }
 
 export type AppBindings = { Bindings: Env };

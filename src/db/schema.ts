@@ -61,7 +61,11 @@ export const executions = sqliteTable(
     output: text("output"),
     outputTruncated: integer("output_truncated", { mode: "boolean" }).notNull(),
   },
-  (t) => [index("executions_tool_started").on(t.toolId, t.startedAt, t.id)],
+  (t) => [
+    index("executions_tool_started").on(t.toolId, t.startedAt, t.id),
+    // The retention purge finds the oldest rows across all tools.
+    index("executions_started_at").on(t.startedAt),
+  ],
 );
 
 export type ToolRow = typeof tools.$inferSelect;
