@@ -2,15 +2,12 @@
  * One test per error status: every error is RFC 9457 problem+json with the
  * HTTP status in `status`, a stable `code`, and nothing written for a debugger.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../src/index";
 import {
   ADMIN_TOKEN,
   api,
-  apiRequest,
+  callWorker,
   createTool,
-  type ApiInit,
   httpTool,
   json,
   uniqueName,
@@ -68,19 +65,6 @@ async function expectProblemText(
 /** POST /tools/{id}/execute, returning the raw response. */
 function run(toolId: string, input: unknown = {}): Promise<Response> {
   return api(`/tools/${toolId}/execute`, { method: "POST", json: { input } });
-}
-
-/** Calls the Worker directly with different bindings. */
-async function callWorker(
-  bindings: Partial<Record<keyof Cloudflare.Env, unknown>>,
-  path: string,
-  init: ApiInit = {},
-): Promise<Response> {
-  const request = apiRequest(path, init);
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(request, { ...env, ...bindings } as Cloudflare.Env, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
 }
 
 /** Every tool name in the registry, walking every page. */

@@ -3,8 +3,9 @@
  * that intercepts every outbound fetch. A request no test expected fails the
  * test that caused it.
  */
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, expect, vi } from "vitest";
+import worker from "../src/index";
 
 export const ADMIN_TOKEN = "test-admin-token";
 
@@ -24,6 +25,19 @@ export function apiRequest(path: string, init: ApiInit = {}): Request {
 
 export function api(path: string, init: ApiInit = {}): Promise<Response> {
   return SELF.fetch(apiRequest(path, init));
+}
+
+/** Calls the Worker directly with some bindings replaced, and waits for its deferred work. */
+export async function callWorker(
+  bindings: Partial<Record<keyof Cloudflare.Env, unknown>>,
+  path: string,
+  init: ApiInit = {},
+): Promise<Response> {
+  const request = apiRequest(path, init);
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(request, { ...env, ...bindings } as Cloudflare.Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 export function uniqueName(prefix = "tool"): string {
