@@ -7,6 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requireAdminToken } from "./api/admin-auth";
 import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
+import { limitJsonDepth } from "./api/json-depth";
 import { toolsApi } from "./api/tools";
 import type { AppBindings } from "./env";
 import { AppError, notFound, onError, pointerToken, validationError } from "./problem";
@@ -55,6 +56,7 @@ export function buildApp() {
       },
     }),
   );
+  app.use("*", limitJsonDepth());
   app.use("/tools", requireAdminToken());
   app.use("/tools/*", requireAdminToken());
   app.use("/executions/*", requireAdminToken());

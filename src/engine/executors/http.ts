@@ -7,6 +7,7 @@ import { isTimeout, type TokenFailure } from "../auth/oauth2";
 import type { ExecutionFailure } from "../outcomes";
 import { truncateText, type Redactor } from "../redact";
 import { MAX_RESPONSE_BYTES, readTextCapped, type CappedText } from "../body";
+import { jsonDepthExceeds } from "../../json-depth";
 import { buildUpstreamRequest, type UpstreamRequest } from "../request";
 import type { Executor, ExecutorResult } from "./index";
 
@@ -109,6 +110,8 @@ export function isJsonContentType(contentType: string | null): boolean {
 export function parseBody(contentType: string | null, text: string): { ok: true; value: unknown } | { ok: false } {
   if (text.length === 0) return { ok: true, value: null };
   if (!isJsonContentType(contentType)) return { ok: true, value: text };
+  // Output validation and redaction recurse: JSON nested deeper than that is refused as unparseable.
+  if (jsonDepthExceeds(text)) return { ok: false };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
