@@ -27,6 +27,8 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/setup.ts"],
+      // Integration tests go through the Worker; under a loaded 2-core CI machine some take seconds.
+      testTimeout: 20_000,
       // In CI, also write a JSON report so .ci/run can print a one-line summary.
       reporters: process.env.CI ? ["default", "json"] : ["default"],
       outputFile: { json: "test-results.json" },

@@ -10,6 +10,7 @@ import { adminApi } from "./api/admin";
 import { apiKeysApi } from "./api/api-keys";
 import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
+import { limitJsonDepth } from "./api/json-depth";
 import { toolsApi } from "./api/tools";
 import type { AppBindings } from "./env";
 import { AppError, notFound, onError, pointerToken, validationError } from "./problem";
@@ -62,6 +63,7 @@ export function buildApp() {
   // Every path under these needs a valid token, known route or not; each
   // route then checks its own scope (src/access/middleware.ts).
   for (const path of PROTECTED_PATHS) app.use(path, authenticate());
+  app.use("*", limitJsonDepth());
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 

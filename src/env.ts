@@ -24,6 +24,12 @@ export interface Env {
   ALLOW_PRIVATE_NETWORKS?: string;
   /** Worker var: hosts, `*.domains`, IPs and CIDR blocks permitted even if private, comma-separated. */
   OUTBOUND_ALLOWLIST?: string;
+  /**
+   * Worker var: execution logs older than this many days are purged by the
+   * cron trigger. Default 30; a value that is not a whole number from 1 to
+   * 36500 purges nothing (see src/retention.ts).
+   */
+  LOG_RETENTION_DAYS?: string;
 }
 
 export type AppBindings = {

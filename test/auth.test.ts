@@ -716,6 +716,23 @@ describe("OAuth2 token endpoint failures", () => {
     expect(upstream.callsTo(endpoint)).toHaveLength(0);
   });
 
+  it("an access_token that cannot go in a header (CR, LF, NUL) is a token_error, not a crash", async () => {
+    for (const accessToken of ["at-line\r\nX-Injected: 1", "at-nul\u0000", "at-lf\nrest"]) {
+      const endpoint = freshEndpoint();
+      const config = oauth2Config();
+      const tool = await createOAuth2Tool(endpoint, config);
+      upstream.on("POST", config.token_url, () => json({ access_token: accessToken, token_type: "Bearer" }));
+
+      const { status, body } = await execute(tool.id);
+
+      expect(status, JSON.stringify(body)).toBe(502);
+      expect(body).toMatchObject({ code: "token_error", token_status: 200, oauth_error: null });
+      expect(body.detail).toContain("cannot be sent in a header");
+      expect(upstream.callsTo(endpoint)).toHaveLength(0);
+      expect((await waitForLog(body.execution_id)).outcome).toBe("auth_error");
+    }
+  });
+
   it("a shared token request that times out for one tool does not fail another tool with a longer timeout", async () => {
     const endpoint = freshEndpoint();
     const config = oauth2Config();

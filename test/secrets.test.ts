@@ -8,9 +8,10 @@ import { api, createTool, json, uniqueName, useUpstream, waitForLog, type Record
 
 const upstream = useUpstream();
 
-// Distinctive values whose URL, form and base64 encodings all differ from the raw text.
+// Distinctive values whose URL, form, base64 and JSON encodings all differ from the raw text
+// (the header key holds a Latin-1 character, which headers may carry).
 const BEARER = "brr-T0k/en+Zq=9&a~7";
-const HEADER_KEY = "hdr-K3y/plus+eq=amp&Q~1";
+const HEADER_KEY = "hdr-K3y/pl\u00fcs+eq=amp&Q~1";
 const QUERY_KEY = "qry K3y/9+x=y&z~2";
 const CLIENT_SECRET = "cs-S3cr3t/+=&~ 42";
 const ACCESS_TOKEN = "at-0Auth/Tok+en=~99";
@@ -33,9 +34,35 @@ function basicCredentials(clientId: string, secret: string): string {
   return base64(`${formEncode(clientId)}:${formEncode(secret)}`);
 }
 
+/** JSON string contents as PHP's json_encode writes them by default: `\/` and `\u00fc`. */
+function phpJsonEscaped(text: string): string {
+  return pythonJsonEscaped(text).replaceAll("/", "\\/");
+}
+
+/** JSON string contents as Python's json.dumps writes them by default (ensure_ascii): `\u00fc`. */
+function pythonJsonEscaped(text: string): string {
+  return JSON.stringify(text)
+    .slice(1, -1)
+    .replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** A JSON Pointer reference token (RFC 6901), as a secret used as a key shows up in an error path. */
+function pointerEscaped(text: string): string {
+  return text.replaceAll("~", "~0").replaceAll("/", "~1");
+}
+
 /** Every form in which a value must not appear in a response. */
 function formsOf(secret: string): string[] {
-  return [secret, encodeURIComponent(secret), formEncode(secret), base64(secret), JSON.stringify(secret).slice(1, -1)];
+  return [
+    secret,
+    encodeURIComponent(secret),
+    formEncode(secret),
+    base64(secret),
+    JSON.stringify(secret).slice(1, -1),
+    phpJsonEscaped(secret),
+    pythonJsonEscaped(secret),
+    pointerEscaped(secret),
+  ];
 }
 
 const SECRETS = [BEARER, HEADER_KEY, QUERY_KEY, CLIENT_SECRET, ACCESS_TOKEN, NEW_BEARER];
@@ -57,14 +84,24 @@ async function sweep(
   const res = await api(path, init);
   const text = await res.text();
   const headers = [...res.headers].map(([k, v]) => `${k}: ${v}`).join("\n");
-  expectNoSecrets(label, `${headers}\n${text}`, extra);
   let body: unknown = null;
   try {
     body = JSON.parse(text);
   } catch {
     body = text;
   }
+  // The decoded strings too: a secret escaped inside a string is escaped again in the JSON text.
+  expectNoSecrets(label, [headers, text, ...stringsIn(body)].join("\n"), extra);
   return { status: res.status, body, text };
+}
+
+/** Every string in a JSON value, keys included. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (value !== null && typeof value === "object")
+    return Object.entries(value).flatMap(([k, v]) => [k, ...stringsIn(v)]);
+  return [];
 }
 
 /** An upstream double that answers with everything it received: method, URL, query, headers and body. */
@@ -480,6 +517,88 @@ describe("secrets never leave", () => {
     for (const id of ids) {
       const one = await sweep("GET /executions/{id}", `/executions/${id}`, {}, t.extra);
       expect(one.status).toBe(200);
+    }
+  });
+
+  it.each([
+    ["PHP (text/html, json_encode escaping / and non-ASCII)", "text/html; charset=UTF-8", phpJsonEscaped],
+    ["Python (text/plain, json.dumps escaping non-ASCII)", "text/plain", pythonJsonEscaped],
+  ])(
+    "an upstream that echoes the request as %s is redacted, on success and on a 500",
+    async (_label, contentType, escape) => {
+      const t = await createSecretTools();
+      tokenEndpoint();
+      let status = 200;
+      const echoAsText = (req: RecordedRequest) => {
+        const fields = [req.url.href, ...[...req.headers].map(([k, v]) => `${k}: ${v}`), req.body];
+        return new Response(`<pre>{${fields.map((f) => `"${escape(f)}"`).join(",")}}</pre>`, {
+          status,
+          headers: { "content-type": contentType },
+        });
+      };
+      for (const path of ["/bearer", "/header", "/query", "/oauth"]) upstream.on("GET", `${ECHO}${path}`, echoAsText);
+
+      for (const upstreamStatus of [200, 500]) {
+        status = upstreamStatus;
+        for (const [kind, tool] of allTools(t)) {
+          const run = await executeSwept(`execute ${kind} (${upstreamStatus})`, tool.id, {}, t.extra);
+          expect(run.status).toBe(upstreamStatus === 200 ? 200 : 502);
+          expect(run.text).toContain("[REDACTED]");
+          await waitForLog(run.body.execution_id);
+          await sweep(`GET /executions/{id} (${kind})`, `/executions/${run.body.execution_id}`, {}, t.extra);
+        }
+      }
+    },
+  );
+
+  it("a client_secret_post token endpoint that echoes its whole request in an error is redacted", async () => {
+    const t = await createSecretTools();
+    const postTool = await createTool({
+      endpoint_url: `${ECHO}/oauth`,
+      auth_config: {
+        type: "oauth2",
+        token_url: TOKEN_URL,
+        client_id: t.clientId,
+        client_secret: CLIENT_SECRET,
+        client_auth_method: "client_secret_post",
+      },
+    });
+    upstream.on("POST", TOKEN_URL, (req) =>
+      json(
+        { error: "invalid_request", error_description: req.body, received: Object.fromEntries(req.headers) },
+        { status: 400 },
+      ),
+    );
+
+    const { status, body } = await executeSwept("execute oauth2 post (token error)", postTool.id, {}, t.extra);
+
+    expect(status).toBe(502);
+    expect(body).toMatchObject({ code: "token_error", token_status: 400, oauth_error: "invalid_request" });
+    expect(upstream.callsTo(TOKEN_URL)[0]?.body).toContain(`client_secret=${formEncode(CLIENT_SECRET)}`);
+    await waitForLog(body.execution_id);
+    await sweep("GET /executions/{id}", `/executions/${body.execution_id}`, {}, t.extra);
+  });
+
+  it("a secret echoed back as a key does not leak through the error's JSON Pointer path", async () => {
+    const outputSchema = { type: "object", additionalProperties: false };
+    const t = await createSecretTools(outputSchema);
+    tokenEndpoint();
+    const keyed = (req: RecordedRequest) =>
+      json(
+        Object.fromEntries([
+          ...[...req.headers].map(([k, v]) => [v, k]),
+          ...[...req.url.searchParams].map(([k, v]) => [v, k]),
+        ]),
+      );
+    for (const path of ["/bearer", "/header", "/query", "/oauth"]) upstream.on("GET", `${ECHO}${path}`, keyed);
+
+    for (const [kind, tool] of allTools(t)) {
+      const { status, body } = await executeSwept(`execute ${kind} (secret as key)`, tool.id, {}, t.extra);
+      expect(status).toBe(500);
+      expect(body.code).toBe("output_invalid");
+      expect(body.errors.map((e: any) => e.path)).toContainEqual(expect.stringContaining("[REDACTED]"));
+      await waitForLog(body.execution_id);
+      await sweep(`GET /executions/{id} (${kind})`, `/executions/${body.execution_id}`, {}, t.extra);
     }
   });
 });

@@ -71,7 +71,11 @@ export const executions = sqliteTable(
     /** JSON: every attempt at the upstream request (status or error, duration, delay before it); null when none was due. */
     attempts: text("attempts", { mode: "json" }).$type<AttemptRecord[]>(),
   },
-  (t) => [index("executions_tool_started").on(t.toolId, t.startedAt, t.id)],
+  (t) => [
+    index("executions_tool_started").on(t.toolId, t.startedAt, t.id),
+    // The retention purge finds the oldest rows across all tools.
+    index("executions_started_at").on(t.startedAt),
+  ],
 );
 
 /**

@@ -3,8 +3,10 @@
  * what the client sees (status, problem code) and what the log records.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { MAX_JSON_DEPTH } from "../json-depth";
 import type { ProblemFieldError } from "../problem";
 import type { BlockReason } from "./outbound/policy";
+import { MAX_REPORTED_ERRORS } from "./validation-limits";
 
 /** What an execution log row records as its outcome. */
 export const OUTCOMES = [
@@ -68,7 +70,7 @@ export function describeFailure(failure: ExecutionFailure): FailureView {
         status: 422,
         code: "input_invalid",
         outcome: "input_invalid",
-        detail: `The input does not match the tool's input schema (${failure.errors.length} error${failure.errors.length === 1 ? "" : "s"}).`,
+        detail: `The input does not match the tool's input schema (${countErrors(failure.errors)}).`,
         extensions: { errors: failure.errors },
       };
     case "output_invalid":
@@ -76,7 +78,7 @@ export function describeFailure(failure: ExecutionFailure): FailureView {
         status: 500,
         code: "output_invalid",
         outcome: "output_invalid",
-        detail: `The upstream response does not match the tool's output schema (${failure.errors.length} error${failure.errors.length === 1 ? "" : "s"}).`,
+        detail: `The upstream response does not match the tool's output schema (${countErrors(failure.errors)}).`,
         extensions: { errors: failure.errors, upstream_status: failure.statusCode },
       };
     case "upstream_status":
@@ -92,7 +94,7 @@ export function describeFailure(failure: ExecutionFailure): FailureView {
         status: 502,
         code: "upstream_invalid_json",
         outcome: "upstream_error",
-        detail: "The upstream API declared a JSON response but its body is not valid JSON.",
+        detail: `The upstream API declared a JSON response but its body is not valid JSON (or nests deeper than ${MAX_JSON_DEPTH} levels).`,
         extensions: { upstream_status: failure.upstreamStatus },
       };
     case "response_too_large":
@@ -204,4 +206,11 @@ function secretsUnavailableDetail(reason: SecretsUnavailableReason, keyId: strin
     case "malformed":
       return "The tool's stored credentials are not sealed values.";
   }
+}
+
+/** "1 error", "3 errors", or, when the list was cut, "at least 100 errors; the first 100 are listed". */
+function countErrors(errors: ProblemFieldError[]): string {
+  const n = errors.length;
+  if (n >= MAX_REPORTED_ERRORS) return `at least ${n} errors; the first ${n} are listed`;
+  return `${n} error${n === 1 ? "" : "s"}`;
 }

@@ -3,8 +3,17 @@
  * Workers): checking a schema when a tool is saved, compiling validators once
  * per tool version, and turning validation output into problem errors.
  */
-import { dereference, Validator, type OutputUnit, type Schema, type SchemaDraft } from "@cfworker/json-schema";
+import {
+  dereference,
+  format,
+  Validator,
+  type Schema,
+  type SchemaDraft,
+  type ValidationResult,
+} from "@cfworker/json-schema";
 import { pointerToken, type ProblemFieldError } from "../problem";
+import { linearPatternProblem, withLinearRegExp } from "./linear-regexp";
+import { costlyUniqueItemsArray, leafErrors, MAX_REPORTED_ERRORS, usesUniqueItems } from "./validation-limits";
 import draft07 from "./metaschemas/draft-07.json";
 import meta201909 from "./metaschemas/2019-09.json";
 import meta201909Applicator from "./metaschemas/2019-09/applicator.json";
@@ -49,14 +58,46 @@ function dynamicToRecursive(value: unknown): unknown {
   return out;
 }
 
-/** Per-isolate cache of the three meta-schema validators, built on first use. */
-const metaValidatorCache = new Map<SchemaDraft, Validator>();
+/**
+ * @cfworker/json-schema checks its non-standard "url" format with a regex
+ * that takes exponential time ("http://" + "a" × 30 + "_" takes seconds).
+ * WHATWG URL parsing answers the same question in linear time.
+ */
+format.url = (value: string) => /^(?:https?|ftp):\/\//i.test(value) && URL.canParse(value);
 
-function metaValidator(draft: SchemaDraft): Validator {
-  let validator = metaValidatorCache.get(draft);
-  if (validator) return validator;
+/**
+ * A schema compiled twice: reporting every error, and stopping at the first
+ * (used when there are so many errors that the validator cannot collect them).
+ */
+export interface CompiledSchema {
+  all: Validator;
+  first: () => Validator;
+  /** Whether the schema uses `uniqueItems`, whose cost validateInstance bounds first. */
+  uniqueItems: boolean;
+}
+
+function compile(build: (shortCircuit: boolean) => Validator, uniqueItems: boolean): CompiledSchema {
+  let first: Validator | undefined;
+  return { all: build(false), first: () => (first ??= build(true)), uniqueItems };
+}
+
+/** Per-isolate cache of the three meta-schema validators, built on first use. */
+const metaValidatorCache = new Map<SchemaDraft, CompiledSchema>();
+
+function metaValidator(draft: SchemaDraft): CompiledSchema {
+  let compiled = metaValidatorCache.get(draft);
+  if (!compiled) {
+    // Every meta-schema uses uniqueItems (for `required`, `enum` and `type`).
+    compiled = compile((shortCircuit) => buildMetaValidator(draft, shortCircuit), true);
+    metaValidatorCache.set(draft, compiled);
+  }
+  return compiled;
+}
+
+function buildMetaValidator(draft: SchemaDraft, shortCircuit: boolean): Validator {
+  let validator: Validator;
   if (draft === "2020-12") {
-    validator = new Validator(dynamicToRecursive(meta202012) as Schema, "2019-09", false);
+    validator = new Validator(dynamicToRecursive(meta202012) as Schema, "2019-09", shortCircuit);
     for (const part of [
       meta202012Core,
       meta202012Applicator,
@@ -68,7 +109,7 @@ function metaValidator(draft: SchemaDraft): Validator {
     ])
       validator.addSchema(dynamicToRecursive(part) as Schema);
   } else if (draft === "2019-09") {
-    validator = new Validator(structuredClone(meta201909) as Schema, "2019-09", false);
+    validator = new Validator(structuredClone(meta201909) as Schema, "2019-09", shortCircuit);
     for (const part of [
       meta201909Core,
       meta201909Applicator,
@@ -79,9 +120,8 @@ function metaValidator(draft: SchemaDraft): Validator {
     ])
       validator.addSchema(structuredClone(part) as Schema);
   } else {
-    validator = new Validator(structuredClone(draft07) as Schema, "7", false);
+    validator = new Validator(structuredClone(draft07) as Schema, "7", shortCircuit);
   }
-  metaValidatorCache.set(draft, validator);
   return validator;
 }
 
@@ -91,15 +131,12 @@ function metaValidator(draft: SchemaDraft): Validator {
  * problem errors with paths under `pointerPrefix` (for example `/input_schema`).
  */
 export function checkSchema(schema: JsonSchema, pointerPrefix: string): ProblemFieldError[] {
+  const patterns = unusablePatterns(schema, pointerPrefix);
+  if (patterns.length > 0) return patterns;
   const draft = draftOf(schema);
-  const meta = metaValidator(draft).validate(schema);
-  if (!meta.valid) {
-    return leafErrors(meta.errors).map((e) => ({
-      path: pointerPrefix + instancePointer(e.instanceLocation),
-      keyword: e.keyword,
-      message: `Not a valid JSON Schema (${draftLabel(draft)}): ${e.error}`,
-    }));
-  }
+  const meta = validateInstance(metaValidator(draft), schema, pointerPrefix);
+  if (meta.length > 0)
+    return meta.map((e) => ({ ...e, message: `Not a valid JSON Schema (${draftLabel(draft)}): ${e.message}` }));
   return unresolvedRefs(schema).map((ref) => ({
     path: pointerPrefix + ref.pointer,
     keyword: "$ref",
@@ -109,6 +146,45 @@ export function checkSchema(schema: JsonSchema, pointerPrefix: string): ProblemF
 
 function draftLabel(draft: SchemaDraft): string {
   return draft === "7" ? "draft-07" : draft;
+}
+
+/**
+ * Visits every object of a schema document with its JSON Pointer, except
+ * inside `enum`, `const`, `default` and `examples`, which hold data.
+ */
+function walkSchema(
+  node: unknown,
+  pointer: string,
+  visit: (record: Record<string, unknown>, at: string) => void,
+): void {
+  if (Array.isArray(node)) return node.forEach((v, i) => walkSchema(v, `${pointer}/${i}`, visit));
+  if (node === null || typeof node !== "object") return;
+  const record = node as Record<string, unknown>;
+  visit(record, pointer);
+  for (const [k, v] of Object.entries(record)) {
+    if (k.startsWith("__absolute_")) continue;
+    if (k === "enum" || k === "const" || k === "default" || k === "examples") continue;
+    walkSchema(v, `${pointer}/${pointerToken(k)}`, visit);
+  }
+}
+
+/**
+ * Every `pattern` and `patternProperties` key, wherever it sits (a `$ref` can
+ * reach a subschema under any keyword), must run on the linear-time engine.
+ */
+function unusablePatterns(schema: JsonSchema, pointerPrefix: string): ProblemFieldError[] {
+  const errors: ProblemFieldError[] = [];
+  walkSchema(schema, pointerPrefix, (record, at) => {
+    const check = (source: string, path: string) => {
+      const problem = linearPatternProblem(source);
+      if (problem) errors.push({ path, keyword: "pattern", message: problem });
+    };
+    if (typeof record.pattern === "string") check(record.pattern, `${at}/pattern`);
+    if (isPlainObject(record.patternProperties))
+      for (const source of Object.keys(record.patternProperties))
+        check(source, `${at}/patternProperties/${pointerToken(source)}`);
+  });
+  return errors.slice(0, MAX_REPORTED_ERRORS);
 }
 
 function unresolvedRefs(schema: JsonSchema): { ref: string; pointer: string }[] {
@@ -121,46 +197,58 @@ function unresolvedRefs(schema: JsonSchema): { ref: string; pointer: string }[] 
     return [{ ref: "(invalid $id)", pointer: "" }];
   }
   const missing: { ref: string; pointer: string }[] = [];
-  const walk = (node: unknown, pointer: string) => {
-    if (Array.isArray(node)) return node.forEach((v, i) => walk(v, `${pointer}/${i}`));
-    if (node === null || typeof node !== "object") return;
-    const record = node as Record<string, unknown>;
-    if (typeof record.$ref === "string") {
-      const absolute = typeof record.__absolute_ref__ === "string" ? record.__absolute_ref__ : record.$ref;
-      if (!(absolute in lookup)) missing.push({ ref: record.$ref, pointer: `${pointer}/$ref` });
-    }
-    for (const [k, v] of Object.entries(record)) {
-      if (k.startsWith("__absolute_")) continue;
-      // `enum`, `const`, `default` and `examples` hold data, not schemas.
-      if (k === "enum" || k === "const" || k === "default" || k === "examples") continue;
-      walk(v, `${pointer}/${pointerToken(k)}`);
-    }
-  };
-  walk(copy, "");
+  walkSchema(copy, "", (record, pointer) => {
+    if (typeof record.$ref !== "string") return;
+    const absolute = typeof record.__absolute_ref__ === "string" ? record.__absolute_ref__ : record.$ref;
+    if (!(absolute in lookup)) missing.push({ ref: record.$ref, pointer: `${pointer}/$ref` });
+  });
   return missing;
 }
 
 /** Per-isolate cache of compiled validators, keyed by tool id, version and which schema. */
-const validatorCache = new Map<string, Validator>();
+const validatorCache = new Map<string, CompiledSchema>();
 const VALIDATOR_CACHE_LIMIT = 500;
 
-export function compiledValidator(cacheKey: string, schema: JsonSchema): Validator {
-  let validator = validatorCache.get(cacheKey);
-  if (!validator) {
+export function compiledValidator(cacheKey: string, schema: JsonSchema): CompiledSchema {
+  let compiled = validatorCache.get(cacheKey);
+  if (!compiled) {
     // The Validator annotates its schema in place; keep the stored definition clean.
-    validator = new Validator(structuredClone(schema) as Schema, draftOf(schema), false);
+    compiled = compile(
+      (shortCircuit) => new Validator(structuredClone(schema) as Schema, draftOf(schema), shortCircuit),
+      usesUniqueItems(schema),
+    );
     if (validatorCache.size >= VALIDATOR_CACHE_LIMIT) {
       const oldest = validatorCache.keys().next().value;
       if (oldest !== undefined) validatorCache.delete(oldest);
     }
-    validatorCache.set(cacheKey, validator);
+    validatorCache.set(cacheKey, compiled);
   }
-  return validator;
+  return compiled;
 }
 
 /** Validates an instance; problem errors carry JSON Pointers under `pointerPrefix`. */
-export function validateInstance(validator: Validator, instance: unknown, pointerPrefix: string): ProblemFieldError[] {
-  const result = validator.validate(instance);
+export function validateInstance(
+  compiled: CompiledSchema,
+  instance: unknown,
+  pointerPrefix: string,
+): ProblemFieldError[] {
+  const costly = compiled.uniqueItems ? costlyUniqueItemsArray(instance) : null;
+  if (costly)
+    return [
+      {
+        path: pointerPrefix + costly.pointer,
+        keyword: "uniqueItems",
+        message: `This array is too large to check for unique items (${costly.items} items).`,
+      },
+    ];
+  let result: ValidationResult;
+  try {
+    result = withLinearRegExp(() => compiled.all.validate(instance));
+  } catch (err) {
+    // Hundreds of thousands of errors overflow the validator's argument spreading: report the first.
+    if (!(err instanceof RangeError)) throw err;
+    result = withLinearRegExp(() => compiled.first().validate(instance));
+  }
   if (result.valid) return [];
   return leafErrors(result.errors).map((e) => {
     let path = pointerPrefix + instancePointer(e.instanceLocation);
@@ -168,23 +256,6 @@ export function validateInstance(validator: Validator, instance: unknown, pointe
     const missing = e.keyword === "required" ? /required property "(.*)"/.exec(e.error)?.[1] : undefined;
     if (missing !== undefined) path += `/${pointerToken(missing)}`;
     return { path, keyword: e.keyword, message: e.error };
-  });
-}
-
-/**
- * The validator reports every failing keyword, including wrappers such as
- * `properties` ("a subschema had errors"). Keep the ones no other error is
- * nested under: those say what is actually wrong.
- */
-function leafErrors(errors: OutputUnit[]): OutputUnit[] {
-  const seen = new Set<string>();
-  return errors.filter((e) => {
-    if (errors.some((o) => o !== e && o.keywordLocation.startsWith(`${e.keywordLocation}/`))) return false;
-    // The same failure can be reached along several paths (for example through $recursiveRef).
-    const identity = `${e.instanceLocation}\u0000${e.keyword}\u0000${e.error}`;
-    if (seen.has(identity)) return false;
-    seen.add(identity);
-    return true;
   });
 }
 

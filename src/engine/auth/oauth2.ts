@@ -7,6 +7,7 @@ import { formEncode, textToBase64 } from "../../encoding";
 import { readTextCapped } from "../body";
 import { fetchOutbound, type Refusal } from "../outbound/fetch";
 import type { OutboundSettings } from "../outbound/policy";
+import { isValidHeaderValue } from "../request";
 
 /** A token response is a small JSON object; anything bigger is not read. */
 const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
@@ -115,6 +116,17 @@ export async function requestToken(
         tokenStatus: response.status,
         oauthError: null,
         detail: "The token endpoint's response has no access_token.",
+      },
+    };
+  }
+  if (!isValidHeaderValue(accessToken)) {
+    return {
+      ok: false,
+      failure: {
+        kind: "token_error",
+        tokenStatus: response.status,
+        oauthError: null,
+        detail: "The token endpoint issued an access_token that cannot be sent in a header (control characters).",
       },
     };
   }

@@ -12,6 +12,7 @@ import { NO_RETRY } from "../outbound/retry";
 import { sendWithRetries, type AttemptRecord, type SendFailure, type SendPlan } from "../outbound/send";
 import type { ExecutionFailure } from "../outcomes";
 import { truncateText, type Redactor } from "../redact";
+import { jsonDepthExceeds } from "../../json-depth";
 import { buildUpstreamRequest } from "../request";
 import type { Executor, ExecutorResult } from "./index";
 
@@ -171,6 +172,8 @@ export function isJsonContentType(contentType: string | null): boolean {
 export function parseBody(contentType: string | null, text: string): { ok: true; value: unknown } | { ok: false } {
   if (text.length === 0) return { ok: true, value: null };
   if (!isJsonContentType(contentType)) return { ok: true, value: text };
+  // Output validation and redaction recurse: JSON nested deeper than that is refused as unparseable.
+  if (jsonDepthExceeds(text)) return { ok: false };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {

@@ -1,0 +1,1 @@
+CREATE INDEX `executions_started_at` ON `executions` (`started_at`);

@@ -1,0 +1,85 @@
+/**
+ * Retention: the cron trigger (wrangler.toml `[triggers]`) deletes execution
+ * logs that started more than LOG_RETENTION_DAYS ago. A log row is kept while
+ * `started_at >= now - days`, so a row exactly at the cutoff survives one more run.
+ *
+ * A setting that cannot be read as a whole number of days in range purges
+ * nothing: a typo must never empty the audit log.
+ */
+import { asc, inArray, lt } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { executions } from "./db/schema";
+import type { Env } from "./env";
+
+export const DEFAULT_RETENTION_DAYS = 30;
+export const MAX_RETENTION_DAYS = 36_500;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface PurgeLimits {
+  /** Rows deleted per statement: one statement stays well under D1's time and size limits. */
+  batchSize: number;
+  /** Statements per run: under the 50 queries a Worker invocation may make on the Free plan. */
+  maxBatches: number;
+}
+
+export const PURGE_LIMITS: PurgeLimits = { batchSize: 1000, maxBatches: 40 };
+
+export type RetentionSetting = { ok: true; days: number } | { ok: false; reason: string };
+
+/** Reads LOG_RETENTION_DAYS: unset or empty means the default; anything else must be 1-36500. */
+export function parseRetentionDays(value: unknown): RetentionSetting {
+  if (value === undefined || value === null || value === "") return { ok: true, days: DEFAULT_RETENTION_DAYS };
+  const text = typeof value === "number" ? String(value) : typeof value === "string" ? value.trim() : "";
+  if (!/^[0-9]{1,6}$/.test(text)) return { ok: false, reason: "LOG_RETENTION_DAYS is not a whole number of days." };
+  const days = Number(text);
+  if (days < 1 || days > MAX_RETENTION_DAYS)
+    return { ok: false, reason: `LOG_RETENTION_DAYS must be between 1 and ${MAX_RETENTION_DAYS}.` };
+  return { ok: true, days };
+}
+
+/** The oldest `started_at` that is kept, as the ISO text the column stores. */
+export function retentionCutoff(nowMs: number, days: number): string {
+  return new Date(nowMs - days * DAY_MS).toISOString();
+}
+
+export interface PurgeReport {
+  cutoff: string;
+  deleted: number;
+  batches: number;
+  /** False when the run stopped at `maxBatches` with old rows left; the next run continues. */
+  complete: boolean;
+}
+
+/** Deletes rows that started before `cutoff`, oldest first, in bounded batches. */
+export async function purgeExecutionsBefore(
+  db: D1Database,
+  cutoff: string,
+  limits: PurgeLimits = PURGE_LIMITS,
+): Promise<PurgeReport> {
+  const orm = drizzle(db);
+  let deleted = 0;
+  for (let batch = 1; batch <= limits.maxBatches; batch++) {
+    const oldest = orm
+      .select({ id: executions.id })
+      .from(executions)
+      .where(lt(executions.startedAt, cutoff))
+      .orderBy(asc(executions.startedAt))
+      .limit(limits.batchSize);
+    const result = await orm.delete(executions).where(inArray(executions.id, oldest)).run();
+    deleted += result.meta.changes;
+    if (result.meta.changes < limits.batchSize) return { cutoff, deleted, batches: batch, complete: true };
+  }
+  return { cutoff, deleted, batches: limits.maxBatches, complete: false };
+}
+
+/** The scheduled handler's work: read the setting, purge, and log one line either way. */
+export async function purgeExpiredExecutions(env: Env, nowMs: number): Promise<PurgeReport | null> {
+  const setting = parseRetentionDays(env.LOG_RETENTION_DAYS);
+  if (!setting.ok) {
+    console.error(JSON.stringify({ msg: "retention skipped: invalid setting", reason: setting.reason }));
+    return null;
+  }
+  const report = await purgeExecutionsBefore(env.DB, retentionCutoff(nowMs, setting.days));
+  console.log(JSON.stringify({ msg: "retention purge", days: setting.days, ...report }));
+  return report;
+}
