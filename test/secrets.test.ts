@@ -551,6 +551,40 @@ describe("secrets never leave", () => {
     },
   );
 
+  it("a token endpoint that echoes the Basic Authorization header as its error code does not leak it", async () => {
+    // A short client id keeps the header under the 64 characters an OAuth error code may have.
+    const tool = await createTool({
+      endpoint_url: `${ECHO}/oauth`,
+      auth_config: { type: "oauth2", token_url: TOKEN_URL, client_id: "c", client_secret: CLIENT_SECRET },
+    });
+    const basic = basicCredentials("c", CLIENT_SECRET);
+    upstream.on("POST", TOKEN_URL, (req) => json({ error: req.headers.get("authorization") }, { status: 401 }));
+
+    const { status, body } = await executeSwept("execute oauth2 (Basic header as error)", tool.id, {}, [basic]);
+
+    expect(upstream.callsTo(TOKEN_URL)[0]?.headers.get("authorization")).toBe(`Basic ${basic}`);
+    expect(status).toBe(502);
+    expect(body).toMatchObject({ code: "token_error", token_status: 401, oauth_error: "Basic [REDACTED]" });
+    await waitForLog(body.execution_id);
+    await sweep("GET /executions/{id}", `/executions/${body.execution_id}`, {}, [basic]);
+  });
+
+  it("a token endpoint that echoes a long client secret as its token_type leaks no part of it", async () => {
+    const longSecret = `cs-long-${"0123456789abcdef".repeat(5)}`;
+    const tool = await createTool({
+      endpoint_url: `${ECHO}/oauth`,
+      auth_config: { type: "oauth2", token_url: TOKEN_URL, client_id: "c", client_secret: longSecret },
+    });
+    upstream.on("POST", TOKEN_URL, () => json({ access_token: "at-unused", token_type: longSecret }));
+
+    const { status, body, text } = await executeSwept("execute oauth2 (long token_type)", tool.id, {}, [longSecret]);
+
+    expect(status).toBe(502);
+    expect(body.code).toBe("token_error");
+    const log = await waitForLog(body.execution_id);
+    for (const where of [text, JSON.stringify(log)]) expect(where).not.toContain(longSecret.slice(0, 24));
+  });
+
   it("a client_secret_post token endpoint that echoes its whole request in an error is redacted", async () => {
     const t = await createSecretTools();
     const postTool = await createTool({

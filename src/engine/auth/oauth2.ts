@@ -138,7 +138,8 @@ export async function requestToken(
         kind: "token_error",
         tokenStatus: response.status,
         oauthError: null,
-        detail: `The token endpoint issued a "${tokenType.slice(0, 32)}" token; only Bearer tokens are supported.`,
+        // Quoted whole or not at all: a cut-off echo of a secret would escape redaction, which matches whole values.
+        detail: `The token endpoint issued ${tokenType.length <= 64 ? `a "${tokenType}"` : "another type of"} token; only Bearer tokens are supported.`,
       },
     };
   }
