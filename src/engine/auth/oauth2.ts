@@ -109,39 +109,21 @@ export async function requestToken(
   }
   const accessToken = record.access_token;
   if (typeof accessToken !== "string" || accessToken === "") {
-    return {
-      ok: false,
-      failure: {
-        kind: "token_error",
-        tokenStatus: response.status,
-        oauthError: null,
-        detail: "The token endpoint's response has no access_token.",
-      },
-    };
+    return tokenError(response.status, "The token endpoint's response has no access_token.");
   }
   if (!isValidHeaderValue(accessToken)) {
-    return {
-      ok: false,
-      failure: {
-        kind: "token_error",
-        tokenStatus: response.status,
-        oauthError: null,
-        detail: "The token endpoint issued an access_token that cannot be sent in a header (control characters).",
-      },
-    };
+    return tokenError(
+      response.status,
+      "The token endpoint issued an access_token that cannot be sent in a header (control characters).",
+    );
   }
   const tokenType = record.token_type;
   if (typeof tokenType === "string" && tokenType.toLowerCase() !== "bearer") {
-    return {
-      ok: false,
-      failure: {
-        kind: "token_error",
-        tokenStatus: response.status,
-        oauthError: null,
-        // Quoted whole or not at all: a cut-off echo of a secret would escape redaction, which matches whole values.
-        detail: `The token endpoint issued ${tokenType.length <= 64 ? `a "${tokenType}"` : "another type of"} token; only Bearer tokens are supported.`,
-      },
-    };
+    // Quoted whole or not at all: a cut-off echo of a secret would escape redaction, which matches whole values.
+    return tokenError(
+      response.status,
+      `The token endpoint issued ${tokenType.length <= 64 ? `a "${tokenType}"` : "another type of"} token; only Bearer tokens are supported.`,
+    );
   }
   return { ok: true, grant: { accessToken, expiresIn: lifetimeOf(record.expires_in) } };
 }
@@ -163,4 +145,8 @@ export function lifetimeOf(expiresIn: unknown): number | undefined {
 
 export function isTimeout(err: unknown): boolean {
   return err instanceof Error && err.name === "TimeoutError";
+}
+
+function tokenError(tokenStatus: number, detail: string): TokenResult {
+  return { ok: false, failure: { kind: "token_error", tokenStatus, oauthError: null, detail } };
 }
