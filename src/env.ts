@@ -18,11 +18,11 @@ export interface Env {
   ENCRYPTION_KEY?: string;
   /** Worker secret: the bootstrap bearer token, which holds every scope (src/access/). */
   ADMIN_TOKEN?: string;
-  /** Worker var, "true" or "false" (default): permit plain http URLs. */
+  /** Worker var, a switch ("true"/"false", also 1/0, yes/no, on/off; default false): permit plain http URLs. */
   ALLOW_HTTP?: string;
-  /** Worker var, "true" or "false" (default): permit loopback, private, link-local and CGNAT hosts and local names. */
+  /** Worker var, a switch like ALLOW_HTTP: permit loopback, private, link-local and CGNAT hosts and local names. */
   ALLOW_PRIVATE_NETWORKS?: string;
-  /** Worker var: hosts, `*.domains`, IPs and CIDR blocks permitted even if private, comma-separated. */
+  /** Worker var: hosts, `*.domains`, IPs and CIDR blocks permitted even if private, separated by commas or spaces. */
   OUTBOUND_ALLOWLIST?: string;
   /**
    * Worker var: execution logs older than this many days are purged by the

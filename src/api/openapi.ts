@@ -2,7 +2,7 @@
 import { ProblemSchema } from "./schemas";
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: "Malformed JSON or an invalid cursor.",
+  400: "Malformed JSON (`malformed_json`), JSON nested more than 128 levels (`json_too_deep`), or an invalid cursor (`invalid_cursor`).",
   401: "Missing, unknown or revoked bearer token (`unauthorized`).",
   403: "The API key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`).",
   404: "Not found.",
