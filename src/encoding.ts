@@ -30,3 +30,11 @@ export function textToBase64(text: string): string {
 export function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
 }
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+
+/** Whether a Content-Type names JSON: `application/json` or any `application/*+json`, parameters aside. */
+export function isJsonContentType(contentType: string | null | undefined): boolean {
+  const media = (contentType ?? "").split(";")[0]?.trim() ?? "";
+  return JSON_MEDIA_TYPE.test(media);
+}

@@ -12,6 +12,7 @@ import { NO_RETRY } from "../outbound/retry";
 import { sendWithRetries, type AttemptRecord, type SendFailure, type SendPlan } from "../outbound/send";
 import type { ExecutionFailure } from "../outcomes";
 import { truncateText, type Redactor } from "../redact";
+import { isJsonContentType } from "../../encoding";
 import { jsonDepthExceeds } from "../../json-depth";
 import { buildUpstreamRequest } from "../request";
 import type { Executor, ExecutorResult } from "./index";
@@ -159,13 +160,6 @@ function tokenFailure(failure: TokenFailure, timeoutSeconds: number): ExecutionF
         message: failure.refusal.message,
       };
   }
-}
-
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
-
-export function isJsonContentType(contentType: string | null): boolean {
-  const media = (contentType ?? "").split(";")[0]?.trim() ?? "";
-  return JSON_MEDIA_TYPE.test(media);
 }
 
 /** JSON for a JSON content type, null for an empty body, otherwise the text. */
