@@ -15,7 +15,21 @@ export type SettingsResult = { ok: true; settings: OutboundSettings } | { ok: fa
 const TRUE = new Set(["true", "1", "yes", "on"]);
 const FALSE = new Set(["", "false", "0", "no", "off"]);
 
+/** Per-isolate cache: the vars rarely change, and executes read them on every call. */
+const settingsCache = new Map<string, SettingsResult>();
+
 export function readOutboundSettings(vars: OutboundVars): SettingsResult {
+  const cacheKey = JSON.stringify([vars.ALLOW_HTTP, vars.ALLOW_PRIVATE_NETWORKS, vars.OUTBOUND_ALLOWLIST]);
+  let result = settingsCache.get(cacheKey);
+  if (!result) {
+    result = parseOutboundSettings(vars);
+    if (settingsCache.size >= 16) settingsCache.clear();
+    settingsCache.set(cacheKey, result);
+  }
+  return result;
+}
+
+function parseOutboundSettings(vars: OutboundVars): SettingsResult {
   const problems: string[] = [];
   const flag = (name: keyof OutboundVars, value: string | undefined): boolean => {
     const text = (value ?? "").trim().toLowerCase();
