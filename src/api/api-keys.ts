@@ -13,7 +13,7 @@ import type { ApiKeyRow } from "../db/schema";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
 import { problems } from "./openapi";
-import { decodeCursor, encodeCursor } from "./pagination";
+import { decodeCursor, pageOf } from "./pagination";
 import { ApiKey, ApiKeyCreated, ApiKeyInput, ApiKeyList, IdParam, ListQuery } from "./schemas";
 
 export const apiKeysApi = new OpenAPIHono<AppBindings>();
@@ -89,10 +89,10 @@ const listRoute = createRoute({
 apiKeysApi.openapi(listRoute, async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const rows = await listApiKeys(drizzle(c.env.DB), limit, decodeCursor(cursor));
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const next = rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null;
-  return c.json({ items: page.map(presentApiKey), next_cursor: next }, 200);
+  return c.json(
+    pageOf(rows, limit, (row) => row.createdAt, presentApiKey),
+    200,
+  );
 });
 
 const revokeRoute = createRoute({

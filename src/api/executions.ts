@@ -11,7 +11,7 @@ import type { AppBindings } from "../env";
 import { AppError } from "../problem";
 import { findTool, toolNotFound } from "../registry/queries";
 import { problems } from "./openapi";
-import { decodeCursor, encodeCursor } from "./pagination";
+import { decodeCursor, pageOf } from "./pagination";
 import { Execution, ExecutionList, ExecutionListQuery, IdParam } from "./schemas";
 
 export const executionsApi = new OpenAPIHono<AppBindings>();
@@ -90,10 +90,10 @@ executionsApi.openapi(listRoute, async (c) => {
       .get();
     if (!anyLog) throw toolNotFound(id);
   }
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const next = rows.length > limit && last ? encodeCursor(last.startedAt, last.id) : null;
-  return c.json({ items: page.map(presentExecution), next_cursor: next }, 200);
+  return c.json(
+    pageOf(rows, limit, (row) => row.startedAt, presentExecution),
+    200,
+  );
 });
 
 const getRoute = createRoute({

@@ -20,3 +20,19 @@ export function decodeCursor(cursor: string | undefined): { at: string; id: stri
   }
   throw new AppError(400, "invalid_cursor", "The cursor is not one this API issued; start again without it.");
 }
+
+/**
+ * One page from `limit + 1` rows fetched in sort order: the first `limit`,
+ * presented, and a cursor after the last of them if there was one more row.
+ */
+export function pageOf<Row extends { id: string }, Item>(
+  rows: Row[],
+  limit: number,
+  sortKey: (row: Row) => string,
+  present: (row: Row) => Item,
+): { items: Item[]; next_cursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const next = rows.length > limit && last ? encodeCursor(sortKey(last), last.id) : null;
+  return { items: page.map(present), next_cursor: next };
+}

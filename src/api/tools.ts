@@ -25,7 +25,7 @@ import {
 } from "../registry/queries";
 import { sealToolSecrets } from "../registry/secrets";
 import { EXECUTE_403, problems, problemsWith } from "./openapi";
-import { decodeCursor, encodeCursor } from "./pagination";
+import { decodeCursor, pageOf } from "./pagination";
 import { ExecuteInput, ExecuteResult, ListQuery, Tool, IdParam, ToolInput, ToolList } from "./schemas";
 
 export const toolsApi = new OpenAPIHono<AppBindings>();
@@ -92,10 +92,10 @@ const listToolsRoute = createRoute({
 toolsApi.openapi(listToolsRoute, async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor));
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const next = rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null;
-  return c.json({ items: page.map(presentTool), next_cursor: next }, 200);
+  return c.json(
+    pageOf(rows, limit, (row) => row.createdAt, presentTool),
+    200,
+  );
 });
 
 const getToolRoute = createRoute({
