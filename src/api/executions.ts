@@ -4,12 +4,11 @@
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { scoped } from "../access/middleware";
-import { and, desc, eq, lt, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { executions, type ExecutionRow } from "../db/schema";
+import type { ExecutionRow } from "../db/schema";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
-import { findTool, toolNotFound } from "../registry/queries";
+import { findExecution, listExecutions } from "../registry/execution-log";
 import { problems } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
 import { Execution, ExecutionList, ExecutionListQuery, IdParam } from "./schemas";
@@ -62,34 +61,12 @@ const listRoute = createRoute({
 });
 
 executionsApi.openapi(listRoute, async (c) => {
-  const db = drizzle(c.env.DB);
-  const { id } = c.req.valid("param");
   const { limit, cursor, outcome } = c.req.valid("query");
-  const after = decodeCursor(cursor);
-  const rows = await db
-    .select()
-    .from(executions)
-    .where(
-      and(
-        eq(executions.toolId, id),
-        outcome ? eq(executions.outcome, outcome) : undefined,
-        after
-          ? or(lt(executions.startedAt, after.at), and(eq(executions.startedAt, after.at), lt(executions.id, after.id)))
-          : undefined,
-      ),
-    )
-    .orderBy(desc(executions.startedAt), desc(executions.id))
-    .limit(limit + 1)
-    .all();
-  if (rows.length === 0 && !after && !(await findTool(db, id))) {
-    const anyLog = await db
-      .select({ id: executions.id })
-      .from(executions)
-      .where(eq(executions.toolId, id))
-      .limit(1)
-      .get();
-    if (!anyLog) throw toolNotFound(id);
-  }
+  const rows = await listExecutions(drizzle(c.env.DB), c.req.valid("param").id, {
+    limit,
+    after: decodeCursor(cursor),
+    outcome,
+  });
   return c.json(
     pageOf(rows, limit, (row) => row.startedAt, presentExecution),
     200,
@@ -111,7 +88,7 @@ const getRoute = createRoute({
 
 executionsApi.openapi(getRoute, async (c) => {
   const { id } = c.req.valid("param");
-  const row = await drizzle(c.env.DB).select().from(executions).where(eq(executions.id, id)).get();
+  const row = await findExecution(drizzle(c.env.DB), id);
   if (!row) throw new AppError(404, "execution_not_found", `There is no execution with id "${id}".`);
   return c.json(presentExecution(row), 200);
 });

@@ -3,27 +3,15 @@
  * sits beside its handler.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { scoped } from "../access/middleware";
 import { drizzle } from "drizzle-orm/d1";
-import { executions } from "../db/schema";
-import { executeTool } from "../engine/execute";
-import { requireOutboundSettings } from "../engine/outbound/settings";
+import { scoped } from "../access/middleware";
 import { describeFailure } from "../engine/outcomes";
+import { runTool } from "../engine/run";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
-import { normalizeDefinition, toolRow } from "../registry/definition";
-import { forgetCachedToken } from "../registry/forget-token";
 import { etagMatches, etagOf, presentTool } from "../registry/present";
-import {
-  deleteTool,
-  getTool,
-  insertTool,
-  listTools,
-  replaceTool,
-  toolNotFound,
-  versionMismatch,
-} from "../registry/queries";
-import { sealToolSecrets } from "../registry/secrets";
+import { getTool, listTools } from "../registry/queries";
+import { createTool, removeTool, replaceToolDefinition } from "../registry/writes";
 import { EXECUTE_403, problems, problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
 import { ExecuteInput, ExecuteResult, ListQuery, Tool, IdParam, ToolInput, ToolList } from "./schemas";
@@ -60,19 +48,9 @@ const createToolRoute = createRoute({
 });
 
 toolsApi.openapi(createToolRoute, async (c) => {
-  const def = normalizeDefinition(c.req.valid("json"), requireOutboundSettings(c.env));
-  const id = crypto.randomUUID();
-  const secrets = await sealToolSecrets(
-    c.env,
-    id,
-    { params: def.authParams, endpointUrl: def.endpointUrl, provided: def.providedSecrets },
-    null,
-  );
-  const now = new Date().toISOString();
-  const row = toolRow(id, def, secrets, { version: 1, createdAt: now, updatedAt: now });
-  await insertTool(drizzle(c.env.DB), row);
+  const row = await createTool(c.env, c.req.valid("json"));
   c.header("ETag", etagOf(row));
-  c.header("Location", `/tools/${id}`);
+  c.header("Location", `/tools/${row.id}`);
   return c.json(presentTool(row), 201);
 });
 
@@ -134,23 +112,13 @@ const replaceToolRoute = createRoute({
 });
 
 toolsApi.openapi(replaceToolRoute, async (c) => {
-  const db = drizzle(c.env.DB);
-  const previous = await getTool(db, c.req.valid("param").id);
   const ifMatch = c.req.valid("header")["if-match"];
-  if (ifMatch !== undefined && !etagMatches(ifMatch, previous.version)) throw versionMismatch(previous.id);
-  const def = normalizeDefinition(c.req.valid("json"), requireOutboundSettings(c.env));
-  const secrets = await sealToolSecrets(
+  const row = await replaceToolDefinition(
     c.env,
-    previous.id,
-    { params: def.authParams, endpointUrl: def.endpointUrl, provided: def.providedSecrets },
-    previous,
+    c.req.valid("param").id,
+    c.req.valid("json"),
+    (version) => ifMatch === undefined || etagMatches(ifMatch, version),
   );
-  const row = toolRow(previous.id, def, secrets, {
-    version: previous.version + 1,
-    createdAt: previous.createdAt,
-    updatedAt: new Date().toISOString(),
-  });
-  await replaceTool(db, row, previous.version);
   c.header("ETag", etagOf(row));
   return c.json(presentTool(row), 200);
 });
@@ -167,10 +135,7 @@ const deleteToolRoute = createRoute({
 });
 
 toolsApi.openapi(deleteToolRoute, async (c) => {
-  const db = drizzle(c.env.DB);
-  const row = await getTool(db, c.req.valid("param").id);
-  if (!(await deleteTool(db, row.id))) throw toolNotFound(row.id);
-  if (row.authType === "oauth2") await forgetCachedToken(c.env, row);
+  await removeTool(c.env, c.req.valid("param").id);
   return c.body(null, 204);
 });
 
@@ -193,10 +158,12 @@ const executeToolRoute = createRoute({
 });
 
 toolsApi.openapi(executeToolRoute, async (c) => {
-  const tool = await getTool(drizzle(c.env.DB), c.req.valid("param").id);
-  const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(logDeferredFailure));
-  const report = await executeTool(tool, c.req.valid("json").input, { env: c.env, defer });
-  defer(drizzle(c.env.DB).insert(executions).values(report.logRow).run());
+  const { tool, report } = await runTool(
+    c.env,
+    (work) => c.executionCtx.waitUntil(work),
+    c.req.valid("param").id,
+    c.req.valid("json").input,
+  );
   const result = report.result;
   if (!result.ok) {
     const view = describeFailure(result.failure);
@@ -220,7 +187,3 @@ toolsApi.openapi(executeToolRoute, async (c) => {
     200,
   );
 });
-
-function logDeferredFailure(err: unknown): void {
-  console.error(JSON.stringify({ msg: "deferred work failed", name: (err as Error)?.name }));
-}

@@ -1,0 +1,32 @@
+/**
+ * Running a stored tool for a caller (the API's execute route, the UI's test
+ * panel): load it, execute it, and write its log row after the response.
+ */
+import { drizzle } from "drizzle-orm/d1";
+import { executions, type ToolRow } from "../db/schema";
+import type { Env } from "../env";
+import { getTool } from "../registry/queries";
+import { executeTool, type ExecutionReport } from "./execute";
+
+export interface ToolRun {
+  tool: ToolRow;
+  report: ExecutionReport;
+}
+
+/** `waitUntil` is the request's ExecutionContext.waitUntil: the log row is written after the response. */
+export async function runTool(
+  env: Env,
+  waitUntil: (work: Promise<unknown>) => void,
+  toolId: string,
+  input: Record<string, unknown>,
+): Promise<ToolRun> {
+  const tool = await getTool(drizzle(env.DB), toolId);
+  const defer = (work: Promise<unknown>) => waitUntil(work.catch(logDeferredFailure));
+  const report = await executeTool(tool, input, { env, defer });
+  defer(drizzle(env.DB).insert(executions).values(report.logRow).run());
+  return { tool, report };
+}
+
+function logDeferredFailure(err: unknown): void {
+  console.error(JSON.stringify({ msg: "deferred work failed", name: (err as Error)?.name }));
+}

@@ -1,0 +1,84 @@
+/**
+ * Reading the execution log (the rows src/engine/run.ts writes): per tool,
+ * newest first, by id, and each tool's latest run. Shared by the API and the UI.
+ */
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { executions, type ExecutionRow } from "../db/schema";
+import type { Outcome } from "../engine/outcomes";
+import { findTool, toolNotFound, type Db } from "./queries";
+
+export interface ExecutionPageQuery {
+  limit: number;
+  after: { at: string; id: string } | null;
+  outcome?: Outcome | undefined;
+}
+
+/**
+ * `limit + 1` rows of a tool's log, newest first, after the cursor. 404 when
+ * neither the tool nor any log of it exists (logs outlive their tool).
+ */
+export async function listExecutions(db: Db, toolId: string, query: ExecutionPageQuery): Promise<ExecutionRow[]> {
+  const { limit, after, outcome } = query;
+  const rows = await db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        eq(executions.toolId, toolId),
+        outcome ? eq(executions.outcome, outcome) : undefined,
+        after
+          ? or(lt(executions.startedAt, after.at), and(eq(executions.startedAt, after.at), lt(executions.id, after.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(executions.startedAt), desc(executions.id))
+    .limit(limit + 1)
+    .all();
+  if (rows.length === 0 && !after && !(await findTool(db, toolId))) {
+    const anyLog = await db
+      .select({ id: executions.id })
+      .from(executions)
+      .where(eq(executions.toolId, toolId))
+      .limit(1)
+      .get();
+    if (!anyLog) throw toolNotFound(toolId);
+  }
+  return rows;
+}
+
+export async function findExecution(db: Db, id: string): Promise<ExecutionRow | undefined> {
+  return db.select().from(executions).where(eq(executions.id, id)).get();
+}
+
+export type LatestRun = Pick<ExecutionRow, "toolId" | "id" | "outcome" | "upstreamStatus" | "startedAt">;
+
+/** Each listed tool's most recent execution, by tool id (one query, on the tool/started_at index). */
+export async function latestRuns(db: Db, toolIds: readonly string[]): Promise<Map<string, LatestRun>> {
+  if (toolIds.length === 0) return new Map();
+  const ranked = db
+    .select({
+      toolId: executions.toolId,
+      id: executions.id,
+      outcome: executions.outcome,
+      upstreamStatus: executions.upstreamStatus,
+      startedAt: executions.startedAt,
+      rank: sql<number>`row_number() over (partition by ${executions.toolId} order by ${executions.startedAt} desc, ${executions.id} desc)`.as(
+        "rank",
+      ),
+    })
+    .from(executions)
+    .where(inArray(executions.toolId, [...toolIds]))
+    .as("ranked");
+  const rows = await db
+    .select({
+      toolId: ranked.toolId,
+      id: ranked.id,
+      outcome: ranked.outcome,
+      upstreamStatus: ranked.upstreamStatus,
+      startedAt: ranked.startedAt,
+    })
+    .from(ranked)
+    .where(eq(ranked.rank, 1))
+    .all();
+  return new Map(rows.map((row) => [row.toolId, row]));
+}

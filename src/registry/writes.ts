@@ -1,0 +1,69 @@
+/**
+ * The registry's write operations: create, replace and delete a tool. The
+ * API (src/api/tools.ts) and the web UI (src/ui/) both call these, so the
+ * rules for a definition, its sealed secrets and its version live here once.
+ */
+import { drizzle } from "drizzle-orm/d1";
+import type { ToolInput } from "../api/schemas";
+import type { ToolRow } from "../db/schema";
+import { requireOutboundSettings } from "../engine/outbound/settings";
+import type { Env } from "../env";
+import { normalizeDefinition, toolRow } from "./definition";
+import { forgetCachedToken } from "./forget-token";
+import { deleteTool, getTool, insertTool, replaceTool, toolNotFound, versionMismatch } from "./queries";
+import { sealToolSecrets } from "./secrets";
+
+/** Validates, seals and stores a new tool (422, 409 on failure). */
+export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
+  const def = normalizeDefinition(input, requireOutboundSettings(env));
+  const id = crypto.randomUUID();
+  const secrets = await sealToolSecrets(
+    env,
+    id,
+    { params: def.authParams, endpointUrl: def.endpointUrl, provided: def.providedSecrets },
+    null,
+  );
+  const now = new Date().toISOString();
+  const row = toolRow(id, def, secrets, { version: 1, createdAt: now, updatedAt: now });
+  await insertTool(drizzle(env.DB), row);
+  return row;
+}
+
+/**
+ * Replaces a tool's whole definition and increments its version. `expected`
+ * is the version the caller edited (412 if someone saved since); secrets left
+ * out are kept by the rule in ./secrets.ts.
+ */
+export async function replaceToolDefinition(
+  env: Env,
+  id: string,
+  input: ToolInput,
+  expected: (version: number) => boolean = () => true,
+): Promise<ToolRow> {
+  const db = drizzle(env.DB);
+  const previous = await getTool(db, id);
+  if (!expected(previous.version)) throw versionMismatch(previous.id);
+  const def = normalizeDefinition(input, requireOutboundSettings(env));
+  const secrets = await sealToolSecrets(
+    env,
+    previous.id,
+    { params: def.authParams, endpointUrl: def.endpointUrl, provided: def.providedSecrets },
+    previous,
+  );
+  const row = toolRow(previous.id, def, secrets, {
+    version: previous.version + 1,
+    createdAt: previous.createdAt,
+    updatedAt: new Date().toISOString(),
+  });
+  await replaceTool(db, row, previous.version);
+  return row;
+}
+
+/** Deletes a tool and its cached OAuth2 token; its execution logs stay for audit. */
+export async function removeTool(env: Env, id: string): Promise<ToolRow> {
+  const db = drizzle(env.DB);
+  const row = await getTool(db, id);
+  if (!(await deleteTool(db, row.id))) throw toolNotFound(row.id);
+  if (row.authType === "oauth2") await forgetCachedToken(env, row);
+  return row;
+}
