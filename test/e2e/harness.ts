@@ -1,0 +1,269 @@
+// The pieces an end-to-end test needs: a real `wrangler dev` of this repo on a
+// throwaway state, the mock upstream of scripts/mock-upstream.mjs, and Debian's
+// Chromium driven by playwright-core. Each server gets free ports and is stopped
+// with its whole process tree, so tests never touch the developer's .dev.vars,
+// .wrangler/state or ports 8787/8788.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+const root = path.join(import.meta.dirname, "..", "..");
+const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+const screenshotDir = path.join(root, "test-results", "screenshots");
+
+/** Where Chromium should be: CHROMIUM_PATH, or Debian's package. */
+export function chromiumPath(): string {
+  return process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+}
+
+/** Chromium's path if it is installed there, otherwise undefined (e2e suites skip themselves on it). */
+export function findChromium(): string | undefined {
+  const candidate = chromiumPath();
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+export const CHROMIUM_MISSING = `Chromium not found at ${chromiumPath()}: install Debian's chromium: apt-get install -y chromium (or set CHROMIUM_PATH to a Chromium binary)`;
+
+export type DevServer = {
+  /** The origin, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  url: string;
+  adminToken: string;
+  stop(): Promise<void>;
+};
+
+export type DevServerOptions = {
+  /** Extra or overriding Worker vars, e.g. { ALLOW_PRIVATE_NETWORKS: "false" }. */
+  vars?: Record<string, string>;
+  /** How long to wait for GET /health to answer 200 (default 90 s). */
+  startTimeoutMs?: number;
+};
+
+export type MockUpstream = { url: string; stop(): Promise<void> };
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no TCP address for a free port");
+  return address.port;
+}
+
+/** A child process in its own process group, with its output kept for error messages. */
+type Spawned = { child: ChildProcess; output: () => string; stop(): Promise<void> };
+
+const running = new Set<ChildProcess>();
+// If the test process dies without afterAll, take the servers down with it.
+process.once("exit", () => {
+  for (const child of running) killGroup(child, "SIGKILL");
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function spawnGroup(command: string, args: string[], env: NodeJS.ProcessEnv): Spawned {
+  const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-64_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    child,
+    output: () => output,
+    async stop() {
+      killGroup(child, "SIGTERM");
+      const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+      // workerd may outlive wrangler for a moment; the group signal reached it too.
+      killGroup(child, "SIGKILL");
+      running.delete(child);
+    },
+  };
+}
+
+function tail(text: string, lines = 40): string {
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/** Polls `url` until `ready(status)` or the process exits or time runs out. */
+async function waitUntilAnswering(
+  url: string,
+  ready: (status: number) => boolean,
+  proc: Spawned,
+  what: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      throw new Error(
+        `${what} exited (${proc.child.exitCode ?? proc.child.signalCode}) before answering ${url}:\n${tail(proc.output())}`,
+      );
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      await res.body?.cancel();
+      if (ready(res.status)) return;
+      last = `HTTP ${res.status}`;
+    } catch (error) {
+      last = String((error as Error).cause ?? error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await proc.stop();
+  throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms (last: ${last}):\n${tail(proc.output())}`);
+}
+
+/** A .env line wrangler's dotenv reads back verbatim: single quotes, no escapes. */
+function envLine(name: string, value: string): string {
+  if (/['\r\n]/.test(value)) throw new Error(`var ${name}: quotes and newlines are not supported`);
+  return `${name}='${value}'`;
+}
+
+/**
+ * `wrangler dev` of this repo on 127.0.0.1 with a fresh D1/KV state (migrations
+ * applied) in a temp directory, random secrets and the local-development outbound
+ * settings. The vars come from a temp `--env-file`: given one, wrangler does not
+ * read .dev.vars at all, so the developer's file can neither leak in nor win.
+ */
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const dir = await mkdtemp(path.join(tmpdir(), "toolgate-e2e-"));
+  const persistTo = path.join(dir, "state");
+  const envFile = path.join(dir, "vars.env");
+  const adminToken = randomBytes(24).toString("base64url");
+  const vars: Record<string, string> = {
+    ADMIN_TOKEN: adminToken,
+    ENCRYPTION_KEYS: randomBytes(32).toString("base64"),
+    ALLOW_HTTP: "true",
+    ALLOW_PRIVATE_NETWORKS: "true",
+    ...opts.vars,
+  };
+  await writeFile(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => envLine(k, v))
+      .join("\n") + "\n",
+    { mode: 0o600 },
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    // Pin the two switches that decide where dev vars come from.
+    CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true",
+    CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
+    FORCE_COLOR: "0",
+    NO_COLOR: "1",
+  };
+  try {
+    // stdin is not a terminal, so wrangler applies without asking.
+    const migrate = spawnSync(
+      process.execPath,
+      [wranglerBin, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo],
+      { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: 120_000 },
+    );
+    if (migrate.status !== 0) {
+      throw new Error(
+        `applying the D1 migrations failed (${migrate.status ?? migrate.signal}):\n${tail(migrate.stdout + migrate.stderr)}`,
+      );
+    }
+    const [port, inspectorPort] = [await freePort(), await freePort()];
+    const proc = spawnGroup(
+      process.execPath,
+      [
+        wranglerBin,
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--inspector-port",
+        String(inspectorPort),
+        "--persist-to",
+        persistTo,
+        "--env-file",
+        envFile,
+        "--show-interactive-dev-session=false",
+        "--live-reload=false",
+      ],
+      env,
+    );
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilAnswering(`${url}/health`, (s) => s === 200, proc, "wrangler dev", opts.startTimeoutMs ?? 90_000);
+    return {
+      url,
+      adminToken,
+      async stop() {
+        await proc.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** scripts/mock-upstream.mjs on a free 127.0.0.1 port. */
+export async function startMockUpstream(): Promise<MockUpstream> {
+  const port = await freePort();
+  const proc = spawnGroup(process.execPath, [path.join(root, "scripts", "mock-upstream.mjs")], {
+    ...process.env,
+    PORT: String(port),
+  });
+  const url = `http://127.0.0.1:${port}`;
+  // Any HTTP answer (its 404 for /) means it is listening.
+  await waitUntilAnswering(`${url}/`, () => true, proc, "the mock upstream", 15_000);
+  return { url, stop: () => proc.stop() };
+}
+
+/** Headless Chromium (Debian's, or CHROMIUM_PATH) through playwright-core. */
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = findChromium();
+  if (executablePath === undefined) throw new Error(CHROMIUM_MISSING);
+  return chromium.launch({
+    executablePath,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** True when the page does not scroll sideways at its current viewport width. */
+export async function hasNoHorizontalScroll(page: Page): Promise<boolean> {
+  // A string, so that this Node-typed file needs no DOM types.
+  return page.evaluate<boolean>("document.documentElement.scrollWidth <= document.documentElement.clientWidth");
+}
+
+/** Saves a full-page PNG to test-results/screenshots/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
