@@ -12,8 +12,9 @@ import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { limitJsonDepth } from "./api/json-depth";
 import { toolsApi } from "./api/tools";
+import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
-import { AppError, notFound, onError, pointerToken, validationError } from "./problem";
+import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const PROTECTED_PATHS = ["/tools", "/tools/*", "/executions/*", "/api-keys", "/api-keys/*", "/admin/*"];
@@ -40,10 +41,7 @@ export function buildApp() {
       throw validationError(
         "invalid_request",
         `The request ${result.target === "json" ? "body" : result.target} is not valid.`,
-        result.error.issues.map((issue) => ({
-          path: where + issue.path.map((p) => `/${pointerToken(String(p))}`).join(""),
-          message: issue.message,
-        })),
+        issuesToFieldErrors(result.error.issues, where),
       );
     },
   });
@@ -91,6 +89,9 @@ export function buildApp() {
     },
   });
   app.get("/docs", (c) => c.html(docsPage("/openapi.json")));
+
+  // The web UI: / and /ui/* (src/ui/routes.tsx), with its own sessions and HTML error pages.
+  app.route("/", uiApp);
 
   return app;
 }

@@ -1,7 +1,8 @@
-/** Worker entry: requests enter here, and the cron trigger that purges old execution logs. */
+/** Worker entry: requests enter here, and the cron trigger that purges old execution logs and expired UI sessions. */
 import { buildApp } from "./app";
 import type { Env } from "./env";
 import { purgeExpiredExecutions } from "./retention";
+import { purgeExpiredSessions } from "./ui/session";
 
 const app = buildApp();
 
@@ -9,5 +10,6 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env, _ctx) {
     await purgeExpiredExecutions(env, controller.scheduledTime);
+    await purgeExpiredSessions(env.DB, new Date(controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;

@@ -44,6 +44,17 @@ export function pointerToken(token: string | number): string {
   return String(token).replaceAll("~", "~0").replaceAll("/", "~1");
 }
 
+/** Schema issues (zod's `{ path, message }`) as problem field errors, their paths as JSON Pointers under `prefix`. */
+export function issuesToFieldErrors(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  prefix = "",
+): ProblemFieldError[] {
+  return issues.map((issue) => ({
+    path: prefix + issue.path.map((p) => `/${pointerToken(String(p))}`).join(""),
+    message: issue.message,
+  }));
+}
+
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 /** A failure the client is meant to see. Thrown anywhere; turned into problem+json by `onError`. */

@@ -29,17 +29,21 @@ export function authenticate(): MiddlewareHandler<AppBindings> {
 
 export function requireScope(scope: Scope): MiddlewareHandler<AppBindings> {
   return async function requireScopeMiddleware(c, next) {
-    const principal = await principalOf(c);
-    if (!principal.scopes.includes(scope))
-      throw new AppError(
-        403,
-        "insufficient_scope",
-        `This operation needs the ${scope} scope, which this API key does not have.`,
-        { required_scope: scope },
-        { "www-authenticate": `${REALM}, error="insufficient_scope", scope="${scope}"` },
-      );
+    assertScope(await principalOf(c), scope);
     await next();
   };
+}
+
+/** 403 `insufficient_scope` unless the principal holds `scope` (the API's routes and the UI's actions). */
+export function assertScope(principal: Principal, scope: Scope): void {
+  if (!principal.scopes.includes(scope))
+    throw new AppError(
+      403,
+      "insufficient_scope",
+      `This operation needs the ${scope} scope, which this API key does not have.`,
+      { required_scope: scope },
+      { "www-authenticate": `${REALM}, error="insufficient_scope", scope="${scope}"` },
+    );
 }
 
 /** What a route definition spreads in: its scope, declared and enforced. */

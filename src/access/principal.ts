@@ -52,7 +52,29 @@ export async function resolvePrincipal(
   if (env.ADMIN_TOKEN && (await constantTimeEqual(token, env.ADMIN_TOKEN)))
     return { kind: "admin_token", scopes: SCOPES };
   if (!looksLikeApiKey(token)) return null;
-  const hash = await hashApiKey(token);
+  return principalForKeyHash(env, await hashApiKey(token), defer);
+}
+
+/**
+ * The principal of a token known only by its hash (`hashApiKey`), as a web UI
+ * session stores it: ADMIN_TOKEN while it is unchanged, or an API key that is
+ * not revoked. Rotating ADMIN_TOKEN or revoking the key ends such sessions.
+ */
+export async function resolvePrincipalByTokenHash(
+  env: Env,
+  tokenHash: string,
+  defer: (work: Promise<unknown>) => void,
+): Promise<Principal | null> {
+  if (env.ADMIN_TOKEN && (await constantTimeEqual(tokenHash, await hashApiKey(env.ADMIN_TOKEN))))
+    return { kind: "admin_token", scopes: SCOPES };
+  return principalForKeyHash(env, tokenHash, defer);
+}
+
+async function principalForKeyHash(
+  env: Env,
+  hash: string,
+  defer: (work: Promise<unknown>) => void,
+): Promise<Principal | null> {
   const key = await cachedApiKey(env, hash);
   if (!key || key.revoked) return null;
   const now = Date.now();

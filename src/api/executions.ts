@@ -5,47 +5,14 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { scoped } from "../access/middleware";
 import { drizzle } from "drizzle-orm/d1";
-import type { ExecutionRow } from "../db/schema";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
-import { findExecution, listExecutions } from "../registry/execution-log";
+import { findExecution, listExecutions, presentExecution } from "../registry/execution-log";
 import { problems } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
 import { Execution, ExecutionList, ExecutionListQuery, IdParam } from "./schemas";
 
 export const executionsApi = new OpenAPIHono<AppBindings>();
-
-export function presentExecution(row: ExecutionRow) {
-  return {
-    id: row.id,
-    tool_id: row.toolId,
-    tool_name: row.toolName,
-    tool_version: row.toolVersion,
-    started_at: row.startedAt,
-    duration_ms: row.durationMs,
-    outcome: row.outcome,
-    upstream_status: row.upstreamStatus,
-    method: row.method,
-    url: row.url,
-    error_message: row.errorMessage,
-    input: storedJson(row.input, row.inputTruncated),
-    input_truncated: row.inputTruncated,
-    output: storedJson(row.output, row.outputTruncated),
-    output_truncated: row.outputTruncated,
-    attempts: row.attempts,
-  };
-}
-
-/** Stored payloads are JSON text; a truncated one is returned as the text it kept. */
-function storedJson(text: string | null, truncated: boolean): unknown {
-  if (text === null) return null;
-  if (truncated) return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 const listRoute = createRoute({
   method: "get",

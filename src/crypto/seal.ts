@@ -151,3 +151,12 @@ function parseSealed(sealed: string): { keyId: string; iv: Uint8Array; ciphertex
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * The AAD of a secret typed into the UI's editor but not saved yet, which the
+ * page carries sealed between round trips: it opens only for the same session
+ * and field (src/ui/draft-secrets.ts).
+ */
+export function draftSecretAad(sessionBinding: string, field: string): string {
+  return `ui-draft:${sessionBinding}:${field}`;
+}

@@ -103,3 +103,23 @@ export const apiKeys = sqliteTable(
 export type ToolRow = typeof tools.$inferSelect;
 export type ExecutionRow = typeof executions.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/**
+ * Web UI sessions (src/ui/session.ts). The cookie holds a random session id;
+ * this row holds only hashes: `id` is SHA-256 of that session id, and
+ * `token_hash` is SHA-256 of the API token the person signed in with, which
+ * is how the principal is found again (ADMIN_TOKEN, or the API key's row, so a
+ * revoked key ends its sessions). No token is stored.
+ */
+export const uiSessions = sqliteTable(
+  "ui_sessions",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [index("ui_sessions_expires_at").on(t.expiresAt)],
+);
+
+export type UiSessionRow = typeof uiSessions.$inferSelect;

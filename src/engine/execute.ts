@@ -28,6 +28,8 @@ export interface ExecutionReport {
   executionId: string;
   durationMs: number;
   result: ExecutorResult["result"];
+  /** What was sent upstream (method, URL, header names), or null when nothing was due. */
+  request: ExecutorResult["request"];
   logRow: ExecutionRow;
 }
 
@@ -66,6 +68,7 @@ export async function executeTool(
     executionId,
     durationMs,
     result: outcome.result,
+    request: outcome.request,
     logRow: logRowFor(tool, executionId, startedAt, durationMs, input, outcome, redactor),
   };
 }

@@ -82,3 +82,57 @@ export async function latestRuns(db: Db, toolIds: readonly string[]): Promise<Ma
     .all();
   return new Map(rows.map((row) => [row.toolId, row]));
 }
+
+/** A log row as the API shows it (and the UI reads it): stored JSON parsed back. */
+export function presentExecution(row: ExecutionRow) {
+  return {
+    id: row.id,
+    tool_id: row.toolId,
+    tool_name: row.toolName,
+    tool_version: row.toolVersion,
+    started_at: row.startedAt,
+    duration_ms: row.durationMs,
+    outcome: row.outcome,
+    upstream_status: row.upstreamStatus,
+    method: row.method,
+    url: row.url,
+    error_message: row.errorMessage,
+    input: storedJson(row.input, row.inputTruncated),
+    input_truncated: row.inputTruncated,
+    output: storedJson(row.output, row.outputTruncated),
+    output_truncated: row.outputTruncated,
+    attempts: row.attempts,
+  };
+}
+
+/** Stored payloads are JSON text; a truncated one is returned as the text it kept. */
+function storedJson(text: string | null, truncated: boolean): unknown {
+  if (text === null) return null;
+  if (truncated) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The output of a tool's latest successful run, to learn an output schema from. Null when it never succeeded. */
+export async function latestSuccessfulOutput(
+  db: Db,
+  toolId: string,
+): Promise<{ ok: true; output: unknown } | { ok: false; reason: string } | null> {
+  const row = await db
+    .select({ output: executions.output, truncated: executions.outputTruncated })
+    .from(executions)
+    .where(and(eq(executions.toolId, toolId), eq(executions.outcome, "success")))
+    .orderBy(desc(executions.startedAt), desc(executions.id))
+    .limit(1)
+    .get();
+  if (!row || row.output === null) return null;
+  if (row.truncated)
+    return {
+      ok: false,
+      reason: "The last successful response was too large to keep in the log; paste a sample instead.",
+    };
+  return { ok: true, output: JSON.parse(row.output) };
+}

@@ -2,7 +2,7 @@
  * Tool rows in D1, through Drizzle. No repository layer: these are the few
  * queries the API needs, each one statement.
  */
-import { and, asc, eq, gt, or } from "drizzle-orm";
+import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { tools, type ToolRow } from "../db/schema";
 import { AppError } from "../problem";
@@ -23,12 +23,23 @@ export async function getTool(db: Db, id: string): Promise<ToolRow> {
   return row;
 }
 
-export async function listTools(db: Db, limit: number, after: { at: string; id: string } | null): Promise<ToolRow[]> {
+/** `limit + 1` tools after the cursor, oldest first; `nameContains` filters by a case-insensitive substring of the name. */
+export async function listTools(
+  db: Db,
+  limit: number,
+  after: { at: string; id: string } | null,
+  nameContains?: string,
+): Promise<ToolRow[]> {
   return db
     .select()
     .from(tools)
     .where(
-      after ? or(gt(tools.createdAt, after.at), and(eq(tools.createdAt, after.at), gt(tools.id, after.id))) : undefined,
+      and(
+        after
+          ? or(gt(tools.createdAt, after.at), and(eq(tools.createdAt, after.at), gt(tools.id, after.id)))
+          : undefined,
+        nameContains ? sql`${tools.name} like ${`%${escapeLike(nameContains)}%`} escape '\\'` : undefined,
+      ),
     )
     .orderBy(asc(tools.createdAt), asc(tools.id))
     .limit(limit + 1)
@@ -77,4 +88,9 @@ function duplicateNameOr(err: unknown, name: string): unknown {
   if (text.includes("UNIQUE constraint failed") && text.includes("name"))
     return new AppError(409, "tool_name_taken", `A tool named "${name}" already exists.`);
   return err;
+}
+
+/** A LIKE pattern matching `text` literally (`\\` is the escape character of the query above). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }

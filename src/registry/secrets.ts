@@ -33,7 +33,7 @@ export async function sealToolSecrets(
   const fields = SECRET_FIELDS[next.params.type];
   const kept: Record<string, string> = {};
   const missing: ProblemFieldError[] = [];
-  const reuse = previous ? reuseVerdict(previous, next) : "new tool";
+  const reuse = previous ? secretReuseVerdict(previous, next) : "new tool";
   for (const field of fields) {
     if (next.provided[field]) continue;
     const stored = previous?.authSecrets[field];
@@ -58,7 +58,11 @@ export async function sealToolSecrets(
   return sealed;
 }
 
-function reuseVerdict(previous: ToolRow, next: AuthForWrite): "ok" | string {
+/** Whether a replace may keep `previous`'s stored secrets: "ok", or why not (as the API and the UI say it). */
+export function secretReuseVerdict(
+  previous: Pick<ToolRow, "authType" | "endpointUrl" | "authParams">,
+  next: Pick<AuthForWrite, "params" | "endpointUrl">,
+): "ok" | string {
   if (previous.authType !== next.params.type) return "the auth type changed";
   if (originOf(previous.endpointUrl) !== originOf(next.endpointUrl)) return "the origin of endpoint_url changed";
   if (next.params.type === "oauth2") {

@@ -15,7 +15,7 @@ import { truncateText, type Redactor } from "../redact";
 import { isJsonContentType } from "../../encoding";
 import { jsonDepthExceeds } from "../../json-depth";
 import { buildUpstreamRequest } from "../request";
-import type { Executor, ExecutorResult } from "./index";
+import type { DescribedRequest, Executor, ExecutorResult } from "./index";
 
 /** How much of an upstream error body is returned to the caller. */
 export const UPSTREAM_BODY_PREVIEW_CHARS = 4096;
@@ -41,7 +41,7 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
     return { request: null, result: { ok: false, failure: { kind: "input_invalid", errors: built.errors } } };
   const request = built.request;
   // Recorded before credentials are attached, and scrubbed in case the URL itself holds one.
-  const described = { method: request.method, url: ctx.redactor.scrub(request.url.toString()) };
+  const described: DescribedRequest = { method: request.method, url: ctx.redactor.scrub(request.url.toString()) };
   let attempts: AttemptRecord[] = [];
   const fail = (failure: ExecutionFailure): ExecutorResult => ({
     request: described,
@@ -76,6 +76,7 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
 
   const first = await attachAuth(request, auth);
   if (!first.ok) return authFailure(first);
+  described.headerNames = [...request.headers.keys()];
   const plan: SendPlan = {
     request,
     credentials: first.credentials,

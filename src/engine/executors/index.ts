@@ -22,9 +22,17 @@ export interface ExecutorContext {
   outbound: SettingsResult;
 }
 
+export interface DescribedRequest {
+  method: HttpMethod;
+  /** The URL as built from the input, before credentials are attached, secrets scrubbed. */
+  url: string;
+  /** The names (never the values) of the headers sent, credentials included, once they are attached. */
+  headerNames?: string[];
+}
+
 export interface ExecutorResult {
   /** What was called, without credentials: logged and shown to the caller. */
-  request: { method: HttpMethod; url: string } | null;
+  request: DescribedRequest | null;
   /** Every attempt at the upstream request, for the log; null when sending was never due. */
   attempts?: AttemptRecord[] | null;
   result: { ok: true; statusCode: number | null; output: unknown } | { ok: false; failure: ExecutionFailure };

@@ -1,0 +1,201 @@
+/**
+ * The editor's handlers: show the form for a new or stored tool, and handle a
+ * submit, which either saves (through src/registry/writes.ts, exactly as the
+ * API's POST and PUT) or makes a round trip that edits the form (rows, views,
+ * the output schema from a sample) and shows it again with nothing lost.
+ */
+import { drizzle } from "drizzle-orm/d1";
+import { ToolInput } from "../api/schemas";
+import { AppError, issuesToFieldErrors, type ProblemFieldError } from "../problem";
+import { inferSchema } from "../registry/infer-schema";
+import { latestSuccessfulOutput } from "../registry/execution-log";
+import { presentTool } from "../registry/present";
+import { getTool } from "../registry/queries";
+import { secretReuseVerdict } from "../registry/secrets";
+import { originOf } from "../registry/urls";
+import { createTool, replaceToolDefinition } from "../registry/writes";
+import type { ToolRow } from "../db/schema";
+import type { AuthParams } from "../engine/auth";
+import { addFieldError, problemErrorsToFields, type FieldErrors } from "./components";
+import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
+import { ToolEditorPage } from "./pages/tool-editor";
+import { emptyRow } from "./parameters";
+import type { UiContext } from "./routes";
+import type { Session } from "./session";
+import {
+  emptyToolForm,
+  fieldForPointer,
+  parseToolForm,
+  switchParamsView,
+  toolFormFrom,
+  toToolInput,
+  type ToolFormState,
+} from "./tool-form";
+
+export function newToolForm(c: UiContext, session: Session) {
+  return render(c, session, emptyToolForm(), new Map(), null, {});
+}
+
+export async function editToolForm(c: UiContext, session: Session, id: string) {
+  const row = await getTool(drizzle(c.env.DB), id);
+  return render(c, session, toolFormFrom(presentTool(row)), new Map(), row, {});
+}
+
+export async function submitToolForm(c: UiContext, session: Session, id: string | null) {
+  const body = await c.req.parseBody({ all: true });
+  const stored = id === null ? null : await getTool(drizzle(c.env.DB), id);
+  let state = parseToolForm(body);
+  state.auth.secrets = await openDraftSecrets(c.env, session, body, state.auth.secrets);
+  const errors: FieldErrors = new Map();
+  const action = lastText(body._action) || "save";
+  const template = { method: state.method, endpointUrl: state.endpointUrl };
+  let notice: string | undefined;
+
+  const rowAction = /^(remove_param|remove_header)\.(\d{1,3})$/.exec(action);
+  if (rowAction) {
+    const index = Number(rowAction[2]);
+    if (rowAction[1] === "remove_param") state.params.splice(index, 1);
+    else state.headers.splice(index, 1);
+  } else if (action === "add_param") {
+    state.params.push(emptyRow(template));
+  } else if (action === "add_header") {
+    state.headers.push({ name: "", value: "" });
+  } else if (action === "view_advanced" || action === "view_builder") {
+    state = switchParamsView(state, action === "view_advanced" ? "advanced" : "builder", errors);
+  } else if (action === "infer_sample" || action === "infer_last_run") {
+    notice = await inferOutputSchema(c, state, stored, action, errors);
+  } else {
+    const saved = await save(c, state, stored, errors);
+    if (saved) return c.redirect(`/ui/tools/${saved.id}?saved=1`, 303);
+  }
+  return render(c, session, state, errors, stored, await sealDraftSecrets(c.env, session, state.auth.secrets), notice);
+}
+
+async function save(
+  c: UiContext,
+  state: ToolFormState,
+  stored: ToolRow | null,
+  errors: FieldErrors,
+): Promise<ToolRow | null> {
+  const input = toToolInput(state, errors);
+  if (errors.size > 0) return null;
+  const parsed = ToolInput.safeParse(input);
+  if (!parsed.success) {
+    problemErrorsToFields(issuesToFieldErrors(parsed.error.issues), (p) => fieldForPointer(p, state), errors);
+    return null;
+  }
+  try {
+    if (!stored) return await createTool(c.env, parsed.data);
+    return await replaceToolDefinition(
+      c.env,
+      stored.id,
+      parsed.data,
+      (v) => state.version === null || v === state.version,
+    );
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    if (err.status >= 500 || err.status === 404) throw err;
+    const fieldErrors = (err.extensions.errors as ProblemFieldError[] | undefined) ?? [];
+    if (fieldErrors.length > 0) problemErrorsToFields(fieldErrors, (p) => fieldForPointer(p, state), errors);
+    else if (err.code === "tool_name_taken") addFieldError(errors, "name", `${err.detail} Choose another name.`);
+    else if (err.code === "version_mismatch")
+      addFieldError(
+        errors,
+        "",
+        "Someone else saved this tool after you opened it. Open it again to see their change, then reapply yours.",
+      );
+    else addFieldError(errors, "", err.detail);
+    return null;
+  }
+}
+
+async function inferOutputSchema(
+  c: UiContext,
+  state: ToolFormState,
+  stored: ToolRow | null,
+  action: "infer_sample" | "infer_last_run",
+  errors: FieldErrors,
+): Promise<string | undefined> {
+  let sample: unknown;
+  if (action === "infer_sample") {
+    if (state.sampleText.trim() === "") {
+      addFieldError(errors, "sample", "Paste a sample response first.");
+      return undefined;
+    }
+    try {
+      sample = JSON.parse(state.sampleText);
+    } catch (err) {
+      addFieldError(errors, "sample", `The sample is not valid JSON: ${(err as Error).message}`);
+      return undefined;
+    }
+  } else {
+    const last = stored ? await latestSuccessfulOutput(drizzle(c.env.DB), stored.id) : null;
+    if (!last?.ok) {
+      addFieldError(errors, "output_schema", last ? last.reason : "This tool has no successful run to learn from yet.");
+      return undefined;
+    }
+    sample = last.output;
+    state.sampleText = JSON.stringify(sample, null, 2);
+  }
+  state.outputSchemaText = JSON.stringify(inferSchema(sample), null, 2);
+  return "Output schema generated. Review it, then save the tool.";
+}
+
+function render(
+  c: UiContext,
+  session: Session,
+  state: ToolFormState,
+  errors: FieldErrors,
+  stored: ToolRow | null,
+  draftSecrets: Record<string, string>,
+  notice?: string,
+) {
+  const status = errors.size > 0 ? 422 : 200;
+  return c.html(
+    <ToolEditorPage
+      session={session}
+      state={state}
+      errors={errors}
+      draftSecrets={draftSecrets}
+      tool={
+        stored && {
+          id: stored.id,
+          name: stored.name,
+          auth: {
+            type: stored.authType,
+            secretsSet: Object.keys(stored.authSecrets),
+            endpointOrigin: originOf(stored.endpointUrl),
+            tokenOrigin: stored.authParams.type === "oauth2" ? originOf(stored.authParams.token_url) : null,
+          },
+        }
+      }
+      reenterReason={stored ? reenterReason(stored, state) : null}
+      notice={notice}
+    />,
+    status,
+  );
+}
+
+/** Why the stored secrets cannot stay with the form as it stands (src/registry/secrets.ts decides), or null. */
+function reenterReason(stored: ToolRow, state: ToolFormState): string | null {
+  if (Object.keys(stored.authSecrets).length === 0) return null;
+  const params: AuthParams =
+    state.auth.type === "oauth2"
+      ? {
+          type: "oauth2",
+          token_url: state.auth.tokenUrl,
+          client_id: state.auth.clientId,
+          grant_type: "client_credentials",
+          client_auth_method: state.auth.clientAuthMethod,
+        }
+      : state.auth.type === "api_key"
+        ? { type: "api_key", key_name: state.auth.keyName, location: state.auth.keyLocation }
+        : { type: state.auth.type };
+  const verdict = secretReuseVerdict(stored, { params, endpointUrl: state.endpointUrl });
+  return verdict === "ok" ? null : verdict;
+}
+
+function lastText(value: unknown): string {
+  const last = Array.isArray(value) ? value.at(-1) : value;
+  return typeof last === "string" ? last : "";
+}

@@ -1,0 +1,9 @@
+/** Words the UI shows for stored values. */
+import type { ToolRow } from "../db/schema";
+
+export const AUTH_LABELS: Record<ToolRow["authType"], string> = {
+  none: "None",
+  bearer_token: "Bearer token",
+  api_key: "API key",
+  oauth2: "OAuth2 client credentials",
+};

@@ -1,0 +1,129 @@
+import type { ToolRow } from "../../db/schema";
+import type { LatestRun } from "../../registry/execution-log";
+import { OutcomeBadge, Time } from "../components";
+import { Page } from "../layout";
+import type { Session } from "../session";
+import { AUTH_LABELS } from "../labels";
+
+export interface ToolsListProps {
+  session: Session;
+  tools: ToolRow[];
+  latest: Map<string, LatestRun>;
+  query: string;
+  nextCursor: string | null;
+  flash?: string | undefined;
+}
+
+export function ToolsListPage({ session, tools, latest, query, nextCursor, flash }: ToolsListProps) {
+  const filtered = query !== "";
+  return (
+    <Page title="Tools" session={session} current="tools">
+      <div class="page-head">
+        <h1>Tools</h1>
+        <a class="button primary" href="/ui/tools/new">
+          New tool
+        </a>
+      </div>
+      {flash && (
+        <p class="success" role="status">
+          {flash}
+        </p>
+      )}
+      {tools.length === 0 && !filtered ? (
+        <EmptyState />
+      ) : (
+        <>
+          <form class="filter" method="get" action="/ui" role="search">
+            <div class="field">
+              <label for="q">Filter by name</label>
+              <input type="search" id="q" name="q" value={query} autocomplete="off" />
+            </div>
+            <button type="submit">Filter</button>
+            {filtered && <a href="/ui">Clear filter</a>}
+          </form>
+          {tools.length === 0 ? (
+            <p class="card">No tool has a name containing “{query}”.</p>
+          ) : (
+            <table>
+              <caption class="sr-only">Registered tools</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Calls</th>
+                  <th scope="col">Authentication</th>
+                  <th scope="col">Last run</th>
+                </tr>
+              </thead>
+              <tbody>
+                {tools.map((tool) => (
+                  <ToolRowView tool={tool} run={latest.get(tool.id)} />
+                ))}
+              </tbody>
+            </table>
+          )}
+          {nextCursor && (
+            <nav class="pager" aria-label="Pages">
+              <a href={`/ui?${new URLSearchParams({ q: query, cursor: nextCursor })}`}>Next page</a>
+            </nav>
+          )}
+        </>
+      )}
+    </Page>
+  );
+}
+
+function ToolRowView({ tool, run }: { tool: ToolRow; run: LatestRun | undefined }) {
+  return (
+    <tr>
+      <td data-label="Name">
+        <a href={`/ui/tools/${tool.id}`}>{tool.name}</a>
+        {tool.description && <div class="muted">{tool.description}</div>}
+      </td>
+      <td data-label="Calls">
+        {tool.executionType === "function" ? (
+          <span>built-in function {tool.functionName}</span>
+        ) : (
+          <span>
+            <span class="method">{tool.method}</span> {hostOf(tool.endpointUrl)}
+          </span>
+        )}
+      </td>
+      <td data-label="Authentication">{AUTH_LABELS[tool.authType]}</td>
+      <td data-label="Last run">
+        {run ? (
+          <span>
+            <OutcomeBadge outcome={run.outcome} />
+            {run.upstreamStatus !== null && ` HTTP ${run.upstreamStatus}`} · <Time iso={run.startedAt} />
+          </span>
+        ) : (
+          <span class="muted">never run</span>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function EmptyState() {
+  return (
+    <div class="card empty">
+      <h2>No tools yet</h2>
+      <p>
+        A tool is one call to a web API, set up once: its address, its method, how it signs in, and which inputs it
+        takes. Once saved, anyone you allow, a person here, a workflow or an AI agent, can run it by name without seeing
+        its credentials.
+      </p>
+      <a class="button primary" href="/ui/tools/new">
+        Create your first tool
+      </a>
+    </div>
+  );
+}
+
+function hostOf(url: string | null): string {
+  if (!url) return "";
+  try {
+    return new URL(url.replace(/\{[^}]*\}/g, "x")).host;
+  } catch {
+    return url;
+  }
+}

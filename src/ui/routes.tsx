@@ -1,0 +1,255 @@
+/**
+ * The web UI: server-rendered pages at / and /ui/*. Every page needs a
+ * session (./session.ts) and checks the same scopes as the API; every write
+ * and run goes through the same functions as the API (src/registry/writes.ts,
+ * src/engine/run.ts), so no rule is written twice.
+ */
+import { drizzle } from "drizzle-orm/d1";
+import { Hono, type Context } from "hono";
+import { csrf } from "hono/csrf";
+import { secureHeaders } from "hono/secure-headers";
+import { assertScope } from "../access/middleware";
+import type { Scope } from "../access/scopes";
+import { decodeCursor, pageOf } from "../api/pagination";
+import { OUTCOMES, type Outcome } from "../engine/outcomes";
+import type { Env } from "../env";
+import { AppError } from "../problem";
+import { findExecution, latestRuns, listExecutions, presentExecution } from "../registry/execution-log";
+import { getTool, listTools } from "../registry/queries";
+import { removeTool } from "../registry/writes";
+import { Page } from "./layout";
+import { editToolForm, newToolForm, submitToolForm } from "./editor";
+import { DeletePage } from "./pages/delete";
+import { ExecutionPage, HistoryPage } from "./pages/history";
+import { SignInPage } from "./pages/sign-in";
+import { ToolsListPage } from "./pages/tools-list";
+import { runFromForm, toolPage } from "./test-panel";
+import { csrfTokenMatches, currentSession, signIn, signOut, type Session } from "./session";
+
+export type UiBindings = { Bindings: Env; Variables: { session: Session } };
+export type UiContext = Context<UiBindings>;
+
+const PAGE_SIZE = 50;
+
+export const uiApp = new Hono<UiBindings>();
+
+uiApp.use(
+  "/ui/*",
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", "data:"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+    referrerPolicy: "same-origin",
+  }),
+);
+uiApp.use("/ui/*", async (c, next) => {
+  await next();
+  // Pages show tool definitions and execution data: never cache them.
+  c.header("Cache-Control", "no-store");
+});
+// Cross-site form posts are refused by their Origin (a second line behind SameSite=Strict and the CSRF token).
+uiApp.use("/ui/*", csrf());
+
+uiApp.get("/", (c) => c.redirect("/ui", 302));
+
+uiApp.get("/ui/sign-in", async (c) => {
+  if (await currentSession(c, deferOf(c))) return c.redirect(safeNext(c.req.query("next")), 303);
+  const signedOut = c.req.query("signed_out") === "1";
+  return c.html(
+    <SignInPage next={safeNext(c.req.query("next"))} notice={signedOut ? "You are signed out." : undefined} />,
+  );
+});
+
+uiApp.post("/ui/sign-in", async (c) => {
+  const body = await c.req.parseBody();
+  const token = typeof body.token === "string" ? body.token.trim() : "";
+  const next = safeNext(typeof body.next === "string" ? body.next : undefined);
+  const session = token ? await signIn(c, token, deferOf(c)) : null;
+  if (!session)
+    return c.html(
+      <SignInPage
+        next={next}
+        error="That token was not accepted. Check that you pasted all of it and that the key is not revoked."
+      />,
+      401,
+    );
+  return c.redirect(next, 303);
+});
+
+// Everything below needs a session; forms must also carry its CSRF token.
+uiApp.use("/ui/*", async (c, next) => {
+  const session = await currentSession(c, deferOf(c));
+  if (!session) {
+    const path = new URL(c.req.url).pathname;
+    const back = c.req.method === "GET" ? path + new URL(c.req.url).search : "/ui";
+    return c.redirect(`/ui/sign-in?${new URLSearchParams({ next: back })}`, 303);
+  }
+  if (c.req.method === "POST") {
+    const body = await c.req.parseBody({ all: true });
+    if (!(await csrfTokenMatches(session, body._csrf)))
+      throw new AppError(403, "csrf_failed", "This form has expired. Go back, reload the page and try again.");
+  }
+  c.set("session", session);
+  await next();
+});
+
+uiApp.post("/ui/sign-out", async (c) => {
+  await signOut(c, c.get("session"));
+  return c.redirect("/ui/sign-in?signed_out=1", 303);
+});
+
+uiApp.get("/ui", async (c) => {
+  const session = requireScope(c, "tools:read");
+  const query = (c.req.query("q") ?? "").trim().slice(0, 64);
+  const db = drizzle(c.env.DB);
+  const rows = await listTools(db, PAGE_SIZE, decodeCursor(c.req.query("cursor")), query || undefined);
+  const page = pageOf(
+    rows,
+    PAGE_SIZE,
+    (row) => row.createdAt,
+    (row) => row,
+  );
+  // The last run is execution-log data: shown only to those who may read the log.
+  const latest = session.principal.scopes.includes("executions:read")
+    ? await latestRuns(
+        db,
+        page.items.map((t) => t.id),
+      )
+    : new Map();
+  const deleted = c.req.query("deleted");
+  return c.html(
+    <ToolsListPage
+      session={session}
+      tools={page.items}
+      latest={latest}
+      query={query}
+      nextCursor={page.next_cursor}
+      flash={deleted ? `Deleted the tool ${deleted.slice(0, 64)}.` : undefined}
+    />,
+  );
+});
+
+uiApp.get("/ui/tools/new", (c) => newToolForm(c, requireScope(c, "tools:write")));
+uiApp.post("/ui/tools/new", (c) => submitToolForm(c, requireScope(c, "tools:write"), null));
+uiApp.get("/ui/tools/:id/edit", (c) => editToolForm(c, requireScope(c, "tools:write"), c.req.param("id")));
+uiApp.post("/ui/tools/:id/edit", (c) => submitToolForm(c, requireScope(c, "tools:write"), c.req.param("id")));
+
+uiApp.get("/ui/tools/:id", (c) => toolPage(c, requireScope(c, "tools:read"), c.req.param("id")));
+uiApp.post("/ui/tools/:id/run", (c) => runFromForm(c, requireScope(c, "tools:execute"), c.req.param("id")));
+
+uiApp.get("/ui/tools/:id/history", async (c) => {
+  const session = requireScope(c, "executions:read");
+  const id = c.req.param("id");
+  const outcomeParam = c.req.query("outcome") ?? "";
+  const outcome = (OUTCOMES as readonly string[]).includes(outcomeParam) ? (outcomeParam as Outcome) : undefined;
+  const db = drizzle(c.env.DB);
+  const rows = await listExecutions(db, id, { limit: PAGE_SIZE, after: decodeCursor(c.req.query("cursor")), outcome });
+  const page = pageOf(
+    rows,
+    PAGE_SIZE,
+    (row) => row.startedAt,
+    (row) => row,
+  );
+  const tool = await getTool(db, id).catch(() => null);
+  return c.html(
+    <HistoryPage
+      session={session}
+      toolId={id}
+      toolName={tool?.name ?? page.items[0]?.toolName ?? id}
+      rows={page.items}
+      outcome={outcome ?? ""}
+      nextCursor={page.next_cursor}
+    />,
+  );
+});
+
+uiApp.get("/ui/executions/:id", async (c) => {
+  const session = requireScope(c, "executions:read");
+  const row = await findExecution(drizzle(c.env.DB), c.req.param("id"));
+  if (!row) throw new AppError(404, "execution_not_found", "There is no such execution in the log.");
+  const presented = presentExecution(row);
+  return c.html(<ExecutionPage session={session} row={row} input={presented.input} output={presented.output} />);
+});
+
+uiApp.get("/ui/tools/:id/delete", async (c) => {
+  const session = requireScope(c, "tools:write");
+  const tool = await getTool(drizzle(c.env.DB), c.req.param("id"));
+  return c.html(<DeletePage session={session} tool={tool} />);
+});
+
+uiApp.post("/ui/tools/:id/delete", async (c) => {
+  requireScope(c, "tools:write");
+  const tool = await removeTool(c.env, c.req.param("id"));
+  return c.redirect(`/ui?${new URLSearchParams({ deleted: tool.name })}`, 303);
+});
+
+uiApp.all("/ui/*", () => {
+  throw new AppError(404, "not_found", "There is no page at this address.");
+});
+
+// Errors in the UI are pages a person can act on, not problem+json.
+uiApp.onError((err, c) => {
+  if (err instanceof AppError) return errorPage(c, err);
+  console.error(JSON.stringify({ msg: "ui request failed", name: (err as Error)?.name }));
+  return errorPage(c, new AppError(500, "internal_error", "Something went wrong on our side. Please try again."));
+});
+
+function errorPage(c: Context<UiBindings>, err: AppError) {
+  const session = c.get("session") ?? null;
+  const title = ERROR_TITLES[err.status] ?? "Something went wrong";
+  return c.html(
+    <Page title={title} session={session}>
+      <div class="card">
+        <h1>{title}</h1>
+        <p>{err.detail}</p>
+        <p>
+          <a href="/ui">Back to the tools</a>
+        </p>
+      </div>
+    </Page>,
+    err.status,
+  );
+}
+
+const ERROR_TITLES: Record<number, string> = {
+  400: "That request was not understood",
+  403: "Not allowed",
+  404: "Not found",
+  413: "Too large",
+  500: "Something went wrong",
+};
+
+/** The session, if its principal holds `scope`; otherwise a 403 page naming the scope. */
+function requireScope(c: Context<UiBindings>, scope: Scope): Session {
+  const session = c.get("session");
+  try {
+    assertScope(session.principal, scope);
+  } catch {
+    throw new AppError(
+      403,
+      "insufficient_scope",
+      `Your API key does not have the ${scope} scope that this page needs. Ask an administrator for a key that has it.`,
+    );
+  }
+  return session;
+}
+
+export function deferOf(c: Context<UiBindings>) {
+  return (work: Promise<unknown>) =>
+    c.executionCtx.waitUntil(
+      work.catch((err: unknown) =>
+        console.error(JSON.stringify({ msg: "deferred work failed", name: (err as Error)?.name })),
+      ),
+    );
+}
+
+/** Where to go after signing in: only a path of this UI, never another site. */
+function safeNext(next: string | undefined): string {
+  return next && /^\/ui(\/|\?|$)/.test(next) && !next.includes("\\") ? next : "/ui";
+}

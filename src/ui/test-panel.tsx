@@ -1,0 +1,111 @@
+/**
+ * A tool's page and its test panel: a form generated from the input schema,
+ * run through the same engine entry as the API's execute (src/engine/run.ts),
+ * with the outcome shown beside it and input errors pointed at their fields.
+ */
+import { drizzle } from "drizzle-orm/d1";
+import type { ToolRow } from "../db/schema";
+import { describeFailure } from "../engine/outcomes";
+import { runTool } from "../engine/run";
+import { AppError, type ProblemFieldError } from "../problem";
+import { getTool } from "../registry/queries";
+import { addFieldError, type FieldErrors } from "./components";
+import { inputFieldsFor, parseInputForm } from "./input-form";
+import { inputFieldId, ToolPage, type RunView, type TestPanelState } from "./pages/tool-page";
+import type { UiContext } from "./routes";
+import type { Session } from "./session";
+
+const FIELD_PREFIX = "in.";
+
+export async function toolPage(c: UiContext, session: Session, id: string) {
+  const tool = await getTool(drizzle(c.env.DB), id);
+  const saved = c.req.query("saved") === "1";
+  return c.html(
+    <ToolPage
+      session={session}
+      tool={tool}
+      panel={{ ...inputFieldsFor(tool.inputSchema), values: {}, errors: new Map() }}
+      run={null}
+      flash={saved ? "Saved. Try it here." : undefined}
+    />,
+  );
+}
+
+export async function runFromForm(c: UiContext, session: Session, id: string) {
+  const tool = await getTool(drizzle(c.env.DB), id);
+  const body = await c.req.parseBody({ all: true });
+  const values: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(body)) {
+    const last = Array.isArray(value) ? value.at(-1) : value;
+    if (typeof last !== "string") continue;
+    if (name.startsWith(FIELD_PREFIX)) values[name.slice(FIELD_PREFIX.length)] = last;
+    else if (name === "input_json") values.input_json = last;
+  }
+  const form = inputFieldsFor(tool.inputSchema);
+  const panel: TestPanelState = { ...form, values, errors: new Map() };
+  const input = form.rawOnly
+    ? parseRawInput(values.input_json ?? "", panel.errors)
+    : parseFields(tool, values, panel.errors);
+  if (!input) return c.html(<ToolPage session={session} tool={tool} panel={panel} run={null} />, 422);
+
+  const { report } = await runTool(c.env, (work) => c.executionCtx.waitUntil(work), tool.id, input);
+  const result = report.result;
+  let run: RunView;
+  if (result.ok) {
+    run = {
+      executionId: report.executionId,
+      outcome: "success",
+      statusCode: result.statusCode,
+      durationMs: report.durationMs,
+      request: report.request,
+      output: result.output,
+      problem: null,
+    };
+  } else {
+    const view = describeFailure(result.failure);
+    const problem = new AppError(view.status, view.code, view.detail, view.extensions).toProblem();
+    const errors = (problem.errors ?? []) as ProblemFieldError[];
+    if (view.code === "input_invalid") pointErrorsAtFields(errors, form.rawOnly, panel.errors);
+    run = {
+      executionId: report.executionId,
+      outcome: view.outcome,
+      statusCode: report.logRow.upstreamStatus,
+      durationMs: report.durationMs,
+      request: report.request,
+      output: result.failure.kind === "upstream_status" ? result.failure.body : undefined,
+      problem: { title: problem.title, detail: problem.detail, code: problem.code, errors },
+    };
+  }
+  return c.html(<ToolPage session={session} tool={tool} panel={panel} run={run} />);
+}
+
+function parseFields(
+  tool: ToolRow,
+  values: Record<string, string | undefined>,
+  errors: FieldErrors,
+): Record<string, unknown> | null {
+  const parsed = parseInputForm(tool.inputSchema, values);
+  for (const error of parsed.errors) addFieldError(errors, inputFieldId(error.name), error.message);
+  return errors.size > 0 ? null : parsed.input;
+}
+
+function parseRawInput(text: string, errors: FieldErrors): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text.trim() === "" ? "{}" : text);
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+    addFieldError(errors, "input_json", "The input must be a JSON object, such as {}.");
+  } catch (err) {
+    addFieldError(errors, "input_json", `This is not valid JSON: ${(err as Error).message}`);
+  }
+  return null;
+}
+
+/** `/input/<name>/...` errors go next to the field for <name>; the rest to the summary. */
+function pointErrorsAtFields(errors: readonly ProblemFieldError[], rawOnly: boolean, into: FieldErrors): void {
+  for (const error of errors) {
+    const name = /^\/input\/([^/]+)/.exec(error.path)?.[1]?.replaceAll("~1", "/").replaceAll("~0", "~");
+    const message = error.keyword === "required" ? "This field is required." : error.message;
+    if (rawOnly) addFieldError(into, "input_json", `${error.path}: ${error.message}`);
+    else addFieldError(into, name === undefined ? "" : inputFieldId(name), message);
+  }
+}
