@@ -7,6 +7,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { Hono, type Context } from "hono";
 import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { assertScope } from "../access/middleware";
 import type { Scope } from "../access/scopes";
@@ -196,6 +197,9 @@ uiApp.all("/ui/*", () => {
 // Errors in the UI are pages a person can act on, not problem+json.
 uiApp.onError((err, c) => {
   if (err instanceof AppError) return errorPage(c, err);
+  // hono/csrf refuses a form posted from another origin by throwing a 403 HTTPException.
+  if (err instanceof HTTPException && err.status === 403)
+    return errorPage(c, new AppError(403, "csrf_failed", "This form was sent from another site, so it was refused."));
   console.error(JSON.stringify({ msg: "ui request failed", name: (err as Error)?.name }));
   return errorPage(c, new AppError(500, "internal_error", "Something went wrong on our side. Please try again."));
 });
@@ -249,7 +253,10 @@ export function deferOf(c: Context<UiBindings>) {
     );
 }
 
-/** Where to go after signing in: only a path of this UI, never another site. */
+/**
+ * Where to go after signing in: only a path of this UI, never another site.
+ * Control characters are refused too: a CR or LF cannot go into a Location header.
+ */
 function safeNext(next: string | undefined): string {
-  return next && /^\/ui(\/|\?|$)/.test(next) && !next.includes("\\") ? next : "/ui";
+  return next && /^\/ui(\/|\?|$)/.test(next) && !/[\\\u0000-\u001f\u007f]/.test(next) ? next : "/ui";
 }
