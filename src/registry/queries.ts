@@ -38,7 +38,9 @@ export async function listTools(
         after
           ? or(gt(tools.createdAt, after.at), and(eq(tools.createdAt, after.at), gt(tools.id, after.id)))
           : undefined,
-        nameContains ? sql`${tools.name} like ${`%${escapeLike(nameContains)}%`} escape '\\'` : undefined,
+        // instr, not LIKE: D1 refuses LIKE patterns over 50 bytes, and instr needs no escaping of % and _.
+        // lower() folds ASCII only, as LIKE does.
+        nameContains ? sql`instr(lower(${tools.name}), lower(${nameContains})) > 0` : undefined,
       ),
     )
     .orderBy(asc(tools.createdAt), asc(tools.id))
@@ -88,9 +90,4 @@ function duplicateNameOr(err: unknown, name: string): unknown {
   if (text.includes("UNIQUE constraint failed") && text.includes("name"))
     return new AppError(409, "tool_name_taken", `A tool named "${name}" already exists.`);
   return err;
-}
-
-/** A LIKE pattern matching `text` literally (`\\` is the escape character of the query above). */
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
