@@ -278,7 +278,8 @@ export function toToolInput(state: ToolFormState, errors: FieldErrors): Record<s
     const built = rowsToSchema(state.params);
     for (const e of built.errors) addFieldError(errors, paramFieldId(e.row, e.field), e.message);
     inputSchema = built.inputSchema;
-    inputMapping = built.inputMapping;
+    // A function tool has no request to place inputs in, and the API refuses a mapping for one.
+    inputMapping = state.executionType === "http_request" ? built.inputMapping : null;
   } else {
     inputSchema = parseJsonField(state.inputSchemaText, "input_schema", errors, null);
     inputMapping = parseJsonField(state.inputMappingText, "input_mapping", errors, null);
