@@ -1,0 +1,270 @@
+/**
+ * The tool editor through the Worker, as a browser drives it: the form is
+ * read from the page, filled in, and posted with the button pressed. What the
+ * API then returns, and what reaches the upstream API, is what is asserted.
+ */
+import { describe, expect, it } from "vitest";
+import { createTool, json, uniqueName, useUpstream } from "./helpers";
+import { answerWeather, createWeatherTool, newToolPage, storedTool, WEATHER_PAGE, weatherFields } from "./ui-fixtures";
+import {
+  errorSummary,
+  fieldError,
+  fieldValue,
+  formFields,
+  getPage,
+  runFromPanel,
+  savedToolId,
+  signIn,
+  submitForm,
+  toolNamed,
+  type FormPairs,
+} from "./ui-helpers";
+
+const upstream = useUpstream();
+
+/** A form's values by name, without the secret inputs and sealed drafts (which a re-rendered form holds differently). */
+function typedValues(pairs: FormPairs): FormPairs {
+  const secrets = ["bearer_token", "api_key_value", "client_secret", "_action"];
+  return pairs
+    .filter(([name]) => !secrets.includes(name) && !name.startsWith("draft_secret."))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+describe("creating a tool", () => {
+  it("creates the tool a submitted form describes, exactly as the API then returns it", async () => {
+    const session = await signIn();
+    const secret = `k-${crypto.randomUUID()}`;
+    const name = uniqueName();
+    const page = await newToolPage(session, WEATHER_PAGE);
+    const { res } = await submitForm(page, "/ui/tools/new", session, weatherFields(name, secret));
+    expect(res.status).toBe(303);
+    const id = savedToolId(res);
+
+    expect(await storedTool(id)).toEqual({
+      id,
+      name,
+      description: "Current weather for a city.",
+      execution_type: "http_request",
+      method: "GET",
+      endpoint_url: "https://api.example.com/v1/weather/{city}",
+      function_name: null,
+      headers: { Accept: "application/json" },
+      timeout: 10,
+      max_response_bytes: 5 * 1024 * 1024,
+      retry: null,
+      auth_config: { type: "api_key", key_name: "X-Api-Key", location: "header", secrets_set: ["value"] },
+      input_schema: {
+        type: "object",
+        properties: {
+          city: { type: "string", description: "The city" },
+          units: { type: "string", default: "metric", enum: ["metric", "imperial"] },
+        },
+        required: ["city"],
+        additionalProperties: false,
+      },
+      output_schema: null,
+      input_mapping: { city: { in: "path" }, units: { in: "query", name: "u" } },
+      body_format: "json",
+      version: 1,
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+
+    const toolPage = await getPage(`/ui/tools/${id}?saved=1`, session);
+    const html = await toolPage.text();
+    expect(html).toContain("Saved. Try it here.");
+    expect(html).not.toContain(secret);
+  });
+
+  it("keeps a stored secret when it is left empty on edit: the next run sends the same credential", async () => {
+    const session = await signIn();
+    const secret = `k-${crypto.randomUUID()}`;
+    const tool = await createWeatherTool(session, secret);
+
+    const edit = await (await getPage(`/ui/tools/${tool.id}/edit`, session)).text();
+    expect(edit).not.toContain(secret);
+    expect(edit).toContain('placeholder="saved, leave empty to keep"');
+    const { res } = await submitForm(edit, `/ui/tools/${tool.id}/edit`, session, { description: "Now in Kelvin." });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`/ui/tools/${tool.id}?saved=1`);
+    expect(await storedTool(tool.id)).toMatchObject({
+      description: "Now in Kelvin.",
+      version: 2,
+      auth_config: { type: "api_key", secrets_set: ["value"] },
+    });
+
+    answerWeather(upstream);
+    const run = await runFromPanel(session, tool.id, { "in.city": "Paris" });
+    expect(run.res.status).toBe(200);
+    expect(upstream.calls).toHaveLength(1);
+    expect(upstream.calls[0]?.url.href).toBe("https://api.example.com/v1/weather/Paris?u=metric");
+    expect(upstream.calls[0]?.headers.get("x-api-key")).toBe(secret);
+    expect(upstream.calls[0]?.headers.get("accept")).toBe("application/json");
+  });
+
+  it("creates an OAuth2 tool from the form: a run gets a token with the client secret and calls with it", async () => {
+    const session = await signIn();
+    const clientSecret = `cs-${crypto.randomUUID()}`;
+    const name = uniqueName();
+    const page = await newToolPage(session, []);
+    const { res } = await submitForm(page, "/ui/tools/new", session, {
+      name,
+      endpoint_url: "https://api.example.com/v1/reports",
+      auth_type: "oauth2",
+      token_url: "https://auth.example.com/oauth/token",
+      client_id: "reports-client",
+      client_secret: clientSecret,
+      oauth_scope: "reports.read",
+      client_auth_method: "client_secret_basic",
+    });
+    const id = savedToolId(res);
+    expect((await storedTool(id)).auth_config).toEqual({
+      type: "oauth2",
+      token_url: "https://auth.example.com/oauth/token",
+      client_id: "reports-client",
+      scope: "reports.read",
+      grant_type: "client_credentials",
+      client_auth_method: "client_secret_basic",
+      secrets_set: ["client_secret"],
+    });
+
+    upstream.on("POST", "https://auth.example.com/oauth/token", () =>
+      json({ access_token: "at-1", token_type: "Bearer", expires_in: 3600 }),
+    );
+    upstream.on("GET", "https://api.example.com/v1/reports", () => json({ reports: [] }));
+    const run = await runFromPanel(session, id);
+    expect(run.res.status).toBe(200);
+    expect(run.html).not.toContain(clientSecret);
+    const [token, call] = upstream.calls;
+    expect(token?.headers.get("authorization")).toBe(`Basic ${btoa(`reports-client:${clientSecret}`)}`);
+    expect(Object.fromEntries(new URLSearchParams(token?.body))).toEqual({
+      grant_type: "client_credentials",
+      scope: "reports.read",
+    });
+    expect(call?.headers.get("authorization")).toBe("Bearer at-1");
+  });
+});
+
+describe("errors in the form", () => {
+  const CASES: [string, (name: string) => Promise<Record<string, string>>, string, string | RegExp][] = [
+    [
+      "an invalid name",
+      async () => ({ name: "not a name!" }),
+      "name",
+      "/name: name must be 1-64 characters of A-Z, a-z, 0-9, _ and -.",
+    ],
+    [
+      "a name already taken",
+      async (name) => ({ name: (await createTool({ name: `${name}_taken` })).name }),
+      "name",
+      /^A tool named "tool_[0-9a-f]{8}_taken" already exists\. Choose another name\.$/,
+    ],
+    [
+      "bad JSON in the output schema",
+      async () => ({ output_schema: '{"type": "object",' }),
+      "output_schema",
+      /^This is not valid JSON: .+/,
+    ],
+    [
+      "a default that does not match the parameter's type",
+      async () => ({ "param.1.type": "integer", "param.1.default": "many", "param.1.allowed": "" }),
+      "param-1-default_value",
+      '"many" is not a number.',
+    ],
+  ];
+
+  for (const [what, change, field, message] of CASES)
+    it(`answers ${what} with 422, the message next to the field, and every typed value kept`, async () => {
+      const session = await signIn();
+      const secret = `k-${crypto.randomUUID()}`;
+      const name = uniqueName();
+      const page = await newToolPage(session, WEATHER_PAGE);
+      const fields = { ...weatherFields(name, secret), ...(await change(name)) };
+      const { res, html, sent } = await submitForm(page, "/ui/tools/new", session, fields);
+      expect(res.status).toBe(422);
+      if (typeof message === "string") expect(fieldError(html, field)).toBe(message);
+      else expect(fieldError(html, field)).toMatch(message);
+      expect(errorSummary(html)).toContain("The tool was not saved. Please fix:");
+      expect(typedValues(formFields(html, "/ui/tools/new"))).toEqual(typedValues(sent));
+      expect(html).not.toContain(secret);
+      expect(fieldValue(formFields(html, "/ui/tools/new"), "draft_secret.value")).toMatch(/.{20,}/);
+      expect(await toolNamed(fields.name ?? "")).toEqual(what === "a name already taken" ? expect.anything() : null);
+    });
+});
+
+describe("secrets across round trips", () => {
+  it("never puts a typed secret into the page, yet saves it after a round trip", async () => {
+    const session = await signIn();
+    const secret = `k-${crypto.randomUUID()}`;
+    const name = uniqueName();
+    const page = await newToolPage(session, WEATHER_PAGE);
+    const typed = await submitForm(page, "/ui/tools/new", session, weatherFields(name, secret), "add_param");
+    expect(typed.res.status).toBe(200);
+    expect(typed.html).not.toContain(secret);
+    expect(typed.html).toContain('placeholder="entered, leave empty to keep"');
+    const form = formFields(typed.html, "/ui/tools/new");
+    expect(fieldValue(form, "api_key_value")).toBe("");
+    expect(fieldValue(form, "param.2.name")).toBe("");
+
+    // Another session cannot open the sealed draft: to it, the secret was never entered.
+    const other = await signIn();
+    const stolen = await submitForm(typed.html, "/ui/tools/new", other, { _csrf: other.csrf });
+    expect(stolen.res.status).toBe(422);
+    expect(fieldError(stolen.html, "api_key_value")).toBe(
+      "/auth_config/value: value is required for api_key authentication.",
+    );
+
+    const saved = await submitForm(typed.html, "/ui/tools/new", session);
+    const id = savedToolId(saved.res);
+    expect((await storedTool(id)).auth_config.secrets_set).toEqual(["value"]);
+    answerWeather(upstream);
+    await runFromPanel(session, id, { "in.city": "Oslo" });
+    expect(upstream.calls.map((c) => c.headers.get("x-api-key"))).toEqual([secret]);
+  });
+
+  it("asks for the secret again, next to its field, when the endpoint moves to another host", async () => {
+    const session = await signIn();
+    const secret = `k-${crypto.randomUUID()}`;
+    const tool = await createWeatherTool(session, secret);
+    const edit = await (await getPage(`/ui/tools/${tool.id}/edit`, session)).text();
+    const moved = { endpoint_url: "https://weather.example.net/v1/weather/{city}" };
+
+    const refused = await submitForm(edit, `/ui/tools/${tool.id}/edit`, session, moved);
+    expect(refused.res.status).toBe(422);
+    expect(fieldError(refused.html, "api_key_value")).toBe(
+      "/auth_config/value: value must be sent again because the origin of endpoint_url changed; stored secrets only stay with the hosts they were entered for.",
+    );
+    expect(refused.html).toContain("It must be entered again because the origin of endpoint_url changed");
+    expect(fieldValue(formFields(refused.html, `/ui/tools/${tool.id}/edit`), "endpoint_url")).toBe(moved.endpoint_url);
+    expect(await storedTool(tool.id)).toMatchObject({
+      version: 1,
+      endpoint_url: "https://api.example.com/v1/weather/{city}",
+    });
+
+    const newSecret = `k-${crypto.randomUUID()}`;
+    const saved = await submitForm(refused.html, `/ui/tools/${tool.id}/edit`, session, { api_key_value: newSecret });
+    expect(saved.res.status).toBe(303);
+    upstream.on("GET", "https://weather.example.net/v1/weather/Rome", () => json({ city: "Rome" }));
+    await runFromPanel(session, tool.id, { "in.city": "Rome" });
+    expect(upstream.calls.map((c) => [c.url.host, c.headers.get("x-api-key")])).toEqual([
+      ["weather.example.net", newSecret],
+    ]);
+  });
+
+  it("refuses a save made from a page older than the stored tool, keeping the other change", async () => {
+    const session = await signIn();
+    const tool = await createWeatherTool(session, `k-${crypto.randomUUID()}`);
+    const path = `/ui/tools/${tool.id}/edit`;
+    const mine = await (await getPage(path, session)).text();
+    const theirs = await (await getPage(path, session)).text();
+
+    expect((await submitForm(theirs, path, session, { description: "Theirs." })).res.status).toBe(303);
+    const stale = await submitForm(mine, path, session, { description: "Mine." });
+    expect(stale.res.status).toBe(422);
+    expect(errorSummary(stale.html)).toBe(
+      "The tool was not saved. Please fix: Someone else saved this tool after you opened it. Open it again to see their change, then reapply yours.",
+    );
+    expect(fieldValue(formFields(stale.html, path), "description")).toBe("Mine.");
+    expect(await storedTool(tool.id)).toMatchObject({ description: "Theirs.", version: 2 });
+  });
+});

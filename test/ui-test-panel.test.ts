@@ -1,0 +1,129 @@
+/**
+ * A tool's test panel through the Worker: running with the generated form,
+ * what the result shows, the log row it writes, input errors next to their
+ * fields, upstream failures, and secrets kept out of the page.
+ */
+import { describe, expect, it } from "vitest";
+import { createTool, json, useUpstream, waitForLog } from "./helpers";
+import { answerWeather, createWeatherTool } from "./ui-fixtures";
+import {
+  codeBlocks,
+  errorSummary,
+  executionIdOf,
+  factsOf,
+  fieldError,
+  fieldValue,
+  formFields,
+  runFromPanel,
+  signIn,
+} from "./ui-helpers";
+
+const upstream = useUpstream();
+
+describe("the test panel", () => {
+  it("runs the tool and shows the outcome, status, request and pretty response, and logs the run", async () => {
+    const session = await signIn();
+    const secret = `k-${crypto.randomUUID()}`;
+    const tool = await createWeatherTool(session, secret);
+    answerWeather(upstream);
+
+    const { res, html } = await runFromPanel(session, tool.id, { "in.city": "Paris" });
+    expect(res.status).toBe(200);
+    const executionId = executionIdOf(html);
+    expect(factsOf(html)).toMatchObject({
+      Outcome: "success",
+      Status: "HTTP 200",
+      Duration: expect.stringMatching(/^\d+ ms$/),
+      Request: "GET https://api.example.com/v1/weather/Paris?u=metric",
+      "Headers sent": "accept, x-api-key (values hidden)",
+      "Log entry": executionId,
+    });
+    expect(codeBlocks(html)).toEqual([JSON.stringify({ city: "Paris", temp_c: 18.5 }, null, 2)]);
+    expect(html).not.toContain(secret);
+    // The form keeps what was typed, the default still in place.
+    const form = formFields(html, `/ui/tools/${tool.id}/run`);
+    expect([fieldValue(form, "in.city"), fieldValue(form, "in.units")]).toEqual(["Paris", "metric"]);
+
+    expect(upstream.calls).toHaveLength(1);
+    expect(upstream.calls[0]?.url.href).toBe("https://api.example.com/v1/weather/Paris?u=metric");
+    expect(upstream.calls[0]?.headers.get("x-api-key")).toBe(secret);
+    expect(await waitForLog(executionId)).toMatchObject({
+      id: executionId,
+      tool_id: tool.id,
+      tool_name: tool.name,
+      outcome: "success",
+      upstream_status: 200,
+      method: "GET",
+      url: "https://api.example.com/v1/weather/Paris?u=metric",
+      input: { city: "Paris", units: "metric" },
+      output: { city: "Paris", temp_c: 18.5 },
+    });
+  });
+
+  it("points a missing required input at its field, and calls nothing", async () => {
+    const session = await signIn();
+    const tool = await createWeatherTool(session, `k-${crypto.randomUUID()}`);
+    const { res, html } = await runFromPanel(session, tool.id, { "in.city": "", "in.units": "imperial" });
+    expect(res.status).toBe(200);
+    expect(fieldError(html, "input-city")).toBe("This field is required.");
+    expect(html).toMatch(/<select id="input-units" name="in.units"[^>]*>/);
+    expect(fieldValue(formFields(html, `/ui/tools/${tool.id}/run`), "in.units")).toBe("imperial");
+    expect(factsOf(html)).toMatchObject({ Outcome: "input invalid", Status: "no response" });
+    expect(upstream.calls).toEqual([]);
+  });
+
+  it("refuses a value the form cannot convert before running, keeping what was typed", async () => {
+    const session = await signIn();
+    const tool = await createTool({
+      input_schema: { type: "object", properties: { days: { type: "integer" } }, additionalProperties: false },
+    });
+    const { res, html } = await runFromPanel(session, tool.id, { "in.days": "2.5" });
+    expect(res.status).toBe(422);
+    expect(fieldError(html, "input-days")).toBe("days must be a whole number.");
+    expect(errorSummary(html)).toBe("The input was not accepted. days must be a whole number.");
+    expect(fieldValue(formFields(html, `/ui/tools/${tool.id}/run`), "in.days")).toBe("2.5");
+    expect(html).not.toContain('id="result"');
+    expect(upstream.calls).toEqual([]);
+  });
+
+  it("shows an upstream 500 as an upstream error, with its status and body", async () => {
+    const session = await signIn();
+    const tool = await createWeatherTool(session, `k-${crypto.randomUUID()}`);
+    upstream.on("GET", "https://api.example.com/v1/weather/Paris", () =>
+      json({ error: "backend down" }, { status: 500 }),
+    );
+    const { res, html } = await runFromPanel(session, tool.id, { "in.city": "Paris" });
+    expect(res.status).toBe(200);
+    expect(factsOf(html)).toMatchObject({
+      Outcome: "upstream error",
+      Status: "HTTP 500",
+      Request: "GET https://api.example.com/v1/weather/Paris?u=metric",
+    });
+    expect(errorSummary(html)).toBe("Bad Gateway The upstream API answered 500.");
+    expect(codeBlocks(html)).toEqual([JSON.stringify({ error: "backend down" }, null, 2)]);
+    expect(await waitForLog(executionIdOf(html))).toMatchObject({ outcome: "upstream_error", upstream_status: 500 });
+  });
+
+  it("never shows the secret, even when the upstream echoes it back", async () => {
+    const session = await signIn();
+    const secret = `k-${crypto.randomUUID()}`;
+    const tool = await createWeatherTool(session, secret);
+    let status = 200;
+    upstream.on("GET", "https://api.example.com/v1/weather/Paris", (req) =>
+      json(
+        { you_sent: req.headers.get("x-api-key"), header: `X-Api-Key: ${req.headers.get("x-api-key")}` },
+        { status },
+      ),
+    );
+    for (status of [200, 401]) {
+      const { html } = await runFromPanel(session, tool.id, { "in.city": "Paris" });
+      expect(upstream.calls.at(-1)?.headers.get("x-api-key")).toBe(secret);
+      expect(html).not.toContain(secret);
+      expect(codeBlocks(html)).toEqual([
+        JSON.stringify({ you_sent: "[REDACTED]", header: "X-Api-Key: [REDACTED]" }, null, 2),
+      ]);
+      const log = await waitForLog(executionIdOf(html));
+      expect(JSON.stringify(log)).not.toContain(secret);
+    }
+  });
+});
