@@ -151,7 +151,7 @@ describe("errors in the form", () => {
       "an invalid name",
       async () => ({ name: "not a name!" }),
       "name",
-      "/name: name must be 1-64 characters of A-Z, a-z, 0-9, _ and -.",
+      "name must be 1-64 characters of A-Z, a-z, 0-9, _ and -.",
     ],
     [
       "a name already taken",
@@ -210,9 +210,7 @@ describe("secrets across round trips", () => {
     const other = await signIn();
     const stolen = await submitForm(typed.html, "/ui/tools/new", other, { _csrf: other.csrf });
     expect(stolen.res.status).toBe(422);
-    expect(fieldError(stolen.html, "api_key_value")).toBe(
-      "/auth_config/value: value is required for api_key authentication.",
-    );
+    expect(fieldError(stolen.html, "api_key_value")).toBe("Fill in the API key value.");
 
     const saved = await submitForm(typed.html, "/ui/tools/new", session);
     const id = savedToolId(saved.res);
@@ -232,9 +230,9 @@ describe("secrets across round trips", () => {
     const refused = await submitForm(edit, `/ui/tools/${tool.id}/edit`, session, moved);
     expect(refused.res.status).toBe(422);
     expect(fieldError(refused.html, "api_key_value")).toBe(
-      "/auth_config/value: value must be sent again because the origin of endpoint_url changed; stored secrets only stay with the hosts they were entered for.",
+      "Enter the API key value again: the endpoint URL's host changed, and a stored secret only goes to the host it was entered for.",
     );
-    expect(refused.html).toContain("It must be entered again because the origin of endpoint_url changed");
+    expect(refused.html).toContain("It must be entered again because the endpoint URL&#39;s host changed");
     expect(fieldValue(formFields(refused.html, `/ui/tools/${tool.id}/edit`), "endpoint_url")).toBe(moved.endpoint_url);
     expect(await storedTool(tool.id)).toMatchObject({
       version: 1,

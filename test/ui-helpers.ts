@@ -96,9 +96,9 @@ function attributesOf(tag: string): Map<string, string> {
   return attrs;
 }
 
-/** The markup of the form posting to `action` (the first, when there are several). */
+/** The markup of the form posting to `action` (the first, when there are several), whatever #fragment its action names. */
 export function formHtml(html: string, action: string): string {
-  const start = html.indexOf(`action="${action}"`);
+  const start = html.search(new RegExp(`action="${action.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(#[^"]*)?"`));
   if (start < 0) throw new Error(`page has no form posting to ${action}`);
   const end = html.indexOf("</form>", start);
   return html.slice(start, end);

@@ -268,7 +268,8 @@ describe("accessibility", () => {
       expect(unlabelledControls(html), what).toEqual([]);
       expect(duplicateIds(html), what).toEqual([]);
       expect(html.match(/<h1[\s>]/g), what).toHaveLength(1);
-      expect(html, what).toMatch(/^<html lang="en">/);
+      // A doctype first (no quirks mode), then the language.
+      expect(html, what).toMatch(/^<!DOCTYPE html><html lang="en">/);
     }
     expect(controlIds(pages[0]?.[1] ?? "")).toEqual(["token"]);
     expect(controlIds(pages[1]?.[1] ?? "")).toEqual(expect.arrayContaining(["param-0-name", "header-0-name", "name"]));

@@ -63,12 +63,16 @@ describe("the sign-in guard", () => {
     }
   });
 
-  it("refuses a form post without a session, creating nothing", async () => {
+  it("refuses a form post without a session, creating nothing, and comes back to the form's page after sign-in", async () => {
     const name = uniqueName();
     const res = await postForm("/ui/tools/new", { name, endpoint_url: "https://api.example.com/x" }, null);
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe("/ui/sign-in?next=%2Fui");
+    expect(res.headers.get("location")).toBe("/ui/sign-in?next=%2Fui%2Ftools%2Fnew");
     expect(await toolNamed(name)).toBeNull();
+    const run = await postForm("/ui/tools/some-id/run", {}, null);
+    expect(run.headers.get("location")).toBe("/ui/sign-in?next=%2Fui%2Ftools%2Fsome-id");
+    const signOut = await postForm("/ui/sign-out", {}, null);
+    expect(signOut.headers.get("location")).toBe("/ui/sign-in?next=%2Fui");
   });
 
   it("does not let `next` send anyone to another site", async () => {

@@ -49,25 +49,25 @@ export async function resolvePrincipal(
   token: string,
   defer: (work: Promise<unknown>) => void,
 ): Promise<Principal | null> {
-  if (env.ADMIN_TOKEN && (await constantTimeEqual(token, env.ADMIN_TOKEN)))
-    return { kind: "admin_token", scopes: SCOPES };
+  if (env.ADMIN_TOKEN && (await constantTimeEqual(token, env.ADMIN_TOKEN))) return ADMIN_PRINCIPAL;
   if (!looksLikeApiKey(token)) return null;
   return principalForKeyHash(env, await hashApiKey(token), defer);
 }
 
+/** ADMIN_TOKEN's principal: every scope. */
+export const ADMIN_PRINCIPAL: Principal = { kind: "admin_token", scopes: SCOPES };
+
 /**
- * The principal of a token known only by its hash (`hashApiKey`), as a web UI
- * session stores it: ADMIN_TOKEN while it is unchanged, or an API key that is
- * not revoked. Rotating ADMIN_TOKEN or revoking the key ends such sessions.
+ * The principal of an API key known only by its hash (`hashApiKey`), as a web
+ * UI session stores it, or null when the key is unknown or revoked. Revoking
+ * the key therefore ends such sessions (within API_KEY_CACHE_TTL_MS elsewhere).
  */
-export async function resolvePrincipalByTokenHash(
+export async function resolvePrincipalByKeyHash(
   env: Env,
-  tokenHash: string,
+  keyHash: string,
   defer: (work: Promise<unknown>) => void,
 ): Promise<Principal | null> {
-  if (env.ADMIN_TOKEN && (await constantTimeEqual(tokenHash, await hashApiKey(env.ADMIN_TOKEN))))
-    return { kind: "admin_token", scopes: SCOPES };
-  return principalForKeyHash(env, tokenHash, defer);
+  return principalForKeyHash(env, keyHash, defer);
 }
 
 async function principalForKeyHash(
@@ -120,7 +120,7 @@ function fromRow(row: ApiKeyRow): CachedApiKey {
 }
 
 /** Compares digests, so neither the length nor a prefix of the expected token leaks through timing. */
-async function constantTimeEqual(given: string, expected: string): Promise<boolean> {
+export async function constantTimeEqual(given: string, expected: string): Promise<boolean> {
   const encoder = new TextEncoder();
   const [a, b] = await Promise.all([
     crypto.subtle.digest("SHA-256", encoder.encode(given)),

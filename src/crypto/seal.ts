@@ -154,9 +154,9 @@ function hex(bytes: Uint8Array): string {
 
 /**
  * The AAD of a secret typed into the UI's editor but not saved yet, which the
- * page carries sealed between round trips: it opens only for the same session
- * and field (src/ui/draft-secrets.ts).
+ * page carries sealed between round trips: it opens only for the same session,
+ * the same tool (or "new") and the same field (src/ui/draft-secrets.ts).
  */
-export function draftSecretAad(sessionBinding: string, field: string): string {
-  return `ui-draft:${sessionBinding}:${field}`;
+export function draftSecretAad(sessionBinding: string, toolKey: string, field: string): string {
+  return `ui-draft:${sessionBinding}:${toolKey}:${field}`;
 }

@@ -80,10 +80,12 @@ export function problemErrorsToFields(
   fieldFor: (pointer: string) => string,
   into: FieldErrors = new Map(),
 ): FieldErrors {
-  for (const error of problemErrors) addFieldError(into, fieldFor(error.path), messageFor(error));
+  for (const error of problemErrors) {
+    const field = fieldFor(error.path);
+    // Next to its field a message speaks for itself; in the summary alone, say where it points.
+    const message =
+      field || !error.path || error.message.includes(error.path) ? error.message : `${error.path}: ${error.message}`;
+    addFieldError(into, field, message);
+  }
   return into;
-}
-
-function messageFor(error: ProblemFieldError): string {
-  return error.path && !error.message.includes(error.path) ? `${error.path}: ${error.message}` : error.message;
 }

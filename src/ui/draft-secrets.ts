@@ -3,7 +3,7 @@
  * round trip without saving (add a parameter, switch a view, fix an error),
  * the page must not lose what was typed, yet it must never hold a secret in
  * clear. So a typed secret goes back to the page sealed (AES-GCM under the
- * current key, AAD bound to this session and field: src/crypto/seal.ts),
+ * current key, AAD bound to this session, tool and field: src/crypto/seal.ts),
  * in a hidden `draft_secret.<field>` input, and is opened again on submit.
  */
 import { loadKeyring } from "../crypto/keyring";
@@ -24,6 +24,7 @@ type FormBody = Record<string, string | File | (string | File)[]>;
 export async function openDraftSecrets(
   env: Env,
   session: Session,
+  toolKey: string,
   body: FormBody,
   typed: Record<string, string>,
 ): Promise<Record<string, string>> {
@@ -36,7 +37,7 @@ export async function openDraftSecrets(
     const sealed = Array.isArray(value) ? value.at(-1) : value;
     if (out[field] || typeof sealed !== "string") continue;
     try {
-      out[field] = await openSecret(keyring, sealed, draftSecretAad(session.csrfToken, field));
+      out[field] = await openSecret(keyring, sealed, draftSecretAad(session.csrfToken, toolKey, field));
     } catch {
       // Not ours or no longer openable: forget it.
     }
@@ -48,6 +49,7 @@ export async function openDraftSecrets(
 export async function sealDraftSecrets(
   env: Env,
   session: Session,
+  toolKey: string,
   secrets: Record<string, string>,
 ): Promise<Record<string, string>> {
   const entries = Object.entries(secrets).filter(([, value]) => value !== "");
@@ -55,6 +57,6 @@ export async function sealDraftSecrets(
   const keyring = await loadKeyring(env);
   const sealed: Record<string, string> = {};
   for (const [field, value] of entries)
-    sealed[field] = await sealSecret(keyring, value, draftSecretAad(session.csrfToken, field));
+    sealed[field] = await sealSecret(keyring, value, draftSecretAad(session.csrfToken, toolKey, field));
   return sealed;
 }

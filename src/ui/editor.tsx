@@ -18,19 +18,13 @@ import type { ToolRow } from "../db/schema";
 import type { AuthParams } from "../engine/auth";
 import { addFieldError, problemErrorsToFields, type FieldErrors } from "./components";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
+import { parseToolForm } from "./tool-form-body";
+import { fieldForPointer, friendlyIssue, friendlySecretMessage, reenterInWords } from "./tool-form-errors";
 import { ToolEditorPage } from "./pages/tool-editor";
 import { emptyRow } from "./parameters";
 import type { UiContext } from "./routes";
-import type { Session } from "./session";
-import {
-  emptyToolForm,
-  fieldForPointer,
-  parseToolForm,
-  switchParamsView,
-  toolFormFrom,
-  toToolInput,
-  type ToolFormState,
-} from "./tool-form";
+import { can, type Session } from "./session";
+import { emptyToolForm, switchParamsView, toolFormFrom, toToolInput, type ToolFormState } from "./tool-form";
 
 export function newToolForm(c: UiContext, session: Session) {
   return render(c, session, emptyToolForm(), new Map(), null, {});
@@ -45,7 +39,8 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
   const body = await c.req.parseBody({ all: true });
   const stored = id === null ? null : await getTool(drizzle(c.env.DB), id);
   let state = parseToolForm(body);
-  state.auth.secrets = await openDraftSecrets(c.env, session, body, state.auth.secrets);
+  const draftKey = stored?.id ?? "new";
+  state.auth.secrets = await openDraftSecrets(c.env, session, draftKey, body, state.auth.secrets);
   const errors: FieldErrors = new Map();
   const action = lastText(body._action) || "save";
   const template = { method: state.method, endpointUrl: state.endpointUrl };
@@ -62,13 +57,27 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     state.headers.push({ name: "", value: "" });
   } else if (action === "view_advanced" || action === "view_builder") {
     state = switchParamsView(state, action === "view_advanced" ? "advanced" : "builder", errors);
+  } else if (action === "infer_last_run" && !can(session, "executions:read")) {
+    addFieldError(
+      errors,
+      "output_schema",
+      "Your API key cannot read execution logs (executions:read), so it cannot use the last run.",
+    );
   } else if (action === "infer_sample" || action === "infer_last_run") {
     notice = await inferOutputSchema(c, state, stored, action, errors);
   } else {
     const saved = await save(c, state, stored, errors);
     if (saved) return c.redirect(`/ui/tools/${saved.id}?saved=1`, 303);
   }
-  return render(c, session, state, errors, stored, await sealDraftSecrets(c.env, session, state.auth.secrets), notice);
+  return render(
+    c,
+    session,
+    state,
+    errors,
+    stored,
+    await sealDraftSecrets(c.env, session, draftKey, state.auth.secrets),
+    notice,
+  );
 }
 
 async function save(
@@ -81,7 +90,11 @@ async function save(
   if (errors.size > 0) return null;
   const parsed = ToolInput.safeParse(input);
   if (!parsed.success) {
-    problemErrorsToFields(issuesToFieldErrors(parsed.error.issues), (p) => fieldForPointer(p, state), errors);
+    for (const issue of parsed.error.issues) {
+      const [error] = issuesToFieldErrors([issue]);
+      const field = fieldForPointer(error?.path ?? "", state);
+      addFieldError(errors, field, friendlyIssue(issue as Parameters<typeof friendlyIssue>[0], field));
+    }
     return null;
   }
   try {
@@ -96,7 +109,12 @@ async function save(
     if (!(err instanceof AppError)) throw err;
     if (err.status >= 500 || err.status === 404) throw err;
     const fieldErrors = (err.extensions.errors as ProblemFieldError[] | undefined) ?? [];
-    if (fieldErrors.length > 0) problemErrorsToFields(fieldErrors, (p) => fieldForPointer(p, state), errors);
+    if (err.code === "secrets_required")
+      for (const error of fieldErrors) {
+        const field = fieldForPointer(error.path, state);
+        addFieldError(errors, field, friendlySecretMessage(error.message, field));
+      }
+    else if (fieldErrors.length > 0) problemErrorsToFields(fieldErrors, (p) => fieldForPointer(p, state), errors);
     else if (err.code === "tool_name_taken") addFieldError(errors, "name", `${err.detail} Choose another name.`);
     else if (err.code === "version_mismatch")
       addFieldError(
@@ -192,7 +210,7 @@ function reenterReason(stored: ToolRow, state: ToolFormState): string | null {
         ? { type: "api_key", key_name: state.auth.keyName, location: state.auth.keyLocation }
         : { type: state.auth.type };
   const verdict = secretReuseVerdict(stored, { params, endpointUrl: state.endpointUrl });
-  return verdict === "ok" ? null : verdict;
+  return verdict === "ok" ? null : reenterInWords(verdict);
 }
 
 function lastText(value: unknown): string {

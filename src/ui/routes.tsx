@@ -12,6 +12,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { assertScope } from "../access/middleware";
 import type { Scope } from "../access/scopes";
 import { decodeCursor, pageOf } from "../api/pagination";
+import { TOOL_NAME } from "../api/schemas";
 import { OUTCOMES, type Outcome } from "../engine/outcomes";
 import type { Env } from "../env";
 import { AppError } from "../problem";
@@ -87,8 +88,9 @@ uiApp.post("/ui/sign-in", async (c) => {
 uiApp.use("/ui/*", async (c, next) => {
   const session = await currentSession(c, deferOf(c));
   if (!session) {
-    const path = new URL(c.req.url).pathname;
-    const back = c.req.method === "GET" ? path + new URL(c.req.url).search : "/ui";
+    // After signing in, come back to the page, or, for a form post, to the page the form was on.
+    const url = new URL(c.req.url);
+    const back = c.req.method === "GET" ? url.pathname + url.search : formPageOf(url.pathname);
     return c.redirect(`/ui/sign-in?${new URLSearchParams({ next: back })}`, 303);
   }
   if (c.req.method === "POST") {
@@ -131,18 +133,24 @@ uiApp.get("/ui", async (c) => {
       latest={latest}
       query={query}
       nextCursor={page.next_cursor}
-      flash={deleted ? `Deleted the tool ${deleted.slice(0, 64)}.` : undefined}
+      flash={deleted && TOOL_NAME.test(deleted) ? `Deleted the tool ${deleted}.` : undefined}
     />,
   );
 });
 
 uiApp.get("/ui/tools/new", (c) => newToolForm(c, requireScope(c, "tools:write")));
 uiApp.post("/ui/tools/new", (c) => submitToolForm(c, requireScope(c, "tools:write"), null));
-uiApp.get("/ui/tools/:id/edit", (c) => editToolForm(c, requireScope(c, "tools:write"), c.req.param("id")));
-uiApp.post("/ui/tools/:id/edit", (c) => submitToolForm(c, requireScope(c, "tools:write"), c.req.param("id")));
+uiApp.get("/ui/tools/:id/edit", (c) =>
+  editToolForm(c, requireScope(c, "tools:read", "tools:write"), c.req.param("id")),
+);
+uiApp.post("/ui/tools/:id/edit", (c) =>
+  submitToolForm(c, requireScope(c, "tools:read", "tools:write"), c.req.param("id")),
+);
 
 uiApp.get("/ui/tools/:id", (c) => toolPage(c, requireScope(c, "tools:read"), c.req.param("id")));
-uiApp.post("/ui/tools/:id/run", (c) => runFromForm(c, requireScope(c, "tools:execute"), c.req.param("id")));
+uiApp.post("/ui/tools/:id/run", (c) =>
+  runFromForm(c, requireScope(c, "tools:read", "tools:execute"), c.req.param("id")),
+);
 
 uiApp.get("/ui/tools/:id/history", async (c) => {
   const session = requireScope(c, "executions:read");
@@ -229,17 +237,19 @@ const ERROR_TITLES: Record<number, string> = {
   500: "Something went wrong",
 };
 
-/** The session, if its principal holds `scope`; otherwise a 403 page naming the scope. */
-function requireScope(c: Context<UiBindings>, scope: Scope): Session {
+/** The session, if its principal holds every one of `scopes`; otherwise a 403 page naming the missing one. */
+function requireScope(c: Context<UiBindings>, ...scopes: Scope[]): Session {
   const session = c.get("session");
-  try {
-    assertScope(session.principal, scope);
-  } catch {
-    throw new AppError(
-      403,
-      "insufficient_scope",
-      `Your API key does not have the ${scope} scope that this page needs. Ask an administrator for a key that has it.`,
-    );
+  for (const scope of scopes) {
+    try {
+      assertScope(session.principal, scope);
+    } catch {
+      throw new AppError(
+        403,
+        "insufficient_scope",
+        `Your API key does not have the ${scope} scope that this page needs. Ask an administrator for a key that has it.`,
+      );
+    }
   }
   return session;
 }
@@ -259,4 +269,11 @@ export function deferOf(c: Context<UiBindings>) {
  */
 function safeNext(next: string | undefined): string {
   return next && /^\/ui(\/|\?|$)/.test(next) && !/[\\\u0000-\u001f\u007f]/.test(next) ? next : "/ui";
+}
+
+/** The page whose form posts to `path`: the editors and the delete confirmation post to themselves, a run to its tool. */
+function formPageOf(path: string): string {
+  if (/^\/ui\/tools\/[^/]+\/run$/.test(path)) return path.slice(0, -"/run".length);
+  if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
+  return "/ui";
 }

@@ -16,7 +16,14 @@ import { drizzle } from "drizzle-orm/d1";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { hashApiKey } from "../access/api-key";
-import { resolvePrincipal, resolvePrincipalByTokenHash, type Principal } from "../access/principal";
+import {
+  ADMIN_PRINCIPAL,
+  constantTimeEqual,
+  resolvePrincipal,
+  resolvePrincipalByKeyHash,
+  type Principal,
+} from "../access/principal";
+import type { Scope } from "../access/scopes";
 import { uiSessions } from "../db/schema";
 import { bytesToBase64Url } from "../encoding";
 import type { Env } from "../env";
@@ -41,6 +48,9 @@ type WithEnv = { Bindings: Env };
 export async function signIn<E extends WithEnv>(c: Context<E>, token: string, defer: Defer): Promise<Session | null> {
   const principal = await resolvePrincipal(c.env, token, defer);
   if (!principal) return null;
+  // A new sign-in replaces the browser's previous session, which must not outlive it.
+  const previous = await currentSession(c, defer);
+  if (previous) await deleteSessionRow(c.env, previous.id);
   const id = bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)));
   const now = Date.now();
   const expiresAt = new Date(now + SESSION_TTL_SECONDS * 1000).toISOString();
@@ -48,7 +58,7 @@ export async function signIn<E extends WithEnv>(c: Context<E>, token: string, de
     .insert(uiSessions)
     .values({
       id: await sha256(id),
-      tokenHash: await hashApiKey(token),
+      tokenHash: principal.kind === "admin_token" ? await adminTokenHash(id, token) : await hashApiKey(token),
       createdAt: new Date(now).toISOString(),
       expiresAt,
     })
@@ -74,7 +84,7 @@ export async function currentSession<E extends WithEnv>(c: Context<E>, defer: De
     .where(and(eq(uiSessions.id, await sha256(id)), gt(uiSessions.expiresAt, new Date().toISOString())))
     .get();
   if (!row) return null;
-  const principal = await resolvePrincipalByTokenHash(c.env, row.tokenHash, defer);
+  const principal = await sessionPrincipal(c.env, id, row.tokenHash, defer);
   if (!principal) return null;
   return { id, principal, csrfToken: await csrfTokenFor(id), expiresAt: row.expiresAt };
 }
@@ -102,10 +112,38 @@ export async function csrfTokenMatches(session: Session, submitted: unknown): Pr
   return crypto.subtle.timingSafeEqual(encoder.encode(submitted), encoder.encode(session.csrfToken));
 }
 
+async function deleteSessionRow(env: Env, sessionId: string): Promise<void> {
+  await drizzle(env.DB)
+    .delete(uiSessions)
+    .where(eq(uiSessions.id, await sha256(sessionId)))
+    .run();
+}
+
+/** ADMIN_TOKEN as one session's row records it: useless without the session id, which is not stored. */
+function adminTokenHash(sessionId: string, token: string): Promise<string> {
+  return sha256(`admin:${sessionId}:${token}`);
+}
+
+async function sessionPrincipal(
+  env: Env,
+  sessionId: string,
+  tokenHash: string,
+  defer: Defer,
+): Promise<Principal | null> {
+  if (env.ADMIN_TOKEN && (await constantTimeEqual(tokenHash, await adminTokenHash(sessionId, env.ADMIN_TOKEN))))
+    return ADMIN_PRINCIPAL;
+  return resolvePrincipalByKeyHash(env, tokenHash, defer);
+}
+
 async function csrfTokenFor(sessionId: string): Promise<string> {
   return sha256(`csrf:${sessionId}`);
 }
 
 async function sha256(text: string): Promise<string> {
   return bytesToBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
+}
+
+/** Whether the session's principal holds `scope`: pages show only the actions it allows. */
+export function can(session: Session | null, scope: Scope): boolean {
+  return session !== null && session.principal.scopes.includes(scope);
 }

@@ -10,7 +10,7 @@ import { runTool } from "../engine/run";
 import { AppError, type ProblemFieldError } from "../problem";
 import { getTool } from "../registry/queries";
 import { addFieldError, type FieldErrors } from "./components";
-import { inputFieldsFor, parseInputForm } from "./input-form";
+import { inputFieldsFor, parseInputForm, parseInputJson } from "./input-form";
 import { inputFieldId, ToolPage, type RunView, type TestPanelState } from "./pages/tool-page";
 import type { UiContext } from "./routes";
 import type { Session } from "./session";
@@ -90,13 +90,9 @@ function parseFields(
 }
 
 function parseRawInput(text: string, errors: FieldErrors): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(text.trim() === "" ? "{}" : text);
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
-    addFieldError(errors, "input_json", "The input must be a JSON object, such as {}.");
-  } catch (err) {
-    addFieldError(errors, "input_json", `This is not valid JSON: ${(err as Error).message}`);
-  }
+  const parsed = parseInputJson(text);
+  if (parsed.ok) return parsed.input;
+  addFieldError(errors, "input_json", parsed.message);
   return null;
 }
 

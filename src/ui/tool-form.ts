@@ -8,9 +8,10 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { Tool, ToolInput } from "../api/schemas";
-import type { HttpMethod } from "../engine/request";
+import { locate, type HttpMethod, type InputMapping } from "../engine/request";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../json-depth";
 import { addFieldError, type FieldErrors } from "./components";
-import { PARAM_LOCATIONS, PARAM_TYPES, rowsToSchema, schemaToRows, type ParameterRow } from "./parameters";
+import { rowsToSchema, schemaToRows, type ParameterRow } from "./parameters";
 
 export type AuthType = "none" | "bearer_token" | "api_key" | "oauth2";
 
@@ -49,6 +50,8 @@ export interface ToolFormState {
   params: ParameterRow[];
   /** Why the builder cannot show the schema, when it cannot (the advanced view is then the only one). */
   builderUnavailable: string | null;
+  /** What the builder's rows do not hold but the stored schema says, kept so that saving changes nothing else. */
+  frame: SchemaFrame;
   inputSchemaText: string;
   inputMappingText: string;
   outputSchemaText: string;
@@ -57,14 +60,29 @@ export interface ToolFormState {
   version: number | null;
 }
 
+/**
+ * The parts of an input schema and mapping around the builder's rows: the
+ * `$schema` it names, whether it refuses inputs it does not list
+ * (`additionalProperties: false`; a new tool does, a tool saved through the
+ * API without a schema does not), and whether its mapping was left to the
+ * engine's defaults (null). Carried through the form in hidden inputs.
+ */
+export interface SchemaFrame {
+  schemaUri: string | null;
+  closed: boolean;
+  implicitMapping: boolean;
+}
+
+export const NEW_TOOL_FRAME: SchemaFrame = { schemaUri: null, closed: true, implicitMapping: false };
+
 export const SECRET_FIELD_IDS: Record<string, string> = {
   token: "bearer_token",
   value: "api_key_value",
   client_secret: "client_secret",
 };
 
-const METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
-const AUTH_TYPES: readonly AuthType[] = ["none", "bearer_token", "api_key", "oauth2"];
+export const METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+export const AUTH_TYPES: readonly AuthType[] = ["none", "bearer_token", "api_key", "oauth2"];
 
 export function emptyToolForm(): ToolFormState {
   return {
@@ -93,6 +111,7 @@ export function emptyToolForm(): ToolFormState {
     paramsView: "builder",
     params: [],
     builderUnavailable: null,
+    frame: NEW_TOOL_FRAME,
     inputSchemaText: "",
     inputMappingText: "",
     outputSchemaText: "",
@@ -143,95 +162,13 @@ export function toolFormFrom(tool: z.infer<typeof Tool>): ToolFormState {
     method: state.method,
     endpointUrl: state.endpointUrl,
   });
+  state.frame = frameOf(tool.input_schema, tool.input_mapping);
   if (rows.ok) state.params = rows.rows;
   else {
     state.paramsView = "advanced";
     state.builderUnavailable = rows.reason;
   }
   return state;
-}
-
-type FormBody = Record<string, string | File | (string | File)[]>;
-
-/** A submitted editor form as state. Unknown or malformed values fall back to defaults; nothing is thrown. */
-export function parseToolForm(body: FormBody): ToolFormState {
-  const text = (name: string): string => {
-    const value = body[name];
-    const last = Array.isArray(value) ? value.at(-1) : value;
-    return typeof last === "string" ? last : "";
-  };
-  const checked = (name: string) => ["true", "on"].includes(text(name));
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T =>
-    (allowed as readonly string[]).includes(text(name)) ? (text(name) as T) : fallback;
-
-  const state = emptyToolForm();
-  state.executionType = text("execution_type") === "function" ? "function" : "http_request";
-  state.functionName = text("function_name");
-  state.name = text("name").trim();
-  state.description = text("description");
-  state.method = oneOf("method", METHODS, "GET");
-  state.endpointUrl = text("endpoint_url").trim();
-  state.timeout = text("timeout").trim();
-  state.maxResponseBytes = text("max_response_bytes").trim();
-  state.bodyFormat = oneOf("body_format", ["json", "form"] as const, "json");
-  state.headers = indexes(body, "header").map((i) => ({
-    name: text(`header.${i}.name`).trim(),
-    value: text(`header.${i}.value`),
-  }));
-  state.auth = {
-    type: oneOf("auth_type", AUTH_TYPES, "none"),
-    keyName: text("api_key_name").trim(),
-    keyLocation: oneOf("api_key_location", ["header", "query"] as const, "header"),
-    tokenUrl: text("token_url").trim(),
-    clientId: text("client_id").trim(),
-    scope: text("oauth_scope").trim(),
-    audience: text("audience").trim(),
-    clientAuthMethod: oneOf(
-      "client_auth_method",
-      ["client_secret_basic", "client_secret_post"] as const,
-      "client_secret_basic",
-    ),
-    secrets: Object.fromEntries(
-      Object.entries(SECRET_FIELD_IDS)
-        .map(([field, id]) => [field, text(id)] as const)
-        .filter(([, value]) => value !== ""),
-    ),
-  };
-  state.retry = {
-    enabled: checked("retry_enabled"),
-    maxAttempts: text("retry_max_attempts").trim(),
-    baseDelayMs: text("retry_base_delay_ms").trim(),
-    maxDelayMs: text("retry_max_delay_ms").trim(),
-    retryNonIdempotent: checked("retry_non_idempotent"),
-  };
-  state.paramsView = text("params_view") === "advanced" ? "advanced" : "builder";
-  state.params = indexes(body, "param").map((i) => ({
-    name: text(`param.${i}.name`).trim(),
-    type: oneOf(`param.${i}.type`, PARAM_TYPES, "string"),
-    required: checked(`param.${i}.required`),
-    location: oneOf(`param.${i}.location`, PARAM_LOCATIONS, "query"),
-    wireName: text(`param.${i}.wire_name`).trim(),
-    description: text(`param.${i}.description`),
-    defaultValue: text(`param.${i}.default`),
-    allowedValues: text(`param.${i}.allowed`),
-  }));
-  state.inputSchemaText = text("input_schema");
-  state.inputMappingText = text("input_mapping");
-  state.outputSchemaText = text("output_schema");
-  state.sampleText = text("sample");
-  const version = Number(text("version"));
-  state.version = Number.isInteger(version) && version > 0 ? version : null;
-  return state;
-}
-
-/** The row indexes present in a form for `prefix.N.field` names, in order. */
-function indexes(body: FormBody, prefix: string): number[] {
-  const found = new Set<number>();
-  for (const key of Object.keys(body)) {
-    const match = new RegExp(`^${prefix}\\.(\\d{1,3})\\.`).exec(key);
-    if (match) found.add(Number(match[1]));
-  }
-  return [...found].sort((a, b) => a - b);
 }
 
 /**
@@ -242,25 +179,69 @@ function indexes(body: FormBody, prefix: string): number[] {
 export function switchParamsView(state: ToolFormState, to: "builder" | "advanced", errors: FieldErrors): ToolFormState {
   if (to === state.paramsView) return state;
   if (to === "advanced") {
-    const built = rowsToSchema(state.params);
-    if (built.errors.length > 0) {
-      for (const e of built.errors) addFieldError(errors, paramFieldId(e.row, e.field), e.message);
-      return state;
-    }
+    const built = buildFromRows(state, errors);
+    if (!built) return state;
     return {
       ...state,
       paramsView: "advanced",
       builderUnavailable: null,
       inputSchemaText: JSON.stringify(built.inputSchema, null, 2),
-      inputMappingText: JSON.stringify(built.inputMapping, null, 2),
+      inputMappingText: built.inputMapping === null ? "" : JSON.stringify(built.inputMapping, null, 2),
     };
   }
   const schema = parseJsonField(state.inputSchemaText, "input_schema", errors, {});
   const mapping = parseJsonField(state.inputMappingText, "input_mapping", errors, null);
   if (errors.size > 0) return state;
-  const rows = schemaToRows(schema, mapping as never, { method: state.method, endpointUrl: state.endpointUrl });
+  const rows = schemaToRows(schema, mapping as InputMapping | null, template(state));
   if (!rows.ok) return { ...state, builderUnavailable: rows.reason };
-  return { ...state, paramsView: "builder", builderUnavailable: null, params: rows.rows };
+  return {
+    ...state,
+    paramsView: "builder",
+    builderUnavailable: null,
+    params: rows.rows,
+    frame: frameOf(schema, mapping),
+  };
+}
+
+function template(state: ToolFormState) {
+  return { method: state.method, endpointUrl: state.endpointUrl };
+}
+
+export function frameOf(schema: unknown, mapping: unknown): SchemaFrame {
+  const object = schema !== null && typeof schema === "object" ? (schema as Record<string, unknown>) : {};
+  return {
+    schemaUri: typeof object.$schema === "string" ? object.$schema : null,
+    closed: object.additionalProperties === false,
+    implicitMapping: mapping === null || mapping === undefined,
+  };
+}
+
+/**
+ * The rows as input_schema and input_mapping, inside the form's frame. Null
+ * (with the row errors added) when a row is not valid. A function tool has no
+ * request to place inputs in, so it gets no mapping; neither does a tool whose
+ * mapping was implicit, as long as every row still sits where the engine's
+ * defaults put it.
+ */
+function buildFromRows(
+  state: ToolFormState,
+  errors: FieldErrors,
+): { inputSchema: Record<string, unknown>; inputMapping: InputMapping | null } | null {
+  const built = rowsToSchema(state.params);
+  for (const e of built.errors) addFieldError(errors, paramFieldId(e.row, e.field), e.message);
+  if (built.errors.length > 0) return null;
+  const { additionalProperties: _, ...rest } = built.inputSchema;
+  const inputSchema = {
+    ...(state.frame.schemaUri === null ? {} : { $schema: state.frame.schemaUri }),
+    ...rest,
+    ...(state.frame.closed ? { additionalProperties: false } : {}),
+  };
+  const defaultsOnly = state.params.every(
+    (row) => row.wireName === "" && locate({ ...template(state), inputMapping: null }, row.name).in === row.location,
+  );
+  const inputMapping =
+    state.executionType !== "http_request" || (state.frame.implicitMapping && defaultsOnly) ? null : built.inputMapping;
+  return { inputSchema, inputMapping };
 }
 
 export const paramFieldId = (row: number, field: keyof ParameterRow | string) =>
@@ -275,14 +256,16 @@ export function toToolInput(state: ToolFormState, errors: FieldErrors): Record<s
   let inputSchema: unknown;
   let inputMapping: unknown;
   if (state.paramsView === "builder") {
-    const built = rowsToSchema(state.params);
-    for (const e of built.errors) addFieldError(errors, paramFieldId(e.row, e.field), e.message);
-    inputSchema = built.inputSchema;
-    // A function tool has no request to place inputs in, and the API refuses a mapping for one.
-    inputMapping = state.executionType === "http_request" ? built.inputMapping : null;
+    const built = buildFromRows(state, errors);
+    inputSchema = built?.inputSchema ?? null;
+    inputMapping = built?.inputMapping ?? null;
   } else {
     inputSchema = parseJsonField(state.inputSchemaText, "input_schema", errors, null);
-    inputMapping = parseJsonField(state.inputMappingText, "input_mapping", errors, null);
+    // A function tool has no request to place inputs in, and the API refuses a mapping for one.
+    inputMapping =
+      state.executionType === "http_request"
+        ? parseJsonField(state.inputMappingText, "input_mapping", errors, null)
+        : null;
   }
   const headers: Record<string, string> = {};
   state.headers.forEach((header, i) => {
@@ -354,74 +337,17 @@ function numberField(text: string, field: string, errors: FieldErrors): number |
   return value;
 }
 
-function parseJsonField(text: string, field: string, errors: FieldErrors, empty: unknown): unknown {
+/** JSON typed into a field, with the API's nesting limit (a deeper document would overflow the stack). */
+export function parseJsonField(text: string, field: string, errors: FieldErrors, empty: unknown): unknown {
   if (text.trim() === "") return empty;
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    addFieldError(errors, field, `This JSON is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+    return empty;
+  }
   try {
     return JSON.parse(text);
   } catch (err) {
     addFieldError(errors, field, `This is not valid JSON: ${(err as Error).message}`);
     return empty;
-  }
-}
-
-const AUTH_POINTER_FIELDS: Record<string, string> = {
-  type: "auth_type",
-  key_name: "api_key_name",
-  location: "api_key_location",
-  token_url: "token_url",
-  client_id: "client_id",
-  scope: "oauth_scope",
-  audience: "audience",
-  client_auth_method: "client_auth_method",
-  grant_type: "auth_type",
-  ...SECRET_FIELD_IDS,
-};
-
-const RETRY_POINTER_FIELDS: Record<string, string> = {
-  max_attempts: "retry_max_attempts",
-  base_delay_ms: "retry_base_delay_ms",
-  max_delay_ms: "retry_max_delay_ms",
-  retry_non_idempotent: "retry_non_idempotent",
-};
-
-/** The form field (its element id) that a problem's JSON Pointer into ToolInput concerns; "" for the form as a whole. */
-export function fieldForPointer(pointer: string, state: ToolFormState): string {
-  const [top = "", second, third, fourth] = pointer
-    .split("/")
-    .slice(1)
-    .map((t) => t.replaceAll("~1", "/").replaceAll("~0", "~"));
-  const rowOf = (name: string | undefined) => state.params.findIndex((p) => p.name === name);
-  switch (top) {
-    case "name":
-    case "description":
-    case "method":
-    case "endpoint_url":
-    case "timeout":
-    case "max_response_bytes":
-    case "body_format":
-    case "output_schema":
-    case "function_name":
-      return top;
-    case "headers": {
-      const i = state.headers.findIndex((h) => h.name === second);
-      return i >= 0 ? `header-${i}-${third === undefined ? "name" : "value"}` : "headers";
-    }
-    case "auth_config":
-      return second === undefined ? "auth_type" : (AUTH_POINTER_FIELDS[second] ?? "auth_type");
-    case "retry":
-      return second === undefined ? "retry_enabled" : (RETRY_POINTER_FIELDS[second] ?? "retry_enabled");
-    case "input_schema":
-      if (state.paramsView === "advanced") return "input_schema";
-      if (second === "properties" && rowOf(third) >= 0)
-        return paramFieldId(
-          rowOf(third),
-          fourth === "default" ? "defaultValue" : fourth === "enum" ? "allowedValues" : "name",
-        );
-      return "params";
-    case "input_mapping":
-      if (state.paramsView === "advanced") return "input_mapping";
-      return rowOf(second) >= 0 ? paramFieldId(rowOf(second), "location") : "params";
-    default:
-      return "";
   }
 }

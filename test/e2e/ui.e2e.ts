@@ -160,7 +160,7 @@ describe.skipIf(!findChromium())("web UI in Chromium", () => {
     await page.getByLabel("Endpoint URL").fill("https://weather.example.com/weather");
     await notice.waitFor();
     await page.getByRole("button", { name: "Save changes" }).click();
-    await page.locator("#api_key_value-error", { hasText: "must be sent again" }).waitFor();
+    await page.locator("#api_key_value-error", { hasText: "Enter the API key value again" }).waitFor();
     // The rejected edit kept what was typed.
     expect(await page.getByLabel("Endpoint URL").inputValue()).toBe("https://weather.example.com/weather");
     await page.getByRole("link", { name: "Cancel" }).click();
@@ -250,6 +250,26 @@ describe.skipIf(!findChromium())("web UI in Chromium", () => {
     expect(await hasNoHorizontalScroll(phone), `editor: ${await overflowingElements(phone)}`).toBe(true);
     await phone.goto(`${server.url}${toolPath}/history`);
     expect(await hasNoHorizontalScroll(phone), "history").toBe(true);
+
+    // The longest name a tool can have, with no place to break a line, still fits.
+    const created = await context.request.post(`${server.url}/tools`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+      data: {
+        name: "n".repeat(64),
+        execution_type: "http_request",
+        method: "GET",
+        endpoint_url: `${upstream.url}/weather`,
+      },
+    });
+    expect(created.status()).toBe(201);
+    const longId = ((await created.json()) as { id: string }).id;
+    for (const path of [`/ui/tools/${longId}`, `/ui/tools/${longId}/delete`, `/ui/tools/${longId}/edit`]) {
+      await phone.goto(`${server.url}${path}`);
+      expect(await hasNoHorizontalScroll(phone), `${path}: ${await overflowingElements(phone)}`).toBe(true);
+    }
+    await context.request.delete(`${server.url}/tools/${longId}`, {
+      headers: { authorization: `Bearer ${server.adminToken}` },
+    });
     await phone.close();
   });
 

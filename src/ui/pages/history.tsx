@@ -56,7 +56,7 @@ export function HistoryPage({ session, toolId, toolName, rows, outcome, nextCurs
             {rows.map((row) => (
               <tr>
                 <td data-label="Time">
-                  <a href={`/ui/executions/${row.id}`} aria-label={`Open the run of ${row.startedAt}`}>
+                  <a href={`/ui/executions/${row.id}`}>
                     <Time iso={row.startedAt} />
                   </a>
                 </td>

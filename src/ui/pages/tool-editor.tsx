@@ -3,13 +3,14 @@
  * add or remove rows, switch the parameters view and generate the output
  * schema on the server, so it works without scripts and keeps every input.
  */
-import type { Child } from "hono/jsx";
 import { BUILTIN_FUNCTIONS } from "../../engine/executors/functions";
 import { CsrfField, describedBy, ErrorSummary, FieldError, Hint, type FieldErrors } from "../components";
+import { AuthSection } from "./editor-auth";
+import { ParametersSection } from "./editor-parameters";
+import { Select, same, TextField } from "./form-controls";
 import { Page } from "../layout";
-import { PARAM_LOCATIONS, PARAM_TYPES, type ParameterRow } from "../parameters";
-import type { Session } from "../session";
-import { paramFieldId, type ToolFormState } from "../tool-form";
+import { can, type Session } from "../session";
+import type { ToolFormState } from "../tool-form";
 import { DRAFT_PREFIX } from "../draft-secrets";
 
 export interface StoredAuth {
@@ -31,12 +32,6 @@ export interface EditorProps {
   reenterReason: string | null;
   notice?: string | undefined;
 }
-
-const SECRET_LABELS: Record<string, { field: string; id: string; label: string; authType: string }> = {
-  token: { field: "token", id: "bearer_token", label: "Bearer token", authType: "bearer_token" },
-  value: { field: "value", id: "api_key_value", label: "API key value", authType: "api_key" },
-  client_secret: { field: "client_secret", id: "client_secret", label: "Client secret", authType: "oauth2" },
-};
 
 export function ToolEditorPage({ session, state, errors, tool, draftSecrets, reenterReason, notice }: EditorProps) {
   const action = tool ? `/ui/tools/${tool.id}/edit` : "/ui/tools/new";
@@ -68,6 +63,9 @@ export function ToolEditorPage({ session, state, errors, tool, draftSecrets, ree
         <input type="hidden" name="version" value={state.version === null ? "" : String(state.version)} />
         <input type="hidden" name="execution_type" value={state.executionType} />
         <input type="hidden" name="params_view" value={state.paramsView} />
+        <input type="hidden" name="frame_schema" value={state.frame.schemaUri ?? ""} />
+        <input type="hidden" name="frame_closed" value={String(state.frame.closed)} />
+        <input type="hidden" name="frame_implicit_mapping" value={String(state.frame.implicitMapping)} />
         {Object.entries(draftSecrets).map(([field, sealed]) => (
           <input type="hidden" name={`${DRAFT_PREFIX}${field}`} value={sealed} />
         ))}
@@ -112,7 +110,7 @@ export function ToolEditorPage({ session, state, errors, tool, draftSecrets, ree
 
         {isHttp ? (
           <>
-            <RequestSection state={state} errors={errors} />
+            <RequestSection state={state} errors={errors} action={action} />
             <AuthSection
               state={state}
               errors={errors}
@@ -137,8 +135,13 @@ export function ToolEditorPage({ session, state, errors, tool, draftSecrets, ree
             </div>
           </fieldset>
         )}
-        <ParametersSection state={state} errors={errors} />
-        <OutputSection state={state} errors={errors} canUseLastRun={tool !== null} />
+        <ParametersSection state={state} errors={errors} action={action} />
+        <OutputSection
+          state={state}
+          errors={errors}
+          canUseLastRun={tool !== null && can(session, "executions:read")}
+          action={action}
+        />
         {isHttp && <MoreSettings state={state} errors={errors} />}
 
         <div class="actions">
@@ -154,60 +157,7 @@ export function ToolEditorPage({ session, state, errors, tool, draftSecrets, ree
   );
 }
 
-function TextField(props: {
-  id: string;
-  label: string;
-  value: string;
-  errors: FieldErrors;
-  hint?: Child;
-  type?: string;
-  name?: string;
-  extra?: Record<string, string | number | boolean | undefined>;
-}) {
-  return (
-    <div class="field">
-      <label for={props.id}>{props.label}</label>
-      <input
-        type={props.type ?? "text"}
-        id={props.id}
-        name={props.name ?? props.id}
-        value={props.value}
-        autocomplete="off"
-        {...(props.extra ?? {})}
-        {...describedBy(props.id, props.errors, props.hint !== undefined)}
-      />
-      {props.hint !== undefined && <Hint id={props.id}>{props.hint}</Hint>}
-      <FieldError id={props.id} errors={props.errors} />
-    </div>
-  );
-}
-
-function Select(props: {
-  id: string;
-  label: string;
-  value: string;
-  options: readonly (readonly [string, string])[];
-  errors: FieldErrors;
-  name?: string;
-}) {
-  return (
-    <div class="field">
-      <label for={props.id}>{props.label}</label>
-      <select id={props.id} name={props.name ?? props.id} {...describedBy(props.id, props.errors)}>
-        {props.options.map(([value, label]) => (
-          <option value={value} selected={value === props.value}>
-            {label}
-          </option>
-        ))}
-      </select>
-      <FieldError id={props.id} errors={props.errors} />
-    </div>
-  );
-}
-
-const same = (values: readonly string[]) => values.map((v) => [v, v] as const);
-
-function RequestSection({ state, errors }: { state: ToolFormState; errors: FieldErrors }) {
+function RequestSection({ state, errors, action }: { state: ToolFormState; errors: FieldErrors; action: string }) {
   return (
     <fieldset>
       <legend>Request</legend>
@@ -275,6 +225,7 @@ function RequestSection({ state, errors }: { state: ToolFormState; errors: Field
               type="submit"
               name="_action"
               value={`remove_header.${i}`}
+              formaction={`${action}#headers`}
               aria-label={`Remove header ${header.name || i + 1}`}
             >
               Remove
@@ -282,7 +233,7 @@ function RequestSection({ state, errors }: { state: ToolFormState; errors: Field
           </li>
         ))}
       </ul>
-      <button type="submit" name="_action" value="add_header">
+      <button type="submit" name="_action" value="add_header" formaction={`${action}#headers`}>
         Add header
       </button>
       <div class="grid">
@@ -300,302 +251,16 @@ function RequestSection({ state, errors }: { state: ToolFormState; errors: Field
   );
 }
 
-function AuthSection({
-  state,
-  errors,
-  tool,
-  drafts,
-  reenterReason,
-}: {
-  state: ToolFormState;
-  errors: FieldErrors;
-  tool: EditorProps["tool"];
-  drafts: Record<string, string>;
-  reenterReason: string | null;
-}) {
-  const stored = tool?.auth;
-  const secretField = (field: string) => {
-    const meta = SECRET_LABELS[field];
-    if (!meta) return null;
-    const isStored = stored?.type === meta.authType && stored.secretsSet.includes(field);
-    const isDraft = drafts[field] !== undefined;
-    return (
-      <div class="field">
-        <label for={meta.id}>{meta.label}</label>
-        <input
-          type="password"
-          id={meta.id}
-          name={meta.id}
-          value=""
-          autocomplete="new-password"
-          spellcheck={false}
-          placeholder={isDraft ? "entered, leave empty to keep" : isStored ? "saved, leave empty to keep" : ""}
-          {...describedBy(meta.id, errors, true)}
-        />
-        <p class="hint" id={`${meta.id}-hint`}>
-          {isDraft
-            ? "Entered but not saved yet; leave empty to keep what you entered. "
-            : isStored
-              ? "Saved, leave empty to keep. "
-              : ""}
-          Write-only: it is stored encrypted and never shown again.
-          {isStored && !isDraft && (
-            <span class="reenter-notice" data-reenter-notice hidden={reenterReason === null}>
-              {" "}
-              {reenterReason
-                ? `It must be entered again because ${reenterReason}: a stored secret only goes to the host it was entered for.`
-                : "The host changed: enter it again. A stored secret only goes to the host it was entered for."}
-            </span>
-          )}
-        </p>
-        <FieldError id={meta.id} errors={errors} />
-      </div>
-    );
-  };
-  return (
-    <fieldset
-      id="authentication"
-      data-stored-auth-type={stored?.type}
-      data-stored-endpoint-origin={stored?.endpointOrigin ?? undefined}
-      data-stored-token-origin={stored?.tokenOrigin ?? undefined}
-    >
-      <legend>Authentication</legend>
-      <Select
-        id="auth-type"
-        name="auth_type"
-        label="How the tool signs in to the API"
-        value={state.auth.type}
-        options={[
-          ["none", "None"],
-          ["bearer_token", "Bearer token"],
-          ["api_key", "API key"],
-          ["oauth2", "OAuth2 client credentials"],
-        ]}
-        errors={errors}
-      />
-      <FieldError id="auth_type" errors={errors} />
-      <div class="auth-fields auth-bearer_token">{secretField("token")}</div>
-      <div class="auth-fields auth-api_key">
-        <div class="grid">
-          <Select
-            id="api_key_location"
-            label="Send the key in"
-            value={state.auth.keyLocation}
-            options={[
-              ["header", "a header"],
-              ["query", "a query parameter"],
-            ]}
-            errors={errors}
-          />
-          <TextField
-            id="api_key_name"
-            label="Header or parameter name"
-            value={state.auth.keyName}
-            errors={errors}
-            hint="For example X-API-Key or appid."
-          />
-        </div>
-        {secretField("value")}
-      </div>
-      <div class="auth-fields auth-oauth2">
-        <TextField
-          id="token_url"
-          label="Token URL"
-          type="url"
-          value={state.auth.tokenUrl}
-          errors={errors}
-          hint="Where access tokens are requested."
-        />
-        <div class="grid">
-          <TextField id="client_id" label="Client ID" value={state.auth.clientId} errors={errors} />
-          <Select
-            id="client_auth_method"
-            label="Client authentication"
-            value={state.auth.clientAuthMethod}
-            options={[
-              ["client_secret_basic", "HTTP Basic (client_secret_basic)"],
-              ["client_secret_post", "In the form body (client_secret_post)"],
-            ]}
-            errors={errors}
-          />
-        </div>
-        {secretField("client_secret")}
-        <div class="grid">
-          <TextField id="oauth_scope" label="Scope (optional)" value={state.auth.scope} errors={errors} />
-          <TextField id="audience" label="Audience (optional)" value={state.auth.audience} errors={errors} />
-        </div>
-      </div>
-    </fieldset>
-  );
-}
-
-function ParametersSection({ state, errors }: { state: ToolFormState; errors: FieldErrors }) {
-  return (
-    <fieldset id="params">
-      <legend>Parameters</legend>
-      <p class="hint">The inputs a caller gives when running the tool, and where each one goes in the request.</p>
-      <FieldError id="params" errors={errors} />
-      {state.builderUnavailable && (
-        <p class="notice" role="status">
-          {state.builderUnavailable} Edit the schema as JSON below; nothing in it is lost.
-        </p>
-      )}
-      {state.paramsView === "builder" ? (
-        <>
-          {state.params.length === 0 && <p class="muted">No parameters: the tool takes no input.</p>}
-          <ol class="row-list">
-            {state.params.map((row, i) => (
-              <ParameterRowView row={row} index={i} errors={errors} />
-            ))}
-          </ol>
-          <div class="actions">
-            <button type="submit" name="_action" value="add_param">
-              Add parameter
-            </button>
-            <button type="submit" name="_action" value="view_advanced" class="link-button">
-              Advanced: edit as JSON Schema
-            </button>
-          </div>
-        </>
-      ) : (
-        <>
-          <div class="field">
-            <label for="input_schema">Input schema (JSON Schema)</label>
-            <textarea id="input_schema" name="input_schema" rows={14} {...describedBy("input_schema", errors)}>
-              {state.inputSchemaText}
-            </textarea>
-            <FieldError id="input_schema" errors={errors} />
-          </div>
-          <div class="field">
-            <label for="input_mapping">Input mapping (JSON)</label>
-            <textarea id="input_mapping" name="input_mapping" rows={6} {...describedBy("input_mapping", errors, true)}>
-              {state.inputMappingText}
-            </textarea>
-            <Hint id="input_mapping">
-              Where each property goes: <code>{'{"city": {"in": "path"}, "units": {"in": "query", "name": "u"}}'}</code>
-              . Empty means the defaults: path placeholders to the path, the rest to the query (GET, DELETE) or the
-              body.
-            </Hint>
-            <FieldError id="input_mapping" errors={errors} />
-          </div>
-          <button type="submit" name="_action" value="view_builder" class="link-button">
-            Back to the parameters builder
-          </button>
-        </>
-      )}
-    </fieldset>
-  );
-}
-
-function ParameterRowView({ row, index: i, errors }: { row: ParameterRow; index: number; errors: FieldErrors }) {
-  const id = (field: keyof ParameterRow) => paramFieldId(i, field);
-  const input = (field: keyof ParameterRow, name: string, label: string, value: string, hint?: string) => (
-    <div class="field">
-      <label for={id(field)}>{label}</label>
-      <input
-        type="text"
-        id={id(field)}
-        name={`param.${i}.${name}`}
-        value={value}
-        {...describedBy(id(field), errors, hint !== undefined)}
-      />
-      {hint !== undefined && <Hint id={id(field)}>{hint}</Hint>}
-      <FieldError id={id(field)} errors={errors} />
-    </div>
-  );
-  return (
-    <li class="param-row">
-      <div class="grid">
-        {input("name", "name", "Parameter name", row.name)}
-        <Select
-          id={id("type")}
-          name={`param.${i}.type`}
-          label="Type"
-          value={row.type}
-          options={same(PARAM_TYPES)}
-          errors={errors}
-        />
-        <Select
-          id={id("location")}
-          name={`param.${i}.location`}
-          label="Sent in"
-          value={row.location}
-          options={PARAM_LOCATIONS.map((l) => [l, LOCATION_LABELS[l]] as const)}
-          errors={errors}
-        />
-        <div class="field">
-          <span class="label">Required</span>
-          <label class="check" for={id("required")}>
-            <input
-              type="checkbox"
-              id={id("required")}
-              name={`param.${i}.required`}
-              value="true"
-              checked={row.required}
-            />
-            The caller must give it
-          </label>
-        </div>
-      </div>
-      {input(
-        "description",
-        "description",
-        "Parameter description",
-        row.description,
-        "Tells callers, people or AI agents, what to give.",
-      )}
-      <div class="grid">
-        {input("defaultValue", "default", "Default value", row.defaultValue, "Used when the caller gives none.")}
-        {input(
-          "wireName",
-          "wire_name",
-          "Name in the request",
-          row.wireName,
-          "Only if it differs from the parameter name.",
-        )}
-      </div>
-      <div class="field">
-        <label for={id("allowedValues")}>Allowed values</label>
-        <textarea
-          id={id("allowedValues")}
-          name={`param.${i}.allowed`}
-          rows={2}
-          {...describedBy(id("allowedValues"), errors, true)}
-        >
-          {row.allowedValues}
-        </textarea>
-        <Hint id={id("allowedValues")}>One per line. Empty allows any value.</Hint>
-        <FieldError id={id("allowedValues")} errors={errors} />
-      </div>
-      <div class="row-actions">
-        <button
-          type="submit"
-          name="_action"
-          value={`remove_param.${i}`}
-          aria-label={`Remove parameter ${row.name || i + 1}`}
-        >
-          Remove parameter
-        </button>
-      </div>
-    </li>
-  );
-}
-
-const LOCATION_LABELS: Record<(typeof PARAM_LOCATIONS)[number], string> = {
-  path: "the path",
-  query: "the query string",
-  header: "a header",
-  body: "the body",
-};
-
 function OutputSection({
   state,
   errors,
   canUseLastRun,
+  action,
 }: {
   state: ToolFormState;
   errors: FieldErrors;
   canUseLastRun: boolean;
+  action: string;
 }) {
   return (
     <fieldset id="output">
@@ -619,11 +284,11 @@ function OutputSection({
         <FieldError id="sample" errors={errors} />
       </div>
       <div class="actions">
-        <button type="submit" name="_action" value="infer_sample">
+        <button type="submit" name="_action" value="infer_sample" formaction={`${action}#output`}>
           Generate from sample
         </button>
         {canUseLastRun && (
-          <button type="submit" name="_action" value="infer_last_run">
+          <button type="submit" name="_action" value="infer_last_run" formaction={`${action}#output`}>
             Generate from the last test run
           </button>
         )}

@@ -6,7 +6,7 @@ import { CsrfField, describedBy, ErrorSummary, FieldError, OutcomeBadge, type Fi
 import type { InputField } from "../input-form";
 import { AUTH_LABELS } from "../labels";
 import { Page } from "../layout";
-import type { Session } from "../session";
+import { can, type Session } from "../session";
 
 export interface RunView {
   executionId: string;
@@ -46,15 +46,21 @@ export function ToolPage({ session, tool, panel, run, flash }: ToolPageProps) {
           <h1>{tool.name}</h1>
         </div>
         <div class="actions">
-          <a class="button" href={`/ui/tools/${tool.id}/edit`}>
-            Edit
-          </a>
-          <a class="button" href={`/ui/tools/${tool.id}/history`}>
-            History
-          </a>
-          <a class="button" href={`/ui/tools/${tool.id}/delete`}>
-            Delete
-          </a>
+          {can(session, "tools:write") && (
+            <a class="button" href={`/ui/tools/${tool.id}/edit`}>
+              Edit
+            </a>
+          )}
+          {can(session, "executions:read") && (
+            <a class="button" href={`/ui/tools/${tool.id}/history`}>
+              History
+            </a>
+          )}
+          {can(session, "tools:write") && (
+            <a class="button" href={`/ui/tools/${tool.id}/delete`}>
+              Delete
+            </a>
+          )}
         </div>
       </div>
       {flash && (
@@ -86,9 +92,13 @@ export function ToolPage({ session, tool, panel, run, flash }: ToolPageProps) {
           <dd>{tool.version}</dd>
         </dl>
       </div>
-      <div class="split">
-        <TestPanel tool={tool} session={session} panel={panel} />
-        {run && <RunResult run={run} />}
+      <div class="split" id="run">
+        {can(session, "tools:execute") ? (
+          <TestPanel tool={tool} session={session} panel={panel} />
+        ) : (
+          <p class="card muted">Your API key cannot run tools (it lacks the tools:execute scope).</p>
+        )}
+        {run && <RunResult run={run} showLog={can(session, "executions:read")} />}
       </div>
     </Page>
   );
@@ -112,7 +122,7 @@ function TestPanel({ tool, session, panel }: { tool: ToolRow; session: Session; 
     <section class="card" aria-labelledby="test-heading">
       <h2 id="test-heading">Test</h2>
       <ErrorSummary title="The input was not accepted." errors={errors} />
-      <form method="post" action={`/ui/tools/${tool.id}/run`} novalidate>
+      <form method="post" action={`/ui/tools/${tool.id}/run#run`} novalidate>
         <CsrfField token={session.csrfToken} />
         {panel.rawOnly ? (
           <div class="field">
@@ -200,7 +210,7 @@ function InputControl({ field, value, errors }: { field: InputField; value: stri
   );
 }
 
-function RunResult({ run }: { run: RunView }) {
+function RunResult({ run, showLog }: { run: RunView; showLog: boolean }) {
   return (
     <section class="card" aria-labelledby="result-heading" id="result">
       <h2 id="result-heading">Result</h2>
@@ -229,7 +239,11 @@ function RunResult({ run }: { run: RunView }) {
         )}
         <dt>Log entry</dt>
         <dd>
-          <a href={`/ui/executions/${run.executionId}`}>{run.executionId}</a>
+          {showLog ? (
+            <a href={`/ui/executions/${run.executionId}`}>{run.executionId}</a>
+          ) : (
+            <code>{run.executionId}</code>
+          )}
         </dd>
       </dl>
       {run.problem && (

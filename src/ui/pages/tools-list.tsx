@@ -2,7 +2,7 @@ import type { ToolRow } from "../../db/schema";
 import type { LatestRun } from "../../registry/execution-log";
 import { OutcomeBadge, Time } from "../components";
 import { Page } from "../layout";
-import type { Session } from "../session";
+import { can, type Session } from "../session";
 import { AUTH_LABELS } from "../labels";
 
 export interface ToolsListProps {
@@ -16,13 +16,18 @@ export interface ToolsListProps {
 
 export function ToolsListPage({ session, tools, latest, query, nextCursor, flash }: ToolsListProps) {
   const filtered = query !== "";
+  const mayWrite = can(session, "tools:write");
+  // The last run is execution-log data: only for those who may read the log.
+  const showRuns = can(session, "executions:read");
   return (
     <Page title="Tools" session={session} current="tools">
       <div class="page-head">
         <h1>Tools</h1>
-        <a class="button primary" href="/ui/tools/new">
-          New tool
-        </a>
+        {mayWrite && (
+          <a class="button primary" href="/ui/tools/new">
+            New tool
+          </a>
+        )}
       </div>
       {flash && (
         <p class="success" role="status">
@@ -30,7 +35,7 @@ export function ToolsListPage({ session, tools, latest, query, nextCursor, flash
         </p>
       )}
       {tools.length === 0 && !filtered ? (
-        <EmptyState />
+        <EmptyState mayWrite={mayWrite} />
       ) : (
         <>
           <form class="filter" method="get" action="/ui" role="search">
@@ -51,12 +56,12 @@ export function ToolsListPage({ session, tools, latest, query, nextCursor, flash
                   <th scope="col">Name</th>
                   <th scope="col">Calls</th>
                   <th scope="col">Authentication</th>
-                  <th scope="col">Last run</th>
+                  {showRuns && <th scope="col">Last run</th>}
                 </tr>
               </thead>
               <tbody>
                 {tools.map((tool) => (
-                  <ToolRowView tool={tool} run={latest.get(tool.id)} />
+                  <ToolRowView tool={tool} run={latest.get(tool.id)} showRuns={showRuns} />
                 ))}
               </tbody>
             </table>
@@ -72,7 +77,7 @@ export function ToolsListPage({ session, tools, latest, query, nextCursor, flash
   );
 }
 
-function ToolRowView({ tool, run }: { tool: ToolRow; run: LatestRun | undefined }) {
+function ToolRowView({ tool, run, showRuns }: { tool: ToolRow; run: LatestRun | undefined; showRuns: boolean }) {
   return (
     <tr>
       <td data-label="Name">
@@ -89,21 +94,23 @@ function ToolRowView({ tool, run }: { tool: ToolRow; run: LatestRun | undefined 
         )}
       </td>
       <td data-label="Authentication">{AUTH_LABELS[tool.authType]}</td>
-      <td data-label="Last run">
-        {run ? (
-          <span>
-            <OutcomeBadge outcome={run.outcome} />
-            {run.upstreamStatus !== null && ` HTTP ${run.upstreamStatus}`} · <Time iso={run.startedAt} />
-          </span>
-        ) : (
-          <span class="muted">never run</span>
-        )}
-      </td>
+      {showRuns && (
+        <td data-label="Last run">
+          {run ? (
+            <span>
+              <OutcomeBadge outcome={run.outcome} />
+              {run.upstreamStatus !== null && ` HTTP ${run.upstreamStatus}`} · <Time iso={run.startedAt} />
+            </span>
+          ) : (
+            <span class="muted">never run</span>
+          )}
+        </td>
+      )}
     </tr>
   );
 }
 
-function EmptyState() {
+function EmptyState({ mayWrite }: { mayWrite: boolean }) {
   return (
     <div class="card empty">
       <h2>No tools yet</h2>
@@ -112,9 +119,13 @@ function EmptyState() {
         takes. Once saved, anyone you allow, a person here, a workflow or an AI agent, can run it by name without seeing
         its credentials.
       </p>
-      <a class="button primary" href="/ui/tools/new">
-        Create your first tool
-      </a>
+      {mayWrite ? (
+        <a class="button primary" href="/ui/tools/new">
+          Create your first tool
+        </a>
+      ) : (
+        <p class="muted">Your API key cannot create tools; ask an administrator for one with the tools:write scope.</p>
+      )}
     </div>
   );
 }

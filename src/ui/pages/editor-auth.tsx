@@ -1,0 +1,142 @@
+/**
+ * The editor's authentication section: the type chooser, each type's fields
+ * (only the chosen type's show, by CSS), and the write-only secret fields.
+ */
+import { describedBy, FieldError, type FieldErrors } from "../components";
+import type { ToolFormState } from "../tool-form";
+import { Select, TextField } from "./form-controls";
+import type { EditorProps } from "./tool-editor";
+
+const SECRET_LABELS: Record<string, { field: string; id: string; label: string; authType: string }> = {
+  token: { field: "token", id: "bearer_token", label: "Bearer token", authType: "bearer_token" },
+  value: { field: "value", id: "api_key_value", label: "API key value", authType: "api_key" },
+  client_secret: { field: "client_secret", id: "client_secret", label: "Client secret", authType: "oauth2" },
+};
+
+export function AuthSection({
+  state,
+  errors,
+  tool,
+  drafts,
+  reenterReason,
+}: {
+  state: ToolFormState;
+  errors: FieldErrors;
+  tool: EditorProps["tool"];
+  drafts: Record<string, string>;
+  reenterReason: string | null;
+}) {
+  const stored = tool?.auth;
+  const secretField = (field: string) => {
+    const meta = SECRET_LABELS[field];
+    if (!meta) return null;
+    const isStored = stored?.type === meta.authType && stored.secretsSet.includes(field);
+    const isDraft = drafts[field] !== undefined;
+    return (
+      <div class="field">
+        <label for={meta.id}>{meta.label}</label>
+        <input
+          type="password"
+          id={meta.id}
+          name={meta.id}
+          value=""
+          autocomplete="new-password"
+          spellcheck={false}
+          placeholder={isDraft ? "entered, leave empty to keep" : isStored ? "saved, leave empty to keep" : ""}
+          {...describedBy(meta.id, errors, true)}
+        />
+        <p class="hint" id={`${meta.id}-hint`}>
+          {isDraft
+            ? "Entered but not saved yet; leave empty to keep what you entered. "
+            : isStored
+              ? "Saved, leave empty to keep. "
+              : ""}
+          Write-only: it is stored encrypted and never shown again.
+          {isStored && !isDraft && (
+            <span class="reenter-notice" data-reenter-notice hidden={reenterReason === null}>
+              {" "}
+              {reenterReason
+                ? `It must be entered again because ${reenterReason}: a stored secret only goes to the host it was entered for.`
+                : "The host changed: enter it again. A stored secret only goes to the host it was entered for."}
+            </span>
+          )}
+        </p>
+        <FieldError id={meta.id} errors={errors} />
+      </div>
+    );
+  };
+  return (
+    <fieldset
+      id="authentication"
+      data-stored-auth-type={stored?.type}
+      data-stored-endpoint-origin={stored?.endpointOrigin ?? undefined}
+      data-stored-token-origin={stored?.tokenOrigin ?? undefined}
+    >
+      <legend>Authentication</legend>
+      <Select
+        id="auth-type"
+        name="auth_type"
+        label="How the tool signs in to the API"
+        value={state.auth.type}
+        options={[
+          ["none", "None"],
+          ["bearer_token", "Bearer token"],
+          ["api_key", "API key"],
+          ["oauth2", "OAuth2 client credentials"],
+        ]}
+        errors={errors}
+      />
+      <div class="auth-fields auth-bearer_token">{secretField("token")}</div>
+      <div class="auth-fields auth-api_key">
+        <div class="grid">
+          <Select
+            id="api_key_location"
+            label="Send the key in"
+            value={state.auth.keyLocation}
+            options={[
+              ["header", "a header"],
+              ["query", "a query parameter"],
+            ]}
+            errors={errors}
+          />
+          <TextField
+            id="api_key_name"
+            label="Header or parameter name"
+            value={state.auth.keyName}
+            errors={errors}
+            hint="For example X-API-Key or appid."
+          />
+        </div>
+        {secretField("value")}
+      </div>
+      <div class="auth-fields auth-oauth2">
+        <TextField
+          id="token_url"
+          label="Token URL"
+          type="url"
+          value={state.auth.tokenUrl}
+          errors={errors}
+          hint="Where access tokens are requested."
+        />
+        <div class="grid">
+          <TextField id="client_id" label="Client ID" value={state.auth.clientId} errors={errors} />
+          <Select
+            id="client_auth_method"
+            label="Client authentication"
+            value={state.auth.clientAuthMethod}
+            options={[
+              ["client_secret_basic", "HTTP Basic (client_secret_basic)"],
+              ["client_secret_post", "In the form body (client_secret_post)"],
+            ]}
+            errors={errors}
+          />
+        </div>
+        {secretField("client_secret")}
+        <div class="grid">
+          <TextField id="oauth_scope" label="Scope (optional)" value={state.auth.scope} errors={errors} />
+          <TextField id="audience" label="Audience (optional)" value={state.auth.audience} errors={errors} />
+        </div>
+      </div>
+    </fieldset>
+  );
+}
