@@ -97,6 +97,7 @@ describe("POST /tools", () => {
       output_schema: input.output_schema,
       input_mapping: { qty: { in: "query", name: "quantity" } },
       body_format: "json",
+      mcp_enabled: true,
       version: 1,
       created_at: body.created_at,
       updated_at: body.created_at,
@@ -127,6 +128,7 @@ describe("POST /tools", () => {
       output_schema: null,
       input_mapping: null,
       body_format: "json",
+      mcp_enabled: true,
       version: 1,
     });
   });

@@ -12,6 +12,7 @@ import {
   fieldValue,
   formFields,
   getPage,
+  postForm,
   runFromPanel,
   savedToolId,
   signIn,
@@ -65,6 +66,7 @@ describe("creating a tool", () => {
       output_schema: null,
       input_mapping: { city: { in: "path" }, units: { in: "query", name: "u" } },
       body_format: "json",
+      mcp_enabled: true,
       version: 1,
       created_at: expect.any(String),
       updated_at: expect.any(String),
@@ -142,6 +144,40 @@ describe("creating a tool", () => {
       scope: "reports.read",
     });
     expect(call?.headers.get("authorization")).toBe("Bearer at-1");
+  });
+});
+
+describe("offering a tool over MCP", () => {
+  it("saves mcp_enabled false when the box is unchecked, shows it unchecked, and true again when checked", async () => {
+    const session = await signIn();
+    const page = await newToolPage(session, []);
+    // A browser sends the hidden "false" always and the checkbox's "true" only when it is checked.
+    expect(formFields(page, "/ui/tools/new").filter(([n]) => n === "mcp_enabled")).toEqual([
+      ["mcp_enabled", "false"],
+      ["mcp_enabled", "true"],
+    ]);
+    const unchecked = formFields(page, "/ui/tools/new").filter(([n, v]) => !(n === "mcp_enabled" && v === "true"));
+    const fields: FormPairs = [
+      ...unchecked.filter(([n]) => n !== "name" && n !== "endpoint_url"),
+      ["name", uniqueName()],
+      ["endpoint_url", "https://api.example.com/v1/items"],
+      ["_action", "save"],
+    ];
+    const res = await postForm("/ui/tools/new", fields, session);
+    const id = savedToolId(res);
+    expect((await storedTool(id)).mcp_enabled).toBe(false);
+
+    const edit = await (await getPage(`/ui/tools/${id}/edit`, session)).text();
+    expect(formFields(edit, `/ui/tools/${id}/edit`).filter(([n]) => n === "mcp_enabled")).toEqual([
+      ["mcp_enabled", "false"],
+    ]);
+    const { res: saved } = await submitForm(edit, `/ui/tools/${id}/edit`, session, {});
+    expect(saved.status).toBe(303);
+    expect((await storedTool(id)).mcp_enabled).toBe(false);
+    const again = await (await getPage(`/ui/tools/${id}/edit`, session)).text();
+    const checked = [...formFields(again, `/ui/tools/${id}/edit`), ["mcp_enabled", "true"] as [string, string]];
+    expect((await postForm(`/ui/tools/${id}/edit`, [...checked, ["_action", "save"]], session)).status).toBe(303);
+    expect((await storedTool(id)).mcp_enabled).toBe(true);
   });
 });
 

@@ -161,6 +161,10 @@ export const ToolInput = z
     output_schema: JsonSchemaObject.nullish(),
     input_mapping: InputMappingSchema.nullish(),
     body_format: z.enum(["json", "form"]).nullish(),
+    mcp_enabled: z.boolean().nullish().openapi({
+      description:
+        "Offer the tool to AI agents over MCP (`/mcp`): listed by tools/list, callable by tools/call. Default true.",
+    }),
   })
   .openapi("ToolInput");
 export type ToolInput = z.infer<typeof ToolInput>;
@@ -190,6 +194,7 @@ export const Tool = z
     output_schema: JsonSchemaObject.nullable(),
     input_mapping: InputMappingSchema.nullable(),
     body_format: z.enum(["json", "form"]),
+    mcp_enabled: z.boolean(),
     version: z.number().int(),
     created_at: z.string().openapi({ format: "date-time" }),
     updated_at: z.string().openapi({ format: "date-time" }),

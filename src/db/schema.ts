@@ -38,6 +38,8 @@ export const tools = sqliteTable(
     authParams: text("auth_params", { mode: "json" }).$type<AuthParams>().notNull(),
     /** Secret field name → sealed value. */
     authSecrets: text("auth_secrets", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    /** Whether /mcp lists the tool and lets agents call it (src/mcp/). */
+    mcpEnabled: integer("mcp_enabled", { mode: "boolean" }).notNull().default(true),
     version: integer("version").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),

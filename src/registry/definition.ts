@@ -43,6 +43,7 @@ export interface ToolDefinition {
   outputSchema: JsonSchema | null;
   inputMapping: InputMapping | null;
   authParams: AuthParams;
+  mcpEnabled: boolean;
   /** Secret values sent with this request, by field; sealed before storage. */
   providedSecrets: Record<string, string>;
 }
@@ -148,6 +149,7 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
     outputSchema,
     inputMapping,
     authParams,
+    mcpEnabled: body.mcp_enabled ?? true,
     providedSecrets: provided,
   };
 }
@@ -293,6 +295,7 @@ export function toolRow(
     authType: def.authParams.type,
     authParams: def.authParams,
     authSecrets: secrets,
+    mcpEnabled: def.mcpEnabled,
     ...meta,
   };
 }

@@ -33,6 +33,7 @@ export function presentTool(row: ToolRow): z.infer<typeof Tool> {
     output_schema: row.outputSchema,
     input_mapping: row.inputMapping,
     body_format: row.bodyFormat,
+    mcp_enabled: row.mcpEnabled,
     version: row.version,
     created_at: row.createdAt,
     updated_at: row.updatedAt,

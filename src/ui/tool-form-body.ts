@@ -79,6 +79,8 @@ export function parseToolForm(body: FormBody): ToolFormState {
   state.inputMappingText = text("input_mapping");
   state.outputSchemaText = text("output_schema");
   state.sampleText = text("sample");
+  // The editor sends a hidden "false" before the checkbox, so a form without the field keeps the default.
+  state.mcpEnabled = text("mcp_enabled") !== "false";
   const version = Number(text("version"));
   state.version = Number.isInteger(version) && version > 0 ? version : null;
   return state;

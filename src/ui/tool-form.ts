@@ -56,6 +56,8 @@ export interface ToolFormState {
   inputMappingText: string;
   outputSchemaText: string;
   sampleText: string;
+  /** Offered to AI agents over MCP. */
+  mcpEnabled: boolean;
   /** The version this form was loaded at (If-Match for the save); null for a new tool. */
   version: number | null;
 }
@@ -116,6 +118,7 @@ export function emptyToolForm(): ToolFormState {
     inputMappingText: "",
     outputSchemaText: "",
     sampleText: "",
+    mcpEnabled: true,
     version: null,
   };
 }
@@ -157,6 +160,7 @@ export function toolFormFrom(tool: z.infer<typeof Tool>): ToolFormState {
   state.inputSchemaText = JSON.stringify(tool.input_schema, null, 2);
   state.inputMappingText = tool.input_mapping ? JSON.stringify(tool.input_mapping, null, 2) : "";
   state.outputSchemaText = tool.output_schema ? JSON.stringify(tool.output_schema, null, 2) : "";
+  state.mcpEnabled = tool.mcp_enabled;
   state.version = tool.version;
   const rows = schemaToRows(tool.input_schema, tool.input_mapping, {
     method: state.method,
@@ -302,6 +306,7 @@ export function toToolInput(state: ToolFormState, errors: FieldErrors): Record<s
     input_schema: inputSchema,
     input_mapping: inputMapping,
     output_schema: parseJsonField(state.outputSchemaText, "output_schema", errors, null),
+    mcp_enabled: state.mcpEnabled,
   } satisfies Partial<Record<keyof ToolInput, unknown>>;
 }
 

@@ -106,6 +106,13 @@ export function ToolEditorPage({ session, state, errors, tool, draftSecrets, ree
             <Hint id="description">What the tool does and when to use it. AI agents read this to decide.</Hint>
             <FieldError id="description" errors={errors} />
           </div>
+          <div class="field">
+            <input type="hidden" name="mcp_enabled" value="false" />
+            <label class="check" for="mcp_enabled">
+              <input type="checkbox" id="mcp_enabled" name="mcp_enabled" value="true" checked={state.mcpEnabled} />
+              Offer this tool to AI agents over MCP
+            </label>
+          </div>
         </fieldset>
 
         {isHttp ? (

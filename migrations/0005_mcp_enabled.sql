@@ -1,0 +1,1 @@
+ALTER TABLE `tools` ADD `mcp_enabled` integer DEFAULT true NOT NULL;
