@@ -12,6 +12,7 @@ import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { limitJsonDepth } from "./api/json-depth";
 import { toolsApi } from "./api/tools";
+import { mcpApi } from "./mcp/http";
 import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
@@ -69,6 +70,8 @@ export function buildApp() {
   app.route("/", executionsApi);
   app.route("/", apiKeysApi);
   app.route("/", adminApi);
+  // MCP (JSON-RPC over Streamable HTTP): outside the OpenAPI document, same tokens and scopes.
+  app.route("/", mcpApi);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

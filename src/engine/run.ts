@@ -1,6 +1,7 @@
 /**
  * Running a stored tool for a caller (the API's execute route, the UI's test
- * panel): load it, execute it, and write its log row after the response.
+ * panel, MCP's tools/call): load it, execute it, and write its log row after
+ * the response.
  */
 import { drizzle } from "drizzle-orm/d1";
 import { executions, type ToolRow } from "../db/schema";
@@ -20,7 +21,16 @@ export async function runTool(
   toolId: string,
   input: Record<string, unknown>,
 ): Promise<ToolRun> {
-  const tool = await getTool(drizzle(env.DB), toolId);
+  return runStoredTool(env, waitUntil, await getTool(drizzle(env.DB), toolId), input);
+}
+
+/** The same, for a tool the caller has already loaded (MCP finds tools by name). */
+export async function runStoredTool(
+  env: Env,
+  waitUntil: (work: Promise<unknown>) => void,
+  tool: ToolRow,
+  input: Record<string, unknown>,
+): Promise<ToolRun> {
   const defer = (work: Promise<unknown>) => waitUntil(work.catch(logDeferredFailure));
   const report = await executeTool(tool, input, { env, defer });
   defer(drizzle(env.DB).insert(executions).values(report.logRow).run());

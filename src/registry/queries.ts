@@ -23,12 +23,28 @@ export async function getTool(db: Db, id: string): Promise<ToolRow> {
   return row;
 }
 
-/** `limit + 1` tools after the cursor, oldest first; `nameContains` filters by a case-insensitive substring of the name. */
+/** The tool MCP's tools/call names, if it exists and is offered over MCP. */
+export async function findMcpTool(db: Db, name: string): Promise<ToolRow | undefined> {
+  return db
+    .select()
+    .from(tools)
+    .where(and(eq(tools.name, name), eq(tools.mcpEnabled, true)))
+    .get();
+}
+
+export interface ToolFilter {
+  /** A case-insensitive substring of the name. */
+  nameContains?: string | undefined;
+  /** Only tools offered over MCP. */
+  mcpEnabled?: boolean;
+}
+
+/** `limit + 1` tools after the cursor, oldest first, that pass the filter. */
 export async function listTools(
   db: Db,
   limit: number,
   after: { at: string; id: string } | null,
-  nameContains?: string,
+  { nameContains, mcpEnabled }: ToolFilter = {},
 ): Promise<ToolRow[]> {
   return db
     .select()
@@ -41,6 +57,7 @@ export async function listTools(
         // instr, not LIKE: D1 refuses LIKE patterns over 50 bytes, and instr needs no escaping of % and _.
         // lower() folds ASCII only, as LIKE does.
         nameContains ? sql`instr(lower(${tools.name}), lower(${nameContains})) > 0` : undefined,
+        mcpEnabled === undefined ? undefined : eq(tools.mcpEnabled, mcpEnabled),
       ),
     )
     .orderBy(asc(tools.createdAt), asc(tools.id))

@@ -111,7 +111,9 @@ uiApp.get("/ui", async (c) => {
   const session = requireScope(c, "tools:read");
   const query = (c.req.query("q") ?? "").trim().slice(0, 64);
   const db = drizzle(c.env.DB);
-  const rows = await listTools(db, PAGE_SIZE, decodeCursor(c.req.query("cursor")), query || undefined);
+  const rows = await listTools(db, PAGE_SIZE, decodeCursor(c.req.query("cursor")), {
+    nameContains: query || undefined,
+  });
   const page = pageOf(
     rows,
     PAGE_SIZE,

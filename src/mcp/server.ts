@@ -1,0 +1,86 @@
+/**
+ * The MCP server: tools/list and tools/call over the registry and the engine.
+ * The SDK's low-level `Server` does the protocol (initialize, version
+ * negotiation, JSON-RPC); we only answer the two tool requests, with the
+ * JSON Schemas the tools already have. One server per HTTP request: the
+ * transport is stateless (./http.ts).
+ */
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type ListToolsResult,
+} from "@modelcontextprotocol/sdk/types.js";
+import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
+import { drizzle } from "drizzle-orm/d1";
+import { decodeCursor, pageOf } from "../api/pagination";
+import { runStoredTool } from "../engine/run";
+import type { Env } from "../env";
+import { AppError } from "../problem";
+import { findMcpTool, listTools } from "../registry/queries";
+import { callResultOf, mcpToolOf } from "./tools";
+
+/** Tools per tools/list page; a client follows `nextCursor` for the rest. */
+export const MCP_PAGE_SIZE = 50;
+
+export const SERVER_INFO = { name: "toolgate", version: "0.1.0" };
+
+export function createMcpServer(env: Env, waitUntil: (work: Promise<unknown>) => void): Server {
+  const server = new Server(SERVER_INFO, {
+    capabilities: { tools: {} },
+    instructions:
+      "Each tool calls one HTTP API (or a built-in function) registered in toolgate. A failed call returns isError with what went wrong; the arguments can be fixed and the call retried.",
+    // The SDK's default validator is Ajv, which compiles schemas with new Function: refused on Workers.
+    jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+  });
+
+  server.setRequestHandler(ListToolsRequestSchema, (request) =>
+    answer(async (): Promise<ListToolsResult> => {
+      const after = mcpCursor(request.params?.cursor);
+      const rows = await listTools(drizzle(env.DB), MCP_PAGE_SIZE, after, { mcpEnabled: true });
+      const page = pageOf(rows, MCP_PAGE_SIZE, (row) => row.createdAt, mcpToolOf);
+      return { tools: page.items, ...(page.next_cursor ? { nextCursor: page.next_cursor } : {}) };
+    }),
+  );
+
+  server.setRequestHandler(CallToolRequestSchema, (request) =>
+    answer(async (): Promise<CallToolResult> => {
+      const { name, arguments: args = {} } = request.params;
+      const tool = await findMcpTool(drizzle(env.DB), name);
+      // The one failure that is a protocol error: there is nothing to run (MCP spec, tools, "Error Handling").
+      if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      const { report } = await runStoredTool(env, waitUntil, tool, args);
+      return callResultOf(tool, report);
+    }),
+  );
+
+  return server;
+}
+
+/** A tools/list cursor: the same opaque keyset cursor as GET /tools, refused as invalid params. */
+function mcpCursor(cursor: string | undefined): { at: string; id: string } | null {
+  try {
+    return decodeCursor(cursor);
+  } catch (err) {
+    if (err instanceof AppError) throw new McpError(ErrorCode.InvalidParams, err.detail);
+    throw err;
+  }
+}
+
+/**
+ * Runs a handler. The SDK answers a thrown error with its message, so an
+ * unexpected one is logged and replaced by a generic message, as `onError`
+ * does for the API (src/problem.ts).
+ */
+async function answer<T>(handler: () => Promise<T>): Promise<T> {
+  try {
+    return await handler();
+  } catch (err) {
+    if (err instanceof McpError) throw err;
+    console.error(JSON.stringify({ msg: "unhandled MCP error", name: (err as Error)?.name }));
+    throw new McpError(ErrorCode.InternalError, "The server hit an unexpected error. It has been logged.");
+  }
+}
