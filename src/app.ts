@@ -10,6 +10,7 @@ import { adminApi } from "./api/admin";
 import { apiKeysApi } from "./api/api-keys";
 import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
+import { exportsApi } from "./api/exports";
 import { limitJsonDepth } from "./api/json-depth";
 import { toolsApi } from "./api/tools";
 import { mcpApi } from "./mcp/http";
@@ -18,7 +19,7 @@ import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-const PROTECTED_PATHS = ["/tools", "/tools/*", "/executions/*", "/api-keys", "/api-keys/*", "/admin/*"];
+const PROTECTED_PATHS = ["/tools", "/tools/*", "/executions/*", "/exports/*", "/api-keys", "/api-keys/*", "/admin/*"];
 
 const healthRoute = createRoute({
   method: "get",
@@ -68,6 +69,7 @@ export function buildApp() {
 
   app.route("/", toolsApi);
   app.route("/", executionsApi);
+  app.route("/", exportsApi);
   app.route("/", apiKeysApi);
   app.route("/", adminApi);
   // MCP (JSON-RPC over Streamable HTTP): outside the OpenAPI document, same tokens and scopes.

@@ -35,6 +35,8 @@ const OPERATIONS: [path: string, method: string, scope: string, statuses: string
   ],
   ["/tools/{id}/executions", "get", "executions:read", ["200", "400", "401", "403", "404", "422", "500"]],
   ["/executions/{id}", "get", "executions:read", ["200", "401", "403", "404", "422", "500"]],
+  ["/exports/functions", "get", "tools:read", ["200", "400", "401", "403", "422", "500"]],
+  ["/exports/functions/{id}", "get", "tools:read", ["200", "401", "403", "404", "422", "500"]],
   ["/api-keys", "post", "admin", ["201", "400", "401", "403", "413", "415", "422", "500"]],
   ["/api-keys", "get", "admin", ["200", "400", "401", "403", "422", "500"]],
   ["/api-keys/{id}", "delete", "admin", ["204", "401", "403", "404", "422", "500"]],

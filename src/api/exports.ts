@@ -1,0 +1,144 @@
+/**
+ * /exports/functions: tools as OpenAI or Anthropic function-calling
+ * definitions, ready to paste into a request's `tools` (the conversion is in
+ * src/exports/function-calling.ts).
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { drizzle } from "drizzle-orm/d1";
+import { scoped } from "../access/middleware";
+import type { ToolRow } from "../db/schema";
+import type { AppBindings } from "../env";
+import { exportFunction, FUNCTION_FORMATS, type FunctionFormat } from "../exports/function-calling";
+import { validationError } from "../problem";
+import { getTool, listTools } from "../registry/queries";
+import { problemsWith } from "./openapi";
+import { decodeCursor, pageOf } from "./pagination";
+import { IdParam, ListQuery } from "./schemas";
+
+export const exportsApi = new OpenAPIHono<AppBindings>();
+
+const JsonSchemaObject = z.record(z.string(), z.unknown()).openapi({ type: "object" });
+
+const OpenAiFunction = z
+  .object({
+    type: z.literal("function"),
+    function: z.object({
+      name: z.string(),
+      description: z.string().optional(),
+      parameters: JsonSchemaObject,
+      strict: z.boolean(),
+    }),
+  })
+  .openapi("OpenAiFunction", { description: "An entry of OpenAI Chat Completions' `tools`." });
+
+const AnthropicTool = z
+  .object({ name: z.string(), description: z.string().optional(), input_schema: JsonSchemaObject })
+  .openapi("AnthropicTool", { description: "An entry of Anthropic Messages' `tools`." });
+
+const FormatQuery = z.object({
+  format: z.enum(FUNCTION_FORMATS, { error: "format must be one of: openai, anthropic." }),
+  strict: z.enum(["true", "false"], { error: "strict must be true or false." }).optional().openapi({
+    description:
+      "format=openai only: convert each input schema to OpenAI's strict subset where it can be, and mark those functions `strict: true`. Tools whose schema cannot be converted are exported non-strict and listed in `strict_unavailable` with the reason.",
+  }),
+});
+
+const StrictUnavailable = z.object({
+  tool_id: z.string(),
+  name: z.string(),
+  reason: z.string().openapi({ description: "The first part of the input schema strict mode does not accept." }),
+});
+
+const ExportedList = z
+  .object({
+    format: z.enum(FUNCTION_FORMATS),
+    strict: z.boolean(),
+    items: z.array(z.union([OpenAiFunction, AnthropicTool])),
+    strict_unavailable: z.array(StrictUnavailable),
+    next_cursor: z.string().nullable(),
+  })
+  .openapi("ExportedFunctionList");
+
+const ExportedOne = z
+  .object({
+    format: z.enum(FUNCTION_FORMATS),
+    strict: z.boolean(),
+    item: z.union([OpenAiFunction, AnthropicTool]),
+    strict_unavailable: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why strict mode was asked for but not given; null otherwise." }),
+  })
+  .openapi("ExportedFunction");
+
+const FORMAT_422 =
+  "`format` is missing or not openai or anthropic, `strict` is not true or false or was given with format=anthropic, or another query parameter is not valid.";
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/exports/functions",
+  tags: ["Exports"],
+  summary: "Every tool as a function-calling definition",
+  description:
+    "All tools, oldest first, paged like GET /tools, as OpenAI (`format=openai`) or Anthropic (`format=anthropic`) function-calling definitions. `items` can be passed as a request's `tools` as is.",
+  ...scoped("tools:read"),
+  request: { query: ListQuery.extend(FormatQuery.shape) },
+  responses: {
+    200: { description: "A page of definitions.", content: { "application/json": { schema: ExportedList } } },
+    ...problemsWith({ 422: FORMAT_422 }, 400, 401, 403, 422, 500),
+  },
+});
+
+exportsApi.openapi(listRoute, async (c) => {
+  const { limit, cursor, format, strict: strictParam } = c.req.valid("query");
+  const strict = strictFlag(format, strictParam);
+  const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor));
+  const page = pageOf(
+    rows,
+    limit,
+    (row) => row.createdAt,
+    (row) => ({ row, ...exportFunction(row, format, strict) }),
+  );
+  return c.json(
+    {
+      format,
+      strict,
+      items: page.items.map((item) => item.definition),
+      strict_unavailable: page.items.flatMap(({ row, strictUnavailable }) =>
+        strictUnavailable ? [{ tool_id: row.id, name: row.name, reason: strictUnavailable }] : [],
+      ),
+      next_cursor: page.next_cursor,
+    },
+    200,
+  );
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/exports/functions/{id}",
+  tags: ["Exports"],
+  summary: "One tool as a function-calling definition",
+  ...scoped("tools:read"),
+  request: { params: IdParam, query: FormatQuery },
+  responses: {
+    200: { description: "The definition.", content: { "application/json": { schema: ExportedOne } } },
+    ...problemsWith({ 422: FORMAT_422 }, 401, 403, 404, 422, 500),
+  },
+});
+
+exportsApi.openapi(getRoute, async (c) => {
+  const { format, strict: strictParam } = c.req.valid("query");
+  const strict = strictFlag(format, strictParam);
+  const row: ToolRow = await getTool(drizzle(c.env.DB), c.req.valid("param").id);
+  const { definition, strictUnavailable } = exportFunction(row, format, strict);
+  return c.json({ format, strict, item: definition, strict_unavailable: strictUnavailable }, 200);
+});
+
+/** Strict mode is OpenAI's; asking for it with another format is a mistake worth saying so. */
+function strictFlag(format: FunctionFormat, strict: "true" | "false" | undefined): boolean {
+  if (strict === "true" && format !== "openai")
+    throw validationError("invalid_request", "The request query is not valid.", [
+      { path: "/query/strict", message: "strict applies to format=openai only." },
+    ]);
+  return strict === "true";
+}
