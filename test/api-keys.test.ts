@@ -347,6 +347,20 @@ const OPERATIONS: Operation[] = [
     },
   },
   {
+    method: "get",
+    path: "/exports/functions",
+    scope: "tools:read",
+    allowed: 200,
+    request: async () => ({ path: "/exports/functions?format=openai&limit=1", init: {} }),
+  },
+  {
+    method: "get",
+    path: "/exports/functions/{id}",
+    scope: "tools:read",
+    allowed: 200,
+    request: async () => ({ path: `/exports/functions/${(await functionTool()).id}?format=anthropic`, init: {} }),
+  },
+  {
     method: "post",
     path: "/api-keys",
     scope: "admin",
