@@ -5,7 +5,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ToolInput } from "../src/api/schemas";
+import { STRICT_OUTBOUND } from "../src/engine/outbound/policy";
 import { curlToToolDraft, type ToolDraft } from "../src/imports/curl";
+import { normalizeDefinition } from "../src/registry/definition";
 import { DRAFT_07 } from "../src/registry/infer-schema";
 import {
   CHROME_CMD_GET,
@@ -760,6 +763,105 @@ describe("the credential never leaves auth_config", () => {
         );
       }),
       { seed: 5150, numRuns: 300 },
+    );
+  });
+});
+
+/** A word quoted as bash reads it back: '…', $'…', "…" or bare when it is plain. */
+function bashQuote(word: string, style: number): string {
+  if (style === 0 && /^[A-Za-z0-9_./:=@%+-]+$/.test(word)) return word;
+  if (style === 1)
+    return `$'${word.replace(/[\\']/g, "\\$&").replace(/[\x00-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`)}'`;
+  if (style === 2 && !/[\x00-\x1f]/.test(word)) return `"${word.replace(/[\\"$`]/g, "\\$&")}"`;
+  return `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+describe("any command", () => {
+  const headerName = fc.constantFrom(
+    "Accept",
+    "authorization",
+    "X-Api-Key",
+    "Cookie",
+    "content-type",
+    "sec-fetch-mode",
+    "User-Agent",
+    "X-Trace",
+    "Host",
+    "X-Session-Token",
+  );
+  const text = fc.string({ unit: "grapheme", maxLength: 24 });
+  const option = fc.oneof(
+    fc.tuple(
+      fc.constant("-H"),
+      fc.tuple(headerName, text).map(([n, v]) => `${n}: ${v}`),
+    ),
+    fc.tuple(
+      fc.constantFrom("-d", "--data-raw", "--data-binary", "--data-urlencode", "--json"),
+      fc.oneof(
+        text,
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+      ),
+    ),
+    fc.tuple(fc.constantFrom("-X"), fc.constantFrom("GET", "POST", "put", "PATCH", "DELETE", "HEAD")),
+    fc.tuple(fc.constantFrom("-u", "-b", "-A", "-m", "--oauth2-bearer"), text),
+    fc.tuple(fc.constantFrom("-G", "-k", "-sSL", "--compressed", "--frob"), fc.constant(null)),
+  );
+  const url = fc
+    .tuple(
+      fc.constantFrom("https://api.example.com", "api.example.com", "https://user:pw@api.example.com:8443"),
+      fc.array(fc.oneof(fc.constantFrom("v1", "items", "42", "0d2c9a3e-6f1b-4e8a-9c7d-2b5e8f1a4c6d"), text), {
+        maxLength: 3,
+      }),
+      fc.array(fc.tuple(fc.oneof(fc.constantFrom("key", "api_key", "q", "page"), text), text), { maxLength: 3 }),
+    )
+    .map(
+      ([origin, segments, query]) =>
+        `${origin}/${segments.map(encodeURIComponent).join("/")}${query.length ? "?" : ""}${query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&")}`,
+    );
+  const command = fc
+    .tuple(
+      url,
+      fc.array(option, { maxLength: 6 }),
+      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 16, maxLength: 16 }),
+    )
+    .map(([target, options, styles]) => {
+      const words = [target, ...options.flatMap(([flag, value]) => (value === null ? [flag] : [flag, value]))];
+      return `curl ${words.map((word, i) => bashQuote(word, styles[i % styles.length] as number)).join(" \\\n  ")}`;
+    });
+
+  it("never throws; a draft keeps its credential in auth_config and is a ToolInput the registry accepts, unless a warning says why not", () => {
+    fc.assert(
+      fc.property(command, (cmd) => {
+        const result = curlToToolDraft(cmd);
+        if (!result.ok) return ["unsupported_method", "credential_in_url", "invalid_url"].includes(result.reason);
+        const { auth_config: auth, ...rest } = result.draft;
+        const secret = auth.type === "bearer_token" ? auth.token : auth.type === "api_key" ? auth.value : "";
+        // Expansions are named as typed ($API_KEY), even when that is the "credential".
+        const warnings = result.warnings.filter((w) => !w.startsWith("Shell expansions"));
+        if (secret.length >= 8 && JSON.stringify([rest, warnings]).includes(JSON.stringify(secret).slice(1, -1)))
+          return false;
+        const parsed = ToolInput.safeParse(result.draft);
+        const secretWarning = result.warnings.some((w) => w.startsWith("The credential "));
+        if (!parsed.success) return secretWarning;
+        try {
+          normalizeDefinition(parsed.data, STRICT_OUTBOUND);
+          return true;
+        } catch (err) {
+          if (secretWarning) return true;
+          throw new Error(`${cmd}\n${JSON.stringify((err as { extensions?: unknown }).extensions)}`);
+        }
+      }),
+      { seed: 8080, numRuns: 500 },
+    );
+  });
+
+  it("never throws on arbitrary text", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 200 }), (tail) => {
+        for (const prefix of ["curl ", "curl '", 'curl ^"', "curl $'", "curl https://x.test/ -"])
+          curlToToolDraft(prefix + tail);
+      }),
+      { seed: 8081, numRuns: 300 },
     );
   });
 });

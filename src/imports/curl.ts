@@ -10,7 +10,7 @@
  * curl would have sent. docs/curl-import.md is the user's account of this.
  */
 import { METHODS } from "../api/schemas";
-import type { HttpMethod, InputMapping } from "../engine/request";
+import { isValidHeaderValue, type HttpMethod, type InputMapping } from "../engine/request";
 import { DRAFT_07 } from "../registry/infer-schema";
 import { readCurlArguments, type CurlCommand } from "./curl-command";
 import {
@@ -43,6 +43,9 @@ export type CurlImportFailureReason =
 
 export type CurlImportResult =
   { ok: true; draft: ToolDraft; warnings: string[] } | { ok: false; reason: CurlImportFailureReason; detail: string };
+
+/** The longest name on the wire an input mapping takes. */
+const MAX_WIRE_NAME = 256;
 
 const fail = (reason: CurlImportFailureReason, detail: string): CurlImportResult => ({ ok: false, reason, detail });
 
@@ -96,7 +99,7 @@ export function curlToToolDraft(command: string): CurlImportResult {
   for (const other of credentials.slice(1))
     warnings.push(`Left out ${other.source}: a tool holds one credential, and ${chosen?.source} was used.`);
   if (chosen?.note) warnings.push(chosen.note);
-  if (chosen) warnings.push(...secretLengthWarnings(chosen.auth));
+  if (chosen) warnings.push(...credentialWarnings(chosen.auth));
   const secrets = [...credentials, ...fromFlags].flatMap((c) => c.secrets);
 
   if (secrets.some((secret) => containsSecret(url.pathname, secret)))
@@ -111,9 +114,17 @@ export function curlToToolDraft(command: string): CurlImportResult {
 
   // Anything else that still carries a credential goes, with a warning that does not repeat it.
   const inputs = literals.filter((literal) => {
-    const leaks = containsSecretAnywhere([literal.wire, literal.value], secrets);
-    if (leaks) warnings.push(`Left out a ${literal.in} parameter that contains the credential.`);
-    return !leaks;
+    if (containsSecretAnywhere([literal.wire, literal.value], secrets)) {
+      warnings.push(`Left out a ${literal.in} parameter that contains the credential.`);
+      return false;
+    }
+    if (literal.wire === "" || literal.wire.length > MAX_WIRE_NAME) {
+      warnings.push(
+        `Left out a ${literal.in} parameter whose name is empty or longer than ${MAX_WIRE_NAME} characters: no input can be mapped to it.`,
+      );
+      return false;
+    }
+    return true;
   });
   for (const [name, value] of Object.entries(headers))
     if (containsSecretAnywhere([value], secrets)) {
@@ -246,15 +257,23 @@ function decodeLenient(text: string): string {
 const MIN_SECRET = 8;
 const MAX_SECRET = 8192;
 
-function secretLengthWarnings(auth: Exclude<DraftAuth, { type: "none" }>): string[] {
+/** What the registry will refuse about the credential, said now rather than when the draft is saved. */
+function credentialWarnings(auth: Exclude<DraftAuth, { type: "none" }>): string[] {
   const secret = auth.type === "bearer_token" ? auth.token : auth.value;
-  if (secret.length < MIN_SECRET)
-    return [
+  // In code points, as the API's schema counts them.
+  const length = [...secret].length;
+  const warnings: string[] = [];
+  if (length < MIN_SECRET)
+    warnings.push(
       `The credential is shorter than ${MIN_SECRET} characters, which toolgate refuses: replace it before saving.`,
-    ];
-  if (secret.length > MAX_SECRET)
-    return [`The credential is longer than ${MAX_SECRET} characters, which toolgate refuses.`];
-  return [];
+    );
+  if (length > MAX_SECRET)
+    warnings.push(`The credential is longer than ${MAX_SECRET} characters, which toolgate refuses.`);
+  if ((auth.type === "bearer_token" || auth.location === "header") && !isValidHeaderValue(secret))
+    warnings.push(
+      "The credential has characters a header cannot carry (only printable ASCII or Latin-1), which toolgate refuses: replace it before saving.",
+    );
+  return warnings;
 }
 
 /** `post_api_example_com_v1_users`: the method, the host without www., and the literal path. */
