@@ -10,14 +10,25 @@ import { adminApi } from "./api/admin";
 import { apiKeysApi } from "./api/api-keys";
 import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
+import { curlImportApi } from "./api/imports-curl";
 import { limitJsonDepth } from "./api/json-depth";
+import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
 import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-const PROTECTED_PATHS = ["/tools", "/tools/*", "/executions/*", "/api-keys", "/api-keys/*", "/admin/*"];
+const PROTECTED_PATHS = [
+  "/tools",
+  "/tools/*",
+  "/executions/*",
+  "/api-keys",
+  "/api-keys/*",
+  "/admin/*",
+  "/imports/*",
+  "/schemas/*",
+];
 
 const healthRoute = createRoute({
   method: "get",
@@ -69,6 +80,8 @@ export function buildApp() {
   app.route("/", executionsApi);
   app.route("/", apiKeysApi);
   app.route("/", adminApi);
+  app.route("/", curlImportApi);
+  app.route("/", schemaInferApi);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
