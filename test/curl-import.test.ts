@@ -381,6 +381,18 @@ describe("one feature at a time", () => {
       [],
     ],
     [
+      "--data-urlencode: =content and content are sent encoded, without a name",
+      "curl -G https://api.example.com/lookup --data-urlencode '=tea & cake' --data-urlencode 'x=1'",
+      {
+        name: "get_api_example_com_lookup",
+        method: "GET",
+        endpoint_url: "https://api.example.com/lookup?tea+%26+cake",
+        properties: { x: str("1") },
+        mapping: { x: { in: "query" } },
+      },
+      [],
+    ],
+    [
       "--json",
       `curl --json '{"name":"Ada","age":36,"score":9.5}' https://api.example.com/v1/users`,
       {
@@ -632,17 +644,18 @@ describe("one feature at a time", () => {
       ["Only the curl command was read; what follows it (after ; & | < > or a line break) was ignored."],
     ],
     [
-      "a body field that looks like a credential is kept, with a warning",
-      "curl https://api.example.com/v1/login -d 'user=ada&password=hunter22'",
+      "query parameters and body fields that look like credentials are kept, with a warning",
+      "curl 'https://api.example.com/v1/login?session_id=s1' -d 'user=ada&password=hunter22'",
       {
         name: "post_api_example_com_v1_login",
         method: "POST",
         endpoint_url: "https://api.example.com/v1/login",
-        properties: { user: str("ada"), password: str("hunter22") },
-        mapping: { user: { in: "body" }, password: { in: "body" } },
+        properties: { session_id: str("s1"), user: str("ada"), password: str("hunter22") },
+        mapping: { session_id: { in: "query" }, user: { in: "body" }, password: { in: "body" } },
         body_format: "form",
       },
       [
+        'The query parameter "session_id" looks like a credential; it became an input whose default is stored in plaintext and shown to anyone who can read the tool.',
         'The body field "password" looks like a credential; it became an input whose default is stored in plaintext and shown to anyone who can read the tool.',
       ],
     ],

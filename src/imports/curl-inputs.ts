@@ -12,7 +12,7 @@ import {
 } from "../engine/request";
 import { isJsonContentType } from "../encoding";
 import type { CurlCommand } from "./curl-command";
-import { API_KEY_QUERY_PARAMS, looksLikeCredential, type Credential } from "./curl-credentials";
+import { API_KEY_QUERY_PARAMS, type Credential } from "./curl-credentials";
 
 /** A literal value that becomes an input: where it goes, its name there, and its value. */
 export interface Literal {
@@ -71,12 +71,19 @@ function groupRepeats(literals: Literal[]): Literal[] {
   return [...byName.values()];
 }
 
+/** As curl (7.88) encodes --data-urlencode: all but letters, digits and - . _ ~, and a space as +. */
+function curlEscape(text: string): string {
+  return encodePathSegment(text).replaceAll("%20", "+");
+}
+
 /** The data arguments as curl joins them: `--data-urlencode` encoded, pieces joined with `&`. */
 export function joinData(curl: CurlCommand): string {
   const pieces = curl.data.map(({ kind, value }) => {
     if (kind !== "urlencode") return value;
+    // "content" and "=content" send the content encoded; "name=content" keeps the name as written.
     const eq = value.indexOf("=");
-    return eq < 0 ? encodePathSegment(value) : `${value.slice(0, eq + 1)}${encodePathSegment(value.slice(eq + 1))}`;
+    if (eq <= 0) return curlEscape(value.slice(eq + 1));
+    return `${value.slice(0, eq + 1)}${curlEscape(value.slice(eq + 1))}`;
   });
   return curl.data.every((d) => d.kind === "json") ? pieces.join("") : pieces.join("&");
 }
@@ -148,11 +155,6 @@ export function readBody(
     );
 
   if (fields.length === 0) return dropBody("The body has no fields, so the tool sends none.");
-  for (const field of fields)
-    if (looksLikeCredential(field.wire))
-      warnings.push(
-        `The body field "${field.wire}" looks like a credential; it became an input whose default is stored in plaintext and shown to anyone who can read the tool.`,
-      );
   return { literals: fields, format };
 }
 
@@ -169,6 +171,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isIdSegment = (segment: string) => /^\d+$/.test(segment) || UUID.test(segment);
 
 /**
  * Numeric and UUID path segments become `{name}` parameters, named after the
@@ -180,13 +183,18 @@ export function pathParameters(pathname: string): { template: string; literals: 
   const literalSegments: string[] = [];
   const used = new Set<string>();
   const out = segments.map((segment, index) => {
-    if (!/^\d+$/.test(segment) && !UUID.test(segment)) {
+    if (!isIdSegment(segment)) {
       if (segment !== "") literalSegments.push(segment);
       return segment;
     }
     const before = segments[index - 1] ?? "";
-    const stem = /^\d+$/.test(before) || UUID.test(before) ? "" : before.replace(/[^A-Za-z0-9_]+/g, "_").slice(0, 40);
-    const name = uniqueName(stem.replace(/^_+|_+$/g, "") === "" ? "id" : `${stem.replace(/^_+|_+$/g, "")}_id`, used);
+    const stem = isIdSegment(before)
+      ? ""
+      : before
+          .replace(/[^A-Za-z0-9_]+/g, "_")
+          .replace(/^_+|_+$/g, "")
+          .slice(0, 40);
+    const name = uniqueName(stem === "" ? "id" : `${stem}_id`, used);
     literals.push({ in: "path", wire: name, value: segment });
     return `{${name}}`;
   });

@@ -17,6 +17,7 @@ import {
   containsSecret,
   credentialFromUser,
   jsonContainsSecret,
+  looksLikeCredential,
   type Credential,
   type DraftAuth,
 } from "./curl-credentials";
@@ -126,6 +127,11 @@ export function curlToToolDraft(command: string): CurlImportResult {
     }
     return true;
   });
+  for (const { in: where, wire } of inputs)
+    if (where !== "path" && looksLikeCredential(wire))
+      warnings.push(
+        `The ${where === "body" ? "body field" : "query parameter"} "${wire}" looks like a credential; it became an input whose default is stored in plaintext and shown to anyone who can read the tool.`,
+      );
   for (const [name, value] of Object.entries(headers))
     if (containsSecretAnywhere([value], secrets)) {
       delete headers[name];
