@@ -11,7 +11,9 @@ import { apiKeysApi } from "./api/api-keys";
 import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { exportsApi } from "./api/exports";
+import { curlImportApi } from "./api/imports-curl";
 import { limitJsonDepth } from "./api/json-depth";
+import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
 import { mcpApi } from "./mcp/http";
 import { uiApp } from "./ui/routes";
@@ -19,7 +21,17 @@ import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-const PROTECTED_PATHS = ["/tools", "/tools/*", "/executions/*", "/exports/*", "/api-keys", "/api-keys/*", "/admin/*"];
+const PROTECTED_PATHS = [
+  "/tools",
+  "/tools/*",
+  "/executions/*",
+  "/exports/*",
+  "/api-keys",
+  "/api-keys/*",
+  "/admin/*",
+  "/imports/*",
+  "/schemas/*",
+];
 
 const healthRoute = createRoute({
   method: "get",
@@ -72,6 +84,8 @@ export function buildApp() {
   app.route("/", exportsApi);
   app.route("/", apiKeysApi);
   app.route("/", adminApi);
+  app.route("/", curlImportApi);
+  app.route("/", schemaInferApi);
   // MCP (JSON-RPC over Streamable HTTP): outside the OpenAPI document, same tokens and scopes.
   app.route("/", mcpApi);
 

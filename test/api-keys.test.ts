@@ -391,6 +391,23 @@ const OPERATIONS: Operation[] = [
     allowed: 200,
     request: async () => ({ path: "/admin/rewrap", init: { method: "POST" } }),
   },
+  {
+    method: "post",
+    path: "/imports/curl",
+    scope: "tools:write",
+    allowed: 200,
+    request: async () => ({
+      path: "/imports/curl",
+      init: { method: "POST", json: { command: "curl https://api.example.com/v1/items" } },
+    }),
+  },
+  {
+    method: "post",
+    path: "/schemas/infer",
+    scope: "tools:write",
+    allowed: 200,
+    request: async () => ({ path: "/schemas/infer", init: { method: "POST", json: { sample: { id: 1 } } } }),
+  },
 ];
 
 describe("scopes", () => {
