@@ -10,6 +10,7 @@ import { adminApi } from "./api/admin";
 import { apiKeysApi } from "./api/api-keys";
 import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
+import { openapiImportApi } from "./api/imports-openapi";
 import { limitJsonDepth } from "./api/json-depth";
 import { toolsApi } from "./api/tools";
 import { uiApp } from "./ui/routes";
@@ -17,7 +18,7 @@ import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-const PROTECTED_PATHS = ["/tools", "/tools/*", "/executions/*", "/api-keys", "/api-keys/*", "/admin/*"];
+const PROTECTED_PATHS = ["/tools", "/tools/*", "/executions/*", "/api-keys", "/api-keys/*", "/admin/*", "/imports/*"];
 
 const healthRoute = createRoute({
   method: "get",
@@ -69,6 +70,7 @@ export function buildApp() {
   app.route("/", executionsApi);
   app.route("/", apiKeysApi);
   app.route("/", adminApi);
+  app.route("/", openapiImportApi);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

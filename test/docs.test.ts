@@ -39,6 +39,7 @@ const OPERATIONS: [path: string, method: string, scope: string, statuses: string
   ["/api-keys", "get", "admin", ["200", "400", "401", "403", "422", "500"]],
   ["/api-keys/{id}", "delete", "admin", ["204", "401", "403", "404", "422", "500"]],
   ["/admin/rewrap", "post", "admin", ["200", "400", "401", "403", "422", "500"]],
+  ["/imports/openapi", "post", "tools:write", ["200", "201", "400", "401", "403", "413", "415", "422", "500"]],
 ];
 
 describe("GET /openapi.json", () => {
