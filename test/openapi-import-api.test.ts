@@ -327,6 +327,30 @@ describe("POST /imports/openapi: a real import", () => {
     expect(dry.body.results[0]).toMatchObject({ status: "would_create", name: `${prefix}createTask_3` });
   });
 
+  it("de-duplicates names within one document, in document order", async () => {
+    const prefix = `${uniqueName("same")}_`;
+    const ops = { responses: {} };
+    const { status, body } = await importOpenApi({
+      document: {
+        openapi: "3.0.3",
+        servers: [{ url: "https://api.example.com" }],
+        paths: {
+          "/a": { get: { ...ops, operationId: "list pets" } },
+          "/b": { get: { ...ops, operationId: "list_pets" } },
+          "/c": { get: { ...ops, operationId: "list-pets!" } },
+        },
+      },
+      name_prefix: prefix,
+      dry_run: true,
+    });
+    expect(status).toBe(200);
+    expect(body.results.map((r: Json) => r.name)).toEqual([
+      `${prefix}list_pets`,
+      `${prefix}list_pets_2`,
+      `${prefix}list-pets`,
+    ]);
+  });
+
   it("without the secrets a scheme needs, skips with needs_secret and creates nothing (200)", async () => {
     const prefix = `${uniqueName("nosecret")}_`;
     const { status, body } = await importOpenApi({
