@@ -6,6 +6,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import crmYaml from "./fixtures/crm-openapi-3.0.yaml?raw";
+import petshopYaml from "./fixtures/petshop-swagger-2.0.yaml?raw";
 import tasksDocument from "./fixtures/tasks-openapi-3.1.json";
 import { api, createApiKey, execute, json, uniqueName, useUpstream, type ApiInit, type Json } from "./helpers";
 
@@ -311,6 +312,48 @@ describe("POST /imports/openapi: a real import", () => {
     expect(JSON.parse(move!.body)).toEqual({ position: [1, 2] });
   });
 
+  it("imports a Swagger 2.0 document by converting it to OpenAPI 3.0 first: body, formData, multi arrays", async () => {
+    const prefix = `${uniqueName("pets")}_`;
+    const clientId = uniqueName("client");
+    const { status, body } = await importOpenApi({
+      document: petshopYaml,
+      name_prefix: prefix,
+      auth_config: { value: "petshop-key-1", client_id: clientId, client_secret: "petshop-secret-1" },
+    });
+    expect(status, JSON.stringify(body)).toBe(201);
+    expect(body.openapi_version).toBe("2.0");
+    const results = byOperation(body.results);
+    expect(Object.fromEntries(Object.entries(results).map(([id, r]) => [id, r.reason ?? r.status]))).toEqual({
+      addPet: "created",
+      findPetsByStatus: "created",
+      getPetById: "created",
+      updatePetWithForm: "created",
+      uploadFile: "unsupported_media_type",
+    });
+    // collectionFormat csv (the default) has no repeated-parameter form: the optional "tags" is left out.
+    expect(results.findPetsByStatus!.warnings![0]).toMatch(/^The query parameter "tags" is an array/);
+
+    const API = "https://api.petshop.example.com/v2";
+    upstream.on("POST", "https://auth.petshop.example.com/token", () =>
+      json({ access_token: "pet-token-1", expires_in: 600 }),
+    );
+    upstream.on("POST", `${API}/pet`, () => json({ id: 1, name: "Rex", photoUrls: [] }));
+    upstream.on("GET", `${API}/pet/findByStatus`, () => json([]));
+    upstream.on("POST", `${API}/pet/1`, () => new Response(null, { status: 200 }));
+    const added = await execute(results.addPet!.tool_id, { name: "Rex", photoUrls: [], status: "available" });
+    const found = await execute(results.findPetsByStatus!.tool_id, { status: ["available", "sold"] });
+    const updated = await execute(results.updatePetWithForm!.tool_id, { petId: 1, name: "Rex II" });
+
+    expect([added.status, found.status, updated.status]).toEqual([200, 200, 200]);
+    const [, add, find, update] = upstream.calls;
+    expect(add!.headers.get("authorization")).toBe("Bearer pet-token-1");
+    expect(JSON.parse(add!.body)).toEqual({ name: "Rex", photoUrls: [], status: "available" });
+    expect(find!.url.href).toBe(`${API}/pet/findByStatus?status=available&status=sold`);
+    expect(find!.headers.get("api_key")).toBe("petshop-key-1");
+    expect(update!.headers.get("content-type")).toBe("application/x-www-form-urlencoded");
+    expect(update!.body).toBe("name=Rex+II");
+  });
+
   it("de-duplicates names against tools already there: _2 on a second import", async () => {
     const prefix = `${uniqueName("twice")}_`;
     const options = {
@@ -434,11 +477,11 @@ describe("POST /imports/openapi: 422", () => {
     ["JSON that does not parse", { document: '{"openapi": ' }, "invalid_openapi", "/document", /not valid JSON/],
     ["a scalar", { document: "just text" }, "invalid_openapi", "/document", /not an object/],
     [
-      "Swagger 2.0",
-      { document: { swagger: "2.0", info: {}, paths: {} } },
+      "Swagger 1.2",
+      { document: { swagger: "1.2", apis: [] } },
       "unsupported_openapi_version",
       "/document/swagger",
-      "This is a Swagger 2.0 document; only OpenAPI 3.0 and 3.1 can be imported. Convert it to OpenAPI 3 first.",
+      "This is a Swagger 1.2 document; only Swagger 2.0 and OpenAPI 3.0 and 3.1 can be imported.",
     ],
     [
       "OpenAPI 3.2",

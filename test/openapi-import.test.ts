@@ -555,7 +555,7 @@ describe("security schemes", () => {
 describe("documents", () => {
   it.each([
     ["{}", "invalid_openapi"],
-    ['{"swagger": "2.0"}', "unsupported_openapi_version"],
+    ['{"swagger": "1.2"}', "unsupported_openapi_version"],
     ["openapi: 2.5.0", "unsupported_openapi_version"],
     ["openapi: 3.0.3\npaths: []", "invalid_openapi"],
   ])("%j is %s", (text, code) => {
@@ -578,6 +578,19 @@ describe("documents", () => {
       );
     expect(parseOpenApiText(laughs.join("\n"))).toMatchObject({ ok: false });
     expect(parseOpenApiText("a: &x\n  b: *x\n")).toMatchObject({ ok: false });
+  });
+
+  it("converts Swagger 2.0 first, preferring its https scheme, and reports it as 2.0", () => {
+    const result = convertOpenApi({
+      swagger: "2.0",
+      info: {},
+      host: "api.example.com",
+      basePath: "/v1",
+      schemes: ["http", "https"],
+      paths: { "/x": { get: { operationId: "getX", responses: {} } } },
+    });
+    expect(result).toMatchObject({ ok: true, version: "2.0" });
+    expect(result.ok && (result.operations[0] as Json).tool.endpoint_url).toBe("https://api.example.com/v1/x");
   });
 
   it("lists operation ids it was asked for and does not have", () => {

@@ -47,7 +47,9 @@ export const OpenApiImportRequest = z
       .union([z.string().min(1), z.record(z.string(), z.unknown())], {
         error: "document must be the OpenAPI document: JSON or YAML text, or an object.",
       })
-      .openapi({ description: "An OpenAPI 3.0 or 3.1 document: JSON or YAML text, or the parsed object." }),
+      .openapi({
+        description: "An OpenAPI 3.0 or 3.1 (or Swagger 2.0) document: JSON or YAML text, or the parsed object.",
+      }),
     server_url: z
       .string()
       .max(2048)
@@ -103,7 +105,9 @@ export type ImportResult = z.infer<typeof ImportResultSchema>;
 export const OpenApiImportResponse = z
   .object({
     dry_run: z.boolean(),
-    openapi_version: z.enum(["3.0", "3.1"]),
+    openapi_version: z
+      .enum(["2.0", "3.0", "3.1"])
+      .openapi({ description: "The document's version; Swagger 2.0 is converted to OpenAPI 3.0 first." }),
     results: z.array(ImportResultSchema),
     unknown_operation_ids: z.array(z.string()),
   })

@@ -1,5 +1,5 @@
 /**
- * OpenAPI 3.0 / 3.1 document → one tool draft per operation, or the reason an
+ * OpenAPI 3.0 / 3.1 document (or Swagger 2.0, converted first) → one tool draft per operation, or the reason an
  * operation cannot be one. Pure: no I/O; naming against the registry, and
  * saving, happen in src/api/imports-openapi.ts.
  */
@@ -14,6 +14,7 @@ import { NodeBudget, OperationRefused, RefResolver, type SkipReason } from "./op
 import { convertSchema, finishSchema, typesOf, type OpenApiVersion, type SchemaContext } from "./openapi-schema";
 import { operationAuth, type AuthOverrides } from "./openapi-security";
 import { resolveServer } from "./openapi-servers";
+import { isSwagger2, upgradeSwagger2 } from "./swagger2";
 import { baseToolName } from "./tool-names";
 
 /** Operations one import may handle: each becomes a validated, sealed row in one request. */
@@ -52,7 +53,13 @@ export type ConversionFailureCode =
   "invalid_openapi" | "unsupported_openapi_version" | "server_url_required" | "too_many_operations";
 
 export type Conversion =
-  | { ok: true; version: OpenApiVersion; operations: OperationConversion[]; unknownOperationIds: string[] }
+  | {
+      ok: true;
+      /** The document's own version: "2.0" for Swagger, which is converted to 3.0 first. */
+      version: OpenApiVersion | "2.0";
+      operations: OperationConversion[];
+      unknownOperationIds: string[];
+    }
   | { ok: false; code: ConversionFailureCode; detail: string; errors: ProblemFieldError[] };
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
@@ -65,7 +72,15 @@ interface Located {
   operation: Record<string, unknown>;
 }
 
-export function convertOpenApi(document: Record<string, unknown>, options: ImportOptions = {}): Conversion {
+/** A Swagger 2.0 `given` is rewritten in place by the upgrade. */
+export function convertOpenApi(given: Record<string, unknown>, options: ImportOptions = {}): Conversion {
+  let document = given;
+  const fromSwagger = isSwagger2(given);
+  if (fromSwagger) {
+    const upgraded = upgradeSwagger2(given);
+    if (!upgraded.ok) return failure("invalid_openapi", upgraded.message, "/document");
+    document = upgraded.document;
+  }
   const version = versionOf(document);
   if (typeof version !== "string") return version;
   if (document.paths !== undefined && !isPlainObject(document.paths))
@@ -124,14 +139,14 @@ export function convertOpenApi(document: Record<string, unknown>, options: Impor
   const operations = selected.map((op) =>
     "status" in op ? op : convertOperation(op, bases.get(op) as string, document, version, refs, options),
   );
-  return { ok: true, version, operations, unknownOperationIds };
+  return { ok: true, version: fromSwagger ? "2.0" : version, operations, unknownOperationIds };
 }
 
 function versionOf(document: Record<string, unknown>): OpenApiVersion | Extract<Conversion, { ok: false }> {
   if (typeof document.swagger === "string")
     return failure(
       "unsupported_openapi_version",
-      `This is a Swagger ${document.swagger} document; only OpenAPI 3.0 and 3.1 can be imported. Convert it to OpenAPI 3 first.`,
+      `This is a Swagger ${document.swagger} document; only Swagger 2.0 and OpenAPI 3.0 and 3.1 can be imported.`,
       "/document/swagger",
     );
   if (typeof document.openapi !== "string")
