@@ -1,17 +1,19 @@
 /**
- * OpenAPI 3.0 / 3.1 document (or Swagger 2.0, converted first) → one tool draft per operation, or the reason an
- * operation cannot be one. Pure: no I/O; naming against the registry, and
- * saving, happen in src/api/imports-openapi.ts.
+ * OpenAPI 3.0 / 3.1 document (or Swagger 2.0, converted first) → one tool
+ * draft per operation, or the reason an operation cannot be one. Pure: no
+ * I/O; naming against the registry, and saving, happen in
+ * src/api/imports-openapi.ts.
  */
 import type { z } from "@hono/zod-openapi";
 import type { ToolInput } from "../api/schemas";
 import type { HttpMethod } from "../engine/request";
-import { checkSchema, isPlainObject, type JsonSchema } from "../engine/schemas";
+import { checkSchema, isPlainObject } from "../engine/schemas";
 import { jsonDepthExceeds } from "../json-depth";
 import type { ProblemFieldError } from "../problem";
 import { operationInputs } from "./openapi-inputs";
 import { NodeBudget, OperationRefused, RefResolver, type SkipReason } from "./openapi-refs";
-import { convertSchema, finishSchema, typesOf, type OpenApiVersion, type SchemaContext } from "./openapi-schema";
+import { describeProblems, responseSchema } from "./openapi-responses";
+import { finishSchema, type OpenApiVersion, type SchemaContext } from "./openapi-schema";
 import { operationAuth, type AuthOverrides } from "./openapi-security";
 import { resolveServer } from "./openapi-servers";
 import { isSwagger2, upgradeSwagger2 } from "./swagger2";
@@ -235,67 +237,10 @@ function convertOperation(
   }
 }
 
-function describeProblems(problems: ProblemFieldError[]): string {
-  const first = problems[0] as ProblemFieldError;
-  return `${first.message} (at ${first.path})${problems.length > 1 ? ` and ${problems.length - 1} more` : ""}.`;
-}
-
 function describe(operation: Record<string, unknown>, ref: OperationRef): string {
   const parts = [operation.summary, operation.description]
     .filter((s): s is string => typeof s === "string" && s.trim() !== "")
     .map((s) => s.trim());
   const text = parts.join("\n\n") || `${ref.method} ${ref.path}`;
   return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text;
-}
-
-/**
- * The schema of the first 2xx JSON response, when it describes an object (what
- * tool consumers can show as structured output). A schema that cannot be kept
- * costs the tool its output check, not its import: a warning says why.
- */
-function responseSchema(
-  operation: Record<string, unknown>,
-  refs: RefResolver,
-  ctx: SchemaContext,
-  version: OpenApiVersion,
-  warnings: string[],
-): JsonSchema | null {
-  const responses = isPlainObject(operation.responses) ? operation.responses : {};
-  const codes = Object.keys(responses)
-    .filter((code) => /^2(\d\d|XX)$/i.test(code))
-    .sort((a, b) => (a.toUpperCase() === "2XX" ? 1 : b.toUpperCase() === "2XX" ? -1 : Number(a) - Number(b)));
-  const code = codes[0];
-  if (code === undefined) return null;
-  try {
-    const response = refs.follow(responses[code]);
-    const content = isPlainObject(response) && isPlainObject(response.content) ? response.content : {};
-    const media = Object.keys(content).find((m) => /^application\/(?:[\w.+-]+\+)?json\s*(;|$)/i.test(m));
-    const raw = media !== undefined && isPlainObject(content[media]) ? content[media].schema : undefined;
-    if (raw === undefined) return null;
-    const converted = convertSchema(raw, ctx);
-    if (typeof converted === "boolean" || !isObjectish(converted)) return null;
-    const schema = finishSchema(converted, version);
-    const problems = checkSchema(schema, "/output_schema");
-    if (problems.length > 0) {
-      warnings.push(`The ${code} response schema was not kept: ${describeProblems(problems)}`);
-      return null;
-    }
-    return schema;
-  } catch (err) {
-    if (!(err instanceof OperationRefused)) throw err;
-    warnings.push(`The ${code} response schema was not kept: ${err.detail}`);
-    return null;
-  }
-}
-
-function isObjectish(schema: JsonSchema | boolean): boolean {
-  if (typeof schema === "boolean") return false;
-  if (schema.type !== undefined) return typesOf(schema).includes("object");
-  if (isPlainObject(schema.properties)) return true;
-  for (const key of ["allOf", "oneOf", "anyOf"] as const) {
-    const members = schema[key];
-    if (Array.isArray(members) && members.length > 0)
-      return members.every((m) => isObjectish(m as JsonSchema | boolean));
-  }
-  return false;
 }
