@@ -536,6 +536,14 @@ describe("security schemes", () => {
     expect(result.detail).toContain(named);
   });
 
+  it("prefers the first alternative the caller sent the secrets for", () => {
+    const withToken = authOf([{ cc: ["a"] }, { bearer: [] }], { token: "bearer-token-1" });
+    expect(withToken.tool.auth_config).toEqual({ type: "bearer_token", token: "bearer-token-1" });
+    const withNothing = authOf([{ cc: ["a"] }, { bearer: [] }]);
+    expect(withNothing.tool.auth_config.type).toBe("oauth2");
+    expect(withNothing.missing).toEqual(["client_id", "client_secret"]);
+  });
+
   it("the caller's fields fill in the scheme's; a type replaces it", () => {
     const filled = authOf([{ header: [] }], { value: "secret-value-1", token: "ignored-token-1", key_name: "X-Other" });
     expect(filled.tool.auth_config).toEqual({

@@ -50,7 +50,8 @@ export interface OperationAuth {
 
 /**
  * The auth of one operation: its `security` (or the document's) picks the
- * first alternative toolgate can send; `overrides` with a `type` replace the
+ * first alternative toolgate can send and the caller sent the secrets for
+ * (else the first it can send); `overrides` with a `type` replace the
  * document's choice for every operation, without one they fill in fields.
  */
 export function operationAuth(
@@ -70,6 +71,7 @@ export function operationAuth(
 
   const schemes = isPlainObject(document.components) ? document.components.securitySchemes : undefined;
   const refused: string[] = [];
+  const candidates: OperationAuth[] = [];
   let anonymous = false;
   for (const requirement of requirements) {
     if (!isPlainObject(requirement)) continue;
@@ -90,8 +92,11 @@ export function operationAuth(
       ? fromScheme(scheme, Array.isArray(scopes) ? scopes : [], baseUrl)
       : "it is not defined in components.securitySchemes";
     if (typeof derived === "string") refused.push(`${name} (${derived})`);
-    else return finish(fill(derived, overrides), name);
+    else candidates.push(finish(fill(derived, overrides), name));
   }
+  // The first alternative the caller sent everything for; else the first toolgate can send at all.
+  const chosen = candidates.find((c) => c.missing.length === 0) ?? candidates[0];
+  if (chosen) return chosen;
   if (anonymous) return { config: null, scheme: null, missing: [] };
   throw new OperationRefused(
     "unsupported_security",
