@@ -12,6 +12,7 @@ import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { exportsApi } from "./api/exports";
 import { curlImportApi } from "./api/imports-curl";
+import { openapiImportApi } from "./api/imports-openapi";
 import { limitJsonDepth } from "./api/json-depth";
 import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
@@ -88,6 +89,7 @@ export function buildApp() {
   app.route("/", schemaInferApi);
   // MCP (JSON-RPC over Streamable HTTP): outside the OpenAPI document, same tokens and scopes.
   app.route("/", mcpApi);
+  app.route("/", openapiImportApi);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

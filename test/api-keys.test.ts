@@ -408,6 +408,19 @@ const OPERATIONS: Operation[] = [
     allowed: 200,
     request: async () => ({ path: "/schemas/infer", init: { method: "POST", json: { sample: { id: 1 } } } }),
   },
+  {
+    method: "post",
+    path: "/imports/openapi",
+    scope: "tools:write",
+    allowed: 200,
+    request: async () => ({
+      path: "/imports/openapi",
+      init: {
+        method: "POST",
+        json: { document: { openapi: "3.1.0", servers: [{ url: "https://api.example.com" }], paths: {} } },
+      },
+    }),
+  },
 ];
 
 describe("scopes", () => {

@@ -43,6 +43,7 @@ const OPERATIONS: [path: string, method: string, scope: string, statuses: string
   ["/admin/rewrap", "post", "admin", ["200", "400", "401", "403", "422", "500"]],
   ["/imports/curl", "post", "tools:write", ["200", "400", "401", "403", "413", "415", "422", "500"]],
   ["/schemas/infer", "post", "tools:write", ["200", "400", "401", "403", "413", "415", "422", "500"]],
+  ["/imports/openapi", "post", "tools:write", ["200", "201", "400", "401", "403", "413", "415", "422", "500"]],
 ];
 
 describe("GET /openapi.json", () => {

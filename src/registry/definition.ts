@@ -221,7 +221,8 @@ const PLATFORM_HEADERS = new Set([
 /** Headers that carry credentials: static headers are stored in plaintext and returned, so not there. */
 const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "cookie"]);
 
-function headerNameProblem(name: string, options: { allowCredentials: boolean }): string | null {
+/** Why a header name cannot be configured (or mapped to an input), or null. */
+export function headerNameProblem(name: string, options: { allowCredentials: boolean }): string | null {
   if (!HEADER_NAME.test(name)) return `"${name}" is not a valid header name.`;
   const lower = name.toLowerCase();
   if (PLATFORM_HEADERS.has(lower)) return `${name} is set from the request itself and cannot be configured.`;

@@ -1,0 +1,114 @@
+/** Request and response shapes of POST /imports/openapi (zod, and so the OpenAPI document). */
+import { z } from "@hono/zod-openapi";
+import { SKIP_REASONS } from "../imports/openapi-refs";
+import { MIN_SECRET_LENGTH } from "./schemas";
+
+const Secret = (description: string) =>
+  z
+    .string()
+    .min(MIN_SECRET_LENGTH, `Secrets must be at least ${MIN_SECRET_LENGTH} characters long.`)
+    .max(8192)
+    .optional()
+    .openapi({ description: `${description} Write-only: never returned.`, writeOnly: true });
+
+export const ImportAuthConfig = z
+  .object({
+    type: z
+      .enum(["none", "bearer_token", "api_key", "oauth2"], {
+        error: "auth_config.type must be one of: none, bearer_token, api_key, oauth2.",
+      })
+      .optional()
+      .openapi({
+        description:
+          "Use this auth for every operation instead of the document's security schemes. Without it, the fields below fill in the auth each operation's scheme gives.",
+      }),
+    token: Secret("The bearer token, for http bearer schemes."),
+    key_name: z.string().min(1).max(256).optional(),
+    location: z.enum(["header", "query"]).optional(),
+    value: Secret("The API key, for apiKey schemes."),
+    token_url: z.string().min(1).max(2048).optional(),
+    client_id: z.string().min(1).max(1024).optional().openapi({ description: "For OAuth2 client credentials." }),
+    client_secret: Secret("The OAuth2 client secret."),
+    scope: z.string().max(2048).optional(),
+    audience: z.string().max(2048).optional(),
+    client_auth_method: z.enum(["client_secret_basic", "client_secret_post"]).optional(),
+  })
+  .openapi("ImportAuthConfig");
+
+function isServerUrl(url: string): boolean {
+  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  return parsed.search === "" && parsed.hash === "";
+}
+
+export const OpenApiImportRequest = z
+  .object({
+    document: z
+      .union([z.string().min(1), z.record(z.string(), z.unknown())], {
+        error: "document must be the OpenAPI document: JSON or YAML text, or an object.",
+      })
+      .openapi({
+        description: "An OpenAPI 3.0 or 3.1 (or Swagger 2.0) document: JSON or YAML text, or the parsed object.",
+      }),
+    server_url: z
+      .string()
+      .max(2048)
+      .refine(isServerUrl, "server_url must be an absolute http(s) URL without a query or fragment.")
+      .optional()
+      .openapi({
+        description: "The base URL to call instead of the document's servers; required when those are relative.",
+        example: "https://api.example.com/v1",
+      }),
+    operation_ids: z.array(z.string().min(1).max(256)).min(1).max(1000).optional().openapi({
+      description: "Import only these operations; ids the document lacks are listed in unknown_operation_ids.",
+    }),
+    auth_config: ImportAuthConfig.optional(),
+    dry_run: z.boolean().default(false).openapi({ description: "Report what would be created; save nothing." }),
+    name_prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{0,32}$/, "name_prefix must be at most 32 characters of A-Z, a-z, 0-9, _ and -.")
+      .optional()
+      .openapi({ description: "Put before every tool name, such as crm_.", example: "crm_" }),
+  })
+  .openapi("OpenApiImportRequest");
+
+const ImportResultSchema = z
+  .object({
+    operation_id: z.string().nullable(),
+    method: z.string(),
+    path: z.string(),
+    status: z.enum(["created", "skipped", "would_create"]),
+    tool_id: z.string().optional().openapi({ description: "The created tool's id." }),
+    name: z.string().optional().openapi({ description: "The tool's name (created or would be)." }),
+    reason: z.enum(SKIP_REASONS).optional().openapi({ description: "Why it was skipped: a stable code." }),
+    detail: z.string().optional().openapi({ description: "Why it was skipped, in words." }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string(), keyword: z.string().optional() }))
+      .optional()
+      .openapi({ description: "For invalid_tool: each problem, its path pointing into the tool definition." }),
+    needs_secrets: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: "auth_config fields the operation's security scheme needs and the request lacks." }),
+    warnings: z.array(z.string()).optional().openapi({
+      description: "What was left out of the tool (an optional parameter it cannot send, a response schema).",
+    }),
+    tool: z.record(z.string(), z.unknown()).optional().openapi({
+      type: "object",
+      description:
+        "In a dry run: the tool that would be created, as a ToolInput without its secret values (nor client_id, until one is sent).",
+    }),
+  })
+  .openapi("OpenApiImportResult");
+export type ImportResult = z.infer<typeof ImportResultSchema>;
+
+export const OpenApiImportResponse = z
+  .object({
+    dry_run: z.boolean(),
+    openapi_version: z
+      .enum(["2.0", "3.0", "3.1"])
+      .openapi({ description: "The document's version; Swagger 2.0 is converted to OpenAPI 3.0 first." }),
+    results: z.array(ImportResultSchema),
+    unknown_operation_ids: z.array(z.string()),
+  })
+  .openapi("OpenApiImportResponse");
