@@ -17,6 +17,7 @@ import { createTool, replaceToolDefinition } from "../registry/writes";
 import type { ToolRow } from "../db/schema";
 import type { AuthParams } from "../engine/auth";
 import { addFieldError, problemErrorsToFields, type FieldErrors } from "./components";
+import { curlToToolDraft } from "../imports/curl";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
 import { parseToolForm } from "./tool-form-body";
 import { fieldForPointer, friendlyIssue, friendlySecretMessage, reenterInWords } from "./tool-form-errors";
@@ -24,7 +25,14 @@ import { ToolEditorPage } from "./pages/tool-editor";
 import { emptyRow } from "./parameters";
 import type { UiContext } from "./routes";
 import { can, type Session } from "./session";
-import { emptyToolForm, switchParamsView, toolFormFrom, toToolInput, type ToolFormState } from "./tool-form";
+import {
+  emptyToolForm,
+  switchParamsView,
+  toolFormFrom,
+  toolFormFromDraft,
+  toToolInput,
+  type ToolFormState,
+} from "./tool-form";
 
 export function newToolForm(c: UiContext, session: Session) {
   return render(c, session, emptyToolForm(), new Map(), null, {});
@@ -57,6 +65,13 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     state.headers.push({ name: "", value: "" });
   } else if (action === "view_advanced" || action === "view_builder") {
     state = switchParamsView(state, action === "view_advanced" ? "advanced" : "builder", errors);
+  } else if (action === "import_curl") {
+    const imported = curlToToolDraft(lastText(body.curl_command));
+    if (!imported.ok) addFieldError(errors, "curl_command", imported.detail);
+    else {
+      state = toolFormFromDraft(imported.draft);
+      notice = ["Filled in from the cURL command. Review it, then create the tool.", ...imported.warnings].join(" ");
+    }
   } else if (action === "infer_last_run" && !can(session, "executions:read")) {
     addFieldError(
       errors,

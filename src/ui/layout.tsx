@@ -8,7 +8,7 @@ export interface PageProps {
   title: string;
   session: Session | null;
   /** Which navigation entry is the current page. */
-  current?: "tools" | "new" | undefined;
+  current?: "tools" | "new" | "import" | undefined;
   children: Child;
 }
 

@@ -21,6 +21,7 @@ import { getTool, listTools } from "../registry/queries";
 import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
 import { editToolForm, newToolForm, submitToolForm } from "./editor";
+import { importForm, submitImport } from "./import";
 import { DeletePage } from "./pages/delete";
 import { ExecutionPage, HistoryPage } from "./pages/history";
 import { SignInPage } from "./pages/sign-in";
@@ -148,6 +149,9 @@ uiApp.get("/ui/tools/:id/edit", (c) =>
 uiApp.post("/ui/tools/:id/edit", (c) =>
   submitToolForm(c, requireScope(c, "tools:read", "tools:write"), c.req.param("id")),
 );
+
+uiApp.get("/ui/import", (c) => importForm(c, requireScope(c, "tools:write")));
+uiApp.post("/ui/import", (c) => submitImport(c, requireScope(c, "tools:write")));
 
 uiApp.get("/ui/tools/:id", (c) => toolPage(c, requireScope(c, "tools:read"), c.req.param("id")));
 uiApp.post("/ui/tools/:id/run", (c) =>

@@ -9,6 +9,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { Tool, ToolInput } from "../api/schemas";
 import { locate, type HttpMethod, type InputMapping } from "../engine/request";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../engine/body";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../json-depth";
 import { addFieldError, type FieldErrors } from "./components";
 import { rowsToSchema, schemaToRows, type ParameterRow } from "./parameters";
@@ -355,4 +356,52 @@ export function parseJsonField(text: string, field: string, errors: FieldErrors,
     addFieldError(errors, field, `This is not valid JSON: ${(err as Error).message}`);
     return empty;
   }
+}
+
+/**
+ * A tool draft (the API's ToolInput shape, as POST /imports/curl returns it)
+ * as a new-tool form. Its secret values go into the form's typed secrets,
+ * which the page then carries sealed, never in clear.
+ */
+export function toolFormFromDraft(draft: {
+  name: string;
+  description?: string | null;
+  method: HttpMethod;
+  endpoint_url: string;
+  headers: Record<string, string>;
+  timeout?: number;
+  body_format?: "json" | "form";
+  auth_config: { type: AuthType } & Record<string, unknown>;
+  input_schema: Record<string, unknown>;
+  input_mapping: InputMapping | null;
+}): ToolFormState {
+  const { token, value, client_secret, ...params } = draft.auth_config;
+  const state = toolFormFrom({
+    id: "",
+    name: draft.name,
+    description: draft.description ?? null,
+    execution_type: "http_request",
+    method: draft.method,
+    endpoint_url: draft.endpoint_url,
+    function_name: null,
+    headers: draft.headers,
+    timeout: draft.timeout ?? 30,
+    max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+    retry: null,
+    auth_config: { ...params, secrets_set: [] } as z.infer<typeof Tool>["auth_config"],
+    input_schema: draft.input_schema,
+    output_schema: null,
+    input_mapping: draft.input_mapping,
+    body_format: draft.body_format ?? "json",
+    mcp_enabled: true,
+    version: 0,
+    created_at: "",
+    updated_at: "",
+  });
+  state.version = null;
+  const secrets = { token, value, client_secret };
+  state.auth.secrets = Object.fromEntries(
+    Object.entries(secrets).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
+  return state;
 }

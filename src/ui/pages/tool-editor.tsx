@@ -55,6 +55,7 @@ export function ToolEditorPage({ session, state, errors, tool, draftSecrets, ree
         </p>
       )}
       <form method="post" action={action} novalidate>
+        {!tool && <CurlStart errors={errors} action={action} />}
         {/* Enter in a text field submits the first button: make that Save, not "remove row". */}
         <button type="submit" name="_action" value="save" class="sr-only" tabindex={-1} aria-hidden="true">
           Save
@@ -365,6 +366,31 @@ function MoreSettings({ state, errors }: { state: ToolFormState; errors: FieldEr
           </label>
         </div>
       </fieldset>
+    </details>
+  );
+}
+
+function CurlStart({ errors, action }: { errors: FieldErrors; action: string }) {
+  return (
+    <details open={errors.has("curl_command")}>
+      <summary>Start from a cURL command</summary>
+      <div class="field">
+        <label for="curl_command">cURL command</label>
+        <textarea
+          id="curl_command"
+          name="curl_command"
+          rows={5}
+          {...describedBy("curl_command", errors, true)}
+        ></textarea>
+        <Hint id="curl_command">
+          In the browser's developer tools, right-click a request and choose "Copy as cURL", then paste it here. Its
+          credential becomes the tool's authentication; its values become inputs with defaults.
+        </Hint>
+        <FieldError id="curl_command" errors={errors} />
+      </div>
+      <button type="submit" name="_action" value="import_curl" formaction={action}>
+        Fill in the form from it
+      </button>
     </details>
   );
 }

@@ -1,0 +1,185 @@
+/**
+ * The Import page: an OpenAPI (or Swagger 2.0) document pasted or uploaded,
+ * previewed operation by operation, the operations picked, the secrets given,
+ * then imported through src/registry/openapi-import.ts, as POST /imports/openapi.
+ */
+import type { ImportResult } from "../../api/imports-openapi-schemas";
+import { CsrfField, describedBy, ErrorSummary, FieldError, Hint, type FieldErrors } from "../components";
+import { DRAFT_PREFIX } from "../draft-secrets";
+import { Page } from "../layout";
+import type { Session } from "../session";
+
+export interface ImportFormState {
+  document: string;
+  serverUrl: string;
+  namePrefix: string;
+  /** The operations picked, by id; null before a preview (all). */
+  picked: string[] | null;
+}
+
+export interface ImportPageProps {
+  session: Session;
+  state: ImportFormState;
+  errors: FieldErrors;
+  /** Secrets typed so far, sealed for this session (src/ui/draft-secrets.ts), by field. */
+  drafts: Record<string, string>;
+  preview: ImportResult[] | null;
+  imported: ImportResult[] | null;
+}
+
+const SECRETS: [field: string, label: string, hint: string][] = [
+  ["value", "API key value", "For operations secured by an API key (header or query)."],
+  ["token", "Bearer token", "For operations secured by HTTP bearer auth."],
+  ["client_id", "OAuth2 client ID", "For operations secured by OAuth2 client credentials."],
+  ["client_secret", "OAuth2 client secret", "For operations secured by OAuth2 client credentials."],
+];
+
+export function ImportPage({ session, state, errors, drafts, preview, imported }: ImportPageProps) {
+  return (
+    <Page title="Import from OpenAPI" session={session} current="import">
+      <h1>Import tools from an OpenAPI document</h1>
+      <p class="muted">
+        One tool per operation: its inputs come from the parameters and request body, its output schema from the first
+        successful JSON response, and its authentication from the document's security schemes, with the secrets you give
+        here. OpenAPI 3.0, 3.1 and Swagger 2.0, in JSON or YAML.
+      </p>
+      <ErrorSummary title="The document could not be imported:" errors={errors} />
+      {imported && <Results results={imported} title="Imported" />}
+      <form method="post" action="/ui/import" enctype="multipart/form-data" novalidate>
+        <CsrfField token={session.csrfToken} />
+        {Object.entries(drafts).map(([field, sealed]) => (
+          <input type="hidden" name={`${DRAFT_PREFIX}${field}`} value={sealed} />
+        ))}
+        <div class="field">
+          <label for="document">OpenAPI document (JSON or YAML)</label>
+          <textarea id="document" name="document" rows={12} {...describedBy("document", errors, true)}>
+            {state.document}
+          </textarea>
+          <Hint id="document">Paste it here, or choose a file below.</Hint>
+          <FieldError id="document" errors={errors} />
+        </div>
+        <div class="field">
+          <label for="document_file">Or upload a file</label>
+          <input type="file" id="document_file" name="document_file" accept=".json,.yaml,.yml,application/json" />
+        </div>
+        <div class="grid">
+          <div class="field">
+            <label for="server_url">Server URL (optional)</label>
+            <input
+              type="url"
+              id="server_url"
+              name="server_url"
+              value={state.serverUrl}
+              {...describedBy("server_url", errors, true)}
+            />
+            <Hint id="server_url">Call this base URL instead of the document's servers.</Hint>
+            <FieldError id="server_url" errors={errors} />
+          </div>
+          <div class="field">
+            <label for="name_prefix">Name prefix (optional)</label>
+            <input
+              type="text"
+              id="name_prefix"
+              name="name_prefix"
+              value={state.namePrefix}
+              {...describedBy("name_prefix", errors, true)}
+            />
+            <Hint id="name_prefix">Put before every tool name, such as crm_.</Hint>
+            <FieldError id="name_prefix" errors={errors} />
+          </div>
+        </div>
+        <fieldset>
+          <legend>Secrets</legend>
+          <p class="hint">Only those the document's security schemes need. Write-only: stored encrypted.</p>
+          <div class="grid">
+            {SECRETS.map(([field, label, hint]) => (
+              <div class="field">
+                <label for={`secret-${field}`}>{label}</label>
+                <input
+                  type={field === "client_id" ? "text" : "password"}
+                  id={`secret-${field}`}
+                  name={`secret.${field}`}
+                  value=""
+                  autocomplete="off"
+                  placeholder={drafts[field] ? "entered, leave empty to keep" : ""}
+                  {...describedBy(`secret-${field}`, errors, true)}
+                />
+                <Hint id={`secret-${field}`}>{hint}</Hint>
+                <FieldError id={`secret-${field}`} errors={errors} />
+              </div>
+            ))}
+          </div>
+        </fieldset>
+        {preview && <PickOperations results={preview} picked={state.picked} />}
+        <div class="actions">
+          <button type="submit" name="_action" value="preview" class={preview ? "" : "primary"}>
+            Preview
+          </button>
+          {preview && (
+            <button type="submit" name="_action" value="import" class="primary">
+              Import the chosen operations
+            </button>
+          )}
+        </div>
+      </form>
+    </Page>
+  );
+}
+
+function PickOperations({ results, picked }: { results: ImportResult[]; picked: string[] | null }) {
+  return (
+    <fieldset id="operations">
+      <legend>Operations</legend>
+      <ul class="row-list">
+        {results.map((r, i) =>
+          r.status === "would_create" && r.operation_id ? (
+            <li class="field">
+              <label class="check" for={`op-${i}`}>
+                <input
+                  type="checkbox"
+                  id={`op-${i}`}
+                  name="operation_id"
+                  value={r.operation_id}
+                  checked={picked === null || picked.includes(r.operation_id)}
+                />
+                <span>
+                  <span class="method">{r.method.toUpperCase()}</span> <code>{r.path}</code> as {r.name}
+                  {r.needs_secrets && ` (needs ${r.needs_secrets.join(" and ")})`}
+                </span>
+              </label>
+            </li>
+          ) : (
+            <li class="field muted">
+              <span class="method">{r.method.toUpperCase()}</span> <code>{r.path}</code>: cannot be imported (
+              {r.reason?.replaceAll("_", " ")}){r.detail ? `: ${r.detail}` : ""}
+            </li>
+          ),
+        )}
+      </ul>
+    </fieldset>
+  );
+}
+
+function Results({ results, title }: { results: ImportResult[]; title: string }) {
+  const created = results.filter((r) => r.status === "created");
+  return (
+    <section class="card" aria-labelledby="results-heading">
+      <h2 id="results-heading">{title}</h2>
+      <p role="status">
+        Created {created.length} {created.length === 1 ? "tool" : "tools"}; skipped {results.length - created.length}.
+      </p>
+      <ul>
+        {results.map((r) => (
+          <li>
+            <span class="method">{r.method.toUpperCase()}</span> <code>{r.path}</code>:{" "}
+            {r.status === "created" && r.tool_id ? (
+              <a href={`/ui/tools/${r.tool_id}`}>{r.name}</a>
+            ) : (
+              `skipped (${r.reason?.replaceAll("_", " ")})${r.detail ? `: ${r.detail}` : ""}`
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * The UI's two ways to start from what exists: the Import page (an OpenAPI
+ * document, previewed, picked, imported) and "Start from a cURL command" on
+ * the new-tool page. Both go through the same code as the API's imports.
+ */
+import { describe, expect, it } from "vitest";
+import crmYaml from "./fixtures/crm-openapi-3.0.yaml?raw";
+import { execute, json, uniqueName, useUpstream } from "./helpers";
+import { storedTool } from "./ui-fixtures";
+import {
+  fieldValue,
+  formFields,
+  getPage,
+  postForm,
+  savedToolId,
+  signIn,
+  submitForm,
+  unlabelledControls,
+} from "./ui-helpers";
+
+const upstream = useUpstream();
+const CRM = "https://eu.crm.example.com/v1";
+
+describe("the Import page", () => {
+  it("previews the operations, imports the ones picked, with the secret sealed between the steps", async () => {
+    const session = await signIn();
+    const page = await (await getPage("/ui/import", session)).text();
+    expect(unlabelledControls(page)).toEqual([]);
+    const key = `k-${crypto.randomUUID()}`;
+    const prefix = `t${crypto.randomUUID().slice(0, 6)}_`;
+
+    const preview = await postForm(
+      "/ui/import",
+      { document: crmYaml, name_prefix: prefix, "secret.value": key, _action: "preview" },
+      session,
+    );
+    const html = await preview.text();
+    expect(preview.status, html).toBe(200);
+    expect(html).toContain(`value="getContact"`);
+    expect(html).toContain(`value="listContacts"`);
+    expect(html).not.toContain(key);
+    const fields = formFields(html, "/ui/import");
+    expect(fieldValue(fields, "draft_secret.value")).toMatch(/^v1\./);
+
+    const picked = fields.filter(([name, value]) => name !== "operation_id" || value === "getContact");
+    const imported = await postForm("/ui/import", [...picked, ["_action", "import"]], session);
+    const result = await imported.text();
+    expect(imported.status, result).toBe(200);
+    expect(result).toContain("Created 1 tool");
+    expect(result).not.toContain(key);
+    const id = /href="\/ui\/tools\/([0-9a-f-]{36})"/.exec(result)?.[1];
+    const tool = await storedTool(id ?? "");
+    expect(tool.name).toBe(`${prefix}getContact`);
+    expect(tool.auth_config).toMatchObject({ type: "api_key", key_name: "X-API-Key", secrets_set: ["value"] });
+
+    upstream.on("GET", `${CRM}/contacts/42`, () => json({ id: 42, name: "Ada", email: "ada@example.com" }));
+    const ran = await execute(tool.id, { contactId: 42 });
+    expect(ran.status, JSON.stringify(ran.body)).toBe(200);
+    expect(upstream.calls.map((c) => c.headers.get("x-api-key"))).toEqual([key]);
+  });
+
+  it("shows what is wrong with a document that is not OpenAPI, next to it, keeping it", async () => {
+    const session = await signIn();
+    const res = await postForm("/ui/import", { document: "hello: world", _action: "preview" }, session);
+    const html = await res.text();
+    expect(res.status).toBe(422);
+    expect(html).toContain('id="document-error"');
+    expect(html).toContain("hello: world");
+  });
+
+  it("is not offered to a key that cannot write tools", async () => {
+    const reader = await signIn((await (await import("./helpers")).createApiKey(["tools:read"])).key);
+    expect((await getPage("/ui/import", reader)).status).toBe(403);
+    expect(await (await getPage("/ui", reader)).text()).not.toContain('href="/ui/import"');
+  });
+});
+
+describe("starting a tool from a cURL command", () => {
+  it("fills in the form, keeps the token sealed, and saves a tool that sends it", async () => {
+    const session = await signIn();
+    const token = `tok-${crypto.randomUUID()}`;
+    const command = `curl 'https://api.example.com/v1/search?q=shoes&limit=10' -H 'Authorization: Bearer ${token}' -H 'Accept: application/json'`;
+    const page = await (await getPage("/ui/tools/new", session)).text();
+    const filled = await submitForm(page, "/ui/tools/new", session, { curl_command: command }, "import_curl");
+    expect(filled.res.status, filled.html).toBe(200);
+    expect(filled.html).not.toContain(token);
+    const fields = formFields(filled.html, "/ui/tools/new");
+    expect(fieldValue(fields, "endpoint_url")).toBe("https://api.example.com/v1/search");
+    expect(fieldValue(fields, "auth_type")).toBe("bearer_token");
+    expect(fields.filter(([n]) => /^param\.\d+\.name$/.test(n)).map(([, v]) => v)).toEqual(["q", "limit"]);
+
+    const name = uniqueName();
+    const saved = await submitForm(filled.html, "/ui/tools/new", session, { name, curl_command: "" });
+    expect(saved.res.status, saved.html).toBe(303);
+    const tool = await storedTool(savedToolId(saved.res));
+    expect(tool.auth_config).toEqual({ type: "bearer_token", secrets_set: ["token"] });
+
+    upstream.on("GET", "https://api.example.com/v1/search", () => json({ items: [] }));
+    await execute(tool.id, {});
+    expect(upstream.calls.map((c) => [c.url.search, c.headers.get("authorization")])).toEqual([
+      ["?q=shoes&limit=10", `Bearer ${token}`],
+    ]);
+  });
+
+  it("says why a command cannot be read, next to it", async () => {
+    const session = await signIn();
+    const page = await (await getPage("/ui/tools/new", session)).text();
+    const res = await submitForm(page, "/ui/tools/new", session, { curl_command: "wget https://x" }, "import_curl");
+    expect(res.res.status).toBe(422);
+    expect(res.html).toContain("This is not a curl command");
+  });
+});
