@@ -25,6 +25,10 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    // The same zod the bundle gets (wrangler.toml [alias]); vitest-pool-workers
+    // does not apply wrangler's aliases itself. Exact match only, as in wrangler:
+    // "zod/v4" and the other subpaths stay zod's own.
+    resolve: { alias: [{ find: /^zod$/, replacement: path.join(import.meta.dirname, "src/zod/english-only.ts") }] },
     test: {
       setupFiles: ["./test/setup.ts"],
       // Integration tests go through the Worker; under a loaded 2-core CI machine some take seconds.
