@@ -19,21 +19,11 @@
  * included.
  */
 import { isValidHeaderValue } from "../engine/request";
-import { HEADER_NAME } from "../registry/definition";
+import { HEADER_NAME, PLATFORM_HEADERS } from "../registry/definition";
 import { API_KEY_HEADERS, credentialFromAuthorization, looksLikeCredential, type Credential } from "./curl-credentials";
 
-const RUNTIME_HEADERS = new Set([
-  "host",
-  "content-length",
-  "transfer-encoding",
-  "connection",
-  "keep-alive",
-  "upgrade",
-  "te",
-  "trailer",
-  "proxy-connection",
-  "accept-encoding",
-]);
+/** What the registry refuses as a static header (src/registry/definition.ts), plus what fetch sets itself. */
+const RUNTIME_HEADERS: ReadonlySet<string> = new Set([...PLATFORM_HEADERS, "accept-encoding"]);
 
 const BROWSER_HEADERS = new Set([
   "alt-used",

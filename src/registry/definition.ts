@@ -207,7 +207,7 @@ function checkAuth(
 }
 
 /** Headers the runtime computes from the request itself, or that only concern one connection. */
-const PLATFORM_HEADERS = new Set([
+export const PLATFORM_HEADERS: ReadonlySet<string> = new Set([
   "host",
   "content-length",
   "transfer-encoding",
