@@ -205,7 +205,7 @@ async function importDraft(command: string): Promise<Json> {
 
 describe("POST /imports/curl", () => {
   it("answers the draft and the warnings, never to be cached, and saves nothing", async () => {
-    const path = `/v1/${crypto.randomUUID().slice(0, 8)}`;
+    const path = `/v1/r${crypto.randomUUID().slice(0, 8)}`;
     const res = await importCurl(`curl 'https://api.example.com${path}?limit=10' -H 'x-api-key: k_0123456789'`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
@@ -353,7 +353,7 @@ describe("a draft saved as it is sends the request curl sent", () => {
 
   it("-u sends the same Basic credentials as curl", async () => {
     const tool = await saveDraft(
-      await importDraft(`curl -u 'ada:s3cr3t-passw0rd' https://api.example.com/v1/${crypto.randomUUID().slice(0, 8)}`),
+      await importDraft(`curl -u 'ada:s3cr3t-passw0rd' https://api.example.com/v1/r${crypto.randomUUID().slice(0, 8)}`),
     );
     upstream.on("GET", /^https:\/\/api\.example\.com\/v1\//, () => json({ ok: true }));
     const run = await execute(tool.id, {});
