@@ -23,11 +23,17 @@ const compiledPatternCache = new Map<string, RE2JS>();
 const CACHE_LIMIT = 500;
 const CACHEABLE_SOURCE_LENGTH = 1024;
 
-/** Compiles an ECMAScript pattern for RE2; throws when RE2 cannot run it. */
+/**
+ * Compiles an ECMAScript pattern for RE2: a SyntaxError when it is not
+ * ECMAScript (checked by V8, in linear time), any other error when RE2 cannot
+ * run it (RE2JSException, which is not a SyntaxError). A cached pattern
+ * passed both checks, so validating with it again constructs no regex.
+ */
 function compileLinear(source: string, flags: string): RE2JS {
   const key = `${flags}/${source}`;
   const cached = compiledPatternCache.get(key);
   if (cached) return cached;
+  new NativeRegExp(source, flags);
   let re2Flags = 0;
   if (flags.includes("i")) re2Flags |= RE2JS.CASE_INSENSITIVE;
   if (flags.includes("m")) re2Flags |= RE2JS.MULTILINE;
@@ -57,11 +63,10 @@ class LinearRegExp {
   constructor(source: string, flags = "") {
     this.source = String(source);
     this.flags = flags;
-    // Compiling with V8 only checks the syntax, which takes linear time; RE2 does the matching.
-    new NativeRegExp(this.source, flags);
     try {
       this.compiled = compileLinear(this.source, flags);
-    } catch {
+    } catch (err) {
+      if (err instanceof SyntaxError) throw err;
       throw new SyntaxError("Invalid regular expression for the linear-time engine");
     }
   }
@@ -85,13 +90,9 @@ export function withLinearRegExp<T>(validate: () => T): T {
 /** Why a schema pattern cannot be used, or null: it must be ECMAScript syntax that RE2 can also run. */
 export function linearPatternProblem(source: string): string | null {
   try {
-    new NativeRegExp(source, "u");
-  } catch {
-    return "Not a valid regular expression (ECMAScript, with the u flag).";
-  }
-  try {
     compileLinear(source, "u");
-  } catch {
+  } catch (err) {
+    if (err instanceof SyntaxError) return "Not a valid regular expression (ECMAScript, with the u flag).";
     return "Patterns are matched in linear time (RE2), which has no lookahead, lookbehind or backreferences; rewrite the pattern without them.";
   }
   return null;

@@ -37,6 +37,27 @@ export function placeholdersOf(template: string): string[] {
   return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1] as string))];
 }
 
+/** An endpoint URL template parsed once: literal text at even indexes of `parts`, placeholder names at odd ones. */
+interface PreparedUrl {
+  parts: readonly string[];
+  placeholders: readonly string[];
+}
+
+const PLACEHOLDER_SPLIT = new RegExp(PLACEHOLDER.source);
+const PREPARED_URL_LIMIT = 1000;
+const preparedUrls = new Map<string, PreparedUrl>();
+
+/** Per isolate, by template text: every execute of a tool version uses the same one. */
+function prepareUrl(template: string): PreparedUrl {
+  let prepared = preparedUrls.get(template);
+  if (prepared === undefined) {
+    prepared = { parts: template.split(PLACEHOLDER_SPLIT), placeholders: placeholdersOf(template) };
+    if (preparedUrls.size >= PREPARED_URL_LIMIT) preparedUrls.delete(preparedUrls.keys().next().value as string);
+    preparedUrls.set(template, prepared);
+  }
+  return prepared;
+}
+
 export function methodHasBody(method: HttpMethod): boolean {
   return method === "POST" || method === "PUT" || method === "PATCH";
 }
@@ -125,7 +146,7 @@ function scalarText(value: unknown): string {
 }
 
 export function buildUpstreamRequest(template: RequestTemplate, input: Record<string, unknown>): BuildResult {
-  const placeholders = placeholdersOf(template.endpointUrl);
+  const { parts, placeholders } = prepareUrl(template.endpointUrl);
   const pathValues = new Map<string, string>();
   const query: [string, string][] = [];
   const headerValues: [string, string][] = [];
@@ -172,7 +193,7 @@ export function buildUpstreamRequest(template: RequestTemplate, input: Record<st
 
   // Values are never empty, ".", or "..", and "/" is encoded, so no
   // combination of them can form a dot segment or change the path's shape.
-  const url = new URL(template.endpointUrl.replace(PLACEHOLDER, (_, name: string) => pathValues.get(name) ?? ""));
+  const url = new URL(parts.map((part, i) => (i % 2 === 0 ? part : (pathValues.get(part) ?? ""))).join(""));
   appendQuery(url, query);
 
   const headers = new Headers(template.headers);

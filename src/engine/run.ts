@@ -4,8 +4,9 @@
  * the response.
  */
 import { drizzle } from "drizzle-orm/d1";
-import { executions, type ToolRow } from "../db/schema";
+import type { ToolRow } from "../db/schema";
 import type { Env } from "../env";
+import { recordExecution } from "../registry/execution-log";
 import { getTool } from "../registry/queries";
 import { executeTool, type ExecutionReport } from "./execute";
 
@@ -33,7 +34,7 @@ export async function runStoredTool(
 ): Promise<ToolRun> {
   const defer = (work: Promise<unknown>) => waitUntil(work.catch(logDeferredFailure));
   const report = await executeTool(tool, input, { env, defer });
-  defer(drizzle(env.DB).insert(executions).values(report.logRow).run());
+  defer(recordExecution(env.DB, report.logRow));
   return { tool, report };
 }
 

@@ -1,11 +1,29 @@
 /**
- * Reading the execution log (the rows src/engine/run.ts writes): per tool,
- * newest first, by id, and each tool's latest run. Shared by the API and the UI.
+ * The execution log: writing a run's row (src/engine/run.ts, after the
+ * response), and reading it per tool, newest first, by id, and each tool's
+ * latest run. Shared by the API and the UI.
  */
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, lt, or, sql, type Placeholder } from "drizzle-orm";
+import { preparedPerDatabase } from "../db/prepared";
 import { executions, type ExecutionRow } from "../db/schema";
 import type { Outcome } from "../engine/outcomes";
 import { findTool, toolNotFound, type Db } from "./queries";
+
+// One placeholder per column: every execute writes one row, so its INSERT is built once.
+const insertExecution = preparedPerDatabase((db) =>
+  db
+    .insert(executions)
+    .values(
+      Object.fromEntries(Object.keys(getTableColumns(executions)).map((key) => [key, sql.placeholder(key)])) as {
+        [K in keyof ExecutionRow]: Placeholder;
+      },
+    )
+    .prepare(),
+);
+
+export async function recordExecution(d1: D1Database, row: ExecutionRow): Promise<void> {
+  await insertExecution(d1).run(row);
+}
 
 export interface ExecutionPageQuery {
   limit: number;

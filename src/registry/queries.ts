@@ -4,17 +4,28 @@
  */
 import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { preparedPerDatabase } from "../db/prepared";
 import { tools, type ToolRow } from "../db/schema";
 import { AppError } from "../problem";
 
-export type Db = DrizzleD1Database;
+/** Drizzle over the request's D1 binding, as `drizzle(env.DB)` returns it. */
+export type Db = DrizzleD1Database & { $client: D1Database };
 
 export function toolNotFound(id: string): AppError {
   return new AppError(404, "tool_not_found", `There is no tool with id "${id}".`);
 }
 
+// Every execute loads its tool by id: the one D1 read on the hot path.
+const toolById = preparedPerDatabase((db) =>
+  db
+    .select()
+    .from(tools)
+    .where(eq(tools.id, sql.placeholder("id")))
+    .prepare(),
+);
+
 export async function findTool(db: Db, id: string): Promise<ToolRow | undefined> {
-  return db.select().from(tools).where(eq(tools.id, id)).get();
+  return toolById(db.$client).get({ id });
 }
 
 export async function getTool(db: Db, id: string): Promise<ToolRow> {
