@@ -1,0 +1,39 @@
+// `npm run bench:smoke` (part of `npm test`): the benchmark harness runs every
+// scenario once for one second and writes well-formed results. It asserts no
+// timings, only that the harness works and every request succeeded.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const out = mkdtempSync(path.join(tmpdir(), "toolgate-bench-smoke-"));
+Object.assign(process.env, {
+  BENCH_DURATION: "1",
+  BENCH_ROUNDS: "1",
+  BENCH_WARMUP: "0",
+  BENCH_STARTUP: "0",
+  BENCH_OUT: out,
+});
+const { main } = await import("./bench.mjs");
+try {
+  await main();
+  const results = JSON.parse(readFileSync(path.join(out, "latest.json"), "utf8"));
+  assert.equal(results.scenarios.length, 6, "six scenarios");
+  assert.ok(results.bundle.raw_bytes > 0 && results.bundle.gzip_bytes > 0, "bundle sizes");
+  assert.ok(results.machine.nproc > 0 && typeof results.machine.cpu_model === "string", "machine");
+  for (const s of results.scenarios) {
+    for (const key of ["passthrough_rps", "toolgate_rps", "throughput_ratio", "added_p50_ms", "added_p99_ms"]) {
+      assert.equal(typeof s[key], "number", `${s.scenario}.${key} is a number`);
+    }
+    assert.ok(s.toolgate_rps > 0 && s.passthrough_rps > 0, `${s.scenario}: requests were served`);
+    assert.ok(s.toolgate_cpu_ms_per_req === null || s.toolgate_cpu_ms_per_req >= 0, `${s.scenario}: CPU per request`);
+    assert.equal(s.non2xx, 0, `${s.scenario}: every response was 2xx`);
+    assert.equal(s.errors, 0, `${s.scenario}: no connection errors or timeouts`);
+  }
+  const oauth = results.scenarios.find((/** @type {{ scenario: string }} */ s) => s.scenario === "oauth2");
+  assert.equal(typeof oauth.token_calls_warm, "number", "oauth2 token calls counted");
+  console.error("bench:smoke ok");
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+process.exit(0);
