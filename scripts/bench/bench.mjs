@@ -12,14 +12,18 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 // @ts-expect-error autocannon ships no types; only its documented programmatic API is used.
 import autocannon from "autocannon";
-import { Miniflare } from "miniflare";
 import { API_KEY, CLIENT_ID, CLIENT_SECRET } from "./upstream.mjs";
 
 const root = path.join(import.meta.dirname, "..", "..");
+
+// The Miniflare that the pinned wrangler itself runs (and so the same workerd that `wrangler dev` and
+// `wrangler deploy` target), resolved through wrangler rather than declared twice at another version.
+const { Miniflare } = createRequire(createRequire(import.meta.url).resolve("wrangler/package.json"))("miniflare");
 const wrangler = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 const env = process.env;
 const DURATION = Number(env.BENCH_DURATION ?? 10);
@@ -138,7 +142,7 @@ function cpuMs(pids) {
   return ticks * TICK_MS;
 }
 
-/** A Miniflare instance in its own workerd process; returns it with its URL and workerd PIDs. @param {import("miniflare").MiniflareOptions} options */
+/** A Miniflare instance in its own workerd process; returns it with its URL and workerd PIDs. @param {Record<string, unknown>} options Miniflare options */
 async function startWorker(options) {
   const before = new Set(workerdPids());
   const mf = new Miniflare({ host: "127.0.0.1", port: 0, ...options });
