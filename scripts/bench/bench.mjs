@@ -1,7 +1,9 @@
 // `npm run bench`: toolgate's execute path against a passthrough worker on the
 // same workerd (issue 6). Both run in Miniflare directly (not `wrangler dev`,
 // whose proxy caps throughput), each in its own workerd process so that CPU
-// time can be read per worker from /proc. See README, "Performance".
+// time can be read per worker from /proc. D1 reads and writes per execute are
+// counted by a bench-only entry module around the built bundle (D1_COUNTING_ENTRY).
+// See README, "Performance".
 //
 // Env: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (10),
 // BENCH_ROUNDS (3), BENCH_SCENARIOS (comma-separated names, default all),
@@ -23,7 +25,10 @@ const root = path.join(import.meta.dirname, "..", "..");
 
 // The Miniflare that the pinned wrangler itself runs (and so the same workerd that `wrangler dev` and
 // `wrangler deploy` target), resolved through wrangler rather than declared twice at another version.
-const { Miniflare } = createRequire(createRequire(import.meta.url).resolve("wrangler/package.json"))("miniflare");
+const wranglerRequire = createRequire(createRequire(import.meta.url).resolve("wrangler/package.json"));
+const { Miniflare } = wranglerRequire("miniflare");
+/** @type {string} */
+const MINIFLARE_VERSION = wranglerRequire("miniflare/package.json").version;
 const wrangler = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 const env = process.env;
 const DURATION = Number(env.BENCH_DURATION ?? 10);
@@ -166,6 +171,128 @@ export default {
     return new Response(res.body, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/json" } });
   },
 };`;
+
+/**
+ * The bench's entry module for toolgate, next to the built bundle (which it imports unchanged): it hands
+ * the bundle an env whose DB counts the statements it runs, and answers GET /__bench/d1 with the counters.
+ * Counting happens in the Worker's own isolate, so it adds no I/O to the measured path. A statement is
+ * counted when it is executed (first/all/run/raw, each statement of a batch, each of exec's), as a read
+ * (SELECT, or WITH ... without INSERT/UPDATE/DELETE), a write (INSERT/UPDATE/DELETE/REPLACE) or other.
+ */
+const D1_COUNTING_ENTRY = `
+import worker from "./index.js";
+export * from "./index.js";
+
+const counts = { requests: 0, executes: 0, reads: 0, writes: 0, other: 0, sql: {} };
+const EXECUTE = /^\\/tools\\/[^/]+\\/execute$/;
+
+function kind(sql) {
+  const text = sql.replace(/^(?:\\s|--[^\\n]*\\n?|\\/\\*[\\s\\S]*?\\*\\/)+/, "").toLowerCase();
+  const verb = /^[a-z]+/.exec(text)?.[0] ?? "";
+  if (verb === "select") return "reads";
+  if (["insert", "update", "delete", "replace"].includes(verb)) return "writes";
+  if (verb === "with") return /\\b(insert|update|delete|replace)\\b/.test(text) ? "writes" : "reads";
+  return "other";
+}
+function count(sql) {
+  counts[kind(sql)]++;
+  counts.sql[sql] = (counts.sql[sql] ?? 0) + 1;
+}
+
+class CountingStatement {
+  constructor(inner, sql) {
+    this.inner = inner;
+    this.sql = sql;
+  }
+  bind(...values) {
+    return new CountingStatement(this.inner.bind(...values), this.sql);
+  }
+  first(column) {
+    count(this.sql);
+    return column === undefined ? this.inner.first() : this.inner.first(column);
+  }
+  all() {
+    count(this.sql);
+    return this.inner.all();
+  }
+  run() {
+    count(this.sql);
+    return this.inner.run();
+  }
+  raw(options) {
+    count(this.sql);
+    return this.inner.raw(options);
+  }
+}
+
+class CountingSession {
+  constructor(inner) {
+    this.inner = inner;
+  }
+  prepare(sql) {
+    return new CountingStatement(this.inner.prepare(sql), sql);
+  }
+  batch(statements) {
+    for (const s of statements) count(s.sql);
+    return this.inner.batch(statements.map((s) => s.inner));
+  }
+  getBookmark() {
+    return this.inner.getBookmark();
+  }
+}
+
+class CountingD1 extends CountingSession {
+  exec(sql) {
+    for (const s of sql.split(/;\\s*(?:\\n|$)/).filter((x) => x.trim() !== "")) count(s.trim());
+    return this.inner.exec(sql);
+  }
+  dump() {
+    return this.inner.dump();
+  }
+  withSession(constraintOrBookmark) {
+    return new CountingSession(this.inner.withSession(constraintOrBookmark));
+  }
+}
+
+const envs = new WeakMap();
+function countingEnv(env) {
+  let wrapped = envs.get(env);
+  if (wrapped === undefined) {
+    wrapped = { ...env, DB: new CountingD1(env.DB) };
+    envs.set(env, wrapped);
+  }
+  return wrapped;
+}
+
+export default {
+  fetch(request, env, ctx) {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/__bench/d1") return Response.json(counts);
+    counts.requests++;
+    if (request.method === "POST" && EXECUTE.test(pathname)) counts.executes++;
+    return worker.fetch(request, countingEnv(env), ctx);
+  },
+  scheduled(controller, env, ctx) {
+    return worker.scheduled(controller, countingEnv(env), ctx);
+  },
+};`;
+
+/**
+ * toolgate's D1 counters (see D1_COUNTING_ENTRY) once they stop moving: execution log rows are written in
+ * ctx.waitUntil after the response, so they can trail the load by a little.
+ * @param {string} url toolgate's origin
+ * @returns {Promise<{ requests: number, executes: number, reads: number, writes: number, other: number, sql: Record<string, number> }>}
+ */
+async function d1Counts(url) {
+  let last = await json(`${url}/__bench/d1`);
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const next = await json(`${url}/__bench/d1`);
+    if (JSON.stringify(next) === JSON.stringify(last)) return next;
+    last = next;
+  }
+  throw new Error("toolgate's D1 counters did not settle within 10 s");
+}
 
 /** @param {Miniflare} mf */
 async function applyMigrations(mf) {
@@ -384,10 +511,14 @@ async function main() {
   /** @type {Awaited<ReturnType<typeof startWorker>>[]} */
   const workers = [];
   try {
+    const entry = path.join(built.outdir, "bench-d1-counting-entry.mjs");
+    writeFileSync(entry, D1_COUNTING_ENTRY);
     const toolgate = await startWorker({
       ...common,
       modules: true,
-      scriptPath: built.main,
+      scriptPath: entry,
+      // The bundle is ESM (Miniflare's default rules would take an imported .js for CommonJS).
+      modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }],
       modulesRoot: built.outdir,
       bindings: {
         ...toml.vars,
@@ -456,6 +587,7 @@ async function main() {
         await load(tgTarget, toolgate.pids, WARMUP);
       }
       const tokenBefore = await tokenCalls();
+      const d1Before = await d1Counts(toolgate.url);
       /** @type {Awaited<ReturnType<typeof load>>[]} */
       const tg = [];
       /** @type {Awaited<ReturnType<typeof load>>[]} */
@@ -471,6 +603,13 @@ async function main() {
         );
       }
       const tokenWarm = (await tokenCalls()) - tokenBefore;
+      const d1After = await d1Counts(toolgate.url);
+      const d1 = d1Delta(d1Before, d1After);
+      const completed = tg.reduce((a, x) => a + x.requests, 0);
+      if (d1.requests !== d1.executes)
+        throw new Error(
+          `${s.name}: toolgate served ${d1.requests - d1.executes} requests besides executes while measured`,
+        );
       /** @type {(runs: Record<string, number>[], key: string) => number} */
       const m = (runs, key) => median(runs.map((x) => x[key] ?? NaN));
       rows.push({
@@ -486,7 +625,12 @@ async function main() {
         added_p99_ms: round(m(tg, "p99_ms") - m(pt, "p99_ms")),
         passthrough_cpu_ms_per_req: round(m(pt, "cpu_ms_per_req")),
         toolgate_cpu_ms_per_req: round(m(tg, "cpu_ms_per_req")),
-        d1_queries_per_execute: null,
+        d1_reads_per_execute: d1.executes > 0 ? round(d1.reads / d1.executes) : null,
+        d1_writes_per_execute: d1.executes > 0 ? round(d1.writes / d1.executes) : null,
+        d1_other_per_execute: d1.executes > 0 ? round(d1.other / d1.executes) : null,
+        d1_executes: d1.executes,
+        d1_statements: d1.sql,
+        toolgate_requests_completed: completed,
         token_calls_warm: s.pass.oauth ? tokenWarm : null,
         non2xx: tg.reduce((a, x) => a + x.non2xx, 0) + pt.reduce((a, x) => a + x.non2xx, 0),
         errors: tg.reduce((a, x) => a + x.errors, 0) + pt.reduce((a, x) => a + x.errors, 0),
@@ -503,7 +647,7 @@ async function main() {
       machine: machine(),
       versions: {
         wrangler: pkgVersion("wrangler"),
-        miniflare: pkgVersion("miniflare"),
+        miniflare: MINIFLARE_VERSION,
         autocannon: pkgVersion("autocannon"),
       },
       bundle: built.bundle,
@@ -513,7 +657,7 @@ async function main() {
         cpu: "workerd process utime+stime from /proc over the run, divided by requests; includes Miniflare's entry worker and (toolgate) D1/KV in the same process; resolution one clock tick",
         latency:
           "p50/p99 of 2xx response times measured by autocannon per response; added = toolgate minus passthrough (medians over rounds)",
-        d1_queries_per_execute: "not measured: Miniflare exposes no per-query count; see README",
+        d1: "toolgate runs from a bench-only entry module that imports the built bundle unchanged and gives it a DB binding that counts, in the Worker's isolate, each statement executed (first/all/run/raw, each statement of a batch): reads are SELECT, writes INSERT/UPDATE/DELETE. The counters are read, once they stop changing (log rows are written in ctx.waitUntil), before and after the measured rounds (warm-up excluded); d1_reads_per_execute and d1_writes_per_execute divide the statements in that window by d1_executes, the POST /tools/{id}/execute requests the Worker received in it (counted by the same entry module; toolgate_requests_completed is autocannon's count of responses, which misses requests still in flight when a run ends). d1_statements lists every SQL text run in the window with its count",
       },
       scenarios: rows,
       elapsed_s: round((Date.now() - started) / 1000, 1),
@@ -531,6 +675,27 @@ async function main() {
     upstream.stop();
     rmSync(built.outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The counters' change between two readings; SQL texts that did not run in between are left out.
+ * @param {Awaited<ReturnType<typeof d1Counts>>} before @param {Awaited<ReturnType<typeof d1Counts>>} after
+ */
+function d1Delta(before, after) {
+  /** @type {Record<string, number>} */
+  const sql = {};
+  for (const [text, n] of Object.entries(after.sql)) {
+    const d = n - (before.sql[text] ?? 0);
+    if (d > 0) sql[text] = d;
+  }
+  return {
+    requests: after.requests - before.requests,
+    executes: after.executes - before.executes,
+    reads: after.reads - before.reads,
+    writes: after.writes - before.writes,
+    other: after.other - before.other,
+    sql,
+  };
 }
 
 /** @param {Awaited<ReturnType<typeof load>>} x */
@@ -558,12 +723,12 @@ export function table(results) {
   const fmt = (/** @type {unknown} */ x, d = 2) =>
     x === null || x === undefined ? "n/a" : typeof x === "number" ? x.toFixed(d) : String(x);
   const lines = [
-    "| Scenario | Passthrough req/s | Toolgate req/s | Throughput ratio | Added p50 (ms) | Added p99 (ms) | CPU/req toolgate (ms) | CPU/req passthrough (ms) | D1 queries/execute | Token calls warm |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| Scenario | Passthrough req/s | Toolgate req/s | Throughput ratio | Added p50 (ms) | Added p99 (ms) | CPU/req toolgate (ms) | CPU/req passthrough (ms) | D1 reads/execute | D1 writes/execute | Token calls warm |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results.scenarios) {
     lines.push(
-      `| ${r.scenario} | ${fmt(r.passthrough_rps, 0)} | ${fmt(r.toolgate_rps, 0)} | ${fmt(r.throughput_ratio)} | ${fmt(r.added_p50_ms)} | ${fmt(r.added_p99_ms)} | ${fmt(r.toolgate_cpu_ms_per_req, 3)} | ${fmt(r.passthrough_cpu_ms_per_req, 3)} | ${fmt(r.d1_queries_per_execute)} | ${r.token_calls_warm ?? "-"} |`,
+      `| ${r.scenario} | ${fmt(r.passthrough_rps, 0)} | ${fmt(r.toolgate_rps, 0)} | ${fmt(r.throughput_ratio)} | ${fmt(r.added_p50_ms)} | ${fmt(r.added_p99_ms)} | ${fmt(r.toolgate_cpu_ms_per_req, 3)} | ${fmt(r.passthrough_cpu_ms_per_req, 3)} | ${fmt(r.d1_reads_per_execute, 3)} | ${fmt(r.d1_writes_per_execute, 3)} | ${r.token_calls_warm ?? "-"} |`,
     );
   }
   const b = results.bundle;

@@ -26,6 +26,9 @@ try {
       assert.equal(typeof s[key], "number", `${s.scenario}.${key} is a number`);
     }
     assert.ok(s.toolgate_rps > 0 && s.passthrough_rps > 0, `${s.scenario}: requests were served`);
+    for (const key of ["d1_reads_per_execute", "d1_writes_per_execute"]) {
+      assert.ok(typeof s[key] === "number" && s[key] > 0, `${s.scenario}.${key} is a number > 0`);
+    }
     assert.ok(s.toolgate_cpu_ms_per_req === null || s.toolgate_cpu_ms_per_req >= 0, `${s.scenario}: CPU per request`);
     assert.equal(s.non2xx, 0, `${s.scenario}: every response was 2xx`);
     assert.equal(s.errors, 0, `${s.scenario}: no connection errors or timeouts`);
