@@ -15,10 +15,12 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 // @ts-expect-error autocannon ships no types; only its documented programmatic API is used.
 import autocannon from "autocannon";
+import { connectProfiler, summarizeProfile } from "./profile.mjs";
 import { API_KEY, CLIENT_ID, CLIENT_SECRET } from "./upstream.mjs";
 
 const root = path.join(import.meta.dirname, "..", "..");
@@ -37,6 +39,8 @@ const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
 const WARMUP = Number(env.BENCH_WARMUP ?? 2);
 const OUT = path.resolve(root, env.BENCH_OUT ?? "bench/results");
 const ADMIN_TOKEN = randomBytes(24).toString("base64url");
+/** Seconds of CPU profiling per scenario (`npm run bench:profile`), after its measured rounds; 0 for none. */
+const PROFILE = Number(env.BENCH_PROFILE ?? 0);
 
 /** compatibility_date, compatibility_flags and [vars] from wrangler.toml (flat keys only). */
 function readWranglerToml() {
@@ -108,6 +112,15 @@ async function startUpstream() {
     child.once("exit", (code) => reject(new Error(`upstream exited ${code}`)));
   });
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
+}
+
+/** A TCP port nothing listens on right now. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
+  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** PIDs of workerd processes below this process. */
@@ -513,8 +526,10 @@ async function main() {
   try {
     const entry = path.join(built.outdir, "bench-d1-counting-entry.mjs");
     writeFileSync(entry, D1_COUNTING_ENTRY);
+    const inspectorPort = PROFILE > 0 ? await freePort() : undefined;
     const toolgate = await startWorker({
       ...common,
+      ...(inspectorPort ? { inspectorPort } : {}),
       modules: true,
       scriptPath: entry,
       // The bundle is ESM (Miniflare's default rules would take an imported .js for CommonJS).
@@ -539,6 +554,7 @@ async function main() {
     await applyMigrations(toolgate.mf);
     await applyMigrations(passthrough.mf);
 
+    const profiler = inspectorPort ? await connectProfiler(inspectorPort) : null;
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
     const tokenCalls = async () => (await json(`${upstream.url}/__stats`)).token_requests;
     /** @type {Record<string, unknown>[]} */
@@ -610,6 +626,16 @@ async function main() {
         throw new Error(
           `${s.name}: toolgate served ${d1.requests - d1.executes} requests besides executes while measured`,
         );
+      // Profiled in a run of its own after the measured ones, so the profiler's overhead is in no figure above.
+      let profile = null;
+      if (profiler) {
+        await profiler.start();
+        const run = await load(tgTarget, toolgate.pids, PROFILE);
+        const cpuprofile = await profiler.stop();
+        mkdirSync(path.join(OUT, "profiles"), { recursive: true });
+        writeFileSync(path.join(OUT, "profiles", `${s.name}.cpuprofile`), JSON.stringify(cpuprofile));
+        profile = summarizeProfile(cpuprofile, `${built.main}.map`, run.requests);
+      }
       /** @type {(runs: Record<string, number>[], key: string) => number} */
       const m = (runs, key) => median(runs.map((x) => x[key] ?? NaN));
       rows.push({
@@ -635,15 +661,23 @@ async function main() {
         non2xx: tg.reduce((a, x) => a + x.non2xx, 0) + pt.reduce((a, x) => a + x.non2xx, 0),
         errors: tg.reduce((a, x) => a + x.errors, 0) + pt.reduce((a, x) => a + x.errors, 0),
         rounds: { passthrough: pt.map(roundRun), toolgate: tg.map(roundRun) },
+        profile,
       });
     }
+    profiler?.close();
 
     for (const w of workers.splice(0)) await w.mf.dispose();
     const startup = startupMs(built.outdir);
     const results = {
       created_at: new Date().toISOString(),
-      command: "npm run bench",
-      settings: { duration_s: DURATION, connections: CONNECTIONS, rounds: ROUNDS, warmup_s: WARMUP },
+      command: PROFILE > 0 ? "npm run bench:profile" : "npm run bench",
+      settings: {
+        duration_s: DURATION,
+        connections: CONNECTIONS,
+        rounds: ROUNDS,
+        warmup_s: WARMUP,
+        profile_s: PROFILE,
+      },
       machine: machine(),
       versions: {
         wrangler: pkgVersion("wrangler"),
@@ -657,6 +691,8 @@ async function main() {
         cpu: "workerd process utime+stime from /proc over the run, divided by requests; includes Miniflare's entry worker and (toolgate) D1/KV in the same process; resolution one clock tick",
         latency:
           "p50/p99 of 2xx response times measured by autocannon per response; added = toolgate minus passthrough (medians over rounds)",
+        profile:
+          "with BENCH_PROFILE=<seconds>: a CPU profile of toolgate's isolate (workerd inspector, 100 µs sampling) over an extra run after the measured rounds; self time per area (package, toolgate source file via the bundle's source map, or runtime builtin) and per function, in µs per request. Profiles are saved under profiles/ (not committed)",
         d1: "toolgate runs from a bench-only entry module that imports the built bundle unchanged and gives it a DB binding that counts, in the Worker's isolate, each statement executed (first/all/run/raw, each statement of a batch): reads are SELECT, writes INSERT/UPDATE/DELETE. The counters are read, once they stop changing (log rows are written in ctx.waitUntil), before and after the measured rounds (warm-up excluded); d1_reads_per_execute and d1_writes_per_execute divide the statements in that window by d1_executes, the POST /tools/{id}/execute requests the Worker received in it (counted by the same entry module; toolgate_requests_completed is autocannon's count of responses, which misses requests still in flight when a run ends). d1_statements lists every SQL text run in the window with its count",
       },
       scenarios: rows,
@@ -668,6 +704,7 @@ async function main() {
     writeFileSync(path.join(OUT, `${stamp}.json`), body);
     writeFileSync(path.join(OUT, "latest.json"), body);
     console.log(table(results));
+    if (PROFILE > 0) console.log(profileTables(results));
     console.error(`Wrote ${path.relative(root, path.join(OUT, `${stamp}.json`))} and latest.json`);
     return results;
   } finally {
@@ -749,4 +786,21 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   );
 }
+/** Where toolgate's isolate spends its CPU, per scenario: the top areas of each profile. @param {any} results */
+export function profileTables(results) {
+  const lines = [];
+  for (const r of results.scenarios) {
+    if (!r.profile) continue;
+    lines.push(
+      "",
+      `Profile, ${r.scenario}: ${r.profile.busy_us_per_request} µs busy per request in toolgate's isolate (${r.profile.requests} requests)`,
+      "| Area | µs/request | Share |",
+      "| --- | ---: | ---: |",
+    );
+    for (const a of r.profile.areas.slice(0, 10))
+      lines.push(`| ${a.name} | ${a.us_per_request} | ${Math.round(a.share_of_busy * 100)}% |`);
+  }
+  return lines.join("\n");
+}
+
 export { main };
