@@ -1,0 +1,49 @@
+// `npm run bench:smoke` (part of `npm test`): the benchmark harness runs every
+// scenario once for one second, profiles it for one more, and writes well-formed
+// results. It asserts no timings, only that the harness works, every request
+// succeeded, and the D1 counts are what the execute path does.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const out = mkdtempSync(path.join(tmpdir(), "toolgate-bench-smoke-"));
+Object.assign(process.env, {
+  BENCH_DURATION: "1",
+  BENCH_ROUNDS: "1",
+  BENCH_WARMUP: "0",
+  BENCH_STARTUP: "0",
+  BENCH_PROFILE: "1",
+  BENCH_OUT: out,
+});
+const { main } = await import("./bench.mjs");
+try {
+  await main();
+  const results = JSON.parse(readFileSync(path.join(out, "latest.json"), "utf8"));
+  assert.equal(results.scenarios.length, 6, "six scenarios");
+  assert.ok(results.bundle.raw_bytes > 0 && results.bundle.gzip_bytes > 0, "bundle sizes");
+  assert.ok(results.machine.nproc > 0 && typeof results.machine.cpu_model === "string", "machine");
+  for (const s of results.scenarios) {
+    for (const key of ["passthrough_rps", "toolgate_rps", "throughput_ratio", "added_p50_ms", "added_p99_ms"]) {
+      assert.equal(typeof s[key], "number", `${s.scenario}.${key} is a number`);
+    }
+    assert.ok(s.toolgate_rps > 0 && s.passthrough_rps > 0, `${s.scenario}: requests were served`);
+    // Counts, not timings: every execute loads its tool and writes its log row, nothing else.
+    assert.equal(s.d1_reads_per_execute, 1, `${s.scenario}: one D1 read per execute`);
+    assert.equal(s.d1_writes_per_execute, 1, `${s.scenario}: one D1 write per execute`);
+    assert.ok(s.profile.busy_us_per_request > 0, `${s.scenario}: the profile saw the isolate busy`);
+    assert.ok(
+      s.profile.areas.some((/** @type {{ name: string }} */ a) => a.name.startsWith("toolgate: src/")),
+      `${s.scenario}: profile frames map back to toolgate's sources`,
+    );
+    assert.ok(s.toolgate_cpu_ms_per_req === null || s.toolgate_cpu_ms_per_req >= 0, `${s.scenario}: CPU per request`);
+    assert.equal(s.non2xx, 0, `${s.scenario}: every response was 2xx`);
+    assert.equal(s.errors, 0, `${s.scenario}: no connection errors or timeouts`);
+  }
+  const oauth = results.scenarios.find((/** @type {{ scenario: string }} */ s) => s.scenario === "oauth2");
+  assert.equal(typeof oauth.token_calls_warm, "number", "oauth2 token calls counted");
+  console.error("bench:smoke ok");
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+process.exit(0);
