@@ -8,6 +8,8 @@
 // Env: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (10),
 // BENCH_ROUNDS (3), BENCH_SCENARIOS (comma-separated names, default all),
 // BENCH_WARMUP (seconds of unrecorded load per worker before the rounds, 2),
+// BENCH_LATENCY_DURATION (seconds per one-connection latency run, 5; 0 skips them),
+// BENCH_PROFILE (seconds of CPU profile per scenario after its rounds, 0 = none),
 // BENCH_OUT (results dir, default bench/results), BENCH_STARTUP=0 skips
 // `wrangler check startup`.
 import { spawn, spawnSync } from "node:child_process";
@@ -35,6 +37,8 @@ const wrangler = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js
 const env = process.env;
 const DURATION = Number(env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10);
+/** One connection, one request at a time: latency without queueing, which at saturation is what p50 measures. */
+const LATENCY_DURATION = Number(env.BENCH_LATENCY_DURATION ?? 5);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
 const WARMUP = Number(env.BENCH_WARMUP ?? 2);
 const OUT = path.resolve(root, env.BENCH_OUT ?? "bench/results");
@@ -441,7 +445,7 @@ function scenarios() {
  * One autocannon run; latency percentiles from per-response times (autocannon's histogram is whole ms).
  * @param {{ url: string, method: string, headers: Record<string, string>, body?: string }} target @param {number[]} pids
  */
-async function load(target, pids, duration = DURATION) {
+async function load(target, pids, duration = DURATION, connections = CONNECTIONS) {
   /** @type {number[]} */
   const times = [];
   const cpuBefore = cpuMs(pids);
@@ -450,7 +454,7 @@ async function load(target, pids, duration = DURATION) {
     method: target.method,
     headers: target.headers,
     body: target.body,
-    connections: CONNECTIONS,
+    connections,
     duration,
   });
   instance.on(
@@ -608,12 +612,21 @@ async function main() {
       const tg = [];
       /** @type {Awaited<ReturnType<typeof load>>[]} */
       const pt = [];
+      /** @type {Awaited<ReturnType<typeof load>>[]} */
+      const tg1 = [];
+      /** @type {Awaited<ReturnType<typeof load>>[]} */
+      const pt1 = [];
       for (let r = 0; r < ROUNDS; r++) {
         const order = r % 2 === 0 ? ["pt", "tg"] : ["tg", "pt"];
         for (const which of order) {
           if (which === "pt") pt.push(await load(ptTarget, passthrough.pids));
           else tg.push(await load(tgTarget, toolgate.pids));
         }
+        if (LATENCY_DURATION > 0)
+          for (const which of order) {
+            if (which === "pt") pt1.push(await load(ptTarget, passthrough.pids, LATENCY_DURATION, 1));
+            else tg1.push(await load(tgTarget, toolgate.pids, LATENCY_DURATION, 1));
+          }
         console.error(
           `  ${s.name} round ${r + 1}/${ROUNDS}: passthrough ${Math.round(pt.at(-1)?.rps ?? 0)} req/s, toolgate ${Math.round(tg.at(-1)?.rps ?? 0)} req/s`,
         );
@@ -621,7 +634,7 @@ async function main() {
       const tokenWarm = (await tokenCalls()) - tokenBefore;
       const d1After = await d1Counts(toolgate.url);
       const d1 = d1Delta(d1Before, d1After);
-      const completed = tg.reduce((a, x) => a + x.requests, 0);
+      const completed = [...tg, ...tg1].reduce((a, x) => a + x.requests, 0);
       if (d1.requests !== d1.executes)
         throw new Error(
           `${s.name}: toolgate served ${d1.requests - d1.executes} requests besides executes while measured`,
@@ -649,6 +662,10 @@ async function main() {
         toolgate_p99_ms: round(m(tg, "p99_ms")),
         added_p50_ms: round(m(tg, "p50_ms") - m(pt, "p50_ms")),
         added_p99_ms: round(m(tg, "p99_ms") - m(pt, "p99_ms")),
+        passthrough_p50_ms_1conn: round(m(pt1, "p50_ms")),
+        toolgate_p50_ms_1conn: round(m(tg1, "p50_ms")),
+        added_p50_ms_1conn: round(m(tg1, "p50_ms") - m(pt1, "p50_ms")),
+        added_p99_ms_1conn: round(m(tg1, "p99_ms") - m(pt1, "p99_ms")),
         passthrough_cpu_ms_per_req: round(m(pt, "cpu_ms_per_req")),
         toolgate_cpu_ms_per_req: round(m(tg, "cpu_ms_per_req")),
         d1_reads_per_execute: d1.executes > 0 ? round(d1.reads / d1.executes) : null,
@@ -660,7 +677,12 @@ async function main() {
         token_calls_warm: s.pass.oauth ? tokenWarm : null,
         non2xx: tg.reduce((a, x) => a + x.non2xx, 0) + pt.reduce((a, x) => a + x.non2xx, 0),
         errors: tg.reduce((a, x) => a + x.errors, 0) + pt.reduce((a, x) => a + x.errors, 0),
-        rounds: { passthrough: pt.map(roundRun), toolgate: tg.map(roundRun) },
+        rounds: {
+          passthrough: pt.map(roundRun),
+          toolgate: tg.map(roundRun),
+          passthrough_1conn: pt1.map(roundRun),
+          toolgate_1conn: tg1.map(roundRun),
+        },
         profile,
       });
     }
@@ -690,7 +712,7 @@ async function main() {
       notes: {
         cpu: "workerd process utime+stime from /proc over the run, divided by requests; includes Miniflare's entry worker and (toolgate) D1/KV in the same process; resolution one clock tick",
         latency:
-          "p50/p99 of 2xx response times measured by autocannon per response; added = toolgate minus passthrough (medians over rounds)",
+          "p50/p99 of 2xx response times measured by autocannon per response; added = toolgate minus passthrough (medians over rounds). With BENCH_CONNECTIONS connections both workers are saturated, so their latency is mostly queueing (connections / throughput); the *_1conn figures come from runs with one connection and one request at a time, the latency a single caller sees",
         profile:
           "with BENCH_PROFILE=<seconds>: a CPU profile of toolgate's isolate (workerd inspector, 100 µs sampling) over an extra run after the measured rounds; self time per area (package, toolgate source file via the bundle's source map, or runtime builtin) and per function, in µs per request. Profiles are saved under profiles/ (not committed)",
         d1: "toolgate runs from a bench-only entry module that imports the built bundle unchanged and gives it a DB binding that counts, in the Worker's isolate, each statement executed (first/all/run/raw, each statement of a batch): reads are SELECT, writes INSERT/UPDATE/DELETE. The counters are read, once they stop changing (log rows are written in ctx.waitUntil), before and after the measured rounds (warm-up excluded); d1_reads_per_execute and d1_writes_per_execute divide the statements in that window by d1_executes, the POST /tools/{id}/execute requests the Worker received in it (counted by the same entry module; toolgate_requests_completed is autocannon's count of responses, which misses requests still in flight when a run ends). d1_statements lists every SQL text run in the window with its count",
@@ -760,19 +782,19 @@ export function table(results) {
   const fmt = (/** @type {unknown} */ x, d = 2) =>
     x === null || x === undefined ? "n/a" : typeof x === "number" ? x.toFixed(d) : String(x);
   const lines = [
-    "| Scenario | Passthrough req/s | Toolgate req/s | Throughput ratio | Added p50 (ms) | Added p99 (ms) | CPU/req toolgate (ms) | CPU/req passthrough (ms) | D1 reads/execute | D1 writes/execute | Token calls warm |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| Scenario | Passthrough req/s | Toolgate req/s | Throughput ratio | Added p50 (ms) | Added p99 (ms) | Added p50, 1 conn (ms) | Added p99, 1 conn (ms) | CPU/req toolgate (ms) | CPU/req passthrough (ms) | D1 reads/execute | D1 writes/execute | Token calls warm |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results.scenarios) {
     lines.push(
-      `| ${r.scenario} | ${fmt(r.passthrough_rps, 0)} | ${fmt(r.toolgate_rps, 0)} | ${fmt(r.throughput_ratio)} | ${fmt(r.added_p50_ms)} | ${fmt(r.added_p99_ms)} | ${fmt(r.toolgate_cpu_ms_per_req, 3)} | ${fmt(r.passthrough_cpu_ms_per_req, 3)} | ${fmt(r.d1_reads_per_execute, 3)} | ${fmt(r.d1_writes_per_execute, 3)} | ${r.token_calls_warm ?? "-"} |`,
+      `| ${r.scenario} | ${fmt(r.passthrough_rps, 0)} | ${fmt(r.toolgate_rps, 0)} | ${fmt(r.throughput_ratio)} | ${fmt(r.added_p50_ms)} | ${fmt(r.added_p99_ms)} | ${fmt(r.added_p50_ms_1conn)} | ${fmt(r.added_p99_ms_1conn)} | ${fmt(r.toolgate_cpu_ms_per_req, 3)} | ${fmt(r.passthrough_cpu_ms_per_req, 3)} | ${fmt(r.d1_reads_per_execute, 3)} | ${fmt(r.d1_writes_per_execute, 3)} | ${r.token_calls_warm ?? "-"} |`,
     );
   }
   const b = results.bundle;
   lines.push(
     "",
     `Bundle: ${(b.raw_bytes / 1024).toFixed(1)} KiB raw, ${(b.gzip_bytes / 1024).toFixed(1)} KiB gzip. Startup: ${results.startup_ms === null ? "n/a" : `${results.startup_ms} ms`} (${results.startup_note}).`,
-    `Machine: ${results.machine.nproc} CPUs, ${results.machine.cpu_model}, Node ${results.machine.node}. ${results.settings.duration_s} s x ${results.settings.rounds} rounds, ${results.settings.connections} connections.`,
+    `Machine: ${results.machine.nproc} CPUs, ${results.machine.cpu_model}, Node ${results.machine.node}. ${results.settings.rounds} rounds of ${results.settings.duration_s} s with ${results.settings.connections} connections and ${results.settings.latency_duration_s ?? 0} s with 1 connection, per worker.`,
   );
   return lines.join("\n");
 }

@@ -14,6 +14,7 @@ Object.assign(process.env, {
   BENCH_WARMUP: "0",
   BENCH_STARTUP: "0",
   BENCH_PROFILE: "1",
+  BENCH_LATENCY_DURATION: "1",
   BENCH_OUT: out,
 });
 const { main } = await import("./bench.mjs");
@@ -24,7 +25,15 @@ try {
   assert.ok(results.bundle.raw_bytes > 0 && results.bundle.gzip_bytes > 0, "bundle sizes");
   assert.ok(results.machine.nproc > 0 && typeof results.machine.cpu_model === "string", "machine");
   for (const s of results.scenarios) {
-    for (const key of ["passthrough_rps", "toolgate_rps", "throughput_ratio", "added_p50_ms", "added_p99_ms"]) {
+    for (const key of [
+      "passthrough_rps",
+      "toolgate_rps",
+      "throughput_ratio",
+      "added_p50_ms",
+      "added_p99_ms",
+      "added_p50_ms_1conn",
+      "added_p99_ms_1conn",
+    ]) {
       assert.equal(typeof s[key], "number", `${s.scenario}.${key} is a number`);
     }
     assert.ok(s.toolgate_rps > 0 && s.passthrough_rps > 0, `${s.scenario}: requests were served`);
