@@ -87,6 +87,17 @@ export function withLinearRegExp<T>(validate: () => T): T {
   }
 }
 
+/**
+ * A schema `pattern` as a test on the linear-time engine: the same compiled
+ * (and cached) pattern that the validator's `new RegExp(pattern, "u")` gets
+ * under withLinearRegExp, for callers that match without the swap. Throws
+ * when that constructor would.
+ */
+export function linearPatternTest(source: string): (text: string) => boolean {
+  const compiled = compileLinear(source, "u");
+  return (text) => compiled.test(text);
+}
+
 /** Why a schema pattern cannot be used, or null: it must be ECMAScript syntax that RE2 can also run. */
 export function linearPatternProblem(source: string): string | null {
   try {

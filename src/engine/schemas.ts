@@ -12,6 +12,7 @@ import {
   type ValidationResult,
 } from "@cfworker/json-schema";
 import { pointerToken, type ProblemFieldError } from "../problem";
+import { compileFastValidator, passesFastValidator, type FastValidator } from "./fast-validator";
 import { linearPatternProblem, withLinearRegExp } from "./linear-regexp";
 import { costlyUniqueItemsArray, leafErrors, MAX_REPORTED_ERRORS, usesUniqueItems } from "./validation-limits";
 import draft07 from "./metaschemas/draft-07.json";
@@ -67,18 +68,26 @@ format.url = (value: string) => /^(?:https?|ftp):\/\//i.test(value) && URL.canPa
 
 /**
  * A schema compiled twice: reporting every error, and stopping at the first
- * (used when there are so many errors that the validator cannot collect them).
+ * (used when there are so many errors that the validator cannot collect them);
+ * and, when its keywords allow, once more into a validator that only says
+ * "valid" (see fast-validator.ts).
  */
 export interface CompiledSchema {
   all: Validator;
   first: () => Validator;
   /** Whether the schema uses `uniqueItems`, whose cost validateInstance bounds first. */
   uniqueItems: boolean;
+  /** Answers "valid" without @cfworker/json-schema, or null when the schema is beyond it. */
+  fast: FastValidator | null;
 }
 
-function compile(build: (shortCircuit: boolean) => Validator, uniqueItems: boolean): CompiledSchema {
+function compile(
+  build: (shortCircuit: boolean) => Validator,
+  uniqueItems: boolean,
+  fast: FastValidator | null = null,
+): CompiledSchema {
   let first: Validator | undefined;
-  return { all: build(false), first: () => (first ??= build(true)), uniqueItems };
+  return { all: build(false), first: () => (first ??= build(true)), uniqueItems, fast };
 }
 
 /** Per-isolate cache of the three meta-schema validators, built on first use. */
@@ -213,9 +222,11 @@ export function compiledValidator(cacheKey: string, schema: JsonSchema): Compile
   let compiled = validatorCache.get(cacheKey);
   if (!compiled) {
     // The Validator annotates its schema in place; keep the stored definition clean.
+    // The fast validator keeps references to `const` and `enum` values: it gets its own copy too.
     compiled = compile(
       (shortCircuit) => new Validator(structuredClone(schema) as Schema, draftOf(schema), shortCircuit),
       usesUniqueItems(schema),
+      compileFastValidator(structuredClone(schema), draftOf(schema)),
     );
     if (validatorCache.size >= VALIDATOR_CACHE_LIMIT) {
       const oldest = validatorCache.keys().next().value;
@@ -241,6 +252,8 @@ export function validateInstance(
         message: `This array is too large to check for unique items (${costly.items} items).`,
       },
     ];
+  // Most instances are valid: say so without building the full validator's output.
+  if (compiled.fast !== null && passesFastValidator(compiled.fast, instance)) return [];
   let result: ValidationResult;
   try {
     result = withLinearRegExp(() => compiled.all.validate(instance));
