@@ -696,6 +696,7 @@ async function main() {
       settings: {
         duration_s: DURATION,
         connections: CONNECTIONS,
+        latency_duration_s: LATENCY_DURATION,
         rounds: ROUNDS,
         warmup_s: WARMUP,
         profile_s: PROFILE,
@@ -794,7 +795,7 @@ export function table(results) {
   lines.push(
     "",
     `Bundle: ${(b.raw_bytes / 1024).toFixed(1)} KiB raw, ${(b.gzip_bytes / 1024).toFixed(1)} KiB gzip. Startup: ${results.startup_ms === null ? "n/a" : `${results.startup_ms} ms`} (${results.startup_note}).`,
-    `Machine: ${results.machine.nproc} CPUs, ${results.machine.cpu_model}, Node ${results.machine.node}. ${results.settings.rounds} rounds of ${results.settings.duration_s} s with ${results.settings.connections} connections and ${results.settings.latency_duration_s ?? 0} s with 1 connection, per worker.`,
+    `Machine: ${results.machine.nproc} CPUs, ${results.machine.cpu_model}, Node ${results.machine.node}. ${results.settings.rounds} rounds of ${results.settings.duration_s} s with ${results.settings.connections} connections and ${results.settings.latency_duration_s} s with 1 connection, per worker.`,
   );
   return lines.join("\n");
 }
