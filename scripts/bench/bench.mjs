@@ -5,10 +5,10 @@
 // counted by a bench-only entry module around the built bundle (D1_COUNTING_ENTRY).
 // See README, "Performance".
 //
-// Env: BENCH_DURATION (seconds per run, default 10), BENCH_CONNECTIONS (10),
+// Env: BENCH_DURATION (seconds per run, default 5), BENCH_CONNECTIONS (10),
 // BENCH_ROUNDS (3), BENCH_SCENARIOS (comma-separated names, default all),
 // BENCH_WARMUP (seconds of unrecorded load per worker before the rounds, 2),
-// BENCH_LATENCY_DURATION (seconds per one-connection latency run, 5; 0 skips them),
+// BENCH_LATENCY_DURATION (seconds per one-connection latency run, 3; 0 skips them),
 // BENCH_PROFILE (seconds of CPU profile per scenario after its rounds, 0 = none),
 // BENCH_OUT (results dir, default bench/results), BENCH_STARTUP=0 skips
 // `wrangler check startup`.
@@ -35,10 +35,10 @@ const { Miniflare } = wranglerRequire("miniflare");
 const MINIFLARE_VERSION = wranglerRequire("miniflare/package.json").version;
 const wrangler = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 const env = process.env;
-const DURATION = Number(env.BENCH_DURATION ?? 10);
+const DURATION = Number(env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10);
 /** One connection, one request at a time: latency without queueing, which at saturation is what p50 measures. */
-const LATENCY_DURATION = Number(env.BENCH_LATENCY_DURATION ?? 5);
+const LATENCY_DURATION = Number(env.BENCH_LATENCY_DURATION ?? 3);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
 const WARMUP = Number(env.BENCH_WARMUP ?? 2);
 const OUT = path.resolve(root, env.BENCH_OUT ?? "bench/results");
@@ -724,11 +724,14 @@ async function main() {
     mkdirSync(OUT, { recursive: true });
     const body = JSON.stringify(results, null, 2) + "\n";
     const stamp = results.created_at.replaceAll(":", "-").replace(/\.\d+Z$/, "Z");
-    writeFileSync(path.join(OUT, `${stamp}.json`), body);
-    writeFileSync(path.join(OUT, "latest.json"), body);
+    // A profiled run's timings carry the inspector's overhead: it never replaces latest.json.
+    const kind = PROFILE > 0 ? "profile" : "bench";
+    const latest = PROFILE > 0 ? "profile-latest.json" : "latest.json";
+    writeFileSync(path.join(OUT, `${stamp}-${kind}.json`), body);
+    writeFileSync(path.join(OUT, latest), body);
     console.log(table(results));
     if (PROFILE > 0) console.log(profileTables(results));
-    console.error(`Wrote ${path.relative(root, path.join(OUT, `${stamp}.json`))} and latest.json`);
+    console.error(`Wrote ${path.relative(root, path.join(OUT, `${stamp}-${kind}.json`))} and ${latest}`);
     return results;
   } finally {
     for (const w of workers) await w.mf.dispose().catch(() => {});

@@ -20,7 +20,7 @@ Object.assign(process.env, {
 const { main } = await import("./bench.mjs");
 try {
   await main();
-  const results = JSON.parse(readFileSync(path.join(out, "latest.json"), "utf8"));
+  const results = JSON.parse(readFileSync(path.join(out, "profile-latest.json"), "utf8"));
   assert.equal(results.scenarios.length, 6, "six scenarios");
   assert.ok(results.bundle.raw_bytes > 0 && results.bundle.gzip_bytes > 0, "bundle sizes");
   assert.ok(results.machine.nproc > 0 && typeof results.machine.cpu_model === "string", "machine");
