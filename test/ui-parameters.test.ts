@@ -320,7 +320,8 @@ describe("round trip", () => {
         expect(back).toEqual({ ok: true, rows });
         if (back.ok) expect(rowsToSchema(back.rows)).toEqual(built);
       }),
-      { numRuns: 300 },
+      // Fixed, as every property test here: CI runs the same cases each time.
+      { seed: 20261124, numRuns: 300 },
     );
   });
 });
