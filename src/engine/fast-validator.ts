@@ -19,6 +19,7 @@
  * were.
  */
 import { deepCompareStrict, format, ucs2length, type SchemaDraft } from "@cfworker/json-schema";
+import { isPlainObject } from "../plain-object";
 import { linearPatternTest, withLinearRegExp } from "./linear-regexp";
 
 /** True: valid. False: unknown, run the full validator. */
@@ -339,10 +340,6 @@ function optionalNumber(value: unknown, keyword: string): number | undefined {
 function stringList(value: unknown, keyword: string): string[] {
   if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) throw new Unsupported(keyword);
   return value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** validate.js's decimalInteger, verbatim: a number as coefficient × 10^exponent, both exact. */

@@ -11,6 +11,7 @@ import {
   type SchemaDraft,
   type ValidationResult,
 } from "@cfworker/json-schema";
+import { isPlainObject } from "../plain-object";
 import { pointerToken, type ProblemFieldError } from "../problem";
 import { compileFastValidator, passesFastValidator, type FastValidator } from "./fast-validator";
 import { linearPatternProblem, withLinearRegExp } from "./linear-regexp";
@@ -33,6 +34,7 @@ import meta202012Unevaluated from "./metaschemas/2020-12/unevaluated.json";
 import meta202012Validation from "./metaschemas/2020-12/validation.json";
 
 export type JsonSchema = Record<string, unknown>;
+export { isPlainObject };
 
 /** Draft-07 unless `$schema` names 2019-09 or 2020-12. */
 export function draftOf(schema: JsonSchema): SchemaDraft {
@@ -297,8 +299,4 @@ export function applyDefaults(schema: unknown, input: unknown): unknown {
     if (Object.hasOwn(out, name)) out[name] = applyDefaults(propSchema, out[name]);
   }
   return out;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -11,6 +11,7 @@ import {
   type MappingEntry,
 } from "../engine/request";
 import { isJsonContentType } from "../encoding";
+import { isPlainObject } from "../plain-object";
 import type { CurlCommand } from "./curl-command";
 import { API_KEY_QUERY_PARAMS, type Credential } from "./curl-credentials";
 
@@ -123,10 +124,12 @@ export function readBody(
   const isForm = media === "application/x-www-form-urlencoded";
   // JSON when it says so; a JSON object under no Content-Type, or another one (text/plain avoids a CORS preflight).
   const asJson =
-    isJsonContentType(contentType) || (!isForm && isObject(parsed)) || (contentType === null && Array.isArray(parsed));
+    isJsonContentType(contentType) ||
+    (!isForm && isPlainObject(parsed)) ||
+    (contentType === null && Array.isArray(parsed));
   if (asJson) {
     if (parsed === undefined) return dropBody("The data is not valid JSON, so it was left out.");
-    if (!isObject(parsed))
+    if (!isPlainObject(parsed))
       return dropBody(
         "The JSON body is not an object; toolgate builds JSON bodies from named inputs, so it was left out.",
       );
@@ -164,10 +167,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
