@@ -7,7 +7,7 @@ import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloud
 import { afterEach, beforeEach, expect, vi } from "vitest";
 import worker from "../src/index";
 
-export const ADMIN_TOKEN = "test-admin-token";
+export const ADMIN_TOKEN = "test-admin-token-for-the-test-suite";
 
 export type ApiInit = RequestInit & { json?: unknown; token?: string | null };
 
