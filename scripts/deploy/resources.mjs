@@ -101,9 +101,7 @@ export async function ensureResources(configPath, wrangler, log) {
           `wrangler listed the ${kind.label} "${name}" with an unexpected id: ${JSON.stringify(found.id)}.`,
         );
       writeBindingKey(configPath, table, binding.binding, kind.idKey, found.id);
-      log(
-        `  wrote ${kind.idKey} = "${found.id}" into wrangler.toml (not a secret; commit it if this checkout is yours)`,
-      );
+      log(`  wrote ${kind.idKey} = "${found.id}" into wrangler.toml`);
     }
   }
 }
