@@ -74,7 +74,7 @@ export async function ensureSecrets({ secretsPath, workerName, wrangler, log }) 
   // that run saved, so that the file always holds what the Worker gets.
   let secrets = readSecretsFile(secretsPath);
   if (secrets) {
-    log(`… Secrets: putting the ones ${SECRETS_FILE} holds (from an earlier run that did not finish)`);
+    log(`… Secrets: the Worker has none yet; putting the ones in ${SECRETS_FILE}, which an earlier run wrote`);
   } else {
     secrets = generateSecrets();
     writeSecretsFile(secretsPath, secrets, workerName);
