@@ -42,6 +42,14 @@ describe("Redactor.scrub", () => {
     expect(redactor.scrub("abcdefgh-longer and abcdefgh")).toBe(`${REDACTED} and ${REDACTED}`);
   });
 
+  it("matches a secret made of regular-expression syntax literally", () => {
+    const secret = "a.b*c+d?(e)[f]{g}|h^$\\i/j";
+    const redactor = new Redactor([secret]);
+    expect(redactor.scrub(`x ${secret} y`)).toBe(`x ${REDACTED} y`);
+    expect(redactor.scrub("aXbbbc+d?(e)[f]{g}|h^$\\i/j")).toBe("aXbbbc+d?(e)[f]{g}|h^$\\i/j");
+    expect(redactor.contains("a.b*c+d?(e)[f]{g}|h")).toBe(false);
+  });
+
   it("accepts a secret with a lone surrogate without throwing", () => {
     const redactor = new Redactor(["lone-\ud800-surrogate"]);
     expect(redactor.scrub("x lone-\ud800-surrogate y")).toBe(`x ${REDACTED} y`);

@@ -141,12 +141,14 @@ function jsonEscapings(text: string): string[] {
   ];
 }
 
+const escapeRegExp = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
+
 /** One character of either base64 alphabet. */
 const BASE64_CHAR = "[A-Za-z0-9+/_-]";
 
 /** An embedded base64 run with the partial characters around it, which carry some of the secret's bits too. */
 function embeddedPattern({ core, partialBefore, partialAfter }: EmbeddedBase64): RegExp {
-  const escaped = core.replace(/[+/]/g, "\\$&");
+  const escaped = escapeRegExp(core);
   return new RegExp(`${partialBefore ? `${BASE64_CHAR}?` : ""}${escaped}${partialAfter ? `${BASE64_CHAR}?` : ""}`, "g");
 }
 
@@ -154,6 +156,12 @@ export class Redactor {
   /** Longest first, so a secret that contains another is replaced whole. */
   private literals: string[] = [];
   private embedded: { core: string; pattern: RegExp }[] = [];
+  /**
+   * Matches any literal or embedded core: one regular expression answers
+   * "anything here?" several times faster than a search per form, and
+   * almost every string is clean.
+   */
+  private detector: RegExp | null = null;
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret);
@@ -167,16 +175,18 @@ export class Redactor {
     for (const run of forms.embedded) {
       // A run with nothing partial around it that is already a literal adds nothing.
       if (!run.partialBefore && !run.partialAfter && this.literals.includes(run.core)) continue;
-      if (this.embedded.some((known) => known.pattern.source === embeddedPattern(run).source)) continue;
-      this.embedded.push({ core: run.core, pattern: embeddedPattern(run) });
+      const pattern = embeddedPattern(run);
+      if (this.embedded.some((known) => known.pattern.source === pattern.source)) continue;
+      this.embedded.push({ core: run.core, pattern });
     }
+    this.detector = new RegExp(
+      [...this.literals, ...this.embedded.map(({ core }) => core)].map(escapeRegExp).join("|"),
+    );
   }
 
   /** Whether any form of any secret occurs in `text`. */
   contains(text: string): boolean {
-    return (
-      this.literals.some((literal) => text.includes(literal)) || this.embedded.some(({ core }) => text.includes(core))
-    );
+    return this.detector !== null && this.detector.test(text);
   }
 
   /**
@@ -191,6 +201,7 @@ export class Redactor {
   }
 
   scrub(text: string): string {
+    if (!this.contains(text)) return text;
     let out = text;
     for (const literal of this.literals) if (out.includes(literal)) out = out.replaceAll(literal, REDACTED);
     for (const { core, pattern } of this.embedded) if (out.includes(core)) out = out.replace(pattern, REDACTED);
@@ -199,7 +210,7 @@ export class Redactor {
 
   /** Scrubs every string (keys included) inside a JSON value. */
   scrubValue<T>(value: T): T {
-    if (this.literals.length === 0) return value;
+    if (this.detector === null) return value;
     if (typeof value === "string") return this.scrub(value) as T;
     if (Array.isArray(value)) return value.map((v) => this.scrubValue(v)) as T;
     if (value !== null && typeof value === "object")
