@@ -43,9 +43,10 @@ export interface SecretForms {
 const MIN_EMBEDDED_BASE64_BYTES = 6;
 
 /**
- * Every form of `secret` that is scrubbed. The one place that decides it:
- * a per-secret policy (such as matching short secrets as whole values only)
- * belongs here.
+ * Every form of `secret` that is scrubbed: the one place that decides it. A
+ * per-secret policy belongs here; matching a short secret only as a whole
+ * value, say, would give it no encoded forms here and a whole-value check in
+ * `scrubValue`.
  */
 export function secretForms(secret: string): SecretForms {
   const bytes = new TextEncoder().encode(secret);
