@@ -20,9 +20,17 @@ import type { Scope } from "./scopes";
 
 const REALM = 'Bearer realm="toolgate"';
 
-export function authenticate(): MiddlewareHandler<AppBindings> {
+/** What a route adds to bearer authentication: /mcp also takes OAuth access tokens (src/oauth/bearer.ts). */
+export interface BearerOptions {
+  /** Tried when the token is neither ADMIN_TOKEN nor an API key. */
+  resolveOther?: (c: Context<AppBindings>, token: string) => Promise<Principal | null>;
+  /** Parameters every 401 challenge adds after the realm, such as RFC 9728's `resource_metadata`; "" for none. */
+  challenge?: (c: Context<AppBindings>) => string;
+}
+
+export function authenticate(options: BearerOptions = {}): MiddlewareHandler<AppBindings> {
   return async function authenticateMiddleware(c, next) {
-    await principalOf(c);
+    await principalOf(c, options);
     await next();
   };
 }
@@ -56,14 +64,19 @@ export function scoped(scope: Scope) {
 }
 
 /** The request's principal, authenticating once per request. */
-async function principalOf(c: Context<AppBindings>): Promise<Principal> {
+async function principalOf(c: Context<AppBindings>, options: BearerOptions = {}): Promise<Principal> {
   const known = c.get("principal");
   if (known) return known;
+  const challenge = () => {
+    const extra = options.challenge?.(c);
+    return extra ? `${REALM}, ${extra}` : REALM;
+  };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-  if (!match) throw unauthorized(REALM);
+  if (!match) throw unauthorized(challenge());
+  const token = match[1] as string;
   const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(logDeferredFailure));
-  const principal = await resolvePrincipal(c.env, match[1] as string, defer);
-  if (!principal) throw unauthorized(`${REALM}, error="invalid_token"`);
+  const principal = (await resolvePrincipal(c.env, token, defer)) ?? (await options.resolveOther?.(c, token)) ?? null;
+  if (!principal) throw unauthorized(`${challenge()}, error="invalid_token"`);
   c.set("principal", principal);
   return principal;
 }

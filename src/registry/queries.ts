@@ -48,6 +48,12 @@ export interface ToolFilter {
   nameContains?: string | undefined;
   /** Only tools offered over MCP. */
   mcpEnabled?: boolean;
+  /**
+   * Only these tools (an OAuth grant narrowed to chosen tools). They go in as
+   * one JSON array through json_each, so their number is not bound by D1's
+   * limit of 100 parameters per statement.
+   */
+  ids?: readonly string[] | undefined;
 }
 
 /** `limit + 1` tools after the cursor, oldest first, that pass the filter. */
@@ -55,7 +61,7 @@ export async function listTools(
   db: Db,
   limit: number,
   after: { at: string; id: string } | null,
-  { nameContains, mcpEnabled }: ToolFilter = {},
+  { nameContains, mcpEnabled, ids }: ToolFilter = {},
 ): Promise<ToolRow[]> {
   return db
     .select()
@@ -69,6 +75,7 @@ export async function listTools(
         // lower() folds ASCII only, as LIKE does.
         nameContains ? sql`instr(lower(${tools.name}), lower(${nameContains})) > 0` : undefined,
         mcpEnabled === undefined ? undefined : eq(tools.mcpEnabled, mcpEnabled),
+        ids === undefined ? undefined : sql`${tools.id} in (select value from json_each(${JSON.stringify(ids)}))`,
       ),
     )
     .orderBy(asc(tools.createdAt), asc(tools.id))
