@@ -10,7 +10,7 @@
  * API key, what a grant narrowed to chosen tools shows, and the wire format
  * of the 401 and of the metadata documents.
  */
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { UnauthorizedError, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -21,7 +21,8 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { API_KEY_CACHE_TTL_MS } from "../src/access/principal";
 import { EXECUTION_ID_META } from "../src/mcp/tools";
 import { ADMIN_TOKEN, api, createApiKey, createTool, uniqueName, useUpstream, waitForLog, type Json } from "./helpers";
 import { decodeEntities, formFields, textOf, withFields } from "./ui-helpers";
@@ -424,6 +425,53 @@ describe("no privilege escalation", () => {
     const ok = await client.callTool({ name: chosen.name, arguments: {} });
     expect(ok.isError).toBeUndefined();
     await expect(client.callTool({ name: other.name, arguments: {} })).rejects.toThrow(`Unknown tool: ${other.name}`);
+  });
+
+  it("gives a token no scope its approver no longer holds (a key's scopes edited in D1 by hand)", async () => {
+    const key = await createApiKey(["tools:execute"]);
+    const { provider } = await connectWithOAuth(key.key);
+    expect((await rpc(provider.saved!.access_token)).status).toBe(200);
+    await env.DB.prepare("UPDATE api_keys SET scopes = ? WHERE id = ?").bind('["tools:read"]', key.id).run();
+    // Past the 30-second key cache (src/access/principal.ts), the row is read again.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + API_KEY_CACHE_TTL_MS + 1000);
+      const res = await rpc(provider.saved!.access_token);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ code: "insufficient_scope" });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("refuses a chosen tool that is not offered over MCP", async () => {
+    const hidden = await functionTool({ mcp_enabled: false });
+    const provider = new TestOAuthClient();
+    const browser = new Browser();
+    await startAuthorization(provider);
+    const html = await consentPage(browser, provider.authorizationUrl!, ADMIN_TOKEN);
+    expect(html).not.toContain(hidden.id);
+    const res = await submitConsent(browser, html, { tools: [hidden.id] });
+    expect(res.status).toBe(422);
+    expect(textOf(await res.text())).toContain("no longer offered over MCP");
+  });
+
+  it("lets a principal revoke only its own grants", async () => {
+    const { browser } = await connectWithOAuth(ADMIN_TOKEN, {}, "Admin agent");
+    const page = (await browser.open("/ui/connections")).html;
+    const action = decodeEntities(
+      /action="(\/ui\/connections\/[^"]+\/revoke)"/.exec(page.slice(page.indexOf("“Admin agent”")))?.[1] ?? "",
+    );
+    expect(action).not.toBe("");
+
+    const key = await createApiKey(["tools:execute"]);
+    const other = new Browser();
+    expect((await other.post("/ui/sign-in", [["token", key.key]])).status).toBe(303);
+    const otherPage = (await other.open("/ui/connections")).html;
+    expect(textOf(otherPage)).toContain("No app is connected with your sign-in");
+    const res = await other.post(action, formFields(otherPage, "/ui/sign-out"));
+    expect(res.status).toBe(404);
+    expect(rowOf((await browser.open("/ui/connections")).html, "“Admin agent”")).toContain("Revoke");
   });
 
   it("lists the chosen tools by name under Connected apps", async () => {
