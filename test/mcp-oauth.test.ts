@@ -10,7 +10,7 @@
  * API key, what a grant narrowed to chosen tools shows, and the wire format
  * of the 401 and of the metadata documents.
  */
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { UnauthorizedError, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -23,6 +23,7 @@ import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { API_KEY_CACHE_TTL_MS } from "../src/access/principal";
+import worker from "../src/index";
 import { EXECUTION_ID_META } from "../src/mcp/tools";
 import { ADMIN_TOKEN, api, createApiKey, createTool, uniqueName, useUpstream, waitForLog, type Json } from "./helpers";
 import { decodeEntities, formFields, textOf, withFields } from "./ui-helpers";
@@ -608,5 +609,80 @@ describe("the metadata documents", () => {
     });
     expect(body.client_id).toEqual(expect.any(String));
     expect(body.client_secret).toBeUndefined();
+  });
+});
+
+/** A request to the Worker at any URL, with some bindings overridden. */
+async function callAt(url: string, bindings: Record<string, string>, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(url, init), { ...env, ...bindings } as Cloudflare.Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+const unauthenticatedList: RequestInit = {
+  method: "POST",
+  headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+  body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+};
+
+describe("where OAuth runs", () => {
+  it("names PUBLIC_BASE_URL as the issuer and its /mcp as the resource, whatever origin the request came to", async () => {
+    const bindings = { PUBLIC_BASE_URL: "https://tools.example.com" };
+    const res = await callAt(`${ORIGIN}/mcp`, bindings, unauthenticatedList);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe(
+      'Bearer realm="toolgate", resource_metadata="https://tools.example.com/.well-known/oauth-protected-resource/mcp", scope="tools:execute"',
+    );
+    const metadata = await callAt("https://tools.example.com/.well-known/oauth-protected-resource/mcp", bindings);
+    expect(await metadata.json()).toMatchObject({
+      resource: "https://tools.example.com/mcp",
+      authorization_servers: ["https://tools.example.com"],
+    });
+  });
+
+  it("runs on http only for a loopback host; elsewhere the 401 names no metadata and the endpoints say why", async () => {
+    const local = await SELF.fetch("http://127.0.0.1:8787/mcp", unauthenticatedList);
+    expect(local.headers.get("www-authenticate")).toContain(
+      'resource_metadata="http://127.0.0.1:8787/.well-known/oauth-protected-resource/mcp"',
+    );
+
+    const lan = await SELF.fetch("http://toolgate.lan/mcp", unauthenticatedList);
+    expect(lan.status).toBe(401);
+    expect(lan.headers.get("www-authenticate")).toBe('Bearer realm="toolgate"');
+    const metadata = await SELF.fetch("http://toolgate.lan/.well-known/oauth-authorization-server");
+    expect(metadata.status).toBe(404);
+    expect(metadata.headers.get("content-type")).toBe("application/problem+json");
+    expect(await metadata.json()).toMatchObject({ code: "oauth_unavailable" });
+    // Bearer keys work there all the same.
+    const withKey = await SELF.fetch("http://toolgate.lan/mcp", {
+      ...unauthenticatedList,
+      headers: { ...(unauthenticatedList.headers as Record<string, string>), authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(withKey.status).toBe(200);
+  });
+
+  it("fails closed on a PUBLIC_BASE_URL that is not an origin, and still serves bearer keys", async () => {
+    const bindings = { PUBLIC_BASE_URL: "https://tools.example.com/toolgate" };
+    const res = await callAt(`${ORIGIN}/mcp`, bindings, unauthenticatedList);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ code: "public_base_url_invalid" });
+    const withKey = await callAt(`${ORIGIN}/mcp`, bindings, {
+      ...unauthenticatedList,
+      headers: { ...(unauthenticatedList.headers as Record<string, string>), authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(withKey.status).toBe(200);
+  });
+
+  it("answers browser clients' CORS on the OAuth endpoints", async () => {
+    const res = await SELF.fetch(`${ORIGIN}/.well-known/oauth-authorization-server`, {
+      headers: { origin: "https://inspector.example" },
+    });
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://inspector.example");
+    const preflight = await SELF.fetch(`${ORIGIN}/oauth/token`, {
+      method: "OPTIONS",
+      headers: { origin: "https://inspector.example", "access-control-request-method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
   });
 });

@@ -63,7 +63,7 @@ export function ConnectionsPage({
               <th scope="col">App</th>
               <th scope="col">Tools</th>
               <th scope="col">Connected</th>
-              <th scope="col">Ends if unused</th>
+              <th scope="col">Ends unless used by</th>
               <th scope="col">
                 <span class="sr-only">Revoke</span>
               </th>
@@ -82,7 +82,7 @@ export function ConnectionsPage({
                 <td data-label="Connected">
                   <Time iso={connection.createdAt} />
                 </td>
-                <td data-label="Ends if unused">
+                <td data-label="Ends unless used by">
                   {connection.expiresAt ? (
                     <Time iso={connection.expiresAt} />
                   ) : (
