@@ -277,7 +277,15 @@ describe("a row changed outside the service", () => {
     ],
     ["token_url's path only", "oauth2", setParam("$.token_url", null)],
     ["the API key's name", "api_key header", setParam("$.key_name", "X-Other-Key")],
-    ["the API key's location", "api_key header", setParam("$.location", "query")],
+    [
+      "the API key's location",
+      "api_key header",
+      // The name in lower case too, so that the location is the only fact that differs.
+      {
+        sql: "UPDATE tools SET auth_params = json_set(auth_params, '$.location', ?, '$.key_name', 'x-api-key') WHERE id = ?",
+        value: "query",
+      },
+    ],
     ["client_id", "oauth2", setParam("$.client_id", "another-client")],
     ["client_auth_method", "oauth2", setParam("$.client_auth_method", "client_secret_post")],
     ["scope", "oauth2", setParam("$.scope", "read write admin")],

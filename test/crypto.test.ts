@@ -174,6 +174,15 @@ describe("sealSecret / openSecret", () => {
     expect(await openSecret(key, withNull, B("x", null))).toBe("null-vs-text");
   });
 
+  it("binds the ciphertext itself too: another value's MAC for the right binding does not make it open", async () => {
+    const key = await mainKey();
+    // What someone who can write to D1 can do: take this row's MAC and put another row's ciphertext beside it.
+    const here = partsOf(await sealSecret(key, "this-rows-secret", B("tool", "here", "token")));
+    const there = partsOf(await sealSecret(key, "another-rows-secret", B("tool", "there", "token")));
+    const spliced = ["v2", there.kid, there.iv, there.ct, here.mac].join(".");
+    expect((await sealError(openSecret(key, spliced, B("tool", "here", "token")))).reason).toBe("auth_failed");
+  });
+
   it("fails with binding_mismatch when the stored MAC is changed", async () => {
     const key = await mainKey();
     const { kid, iv, ct, mac } = partsOf(await sealSecret(key, "mac-tamper", B("x")));

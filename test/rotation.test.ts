@@ -28,6 +28,7 @@ import {
   type Json,
 } from "./helpers";
 import { testKey, type TestKey } from "./keys";
+import { sealV1 } from "./legacy-seal";
 
 const upstream = useUpstream();
 
@@ -307,6 +308,28 @@ describe("POST /admin/rewrap", () => {
     expect(await credentialSent([NEW], oauth)).toBe(`Bearer ${setup.issued[1]}`);
     expect(upstream.callsTo(setup.tokenUrl).length).toBe(tokenCalls + 1);
     expect((await env.TOKEN_CACHE.get(await tokenName(setup, [NEW])))?.split(".")[1]).toBe(NEW.id);
+  });
+
+  it("drops a cached token in the v1 format, even under the current key: the cache no longer reads it", async () => {
+    const name = `${PREFIX}v1-entry-${crypto.randomUUID()}`;
+    await env.TOKEN_CACHE.put(name, await sealV1('{"accessToken":"x","expiresAt":1}', name, NEW.base64), {
+      expirationTtl: 3600,
+    });
+    const sum = totals((await rewrapAll([NEW, OLD])).pages);
+    expect(sum.failures).toEqual([]);
+    expect(sum.dropped).toBeGreaterThanOrEqual(1);
+    expect(await env.TOKEN_CACHE.get(name)).toBeNull();
+  });
+
+  it("never uses a cached token in the v1 format: it is a miss, and a fresh token replaces it", async () => {
+    const { tool, setup } = await oauth2Tool();
+    const name = await tokenName(setup, [OLD]);
+    const stale = JSON.stringify({ accessToken: "stale-v1-access-token", expiresAt: Date.now() + 3_600_000 });
+    await env.TOKEN_CACHE.put(name, await sealV1(stale, name, OLD.base64), { expirationTtl: 3600 });
+
+    expect(await credentialSent([OLD], tool)).toBe(`Bearer ${setup.issued[0]}`);
+    expect(upstream.callsTo(setup.tokenUrl)).toHaveLength(1);
+    expect((await env.TOKEN_CACHE.get(name))?.startsWith(`v2.${OLD.id}.`)).toBe(true);
   });
 
   it("is idempotent: a second run rewraps nothing and keeps what is current", async () => {

@@ -13,8 +13,11 @@
  *   re-sealed for its new destination.
  * - Only rows holding a value that is not current are read, so a run after a
  *   complete one reads nothing but the rows that failed.
- * - A row is written back only if its secrets and destination are still what
- *   was read: a concurrent PUT wins, and the next run picks the row up again.
+ * - A row is written back only if its secrets are still what was read: a
+ *   concurrent PUT wins, and the next run picks the row up again. (A PUT that
+ *   changes the destination must send the secrets again, so it changes them.
+ *   A row whose destination is changed in D1 meanwhile gets values bound to
+ *   the destination that was read, which then fail closed.)
  * - A corrupt row (auth_secrets or auth_params that do not parse, a value that
  *   is not a string, a value that does not open) is reported by tool and
  *   reason; the run goes on with the next rows.
@@ -119,15 +122,7 @@ export async function rewrapToolSecrets(
       db
         .update(tools)
         .set({ authSecrets: sql`${after}` })
-        .where(
-          and(
-            eq(tools.id, row.id),
-            sql`${tools.authSecrets} = ${row.authSecrets}`,
-            // The binding was computed from these: a row moved meanwhile keeps what it has, and fails to open.
-            sql`${tools.authParams} = ${row.authParams}`,
-            sql`${tools.endpointUrl} is ${row.endpointUrl}`,
-          ),
-        ),
+        .where(and(eq(tools.id, row.id), sql`${tools.authSecrets} = ${row.authSecrets}`)),
     );
     const results = await db.batch([first!, ...rest]);
     results.forEach((result, i) => {
