@@ -184,6 +184,7 @@ function RequestSection({ state, errors, action }: { state: ToolFormState; error
           options={[
             ["json", "JSON"],
             ["form", "Form (application/x-www-form-urlencoded)"],
+            ["multipart", "Multipart form, text fields (multipart/form-data)"],
           ]}
           errors={errors}
         />
