@@ -225,6 +225,7 @@ describe("POST /imports/curl", () => {
         input_mapping: { limit: { in: "query" } },
       },
       warnings: [],
+      needs: [],
     });
     const list = await (await api("/tools?limit=100")).json<Json>();
     expect(list.items.map((tool: Json) => tool.name)).not.toContain(name);
