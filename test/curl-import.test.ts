@@ -703,7 +703,7 @@ describe("one feature at a time", () => {
         mapping: { team: { in: "query" }, limit: { in: "query" } },
       },
       [
-        "The credential is written as $API_KEY, a placeholder: auth_config is left without it. Enter the value of the X-API-Key header: the command has $API_KEY there.",
+        "The credential in the command is a placeholder ($API_KEY), so auth_config is left without it. Enter the value of the X-API-Key header: the command has $API_KEY there.",
       ],
       [
         {
@@ -729,7 +729,7 @@ describe("one feature at a time", () => {
         auth_config: { type: "bearer_token" },
       },
       [
-        "The credential is written as $OPENAI_API_KEY, a placeholder: auth_config is left without it. Enter the bearer token: the command has $OPENAI_API_KEY where it goes.",
+        "The credential in the command is a placeholder ($OPENAI_API_KEY), so auth_config is left without it. Enter the bearer token: the command has $OPENAI_API_KEY where it goes.",
       ],
       [
         {
@@ -750,7 +750,7 @@ describe("one feature at a time", () => {
       },
       [
         "Left out the X-Shopify-Access-Token header, a second credential: a tool holds one, and the Authorization header was used. The tool does not send the X-Shopify-Access-Token header, so calls fail if the API needs both.",
-        'The credential is written as <YOUR-BOT-TOKEN>, a placeholder: auth_config is left without it. Enter the Authorization header\'s value: "Bot " followed by your value in place of <YOUR-BOT-TOKEN>.',
+        'The credential in the command is a placeholder (<YOUR-BOT-TOKEN>), so auth_config is left without it. Enter the Authorization header\'s value: "Bot " followed by your value in place of <YOUR-BOT-TOKEN>.',
       ],
       [
         {
@@ -782,14 +782,14 @@ describe("one feature at a time", () => {
       },
       [
         BASIC_NOTE("-u"),
-        'The credential is written as $TWILIO_ACCOUNT_SID, $TWILIO_AUTH_TOKEN, a placeholder: auth_config is left without it. Enter the Authorization header\'s value: "Basic ", then the base64 encoding of "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" with your value in place of $TWILIO_ACCOUNT_SID and $TWILIO_AUTH_TOKEN. (toolgate has no Basic auth type; that value is what curl sends.)',
+        'The credential in the command is a placeholder ($TWILIO_ACCOUNT_SID, $TWILIO_AUTH_TOKEN), so auth_config is left without it. Enter the Authorization header\'s value: "Basic ", then the base64 encoding of "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" with your values in place of $TWILIO_ACCOUNT_SID and $TWILIO_AUTH_TOKEN. (toolgate has no Basic auth type; that value is what curl sends.)',
       ],
       [
         {
           field: "/auth_config/value",
           placeholders: ["$TWILIO_ACCOUNT_SID", "$TWILIO_AUTH_TOKEN"],
           detail:
-            'Enter the Authorization header\'s value: "Basic ", then the base64 encoding of "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" with your value in place of $TWILIO_ACCOUNT_SID and $TWILIO_AUTH_TOKEN. (toolgate has no Basic auth type; that value is what curl sends.)',
+            'Enter the Authorization header\'s value: "Basic ", then the base64 encoding of "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" with your values in place of $TWILIO_ACCOUNT_SID and $TWILIO_AUTH_TOKEN. (toolgate has no Basic auth type; that value is what curl sends.)',
         },
         {
           field: "/input_schema/properties/twilio_account_sid/default",
@@ -833,6 +833,43 @@ describe("one feature at a time", () => {
           placeholders: ["$CHAT_ID"],
           detail:
             "Enter your value for $CHAT_ID as the default of the input chat_id, or give chat_id on each call: the command has $CHAT_ID there.",
+        },
+      ],
+    ],
+    [
+      "a header whose whole value is a shell variable becomes a header input (Algolia's docs)",
+      `curl -X POST -H "X-Algolia-API-Key: \${API_KEY}" -H "X-Algolia-Application-Id: \${APPLICATION_ID}" --data-binary '{"params": "query=george"}' "https://latency-dsn.algolia.net/1/indexes/contacts/query"`,
+      {
+        name: "post_latency-dsn_algolia_net_1_indexes_contacts_query",
+        method: "POST",
+        endpoint_url: "https://latency-dsn.algolia.net/1/indexes/contacts/query",
+        auth_config: { type: "api_key", location: "header", key_name: "X-Algolia-API-Key" },
+        properties: {
+          params: str("query=george"),
+          "X-Algolia-Application-Id": {
+            type: "string",
+            description: "Your value for ${APPLICATION_ID}, which the command has here.",
+          },
+        },
+        required: ["X-Algolia-Application-Id"],
+        mapping: { params: { in: "body" }, "X-Algolia-Application-Id": { in: "header" } },
+        body_format: "json",
+      },
+      [
+        "The credential in the command is a placeholder (${API_KEY}), so auth_config is left without it. Enter the value of the X-Algolia-API-Key header: the command has ${API_KEY} there.",
+        "The data has no Content-Type; it is a JSON object, so the tool sends it as application/json (curl would have labelled it a form).",
+      ],
+      [
+        {
+          field: "/auth_config/value",
+          placeholders: ["${API_KEY}"],
+          detail: "Enter the value of the X-Algolia-API-Key header: the command has ${API_KEY} there.",
+        },
+        {
+          field: "/input_schema/properties/X-Algolia-Application-Id/default",
+          placeholders: ["${APPLICATION_ID}"],
+          detail:
+            "Enter your value for ${APPLICATION_ID} as the default of the input X-Algolia-Application-Id, or give X-Algolia-Application-Id on each call: the command has ${APPLICATION_ID} there.",
         },
       ],
     ],
@@ -1063,6 +1100,18 @@ describe("commands that cannot be imported", () => {
       "curl -H 'x-api-key: k_0123456789' https://api.example.com/keys/k_0123456789/usage",
       "credential_in_url",
       "The URL's path contains the credential, and a tool's URL is not secret. Remove it from the path, import again, and put it in auth_config.",
+    ],
+    [
+      "a host written as a shell variable (Mailchimp's docs)",
+      'curl -sS "https://${dc}.api.mailchimp.com/3.0/ping" --user "anystring:${apikey}"',
+      "invalid_url",
+      "The URL's host has ${dc}, a placeholder; a tool's host is fixed. Put your value in the command and import it again.",
+    ],
+    [
+      "a host written as a placeholder in braces (Zendesk's docs)",
+      "curl https://{subdomain}.zendesk.com/api/v2/tickets.json -u {email_address}/token:{api_token}",
+      "invalid_url",
+      "The URL's host has {subdomain}, a placeholder; a tool's host is fixed. Put your value in the command and import it again.",
     ],
     [
       "the credential in the host",

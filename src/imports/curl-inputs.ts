@@ -19,7 +19,7 @@ import { pathVariables } from "./curl-placeholders";
 
 /** A literal value that becomes an input: where it goes, its name there, and its value. */
 export interface Literal {
-  in: "path" | "query" | "body";
+  in: "path" | "query" | "body" | "header";
   wire: string;
   value: unknown;
   /** The placeholder the command has instead of a value (`$CHAT_ID`): the input is required, with no default. */
@@ -202,8 +202,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isIdSegment = (segment: string) => /^\d+$/.test(segment) || UUID.test(segment);
 
 /**
- * Numeric and UUID path segments become `{name}` parameters, named after the
- * segment before them (`/users/42` → `{users_id}`), with the value as default.
+ * Numeric and UUID path segments but the first become `{name}` parameters,
+ * named after the segment before them (`/users/42` → `{users_id}`), with the
+ * value as default.
  */
 export function pathParameters(pathname: string): { template: string; literals: Literal[]; literalSegments: string[] } {
   // Shell variables ($ACCOUNT_SID) become {account_sid} placeholders with no default.
@@ -219,7 +220,8 @@ export function pathParameters(pathname: string): { template: string; literals: 
   const used = new Set<string>(variables.variables.map((v) => v.name));
   const out = segments.map((segment, index) => {
     if (segment.includes("{")) return segment;
-    if (!isIdSegment(segment)) {
+    // The first segment is an API version when it is a number (Algolia's and Trello's /1/), never an id.
+    if (!isIdSegment(segment) || index === 1) {
       if (segment !== "") literalSegments.push(segment);
       return segment;
     }

@@ -5,7 +5,9 @@
  * path: the draft leaves it out and says, in `needs`, which value to enter
  * where. Pure.
  */
-import type { Credential, DraftAuth } from "./curl-credentials";
+import { pointerToken } from "../problem";
+import { looksLikeCredential, type Credential, type DraftAuth } from "./curl-credentials";
+import type { Literal } from "./curl-inputs";
 
 /** A value the draft lacks, and where it goes. */
 export interface DraftNeed {
@@ -91,13 +93,13 @@ export function credentialNeed(
     // Whole placeholders only, or parts of the user between slashes (Zendesk's {email}/token): a
     // real password may well contain "$word".
     const { user, password } = credential.basic;
-    const found = [...user.split("/"), password].filter(isPlaceholder);
+    const found = [...new Set([...user.split("/"), password].filter(isPlaceholder))];
     if (found.length === 0) return null;
     // A password that is not a placeholder is a secret: it is not repeated.
     const written = `${user}:${isPlaceholder(password) || password === "" ? password : "<password>"}`;
     return need(
-      [...new Set(found)],
-      `Enter the ${auth.key_name} header's value: "Basic ", then the base64 encoding of "${written}" with your value in place of ${listed([...new Set(found)])}. (toolgate has no Basic auth type; that value is what curl sends.)`,
+      found,
+      `Enter the ${auth.key_name} header's value: "Basic ", then the base64 encoding of "${written}" with your ${found.length === 1 ? "value" : "values"} in place of ${listed(found)}. (toolgate has no Basic auth type; that value is what curl sends.)`,
     );
   }
   if (isPlaceholder(value))
@@ -109,6 +111,46 @@ export function credentialNeed(
       `Enter the ${auth.key_name} header's value: "${scheme[1]} " followed by your value in place of ${scheme[2]}.`,
     );
   return null;
+}
+
+/** A literal whose whole value is one shell variable becomes an input with no default (required). */
+export function askForVariable(literal: Literal): Literal {
+  if (typeof literal.value !== "string" || shellVariableName(literal.value) === null) return literal;
+  return { ...literal, value: undefined, placeholder: literal.value };
+}
+
+/**
+ * Static headers whose whole value is one shell variable (Algolia's
+ * `X-Algolia-Application-Id: ${APPLICATION_ID}`), taken out of `headers` to
+ * become header inputs.
+ */
+export function headerVariables(headers: Record<string, string>): Literal[] {
+  const found: Literal[] = [];
+  for (const [name, value] of Object.entries(headers))
+    if (shellVariableName(value) !== null && name.toLowerCase() !== "content-type") {
+      delete headers[name];
+      found.push({ in: "header", wire: name, value });
+    }
+  return found;
+}
+
+/** What to enter for each input that has a placeholder; `names` are the inputs' property names. */
+export function inputNeeds(inputs: readonly Literal[], names: readonly string[], warnings: string[]): DraftNeed[] {
+  const needs: DraftNeed[] = [];
+  inputs.forEach((input, i) => {
+    const name = names[i] as string;
+    if (input.placeholder === undefined) return;
+    needs.push({
+      field: `/input_schema/properties/${pointerToken(name)}/default`,
+      placeholders: [input.placeholder],
+      detail: `Enter your value for ${input.placeholder} as the default of the input ${name}, or give ${name} on each call: the command has ${input.placeholder} there.`,
+    });
+    if (input.in === "path" && looksLikeCredential(input.placeholder))
+      warnings.push(
+        `The URL path has ${input.placeholder}, which looks like a credential; it became the input ${name}. A tool cannot keep a credential in its path: inputs are stored in plaintext in the execution log.`,
+      );
+  });
+  return needs;
 }
 
 function where(auth: { location: "header" | "query" }): string {

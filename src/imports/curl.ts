@@ -11,7 +11,6 @@
  */
 import { METHODS } from "../api/schemas";
 import { isValidHeaderValue, type BodyFormat, type HttpMethod, type InputMapping } from "../engine/request";
-import { pointerToken } from "../problem";
 import { DRAFT_07 } from "../registry/infer-schema";
 import { readCurlArguments, type CurlCommand } from "./curl-command";
 import {
@@ -23,7 +22,15 @@ import {
   type DraftAuth,
 } from "./curl-credentials";
 import { sortHeaders } from "./curl-headers";
-import { credentialNeed, isPlaceholder, shellVariableName, type DraftNeed } from "./curl-placeholders";
+import {
+  askForVariable,
+  credentialNeed,
+  headerVariables,
+  inputNeeds,
+  isPlaceholder,
+  placeholdersIn,
+  type DraftNeed,
+} from "./curl-placeholders";
 import { inputsToSchema, joinData, pathParameters, readBody, readQuery, type Literal } from "./curl-inputs";
 import { detectDialect, splitWords } from "./shell-words";
 
@@ -116,7 +123,7 @@ export function curlToToolDraft(command: string): CurlImportResult {
   if (placeholder) {
     needs.push(placeholder.need);
     warnings.push(
-      `The credential is written as ${placeholder.need.placeholders.join(", ")}, a placeholder: auth_config is left without it. ${placeholder.need.detail}`,
+      `The credential in the command is a placeholder (${placeholder.need.placeholders.join(", ")}), so auth_config is left without it. ${placeholder.need.detail}`,
     );
   } else if (chosen) warnings.push(...credentialWarnings(chosen.auth));
   const secrets = [...credentials, ...fromFlags].flatMap((c) => c.secrets).filter((s) => !isPlaceholder(s));
@@ -129,11 +136,10 @@ export function curlToToolDraft(command: string): CurlImportResult {
 
   const body = readBody(curl, toolMethod, headers, warnings);
   const path = pathParameters(url.pathname);
-  // A query or body value that is one shell variable ($CHAT_ID) is asked for, like a path variable.
-  const literals: Literal[] = [...path.literals, ...query.literals, ...body.literals].map((literal) => {
-    const variable = typeof literal.value === "string" ? shellVariableName(literal.value) : null;
-    return variable === null ? literal : { ...literal, value: undefined, placeholder: literal.value as string };
-  });
+  // A query, body or header value that is one shell variable ($CHAT_ID) is asked for, like a path variable.
+  const literals: Literal[] = [...path.literals, ...query.literals, ...body.literals, ...headerVariables(headers)].map(
+    askForVariable,
+  );
 
   // Anything else that still carries a credential goes, with a warning that does not repeat it.
   const inputs = literals.filter((literal) => {
@@ -150,7 +156,7 @@ export function curlToToolDraft(command: string): CurlImportResult {
     return true;
   });
   for (const { in: where, wire } of inputs)
-    if (where !== "path" && looksLikeCredential(wire))
+    if ((where === "query" || where === "body") && looksLikeCredential(wire))
       warnings.push(
         `The ${where === "body" ? "body field" : "query parameter"} "${wire}" looks like a credential; it became an input whose default is stored in plaintext and shown to anyone who can read the tool.`,
       );
@@ -166,19 +172,7 @@ export function curlToToolDraft(command: string): CurlImportResult {
   });
 
   const { properties, mapping, names, required } = inputsToSchema(inputs);
-  inputs.forEach((input, i) => {
-    const name = names[i] as string;
-    if (input.placeholder === undefined) return;
-    needs.push({
-      field: `/input_schema/properties/${pointerToken(name)}/default`,
-      placeholders: [input.placeholder],
-      detail: `Enter your value for ${input.placeholder} as the default of the input ${name}, or give ${name} on each call: the command has ${input.placeholder} there.`,
-    });
-    if (input.in === "path" && looksLikeCredential(input.placeholder))
-      warnings.push(
-        `The URL path has ${input.placeholder}, which looks like a credential; it became the input ${name}. A tool cannot keep a credential in its path: inputs are stored in plaintext in the execution log.`,
-      );
-  });
+  needs.push(...inputNeeds(inputs, names, warnings));
   const endpointUrl = `${url.protocol}//${url.host}${path.template}${rawQuery.length > 0 ? `?${rawQuery.join("&")}` : ""}`;
   const draft: ToolDraft = {
     name: toolName(toolMethod, url.hostname, path.literalSegments),
@@ -231,6 +225,15 @@ function readUrl(curl: CurlCommand, warnings: string[]): { ok: true; url: URL } 
     text = `https://${text}`;
     warnings.push("The URL has no scheme; https:// was assumed (curl itself would use http://).");
   }
+  // A tool's host is fixed (no {placeholders} there), so a host written as a placeholder cannot become an input.
+  const host = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^/?#]*@)?([^/?#]*)/.exec(text)?.[1] ?? "";
+  const hostPlaceholders = placeholdersIn(host);
+  if (hostPlaceholders.length > 0)
+    return {
+      ok: false,
+      reason: "invalid_url",
+      detail: `The URL's host has ${hostPlaceholders.join(", ").slice(0, 100)}, a placeholder; a tool's host is fixed. Put your value in the command and import it again.`,
+    };
   let url: URL;
   try {
     url = new URL(text);
