@@ -951,7 +951,8 @@ describe("credential headers become auth_config", () => {
     "X-CSRF-Token",
     "X-RapidAPI-Key",
     "Ocp-Apim-Subscription-Key",
-  ])("%s: the registry's rule (or the import's two more API-key names) says credential", (name) => {
+    "X-Auth-Key",
+  ])("%s: the registry's rule (or the import's three more API-key names) says credential", (name) => {
     expect(isCredentialHeaderName(name) || MORE_API_KEY_HEADERS.has(name.toLowerCase())).toBe(true);
     const result = imported(`curl https://api.example.com/v1/x -H 'Accept: application/json' -H '${name}: ${value}'`);
     expect(result.draft.auth_config).toEqual({ type: "api_key", location: "header", key_name: name, value });

@@ -14,7 +14,11 @@ import { base64ToBytes, formEncode, textToBase64 } from "../encoding";
  * every other credential header comes from) does not name, lower case: a
  * tool may send them as static headers, but in a command they are the key.
  */
-export const MORE_API_KEY_HEADERS: ReadonlySet<string> = new Set(["x-rapidapi-key", "ocp-apim-subscription-key"]);
+export const MORE_API_KEY_HEADERS: ReadonlySet<string> = new Set([
+  "x-rapidapi-key",
+  "ocp-apim-subscription-key",
+  "x-auth-key",
+]);
 
 /** Query parameters that carry an API key by convention (lower case). */
 export const API_KEY_QUERY_PARAMS: ReadonlySet<string> = new Set([
