@@ -489,12 +489,14 @@ describe("one feature at a time", () => {
     ],
     [
       "data from a file and file fields cannot be read",
-      "curl -d @body.json -F 'file=@photo.jpg' -F 'notes=<notes.txt' https://api.example.com/v1/upload",
+      "curl -d @body.json -F 'file=@photo.jpg' -F 'notes=<notes.txt' -F 'parts=(;type=multipart/mixed' -F 'no-equals' https://api.example.com/v1/upload",
       { name: "post_api_example_com_v1_upload", method: "POST", endpoint_url: "https://api.example.com/v1/upload" },
       [
         "-d reads a file, which toolgate cannot do; that data was left out.",
         'Left out the file field "file" (-F file=@… or <…): a stored tool has no files to send, only text fields.',
         'Left out the file field "notes" (-F notes=@… or <…): a stored tool has no files to send, only text fields.',
+        'Left out the file field "parts" (-F parts=@… or <…): a stored tool has no files to send, only text fields.',
+        "Ignored a -F value that is not name=value (curl refuses it too).",
         "The multipart body has no text fields, so the tool sends none.",
       ],
     ],
@@ -1156,6 +1158,14 @@ describe("the credential never leaves auth_config", () => {
       "Left out a query parameter that contains the credential.",
     ]);
     expect(outsideAuth(result)).not.toContain("tok_a");
+  });
+
+  it("nor the user of Basic credentials without a password, which is then the secret (Stripe's -u sk_test_…:)", () => {
+    const result = imported(
+      "curl -u 'sk_test_4eC39HqLyjWDarjtT1zdp7dc:' 'https://api.stripe.com/v1/x?copy=sk_test_4eC39HqLyjWDarjtT1zdp7dc'",
+    );
+    expect(outsideAuth(result)).not.toContain("sk_test_4eC39HqLyjWDarjtT1zdp7dc");
+    expect(result.warnings).toContain("Left out a query parameter that contains the credential.");
   });
 
   it("nor the password of Basic credentials", () => {

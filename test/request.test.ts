@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   appendQuery,
   buildUpstreamRequest,
+  encodeMultipart,
   encodePathSegment,
   locate,
   placeholdersOf,
@@ -442,6 +443,15 @@ describe("buildUpstreamRequest: body", () => {
         part("ok", "true") +
         part("na%22me", "é\r\n") +
         `--${boundary}--\r\n`,
+    );
+  });
+
+  it("never uses a boundary that a multipart value contains", () => {
+    const candidates = ["taken", "free"];
+    const { boundary, body } = encodeMultipart({ note: "a line with taken in it" }, () => candidates.shift() as string);
+    expect(boundary).toBe("free");
+    expect(body).toBe(
+      '--free\r\nContent-Disposition: form-data; name="note"\r\n\r\na line with taken in it\r\n--free--\r\n',
     );
   });
 

@@ -232,13 +232,16 @@ export function buildUpstreamRequest(template: RequestTemplate, input: Record<st
  * Content-Type per part, and `"`, CR and LF in names percent-encoded (the
  * HTML standard's rule, which curl 7.81 and later follow).
  */
-function encodeMultipart(fields: Record<string, unknown>): { boundary: string; body: string } {
+export function encodeMultipart(
+  fields: Record<string, unknown>,
+  newBoundary: () => string = () => `toolgate-${randomHex(16)}`,
+): { boundary: string; body: string } {
   const parts: [string, string][] = [];
   for (const [name, value] of Object.entries(fields))
     for (const item of Array.isArray(value) ? value : [value]) parts.push([name, scalarText(item)]);
   let boundary: string;
   // 128 random bits: a value holding the boundary is all but impossible, and checked all the same.
-  do boundary = `toolgate-${randomHex(16)}`;
+  do boundary = newBoundary();
   while (parts.some(([name, value]) => name.includes(boundary) || value.includes(boundary)));
   const escapeName = (name: string) => name.replace(/["\r\n]/g, (ch) => encodeURIComponent(ch));
   const body = parts

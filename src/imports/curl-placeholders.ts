@@ -127,7 +127,7 @@ export function askForVariable(literal: Literal): Literal {
 export function headerVariables(headers: Record<string, string>): Literal[] {
   const found: Literal[] = [];
   for (const [name, value] of Object.entries(headers))
-    if (shellVariableName(value) !== null && name.toLowerCase() !== "content-type") {
+    if (shellVariableName(value) !== null) {
       delete headers[name];
       found.push({ in: "header", wire: name, value });
     }
