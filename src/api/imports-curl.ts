@@ -64,7 +64,7 @@ const curlImportRoute = createRoute({
   tags: ["Imports"],
   summary: "Turn a cURL command into a tool draft",
   description:
-    "Reads the method, URL, headers, body and credential of a curl command, as Chrome's and Firefox's \"Copy as cURL\" write it (bash or cmd), and answers the tool definition that makes the same request: the credential in `auth_config`, the query, body fields and numeric or UUID path segments as inputs with their values as defaults. Nothing is saved: send the draft to POST /tools.",
+    "Reads the method, URL, headers, body (JSON, form, or -F text fields as multipart) and credential of a curl command, as Chrome's and Firefox's \"Copy as cURL\" or an API's documentation write it (bash or cmd), and answers the tool definition that makes the same request: the credential in `auth_config`, the query, body fields and numeric or UUID path segments as inputs with their values as defaults. Placeholders such as `$OPENAI_API_KEY` are not kept: `needs` lists what to enter. Nothing is saved: send the draft to POST /tools.",
   ...scoped("tools:write"),
   request: { body: { required: true, content: { "application/json": { schema: CurlImportRequest } } } },
   responses: {

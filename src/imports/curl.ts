@@ -1,13 +1,16 @@
 /**
- * A cURL command, as browsers' "Copy as cURL" writes it (bash or cmd), into
- * a tool draft: the body of a POST /tools that makes the same request. Pure:
- * nothing is fetched, stored or run.
+ * A cURL command, as browsers' "Copy as cURL" or an API's documentation
+ * writes it (bash or cmd), into a tool draft: the body of a POST /tools that
+ * makes the same request. Pure: nothing is fetched, stored or run.
  *
  * The credential becomes auth_config, and its value appears nowhere else in
- * the draft or the warnings (./curl-credentials.ts). The literal values of
- * the query, the body and numeric or UUID path segments become inputs whose
- * defaults are those values, so the draft executed with no input sends what
- * curl would have sent. docs/curl-import.md is the user's account of this.
+ * the draft or the warnings (./curl-credentials.ts). A placeholder where a
+ * value goes ($OPENAI_API_KEY, <YOUR-TOKEN>) is never kept: the draft lacks
+ * that value, and `needs` says what to enter (./curl-placeholders.ts). The
+ * literal values of the query, the body and numeric or UUID path segments
+ * become inputs whose defaults are those values, so the draft executed with
+ * no input sends what curl would have sent. docs/curl-import.md is the
+ * user's account of this.
  */
 import { METHODS } from "../api/schemas";
 import { isValidHeaderValue, type BodyFormat, type HttpMethod, type InputMapping } from "../engine/request";
