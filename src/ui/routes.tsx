@@ -8,7 +8,6 @@ import { drizzle } from "drizzle-orm/d1";
 import { Hono, type Context } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
-import { secureHeaders } from "hono/secure-headers";
 import { assertScope } from "../access/middleware";
 import type { Scope } from "../access/scopes";
 import { decodeCursor, pageOf } from "../api/pagination";
@@ -36,21 +35,7 @@ const PAGE_SIZE = 50;
 
 export const uiApp = new Hono<UiBindings>();
 
-uiApp.use(
-  "/ui/*",
-  secureHeaders({
-    contentSecurityPolicy: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'"],
-      imgSrc: ["'self'", "data:"],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
-      baseUri: ["'none'"],
-    },
-    referrerPolicy: "same-origin",
-  }),
-);
+// The Content-Security-Policy and the other security headers come from src/security-headers.ts, for every response.
 uiApp.use("/ui/*", async (c, next) => {
   await next();
   // Pages show tool definitions and execution data: never cache them.
