@@ -8,6 +8,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { ToolInput } from "../api/schemas";
 import { AppError, issuesToFieldErrors, type ProblemFieldError } from "../problem";
 import { inferSchema } from "../registry/infer-schema";
+import { isCredentialHeaderName } from "../registry/credential-headers";
 import { latestSuccessfulOutput } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
 import { getTool } from "../registry/queries";
@@ -213,6 +214,7 @@ function render(
         }
       }
       reenterReason={stored ? reenterReason(stored, state) : null}
+      storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
       errorsTitle={fillIn ? "Before creating the tool, fill in:" : undefined}
     />,
