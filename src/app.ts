@@ -21,6 +21,7 @@ import { oauthApi } from "./oauth/routes";
 import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
+import { securityHeaders } from "./security-headers";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const PROTECTED_PATHS = [
@@ -65,6 +66,8 @@ export function buildApp() {
   app.onError(onError);
   app.notFound(notFound);
 
+  // First, so that every response passes through it: routes, errors, 404s, the UI, /mcp.
+  app.use("*", securityHeaders());
   app.use(
     "*",
     bodyLimit({

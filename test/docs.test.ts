@@ -117,7 +117,9 @@ describe("GET /openapi.json", () => {
   it("declares the 403 of a missing scope and the 401 of a missing, unknown or revoked token", async () => {
     const doc = await spec();
     const responses = doc.paths["/tools"]!.get!.responses as Record<string, { description: string }>;
-    expect(responses["401"]?.description).toBe("Missing, unknown or revoked bearer token (`unauthorized`).");
+    expect(responses["401"]?.description).toBe(
+      "Missing, unknown or revoked bearer token (`unauthorized`), or an ADMIN_TOKEN shorter than 32 characters, which is never accepted (`admin_token_too_short`).",
+    );
     expect(responses["403"]?.description).toBe(
       "The API key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`).",
     );

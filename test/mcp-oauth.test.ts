@@ -25,7 +25,17 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { API_KEY_CACHE_TTL_MS } from "../src/access/principal";
 import worker from "../src/index";
 import { EXECUTION_ID_META } from "../src/mcp/tools";
-import { ADMIN_TOKEN, api, createApiKey, createTool, uniqueName, useUpstream, waitForLog, type Json } from "./helpers";
+import {
+  ADMIN_TOKEN,
+  api,
+  createApiKey,
+  createTool,
+  randomClientAddress,
+  uniqueName,
+  useUpstream,
+  waitForLog,
+  type Json,
+} from "./helpers";
 import { decodeEntities, formFields, textOf, withFields } from "./ui-helpers";
 
 useUpstream();
@@ -35,7 +45,20 @@ const MCP_URL = `${ORIGIN}/mcp`;
 const RESOURCE_METADATA_URL = `${ORIGIN}/.well-known/oauth-protected-resource/mcp`;
 const REDIRECT_URI = "https://agent.example/oauth/callback";
 
-const workerFetch = (input: string | URL | Request, init?: RequestInit) => SELF.fetch(new Request(input, init));
+/**
+ * SELF.fetch from a client address of its own (CF-Connecting-IP), so that the
+ * tokens these tests get refused never count against another test's address
+ * (src/access/throttle.ts).
+ */
+function fromOwnAddress(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const request = new Request(input, init);
+  if (request.headers.has("cf-connecting-ip")) return SELF.fetch(request);
+  const headers = new Headers(request.headers);
+  headers.set("cf-connecting-ip", randomClientAddress());
+  return SELF.fetch(new Request(request, { headers }));
+}
+
+const workerFetch = (input: string | URL | Request, init?: RequestInit) => fromOwnAddress(input, init);
 
 /** What an MCP client keeps between runs: its registration, PKCE verifier and tokens. */
 class TestOAuthClient implements OAuthClientProvider {
@@ -94,7 +117,7 @@ class Browser {
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookies.size > 0) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    const res = await SELF.fetch(new URL(url, ORIGIN).href, { ...init, headers, redirect: "manual" });
+    const res = await fromOwnAddress(new URL(url, ORIGIN).href, { ...init, headers, redirect: "manual" });
     for (const cookie of res.headers.getSetCookie()) {
       const [pair = "", ...attributes] = cookie.split(";");
       const at = pair.indexOf("=");
@@ -241,7 +264,7 @@ async function connectWithOAuth(
 
 /** A raw JSON-RPC POST to /mcp with `token`. */
 function rpc(token: string | null, body: unknown = { jsonrpc: "2.0", id: 1, method: "tools/list" }): Promise<Response> {
-  return SELF.fetch(MCP_URL, {
+  return fromOwnAddress(MCP_URL, {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -339,7 +362,7 @@ describe("the SDK client's OAuth, end to end", () => {
     await startAuthorization(provider);
     const { returnUrl } = await authorizeInBrowser(browser, provider.authorizationUrl!, ADMIN_TOKEN);
     const exchange = (verifier: string) =>
-      SELF.fetch(`${ORIGIN}/oauth/token`, {
+      fromOwnAddress(`${ORIGIN}/oauth/token`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({
@@ -396,7 +419,7 @@ describe("no privilege escalation", () => {
     const res = await rpc(accessToken);
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ code: "unauthorized" });
-    const refresh = await SELF.fetch(`${ORIGIN}/oauth/token`, {
+    const refresh = await fromOwnAddress(`${ORIGIN}/oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({
@@ -559,7 +582,7 @@ describe("the 401 on /mcp", () => {
 describe("the metadata documents", () => {
   it("publishes /mcp's protected resource metadata (RFC 9728) at the /mcp-suffixed path and at the root", async () => {
     for (const path of ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
-      const res = await SELF.fetch(`${ORIGIN}${path}`);
+      const res = await fromOwnAddress(`${ORIGIN}${path}`);
       expect(res.status, path).toBe(200);
       expect(await res.json()).toEqual({
         resource: MCP_URL,
@@ -572,7 +595,7 @@ describe("the metadata documents", () => {
   });
 
   it("publishes authorization server metadata (RFC 8414): endpoints, PKCE S256, registration, the one scope", async () => {
-    const res = await SELF.fetch(`${ORIGIN}/.well-known/oauth-authorization-server`);
+    const res = await fromOwnAddress(`${ORIGIN}/.well-known/oauth-authorization-server`);
     expect(res.status).toBe(200);
     const metadata = await res.json<Json>();
     expect(metadata).toMatchObject({
@@ -591,7 +614,7 @@ describe("the metadata documents", () => {
   });
 
   it("registers a client dynamically (RFC 7591) and answers its registration", async () => {
-    const res = await SELF.fetch(`${ORIGIN}/oauth/register`, {
+    const res = await fromOwnAddress(`${ORIGIN}/oauth/register`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -615,7 +638,9 @@ describe("the metadata documents", () => {
 /** A request to the Worker at any URL, with some bindings overridden. */
 async function callAt(url: string, bindings: Record<string, string>, init: RequestInit = {}): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(url, init), { ...env, ...bindings } as Cloudflare.Env, ctx);
+  const request = new Request(url, init);
+  request.headers.set("cf-connecting-ip", randomClientAddress());
+  const res = await worker.fetch(request, { ...env, ...bindings } as Cloudflare.Env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -642,20 +667,20 @@ describe("where OAuth runs", () => {
   });
 
   it("runs on http only for a loopback host; elsewhere the 401 names no metadata and the endpoints say why", async () => {
-    const local = await SELF.fetch("http://127.0.0.1:8787/mcp", unauthenticatedList);
+    const local = await fromOwnAddress("http://127.0.0.1:8787/mcp", unauthenticatedList);
     expect(local.headers.get("www-authenticate")).toContain(
       'resource_metadata="http://127.0.0.1:8787/.well-known/oauth-protected-resource/mcp"',
     );
 
-    const lan = await SELF.fetch("http://toolgate.lan/mcp", unauthenticatedList);
+    const lan = await fromOwnAddress("http://toolgate.lan/mcp", unauthenticatedList);
     expect(lan.status).toBe(401);
     expect(lan.headers.get("www-authenticate")).toBe('Bearer realm="toolgate"');
-    const metadata = await SELF.fetch("http://toolgate.lan/.well-known/oauth-authorization-server");
+    const metadata = await fromOwnAddress("http://toolgate.lan/.well-known/oauth-authorization-server");
     expect(metadata.status).toBe(404);
     expect(metadata.headers.get("content-type")).toBe("application/problem+json");
     expect(await metadata.json()).toMatchObject({ code: "oauth_unavailable" });
     // Bearer keys work there all the same.
-    const withKey = await SELF.fetch("http://toolgate.lan/mcp", {
+    const withKey = await fromOwnAddress("http://toolgate.lan/mcp", {
       ...unauthenticatedList,
       headers: { ...(unauthenticatedList.headers as Record<string, string>), authorization: `Bearer ${ADMIN_TOKEN}` },
     });
@@ -675,11 +700,11 @@ describe("where OAuth runs", () => {
   });
 
   it("answers browser clients' CORS on the OAuth endpoints", async () => {
-    const res = await SELF.fetch(`${ORIGIN}/.well-known/oauth-authorization-server`, {
+    const res = await fromOwnAddress(`${ORIGIN}/.well-known/oauth-authorization-server`, {
       headers: { origin: "https://inspector.example" },
     });
     expect(res.headers.get("access-control-allow-origin")).toBe("https://inspector.example");
-    const preflight = await SELF.fetch(`${ORIGIN}/oauth/token`, {
+    const preflight = await fromOwnAddress(`${ORIGIN}/oauth/token`, {
       method: "OPTIONS",
       headers: { origin: "https://inspector.example", "access-control-request-method": "POST" },
     });

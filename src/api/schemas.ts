@@ -7,6 +7,7 @@ import { SCOPES } from "../access/scopes";
 import { DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_LIMIT } from "../engine/body";
 import { RETRY_DEFAULTS, RETRY_LIMITS } from "../engine/outbound/retry";
 import { OUTCOMES } from "../engine/outcomes";
+import { BODY_FORMATS } from "../engine/request";
 
 export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
@@ -160,7 +161,10 @@ export const ToolInput = z
     input_schema: JsonSchemaObject.nullish(),
     output_schema: JsonSchemaObject.nullish(),
     input_mapping: InputMappingSchema.nullish(),
-    body_format: z.enum(["json", "form"]).nullish(),
+    body_format: z.enum(BODY_FORMATS).nullish().openapi({
+      description:
+        "How body inputs are sent: `json` (default), `form` (application/x-www-form-urlencoded) or `multipart` (multipart/form-data text fields; the engine sets the Content-Type with its boundary).",
+    }),
     mcp_enabled: z.boolean().nullish().openapi({
       description:
         "Offer the tool to AI agents over MCP (`/mcp`): listed by tools/list, callable by tools/call. Default true.",
@@ -193,7 +197,7 @@ export const Tool = z
     input_schema: JsonSchemaObject,
     output_schema: JsonSchemaObject.nullable(),
     input_mapping: InputMappingSchema.nullable(),
-    body_format: z.enum(["json", "form"]),
+    body_format: z.enum(BODY_FORMATS),
     mcp_enabled: z.boolean(),
     version: z.number().int(),
     created_at: z.string().openapi({ format: "date-time" }),
@@ -341,7 +345,15 @@ const RewrapFailure = z
     tool_id: z.string().optional(),
     field: z.string().nullable().optional().openapi({ description: "The secret field; null when the whole row." }),
     kv_key: z.string().optional(),
-    reason: z.enum(["unknown_key", "auth_failed", "malformed", "concurrent_change", "kv_unavailable"]),
+    reason: z.enum([
+      "unknown_key",
+      "binding_mismatch",
+      "auth_failed",
+      "legacy_format",
+      "malformed",
+      "concurrent_change",
+      "kv_unavailable",
+    ]),
     key_id: z.string().nullable().optional().openapi({ description: "For unknown_key: the key the value names." }),
     detail: z.string(),
   })
@@ -362,6 +374,12 @@ export const RewrapReport = z
     }),
     failures: z.array(RewrapFailure),
     next_cursor: z.string().nullable().openapi({ description: "Call again with this until it is null." }),
+    legacy_v1_remaining: z.number().int().openapi({
+      description:
+        "Tool secrets still in the v1 format, in the whole database, after this page. When it is 0, SEALED_V1_READS can be set to false.",
+    }),
+    sealed_v1_reads: z.boolean().openapi({ description: "Whether v1 values open (SEALED_V1_READS)." }),
+    legacy_v1_note: z.string().openapi({ description: "What legacy_v1_remaining means for you, in a sentence." }),
   })
   .openapi("RewrapReport");
 

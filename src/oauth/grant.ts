@@ -16,7 +16,12 @@
  * tools and names the client; only the props are trusted for access.
  */
 import { drizzle } from "drizzle-orm/d1";
-import { constantTimeEqual, resolvePrincipalByKeyHash, type CredentialPrincipal } from "../access/principal";
+import {
+  constantTimeEqual,
+  resolvePrincipalByKeyHash,
+  usableAdminToken,
+  type CredentialPrincipal,
+} from "../access/principal";
 import { SCOPES, type Scope } from "../access/scopes";
 import { findApiKeyById } from "../access/store";
 import { bytesToBase64Url } from "../encoding";
@@ -56,9 +61,10 @@ export async function grantOwnerOf(env: Env, principal: CredentialPrincipal): Pr
     const row = await findApiKeyById(drizzle(env.DB), principal.keyId);
     return row && row.revokedAt === null ? { kind: "api_key", keyId: row.id, keyHash: row.keyHash } : null;
   }
-  if (!env.ADMIN_TOKEN) return null;
+  const adminToken = usableAdminToken(env);
+  if (!adminToken) return null;
   const salt = bytesToBase64Url(crypto.getRandomValues(new Uint8Array(16)));
-  return { kind: "admin_token", salt, tokenHash: await adminTokenHash(salt, env.ADMIN_TOKEN) };
+  return { kind: "admin_token", salt, tokenHash: await adminTokenHash(salt, adminToken) };
 }
 
 /** The principal behind a grant if its credential still works, otherwise null. */
@@ -69,8 +75,10 @@ export async function ownerPrincipal(env: Env, owner: GrantOwner, defer: Defer):
       return principal?.kind === "api_key" && principal.keyId === owner.keyId ? principal : null;
     }
     case "admin_token": {
-      if (!env.ADMIN_TOKEN) return null;
-      const matches = await constantTimeEqual(owner.tokenHash, await adminTokenHash(owner.salt, env.ADMIN_TOKEN));
+      // An ADMIN_TOKEN too short to be accepted (src/access/principal.ts) opens no grant either.
+      const adminToken = usableAdminToken(env);
+      if (!adminToken) return null;
+      const matches = await constantTimeEqual(owner.tokenHash, await adminTokenHash(owner.salt, adminToken));
       return matches ? { kind: "admin_token", scopes: SCOPES } : null;
     }
   }
