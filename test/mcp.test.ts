@@ -257,6 +257,9 @@ describe("tools/list", () => {
     const err = await client.listTools({ cursor: "not-a-cursor" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McpError);
     expect((err as McpError).code).toBe(ErrorCode.InvalidParams);
+    expect((err as McpError).message).toBe(
+      "MCP error -32602: The cursor is not one this API issued; start again without it.",
+    );
   });
 });
 
@@ -356,8 +359,17 @@ describe("tools/call", () => {
       const err = await client.callTool({ name }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(McpError);
       expect((err as McpError).code).toBe(ErrorCode.InvalidParams);
-      expect((err as McpError).message).toContain(`Unknown tool: ${name}`);
+      // The SDK client puts "MCP error <code>: " in front of the message on the wire, once.
+      expect((err as McpError).message).toBe(`MCP error -32602: Unknown tool: ${name}`);
     }
+    const raw = await rpc(
+      { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: hidden.name, arguments: {} } },
+      { "mcp-protocol-version": LATEST_PROTOCOL_VERSION },
+    );
+    expect((await raw.json<Record<string, any>>()).error).toEqual({
+      code: ErrorCode.InvalidParams,
+      message: `Unknown tool: ${hidden.name}`,
+    });
     expect(upstream.calls).toHaveLength(0);
     // The REST API still runs the opted-out tool: the flag is about MCP only.
     upstream.on("GET", "https://api.example.com/v1/items", () => json({ ok: true }));
