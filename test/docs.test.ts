@@ -33,6 +33,12 @@ const OPERATIONS: [path: string, method: string, scope: string, statuses: string
     "tools:execute",
     ["200", "400", "401", "403", "404", "413", "415", "422", "500", "502", "504"],
   ],
+  [
+    "/tools/by-name/{name}/execute",
+    "post",
+    "tools:execute",
+    ["200", "400", "401", "403", "404", "413", "415", "422", "500", "502", "504"],
+  ],
   ["/tools/{id}/executions", "get", "executions:read", ["200", "400", "401", "403", "404", "422", "500"]],
   ["/executions/{id}", "get", "executions:read", ["200", "401", "403", "404", "422", "500"]],
   ["/exports/functions", "get", "tools:read", ["200", "400", "401", "403", "422", "500"]],

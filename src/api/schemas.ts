@@ -208,6 +208,22 @@ export const ListQuery = z.object({
   cursor: z.string().max(512).optional().openapi({ description: "`next_cursor` from the previous page." }),
 });
 
+/** A tool's name as a lookup key: the name rule, so a name no tool can have is refused as such. */
+const ToolNameKey = z.string().regex(TOOL_NAME, "name must be 1-64 characters of A-Z, a-z, 0-9, _ and -.");
+
+export const ToolListQuery = ListQuery.extend({
+  name: ToolNameKey.optional().openapi({
+    description:
+      "Only the tool with exactly this name (case-sensitive): `items` holds it, or nothing. Maps a model's function call to its tool.",
+    example: "get_weather",
+  }),
+});
+
+/** A `{name}` path parameter: a tool's exact name. */
+export const NameParam = z.object({
+  name: ToolNameKey.openapi({ param: { name: "name", in: "path" }, example: "get_weather" }),
+});
+
 /** An `{id}` path parameter (tool or execution). */
 export const IdParam = z.object({
   id: z
