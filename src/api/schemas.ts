@@ -12,9 +12,18 @@ export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export const EXECUTION_TYPES = ["http_request", "function"] as const;
 
-const JsonSchemaObject = z
+/**
+ * A JSON Schema document: an object of any keywords. Published with
+ * `additionalProperties: {}`, since a bare `{"type": "object"}` is read by
+ * typed-client generators as an object with no properties at all.
+ */
+export const JsonSchemaDocument = z
   .record(z.string(), z.unknown())
-  .openapi({ type: "object", description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12)." });
+  .openapi({ type: "object", additionalProperties: {} });
+
+const JsonSchemaObject = JsonSchemaDocument.openapi({
+  description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12).",
+});
 
 const MappingEntry = z
   .object({
@@ -234,7 +243,12 @@ export const IdParam = z.object({
 });
 
 export const ExecuteInput = z
-  .object({ input: z.record(z.string(), z.unknown()).default({}).openapi({ type: "object" }) })
+  .object({
+    input: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .openapi({ type: "object", additionalProperties: {}, description: "The tool's input; absent means `{}`." }),
+  })
   .openapi("ExecuteRequest");
 
 export const ExecuteResult = z
