@@ -286,6 +286,21 @@ describe("tools/call", () => {
     });
   });
 
+  it("takes a null for an optional argument as absent, as execute does (clients that make schemas strict send them)", async () => {
+    const tool = await userTool({
+      endpoint_url: "https://api.example.com/v1/users/{user_id}",
+      input_schema: {
+        type: "object",
+        properties: { user_id: { type: "integer" }, fields: { type: "string", default: "name" } },
+        required: ["user_id"],
+      },
+    });
+    upstream.on("GET", "https://api.example.com/v1/users/5", () => json({ id: 5, name: "Ada" }));
+    const result = await (await connect()).callTool({ name: tool.name, arguments: { user_id: 5, fields: null } });
+    expect(result.isError).toBeFalsy();
+    expect(upstream.calls[0]?.url.href).toBe("https://api.example.com/v1/users/5?fields=name");
+  });
+
   it("returns text only for a tool without an output schema", async () => {
     const tool = await createTool({ endpoint_url: "https://api.example.com/v1/greeting" });
     upstream.on("GET", "https://api.example.com/v1/greeting", () => new Response("hello", { status: 200 }));
