@@ -93,6 +93,7 @@ const FORMAT_422 =
 const listRoute = createRoute({
   method: "get",
   path: "/exports/functions",
+  operationId: "listFunctionExports",
   tags: ["Exports"],
   summary: "Every tool as a function-calling definition",
   description:
@@ -132,6 +133,7 @@ exportsApi.openapi(listRoute, async (c) => {
 const getRoute = createRoute({
   method: "get",
   path: "/exports/functions/{id}",
+  operationId: "getFunctionExport",
   tags: ["Exports"],
   summary: "One tool as a function-calling definition",
   ...scoped("tools:read"),

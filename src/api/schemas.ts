@@ -13,13 +13,13 @@ export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export const EXECUTION_TYPES = ["http_request", "function"] as const;
 
 /**
- * A JSON Schema document: an object of any keywords. Published with
- * `additionalProperties: {}`, since a bare `{"type": "object"}` is read by
- * typed-client generators as an object with no properties at all.
+ * A JSON Schema document: an object of any keywords, published as
+ * `{"type": "object", "additionalProperties": {}}`. Give it no `type` in
+ * `.openapi()`: that override drops `additionalProperties` (and null, when
+ * nullable), and typed-client generators read a bare `{"type": "object"}` as
+ * an object with no properties at all.
  */
-export const JsonSchemaDocument = z
-  .record(z.string(), z.unknown())
-  .openapi({ type: "object", additionalProperties: {} });
+export const JsonSchemaDocument = z.record(z.string(), z.unknown());
 
 const JsonSchemaObject = JsonSchemaDocument.openapi({
   description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12).",
@@ -247,7 +247,7 @@ export const ExecuteInput = z
     input: z
       .record(z.string(), z.unknown())
       .default({})
-      .openapi({ type: "object", additionalProperties: {}, description: "The tool's input; absent means `{}`." }),
+      .openapi({ description: "The tool's input; absent means `{}`." }),
   })
   .openapi("ExecuteRequest");
 
@@ -318,7 +318,9 @@ export const ApiKeyInput = z
       .string()
       .min(1)
       .max(100)
-      .regex(/^[^\p{Cc}]*$/u, "name must not contain control characters.")
+      // The control characters (\p{Cc}) spelled as ranges: a regex flag would not reach the published
+      // pattern (it once read "^[^\p{Cc}]*$/u"), and \p{...} needs the u flag some clients do not set.
+      .regex(/^[^\x00-\x1F\x7F-\x9F]*$/, "name must not contain control characters.")
       .openapi({ description: "What the key is for, for the people who manage keys.", example: "orchestrator" }),
     scopes: z
       .array(ScopeSchema)

@@ -35,6 +35,7 @@ const toolResponse = (description: string) => ({
 const createToolRoute = createRoute({
   method: "post",
   path: "/tools",
+  operationId: "createTool",
   tags: ["Tools"],
   summary: "Register a tool",
   ...scoped("tools:write"),
@@ -58,6 +59,7 @@ toolsApi.openapi(createToolRoute, async (c) => {
 const listToolsRoute = createRoute({
   method: "get",
   path: "/tools",
+  operationId: "listTools",
   tags: ["Tools"],
   summary: "List tools, oldest first",
   description: "With `name`, the one tool of that exact name, if there is one.",
@@ -81,6 +83,7 @@ toolsApi.openapi(listToolsRoute, async (c) => {
 const getToolRoute = createRoute({
   method: "get",
   path: "/tools/{id}",
+  operationId: "getTool",
   tags: ["Tools"],
   summary: "Get a tool",
   ...scoped("tools:read"),
@@ -97,6 +100,7 @@ toolsApi.openapi(getToolRoute, async (c) => {
 const replaceToolRoute = createRoute({
   method: "put",
   path: "/tools/{id}",
+  operationId: "replaceTool",
   tags: ["Tools"],
   summary: "Replace a tool",
   description:
@@ -128,6 +132,7 @@ toolsApi.openapi(replaceToolRoute, async (c) => {
 const deleteToolRoute = createRoute({
   method: "delete",
   path: "/tools/{id}",
+  operationId: "deleteTool",
   tags: ["Tools"],
   summary: "Delete a tool",
   description: "Deletes the tool, its auth config and its cached OAuth2 token. Its execution logs are kept for audit.",
@@ -144,6 +149,7 @@ toolsApi.openapi(deleteToolRoute, async (c) => {
 const executeToolRoute = createRoute({
   method: "post",
   path: "/tools/{id}/execute",
+  operationId: "executeTool",
   tags: ["Execution"],
   summary: "Execute a tool",
   description:
@@ -170,6 +176,7 @@ toolsApi.openapi(executeToolRoute, async (c) => {
 const executeToolByNameRoute = createRoute({
   method: "post",
   path: "/tools/by-name/{name}/execute",
+  operationId: "executeToolByName",
   tags: ["Execution"],
   summary: "Execute a tool by its name",
   description:
