@@ -1,7 +1,7 @@
 /**
  * toolgate from a typed client, as its users write one: types generated from
  * GET /openapi.json by openapi-typescript, requests through openapi-fetch.
- * test/node/typed-client.node.ts generates ./toolgate-api from the document
+ * test/node/openapi/typed-client.node.ts generates ./toolgate-api from the document
  * the app builds and type-checks this file against it; it is never run.
  */
 import createClient from "openapi-fetch";

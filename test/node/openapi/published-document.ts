@@ -3,8 +3,8 @@
  * in Node (the document needs no binding), for the checks that run tools Node
  * has and workerd does not: Redocly's lint and a typed-client generator.
  */
-import { buildApp } from "../../src/app";
-import type { Env } from "../../src/env";
+import { buildApp } from "../../../src/app";
+import type { Env } from "../../../src/env";
 
 export type OpenApiDocument = Record<string, unknown> & { paths: Record<string, Record<string, unknown>> };
 
