@@ -46,6 +46,13 @@ export interface Env {
    * 36500 purges nothing (see src/retention.ts).
    */
   LOG_RETENTION_DAYS?: string;
+  /**
+   * Worker var: the public origin of this deployment, as clients reach it,
+   * such as https://toolgate.example.com (no path). What must name the
+   * service by an absolute URL uses it: the OpenAPI document's `servers`
+   * (src/public-base-url.ts). Unset: `servers` is the relative "/".
+   */
+  PUBLIC_BASE_URL?: string;
 }
 
 export type AppBindings = {

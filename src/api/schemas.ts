@@ -13,9 +13,18 @@ export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export const EXECUTION_TYPES = ["http_request", "function"] as const;
 
-const JsonSchemaObject = z
-  .record(z.string(), z.unknown())
-  .openapi({ type: "object", description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12)." });
+/**
+ * A JSON Schema document: an object of any keywords, published as
+ * `{"type": "object", "additionalProperties": {}}`. Give it no `type` in
+ * `.openapi()`: that override drops `additionalProperties` (and null, when
+ * nullable), and typed-client generators read a bare `{"type": "object"}` as
+ * an object with no properties at all.
+ */
+export const JsonSchemaDocument = z.record(z.string(), z.unknown());
+
+const JsonSchemaObject = JsonSchemaDocument.openapi({
+  description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12).",
+});
 
 const MappingEntry = z
   .object({
@@ -212,6 +221,22 @@ export const ListQuery = z.object({
   cursor: z.string().max(512).optional().openapi({ description: "`next_cursor` from the previous page." }),
 });
 
+/** A tool's name as a lookup key: the name rule, so a name no tool can have is refused as such. */
+const ToolNameKey = z.string().regex(TOOL_NAME, "name must be 1-64 characters of A-Z, a-z, 0-9, _ and -.");
+
+export const ToolListQuery = ListQuery.extend({
+  name: ToolNameKey.optional().openapi({
+    description:
+      "Only the tool with exactly this name (case-sensitive): `items` holds it, or nothing. Maps a model's function call to its tool.",
+    example: "get_weather",
+  }),
+});
+
+/** A `{name}` path parameter: a tool's exact name. */
+export const NameParam = z.object({
+  name: ToolNameKey.openapi({ param: { name: "name", in: "path" }, example: "get_weather" }),
+});
+
 /** An `{id}` path parameter (tool or execution). */
 export const IdParam = z.object({
   id: z
@@ -222,7 +247,12 @@ export const IdParam = z.object({
 });
 
 export const ExecuteInput = z
-  .object({ input: z.record(z.string(), z.unknown()).default({}).openapi({ type: "object" }) })
+  .object({
+    input: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .openapi({ description: "The tool's input; absent means `{}`." }),
+  })
   .openapi("ExecuteRequest");
 
 export const ExecuteResult = z
@@ -292,7 +322,9 @@ export const ApiKeyInput = z
       .string()
       .min(1)
       .max(100)
-      .regex(/^[^\p{Cc}]*$/u, "name must not contain control characters.")
+      // The control characters (\p{Cc}) spelled as ranges: a regex flag would not reach the published
+      // pattern (it once read "^[^\p{Cc}]*$/u"), and \p{...} needs the u flag some clients do not set.
+      .regex(/^[^\x00-\x1F\x7F-\x9F]*$/, "name must not contain control characters.")
       .openapi({ description: "What the key is for, for the people who manage keys.", example: "orchestrator" }),
     scopes: z
       .array(ScopeSchema)

@@ -12,6 +12,7 @@ import { sealedV1Reads, toolSecretOpening } from "./auth/binding";
 import { TokenCache } from "./auth/token-cache";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
+import { dropOptionalNulls } from "./optional-nulls";
 import { describeFailure, type ExecutionFailure, type SecretsUnavailableReason } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
 import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
@@ -44,7 +45,9 @@ export async function executeTool(
   const executionId = crypto.randomUUID();
   const redactor = new Redactor();
 
-  const input = applyDefaults(tool.inputSchema, rawInput) as Record<string, unknown>;
+  // A null for an optional property that cannot be null means "not given" (strict-mode callers send them).
+  const given = dropOptionalNulls(tool.inputSchema, rawInput);
+  const input = applyDefaults(tool.inputSchema, given) as Record<string, unknown>;
   let outcome: ExecutorResult;
   try {
     outcome = await run(tool, input, deps, redactor, startedAt);

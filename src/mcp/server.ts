@@ -51,7 +51,7 @@ export function createMcpServer(env: Env, waitUntil: (work: Promise<unknown>) =>
       const { name, arguments: args = {} } = request.params;
       const tool = await findMcpTool(drizzle(env.DB), name);
       // The one failure that is a protocol error: there is nothing to run (MCP spec, tools, "Error Handling").
-      if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      if (!tool) throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
       const { report } = await runStoredTool(env, waitUntil, tool, args);
       return callResultOf(tool, report);
     }),
@@ -65,7 +65,7 @@ function mcpCursor(cursor: string | undefined): { at: string; id: string } | nul
   try {
     return decodeCursor(cursor);
   } catch (err) {
-    if (err instanceof AppError) throw new McpError(ErrorCode.InvalidParams, err.detail);
+    if (err instanceof AppError) throw protocolError(ErrorCode.InvalidParams, err.detail);
     throw err;
   }
 }
@@ -81,6 +81,18 @@ async function answer<T>(handler: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof McpError) throw err;
     console.error(JSON.stringify({ msg: "unhandled MCP error", name: (err as Error)?.name }));
-    throw new McpError(ErrorCode.InternalError, "The server hit an unexpected error. It has been logged.");
+    throw protocolError(ErrorCode.InternalError, "The server hit an unexpected error. It has been logged.");
   }
+}
+
+/**
+ * A JSON-RPC error whose message goes on the wire as written. McpError's own
+ * message is "MCP error <code>: <message>", which the SDK server sends as is,
+ * and the SDK client prefixes again when it rebuilds the error, so users saw
+ * "MCP error -32602: MCP error -32602: Unknown tool: x".
+ */
+function protocolError(code: ErrorCode, message: string): McpError {
+  const error = new McpError(code, message);
+  error.message = message;
+  return error;
 }

@@ -34,6 +34,22 @@ export async function getTool(db: Db, id: string): Promise<ToolRow> {
   return row;
 }
 
+// Execute by name (a model's function call names the tool) loads its tool by name: the same one read.
+const toolByName = preparedPerDatabase((db) =>
+  db
+    .select()
+    .from(tools)
+    .where(eq(tools.name, sql.placeholder("name")))
+    .prepare(),
+);
+
+/** The tool with exactly this name (names are unique and case-sensitive), or 404 `tool_not_found`. */
+export async function getToolByName(db: Db, name: string): Promise<ToolRow> {
+  const row = await toolByName(db.$client).get({ name });
+  if (!row) throw new AppError(404, "tool_not_found", `There is no tool named "${name}".`);
+  return row;
+}
+
 /** The tool MCP's tools/call names, if it exists and is offered over MCP. */
 export async function findMcpTool(db: Db, name: string): Promise<ToolRow | undefined> {
   return db
@@ -46,6 +62,8 @@ export async function findMcpTool(db: Db, name: string): Promise<ToolRow | undef
 export interface ToolFilter {
   /** A case-insensitive substring of the name. */
   nameContains?: string | undefined;
+  /** Exactly this name. */
+  name?: string | undefined;
   /** Only tools offered over MCP. */
   mcpEnabled?: boolean;
 }
@@ -55,7 +73,7 @@ export async function listTools(
   db: Db,
   limit: number,
   after: { at: string; id: string } | null,
-  { nameContains, mcpEnabled }: ToolFilter = {},
+  { nameContains, name, mcpEnabled }: ToolFilter = {},
 ): Promise<ToolRow[]> {
   return db
     .select()
@@ -68,6 +86,7 @@ export async function listTools(
         // instr, not LIKE: D1 refuses LIKE patterns over 50 bytes, and instr needs no escaping of % and _.
         // lower() folds ASCII only, as LIKE does.
         nameContains ? sql`instr(lower(${tools.name}), lower(${nameContains})) > 0` : undefined,
+        name === undefined ? undefined : eq(tools.name, name),
         mcpEnabled === undefined ? undefined : eq(tools.mcpEnabled, mcpEnabled),
       ),
     )
