@@ -3,8 +3,10 @@
  * through checkSchema. Each refused schema is also run through the validator
  * the engine uses, to show that it really recurses without end there, and
  * each accepted one to show that it ends: the check agrees with the validator.
+ * Then the same through the API: refused at save, and a recursive tree executes.
  */
 import { describe, expect, it } from "vitest";
+import { api, createTool, execute, httpTool, json, useUpstream, type Json } from "./helpers";
 import { dereferencedCopy, inPlaceRefCycles } from "../src/engine/schema-cycles";
 import { checkSchema, compiledValidator, draftOf, validateInstance, type JsonSchema } from "../src/engine/schemas";
 import draft07 from "../src/engine/metaschemas/draft-07.json";
@@ -413,5 +415,66 @@ describe("the bundled meta-schemas, which recurse through references, $id, $recu
     const part = (looped.$defs as Record<string, JsonSchema> | undefined)?.part0 ?? looped;
     part.allOf = [{ $ref: typeof looped.$id === "string" ? looped.$id : "#" }];
     expect(inPlaceRefCycles(dereferencedCopy(looped)!, draftOf(looped), 100)).not.toEqual([]);
+  });
+});
+
+describe("through the API", () => {
+  const upstream = useUpstream();
+  const CYCLE = {
+    type: "object",
+    properties: { x: { $ref: "#/definitions/a" } },
+    definitions: { a: { $ref: "#/definitions/b" }, b: { $ref: "#/definitions/a" } },
+  };
+
+  it("refuses a cycle in input_schema on create with 422 invalid_tool, naming it", async () => {
+    const res = await api("/tools", { method: "POST", json: httpTool({ input_schema: CYCLE }) });
+    const body = await res.json<Json>();
+    expect(res.status).toBe(422);
+    expect(body.code).toBe("invalid_tool");
+    expect(body.errors).toEqual([
+      {
+        path: "/input_schema/definitions/b/$ref",
+        keyword: "$ref",
+        message: expect.stringContaining(
+          "validation would never end: /input_schema/definitions/a → /input_schema/definitions/b → /input_schema/definitions/a.",
+        ),
+      },
+    ]);
+  });
+
+  it("refuses a cycle in output_schema, and on replace", async () => {
+    const created = await api("/tools", {
+      method: "POST",
+      json: httpTool({ output_schema: { allOf: [{ $ref: "#" }] } }),
+    });
+    expect(created.status).toBe(422);
+    expect((await created.json<Json>()).errors[0].path).toBe("/output_schema/allOf/0/$ref");
+
+    const tool = await createTool();
+    const replaced = await api(`/tools/${tool.id}`, {
+      method: "PUT",
+      json: httpTool({ name: tool.name, input_schema: { type: "object", not: { $ref: "#" } } }),
+    });
+    expect(replaced.status).toBe(422);
+    expect((await replaced.json<Json>()).errors[0].path).toBe("/input_schema/not/$ref");
+    // The stored tool is unchanged.
+    expect((await (await api(`/tools/${tool.id}`)).json<Json>()).version).toBe(1);
+  });
+
+  it("saves a recursive tree of children and executes it, input and output", async () => {
+    const tree = {
+      type: "object",
+      properties: { name: { type: "string" }, children: { type: "array", items: { $ref: "#" } } },
+      required: ["name"],
+    };
+    const tool = await createTool({ method: "POST", input_schema: tree, output_schema: tree });
+    upstream.on("POST", "https://api.example.com/v1/items", async (req) => json(JSON.parse(req.body)));
+    const input = { name: "root", children: [{ name: "a", children: [{ name: "b" }] }] };
+    const ok = await execute(tool.id, input);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.output).toEqual(input);
+    const invalid = await execute(tool.id, { name: "root", children: [{ children: [] }] });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.errors).toContainEqual(expect.objectContaining({ path: "/input/children/0/name" }));
   });
 });

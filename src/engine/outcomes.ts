@@ -27,9 +27,11 @@ export type Outcome = (typeof OUTCOMES)[number];
  * Why stored secrets could not be opened: no usable keyring, a key id the
  * keyring does not hold (retired before the row was rewrapped), a value that
  * fails authentication (altered, or copied from another row or field), or one
- * that is not a sealed value at all.
+ * that is not a sealed value at all. Or why an opened one cannot be used: it
+ * goes into a header that cannot carry it.
  */
-export type SecretsUnavailableReason = "keyring_unavailable" | "unknown_key" | "auth_failed" | "malformed";
+export type SecretsUnavailableReason =
+  "keyring_unavailable" | "unknown_key" | "auth_failed" | "malformed" | "unsendable";
 
 export type ExecutionFailure =
   | { kind: "input_invalid"; errors: ProblemFieldError[] }
@@ -205,6 +207,8 @@ function secretsUnavailableDetail(reason: SecretsUnavailableReason, keyId: strin
       return "The tool's stored credentials fail authentication: they were altered, or copied from another tool or field.";
     case "malformed":
       return "The tool's stored credentials are not sealed values.";
+    case "unsendable":
+      return "The tool's stored credential cannot be sent in its header: it holds a line break, NUL or another character a header cannot carry (it was saved before such secrets were refused, or moved from the query to a header). Send the secret again with PUT.";
   }
 }
 
