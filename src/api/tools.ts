@@ -9,12 +9,12 @@ import { describeFailure } from "../engine/outcomes";
 import { runTool } from "../engine/run";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
-import { etagMatches, etagOf, presentTool } from "../registry/present";
+import { etagMatches, etagOf, presentStoredTool, presentTool } from "../registry/present";
 import { getTool, listTools } from "../registry/queries";
 import { createTool, removeTool, replaceToolDefinition } from "../registry/writes";
 import { EXECUTE_403, problems, problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
-import { ExecuteInput, ExecuteResult, ListQuery, Tool, IdParam, ToolInput, ToolList } from "./schemas";
+import { ExecuteInput, ExecuteResult, ListQuery, Tool, IdParam, StoredTool, ToolInput, ToolList } from "./schemas";
 
 export const toolsApi = new OpenAPIHono<AppBindings>();
 
@@ -71,7 +71,7 @@ toolsApi.openapi(listToolsRoute, async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor));
   return c.json(
-    pageOf(rows, limit, (row) => row.createdAt, presentTool),
+    pageOf(rows, limit, (row) => row.createdAt, presentStoredTool),
     200,
   );
 });
@@ -83,13 +83,20 @@ const getToolRoute = createRoute({
   summary: "Get a tool",
   ...scoped("tools:read"),
   request: { params: IdParam },
-  responses: { 200: toolResponse("The tool."), ...problems(401, 403, 404, 422, 500) },
+  responses: {
+    200: {
+      description: "The tool; a stored row that does not read in full is a DamagedTool, which says what is wrong.",
+      headers: z.object({ ETag: ETagHeader }),
+      content: { "application/json": { schema: StoredTool } },
+    },
+    ...problems(401, 403, 404, 422, 500),
+  },
 });
 
 toolsApi.openapi(getToolRoute, async (c) => {
   const row = await getTool(drizzle(c.env.DB), c.req.valid("param").id);
   c.header("ETag", etagOf(row));
-  return c.json(presentTool(row), 200);
+  return c.json(presentStoredTool(row), 200);
 });
 
 const replaceToolRoute = createRoute({

@@ -55,6 +55,8 @@ export type ExecutionFailure =
   | { kind: "token_error"; tokenStatus: number | null; oauthError: string | null; detail: string }
   | { kind: "secrets_unavailable"; reason: SecretsUnavailableReason; keyId: string | null }
   | { kind: "function_failed"; functionName: string }
+  /** The stored row does not read in full (src/registry/stored-tool.ts); `detail` says which columns. */
+  | { kind: "tool_damaged"; detail: string }
   | { kind: "internal_error" };
 
 export interface FailureView {
@@ -186,6 +188,8 @@ export function describeFailure(failure: ExecutionFailure): FailureView {
         detail: `The built-in function "${failure.functionName}" failed unexpectedly.`,
         extensions: {},
       };
+    case "tool_damaged":
+      return { status: 500, code: "tool_damaged", outcome: "internal_error", detail: failure.detail, extensions: {} };
     case "internal_error":
       return {
         status: 500,

@@ -10,7 +10,7 @@ import { AppError, issuesToFieldErrors, type ProblemFieldError } from "../proble
 import { inferSchema } from "../registry/infer-schema";
 import { latestSuccessfulOutput } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
-import { getTool } from "../registry/queries";
+import { getReadableTool } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { originOf } from "../registry/urls";
 import { createTool, replaceToolDefinition } from "../registry/writes";
@@ -39,13 +39,14 @@ export function newToolForm(c: UiContext, session: Session) {
 }
 
 export async function editToolForm(c: UiContext, session: Session, id: string) {
-  const row = await getTool(drizzle(c.env.DB), id);
+  // A damaged row has no definition to fill the form with: an error page says what is wrong and what to do.
+  const row = await getReadableTool(drizzle(c.env.DB), id);
   return render(c, session, toolFormFrom(presentTool(row)), new Map(), row, {});
 }
 
 export async function submitToolForm(c: UiContext, session: Session, id: string | null) {
   const body = await c.req.parseBody({ all: true });
-  const stored = id === null ? null : await getTool(drizzle(c.env.DB), id);
+  const stored = id === null ? null : await getReadableTool(drizzle(c.env.DB), id);
   let state = parseToolForm(body);
   const draftKey = stored?.id ?? "new";
   state.auth.secrets = await openDraftSecrets(c.env, session, draftKey, body, state.auth.secrets);
