@@ -9,7 +9,14 @@ import { pointerToken, type ProblemFieldError } from "../problem";
 import { compileFastValidator, passesFastValidator, type FastValidator } from "./fast-validator";
 import { linearPatternProblem, withLinearRegExp } from "./linear-regexp";
 import { dereferencedCopy, refCycleProblems, type DereferencedSchema } from "./schema-cycles";
-import { costlyUniqueItemsArray, leafErrors, MAX_REPORTED_ERRORS, usesUniqueItems } from "./validation-limits";
+import {
+  costlyUniqueItemsArray,
+  leafErrors,
+  MAX_REPORTED_ERRORS,
+  UNENCODABLE_KEY_MESSAGE,
+  unencodableKey,
+  usesUniqueItems,
+} from "./validation-limits";
 import draft07 from "./metaschemas/draft-07.json";
 import meta201909 from "./metaschemas/2019-09.json";
 import meta201909Applicator from "./metaschemas/2019-09/applicator.json";
@@ -251,11 +258,16 @@ export function validateInstance(
   if (compiled.fast !== null && passesFastValidator(compiled.fast, instance)) return [];
   let result: ValidationResult;
   try {
-    result = withLinearRegExp(() => compiled.all.validate(instance));
+    try {
+      result = withLinearRegExp(() => compiled.all.validate(instance));
+    } catch (err) {
+      // Hundreds of thousands of errors overflow the validator's argument spreading: report the first.
+      if (!(err instanceof RangeError)) throw err;
+      result = withLinearRegExp(() => compiled.first().validate(instance));
+    }
   } catch (err) {
-    // Hundreds of thousands of errors overflow the validator's argument spreading: report the first.
-    if (!(err instanceof RangeError)) throw err;
-    result = withLinearRegExp(() => compiled.first().validate(instance));
+    if (!(err instanceof URIError)) throw err;
+    return [{ path: pointerPrefix + (unencodableKey(instance) ?? ""), message: UNENCODABLE_KEY_MESSAGE }];
   }
   if (result.valid) return [];
   return leafErrors(result.errors).map((e) => {
