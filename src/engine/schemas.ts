@@ -266,6 +266,7 @@ export function validateInstance(
       result = withLinearRegExp(() => compiled.first().validate(instance));
     }
   } catch (err) {
+    // The validator URI-encodes each property name it visits; encodeURI throws on a lone surrogate.
     if (!(err instanceof URIError)) throw err;
     return [{ path: pointerPrefix + (unencodableKey(instance) ?? ""), message: UNENCODABLE_KEY_MESSAGE }];
   }
