@@ -337,6 +337,16 @@ describe("checkSchema refuses reference cycles that never descend into the value
     ]);
   });
 
+  it("names a long cycle by its first schemas", () => {
+    const definitions: Record<string, unknown> = {};
+    for (let i = 0; i < 10; i++) definitions[`d${i}`] = { $ref: `#/definitions/d${(i + 1) % 10}` };
+    const errors = checkSchema({ type: "object", properties: { x: { $ref: "#/definitions/d0" } }, definitions }, "");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toContain(
+      "validation would never end: /definitions/d0 → /definitions/d1 → /definitions/d2 → /definitions/d3 → /definitions/d4 → /definitions/d5 → … (4 more) → /definitions/d0.",
+    );
+  });
+
   it("follows $dynamicRef to its $dynamicAnchor, for the clients whose validators read it", () => {
     const schema = { $schema: DRAFT_2020, $dynamicAnchor: "node", type: "object", anyOf: [{ $dynamicRef: "#node" }] };
     const errors = checkSchema(schema, "/input_schema");
