@@ -9,7 +9,8 @@ import { scoped } from "../access/middleware";
 import type { ToolRow } from "../db/schema";
 import type { AppBindings } from "../env";
 import { exportFunction, FUNCTION_FORMATS } from "../exports/function-calling";
-import { getTool, listTools } from "../registry/queries";
+import { getReadableTool, listTools } from "../registry/queries";
+import { isDamaged } from "../registry/stored-tool";
 import { problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
 import { IdParam, JsonSchemaDocument, ListQuery } from "./schemas";
@@ -110,18 +111,20 @@ exportsApi.openapi(listRoute, async (c) => {
   const { limit, cursor, format, strict: strictParam } = c.req.valid("query");
   const strict = strictParam === "true";
   const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor));
+  // A damaged row has no schema to export: it is left out (GET /tools shows it, marked).
   const page = pageOf(
     rows,
     limit,
     (row) => row.createdAt,
-    (row) => ({ row, ...exportFunction(row, format, strict) }),
+    (row) => (isDamaged(row) ? null : { row, ...exportFunction(row, format, strict) }),
   );
+  const exported = page.items.filter((item) => item !== null);
   return c.json(
     {
       format,
       strict,
-      items: page.items.map((item) => item.definition),
-      strict_unavailable: page.items.flatMap(({ row, strictUnavailable }) =>
+      items: exported.map((item) => item.definition),
+      strict_unavailable: exported.flatMap(({ row, strictUnavailable }) =>
         strictUnavailable ? [{ tool_id: row.id, name: row.name, reason: strictUnavailable }] : [],
       ),
       next_cursor: page.next_cursor,
@@ -147,7 +150,7 @@ const getRoute = createRoute({
 exportsApi.openapi(getRoute, async (c) => {
   const { format, strict: strictParam } = c.req.valid("query");
   const strict = strictParam === "true";
-  const row: ToolRow = await getTool(drizzle(c.env.DB), c.req.valid("param").id);
+  const row: ToolRow = await getReadableTool(drizzle(c.env.DB), c.req.valid("param").id);
   const { definition, strictUnavailable } = exportFunction(row, format, strict);
   return c.json({ format, strict, item: definition, strict_unavailable: strictUnavailable }, 200);
 });

@@ -214,7 +214,44 @@ export const Tool = z
   })
   .openapi("Tool");
 
-export const ToolList = z.object({ items: z.array(Tool), next_cursor: z.string().nullable() }).openapi("ToolList");
+export const DamagedTool = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    execution_type: z.string(),
+    method: z.string().nullable(),
+    endpoint_url: z.string().nullable(),
+    mcp_enabled: z.boolean(),
+    version: z.number().int(),
+    created_at: z.string().openapi({ format: "date-time" }),
+    updated_at: z.string().openapi({ format: "date-time" }),
+    damaged: z.object({
+      columns: z
+        .array(
+          z.object({
+            column: z.string().openapi({ description: "The D1 column, for example `auth_secrets`." }),
+            problem: z.string().openapi({ example: "is not valid JSON" }),
+          }),
+        )
+        .openapi({ description: "The columns of the stored row that do not read." }),
+      detail: z.string().openapi({ description: "What is wrong and what to do, in words." }),
+    }),
+  })
+  .openapi("DamagedTool", {
+    description:
+      "A stored tool whose row does not read in full (a column changed outside toolgate, or corrupt): its plain fields and `damaged`. It cannot run (500 `tool_damaged`) or be exported; replace it with PUT (every secret sent again) or delete it.",
+  });
+
+/** What reads of stored tools return: the tool, or, for a damaged row, what can be read of it. */
+export const StoredTool = z.union([Tool, DamagedTool]);
+
+export const ToolList = z
+  .object({
+    items: z.array(StoredTool).openapi({ description: "Each a Tool, or a DamagedTool (it has `damaged`)." }),
+    next_cursor: z.string().nullable(),
+  })
+  .openapi("ToolList");
 
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ description: "Page size, 1-100 (default 50)." }),

@@ -5,17 +5,27 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { scoped } from "../access/middleware";
-import type { ToolRow } from "../db/schema";
 import { describeFailure } from "../engine/outcomes";
 import { runStoredTool } from "../engine/run";
 import type { AppBindings, Env } from "../env";
 import { AppError } from "../problem";
-import { etagMatches, etagOf, presentTool } from "../registry/present";
+import { etagMatches, etagOf, presentStoredTool, presentTool } from "../registry/present";
 import { getTool, getToolByName, listTools } from "../registry/queries";
+import type { StoredTool as StoredToolRow } from "../registry/stored-tool";
 import { createTool, removeTool, replaceToolDefinition } from "../registry/writes";
 import { EXECUTE_403, problems, problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
-import { ExecuteInput, ExecuteResult, IdParam, NameParam, Tool, ToolInput, ToolList, ToolListQuery } from "./schemas";
+import {
+  ExecuteInput,
+  ExecuteResult,
+  IdParam,
+  NameParam,
+  StoredTool,
+  Tool,
+  ToolInput,
+  ToolList,
+  ToolListQuery,
+} from "./schemas";
 
 export const toolsApi = new OpenAPIHono<AppBindings>();
 
@@ -75,7 +85,7 @@ toolsApi.openapi(listToolsRoute, async (c) => {
   const { limit, cursor, name } = c.req.valid("query");
   const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor), { name });
   return c.json(
-    pageOf(rows, limit, (row) => row.createdAt, presentTool),
+    pageOf(rows, limit, (row) => row.createdAt, presentStoredTool),
     200,
   );
 });
@@ -88,13 +98,20 @@ const getToolRoute = createRoute({
   summary: "Get a tool",
   ...scoped("tools:read"),
   request: { params: IdParam },
-  responses: { 200: toolResponse("The tool."), ...problems(401, 403, 404, 422, 500) },
+  responses: {
+    200: {
+      description: "The tool; a stored row that does not read in full is a DamagedTool, which says what is wrong.",
+      headers: z.object({ ETag: ETagHeader }),
+      content: { "application/json": { schema: StoredTool } },
+    },
+    ...problems(401, 403, 404, 422, 500),
+  },
 });
 
 toolsApi.openapi(getToolRoute, async (c) => {
   const row = await getTool(drizzle(c.env.DB), c.req.valid("param").id);
   c.header("ETag", etagOf(row));
-  return c.json(presentTool(row), 200);
+  return c.json(presentStoredTool(row), 200);
 });
 
 const replaceToolRoute = createRoute({
@@ -198,7 +215,7 @@ toolsApi.openapi(executeToolByNameRoute, async (c) => {
 async function executionResult(
   env: Env,
   waitUntil: (work: Promise<unknown>) => void,
-  tool: ToolRow,
+  tool: StoredToolRow,
   input: Record<string, unknown>,
 ): Promise<z.infer<typeof ExecuteResult>> {
   const { report } = await runStoredTool(env, waitUntil, tool, input);

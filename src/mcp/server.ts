@@ -21,6 +21,7 @@ import { runStoredTool } from "../engine/run";
 import type { Env } from "../env";
 import { AppError } from "../problem";
 import { findMcpTool, listTools } from "../registry/queries";
+import { isDamaged } from "../registry/stored-tool";
 import { callResultOf, mcpToolOf } from "./tools";
 
 /** Tools per tools/list page; a client follows `nextCursor` for the rest. */
@@ -41,8 +42,15 @@ export function createMcpServer(env: Env, waitUntil: (work: Promise<unknown>) =>
     answer(async (): Promise<ListToolsResult> => {
       const after = mcpCursor(request.params?.cursor);
       const rows = await listTools(drizzle(env.DB), MCP_PAGE_SIZE, after, { mcpEnabled: true });
-      const page = pageOf(rows, MCP_PAGE_SIZE, (row) => row.createdAt, mcpToolOf);
-      return { tools: page.items, ...(page.next_cursor ? { nextCursor: page.next_cursor } : {}) };
+      // A damaged row has no schema to offer: it is left out (calling it by name says what is wrong).
+      const page = pageOf(
+        rows,
+        MCP_PAGE_SIZE,
+        (row) => row.createdAt,
+        (row) => (isDamaged(row) ? null : mcpToolOf(row)),
+      );
+      const tools = page.items.filter((tool) => tool !== null);
+      return { tools, ...(page.next_cursor ? { nextCursor: page.next_cursor } : {}) };
     }),
   );
 
