@@ -16,7 +16,12 @@ import {
   PATTERN_CACHE_COST,
   patternCacheUsage,
 } from "../src/engine/linear-regexp";
-import { MAX_PATTERN_COST, MAX_SCHEMA_PATTERN_COST, patternCost } from "../src/engine/pattern-cost";
+import {
+  MAX_PATTERN_COST,
+  MAX_REQUEST_PATTERN_COST,
+  MAX_SCHEMA_PATTERN_COST,
+  patternCost,
+} from "../src/engine/pattern-cost";
 import { api, callWorker, createTool, httpTool, json, useUpstream, waitForLog, type Json } from "./helpers";
 
 const upstream = useUpstream();
@@ -138,6 +143,42 @@ describe("patterns over the cost limits are refused when a tool is saved", () =>
       { path: `/output_schema/prefixItems/${fit}/pattern`, keyword: "pattern", message: tooCostlyTogether },
     ]);
     expect(await (await api(`/tools/${tool.id}`)).json()).toEqual(tool);
+  });
+});
+
+describe("an OpenAPI import checks up to 200 schemas in one request", () => {
+  it("refuses the operations whose patterns would take the import over its budget, before compiling them", async () => {
+    const ops = 12;
+    const paths = Object.fromEntries(
+      Array.from({ length: ops }, (_, i) => [
+        `/items${i}`,
+        {
+          get: {
+            operationId: `op${i}`,
+            parameters: [{ name: "q", in: "query", schema: { type: "string", pattern: nearLimit(i) } }],
+            responses: { "200": { description: "ok" } },
+          },
+        },
+      ]),
+    );
+    const document = {
+      openapi: "3.0.3",
+      info: { title: "t", version: "1" },
+      servers: [{ url: "https://api.example.com" }],
+      paths,
+    };
+    const res = await api("/imports/openapi", { method: "POST", json: { document, dry_run: true } });
+    const body = await res.json<Json>();
+    expect(res.status, JSON.stringify(body).slice(0, 500)).toBe(200);
+    const fit = Math.floor(MAX_REQUEST_PATTERN_COST / costOf(nearLimit(0)));
+    expect(fit).toBeLessThan(ops);
+    expect(body.results.map((r: Json) => r.status)).toEqual(
+      Array.from({ length: ops }, (_, i) => (i < fit ? "would_create" : "skipped")),
+    );
+    expect(body.results[fit]).toMatchObject({
+      reason: "invalid_schema",
+      detail: expect.stringContaining("the patterns of this import cost more to compile than one import may"),
+    });
   });
 });
 

@@ -306,3 +306,38 @@ function schemaTooCostly(total: number): string {
     `simpler (bound lengths with minLength and maxLength rather than {n,m}), or use fewer different ones.`
   );
 }
+
+/**
+ * The most one request may spend compiling distinct patterns: a tool's input
+ * and output schema at MAX_SCHEMA_PATTERN_COST each. An OpenAPI import checks
+ * up to 200 schemas in one request, and shares one PatternBudget of this size.
+ */
+export const MAX_REQUEST_PATTERN_COST = 2 * MAX_SCHEMA_PATTERN_COST;
+
+/** What the distinct patterns of several schemas checked in one request cost together. */
+export class PatternBudget {
+  private readonly counted = new Set<string>();
+  private spent = 0;
+
+  constructor(readonly limit: number = MAX_REQUEST_PATTERN_COST) {}
+
+  /**
+   * Counts the patterns not counted before, or returns false (counting none of
+   * them) when they would take the total over the limit. Patterns that are
+   * refused on their own (unreadable, over MAX_PATTERN_COST) are never
+   * compiled, so they cost nothing here.
+   */
+  admit(patterns: SchemaPattern[]): boolean {
+    const fresh = new Map<string, number>();
+    for (const { source } of patterns) {
+      if (this.counted.has(source) || fresh.has(source)) continue;
+      const result = patternCost(source);
+      fresh.set(source, result.ok && result.cost.cost <= MAX_PATTERN_COST ? result.cost.cost : 0);
+    }
+    const cost = [...fresh.values()].reduce((sum, c) => sum + c, 0);
+    if (this.spent + cost > this.limit) return false;
+    this.spent += cost;
+    for (const source of fresh.keys()) this.counted.add(source);
+    return true;
+  }
+}

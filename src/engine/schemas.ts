@@ -200,7 +200,7 @@ function unusablePatterns(schema: JsonSchema, pointerPrefix: string): ProblemFie
 }
 
 /** Every `pattern` and `patternProperties` key of a schema, with its JSON Pointer under `pointerPrefix`. */
-function schemaPatterns(schema: JsonSchema, pointerPrefix: string): SchemaPattern[] {
+export function schemaPatterns(schema: JsonSchema, pointerPrefix: string): SchemaPattern[] {
   const patterns: SchemaPattern[] = [];
   walkSchema(schema, pointerPrefix, (record, at) => {
     if (typeof record.pattern === "string") patterns.push({ source: record.pattern, path: `${at}/pattern` });
