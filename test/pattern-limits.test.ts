@@ -370,6 +370,11 @@ describe('format: "regex" input is only a syntax check by V8', () => {
     expect(await run(tool.id, r)).toEqual({ status: 422, body: expect.objectContaining({ errors: formatError }) });
   });
 
+  it("fits every pattern a schema may hold, so the meta-schemas' own format check never refuses one", () => {
+    // A pattern costs at least one unit per character (pattern-cost.test.ts).
+    expect(MAX_PATTERN_COST).toBeLessThanOrEqual(MAX_REGEX_FORMAT_LENGTH);
+  });
+
   it("refuses values over the length cap, such as the issue's 63 KB one", async () => {
     const tool = await regexTool();
     const longest = "a".repeat(MAX_REGEX_FORMAT_LENGTH);
