@@ -246,6 +246,7 @@ describe("the pattern parser", () => {
   it("refuses groups nested deeper than the limit, without overflowing the stack", () => {
     const nested = (depth: number) => "(".repeat(depth) + "a" + ")".repeat(depth);
     expect(parsePattern(nested(MAX_GROUP_NESTING))).toMatchObject({ ok: true });
+    expect(cost(nested(MAX_GROUP_NESTING)).instructions).toBe(2 * MAX_GROUP_NESTING + 3);
     expect(parsePattern(nested(MAX_GROUP_NESTING + 1))).toMatchObject({
       ok: false,
       message: expect.stringContaining("nested"),

@@ -34,7 +34,7 @@ let cachedCost = 0;
 
 /** A pattern over MAX_PATTERN_COST (or unreadable): refused without compiling. */
 export class PatternTooCostly extends Error {
-  constructor(readonly source: string) {
+  constructor() {
     super("This pattern is too costly to compile.");
   }
 }
@@ -46,6 +46,7 @@ export class PatternTooCostly extends Error {
  * bounds), and any other error when RE2 cannot run it (RE2JSException).
  */
 function compileLinear(source: string, flags: string): RE2JS {
+  // The cost is that of the source under the `u` flag, the only flags the validator uses.
   const key = `${flags}/${source}`;
   const cached = compiledPatternCache.get(key);
   if (cached) {
@@ -54,7 +55,7 @@ function compileLinear(source: string, flags: string): RE2JS {
     return cached.compiled;
   }
   const estimate = patternCost(source);
-  if (!estimate.ok || estimate.cost.cost > MAX_PATTERN_COST) throw new PatternTooCostly(source);
+  if (!estimate.ok || estimate.cost.cost > MAX_PATTERN_COST) throw new PatternTooCostly();
   new NativeRegExp(source, flags);
   let re2Flags = 0;
   if (flags.includes("i")) re2Flags |= RE2JS.CASE_INSENSITIVE;
