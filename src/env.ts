@@ -56,7 +56,8 @@ export interface Env {
    * Worker var: the public origin of this deployment, as clients reach it,
    * such as https://toolgate.example.com (no path). What must name the
    * service by an absolute URL uses it: the OpenAPI document's `servers`
-   * (src/public-base-url.ts). Unset: `servers` is the relative "/".
+   * (src/public-base-url.ts), and OAuth for /mcp's issuer (src/oauth/). Unset:
+   * `servers` is the relative "/", and OAuth uses each request's origin.
    */
   PUBLIC_BASE_URL?: string;
 }

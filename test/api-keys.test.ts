@@ -326,6 +326,16 @@ const OPERATIONS: Operation[] = [
     }),
   },
   {
+    method: "post",
+    path: "/tools/by-name/{name}/execute",
+    scope: "tools:execute",
+    allowed: 200,
+    request: async () => ({
+      path: `/tools/by-name/${(await functionTool()).name}/execute`,
+      init: { method: "POST", json: { input: { timezone: "UTC" } } },
+    }),
+  },
+  {
     method: "get",
     path: "/tools/{id}/executions",
     scope: "executions:read",
@@ -434,7 +444,7 @@ describe("scopes", () => {
     const declared = Object.entries(doc.paths)
       .flatMap(([path, item]) =>
         Object.entries(item)
-          .filter(([, op]) => op.security)
+          .filter(([, op]) => op.security?.length)
           .map(([method, op]) => `${method} ${path} ${op.security[0].bearerAuth.join(" ")}`),
       )
       .sort();

@@ -22,6 +22,7 @@ import {
 import { checkSchema, isPlainObject, type JsonSchema } from "../engine/schemas";
 import { pointerToken, validationError, type ProblemFieldError } from "../problem";
 import { isCredentialHeaderName } from "./credential-headers";
+import { secretValueProblems } from "./secret-values";
 import { checkUrl } from "./urls";
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -113,7 +114,7 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
     if (!isValidHeaderValue(value)) errors.push({ path: at, message: HEADER_VALUE_RULE });
   }
 
-  errors.push(...checkAuth(authParams, provided, outbound));
+  errors.push(...checkAuth(authParams, outbound), ...secretValueProblems(authParams, provided));
 
   inputSchema ??= { type: "object", properties: {} };
   if (inputSchema.type !== "object")
@@ -182,25 +183,17 @@ function splitAuth(auth: AuthConfigInput): { params: AuthParams; provided: Recor
   }
 }
 
-function checkAuth(
-  auth: AuthParams,
-  provided: Record<string, string>,
-  outbound: OutboundSettings,
-): ProblemFieldError[] {
+function checkAuth(auth: AuthParams, outbound: OutboundSettings): ProblemFieldError[] {
   switch (auth.type) {
     case "none":
       return [];
     case "bearer_token":
-      return provided.token !== undefined && !isValidHeaderValue(provided.token)
-        ? [{ path: "/auth_config/token", message: HEADER_VALUE_RULE }]
-        : [];
+      return [];
     case "api_key": {
       if (auth.location === "query") return [];
       const errors: ProblemFieldError[] = [];
       const nameProblem = headerNameProblem(auth.key_name, { allowCredentials: true });
       if (nameProblem) errors.push({ path: "/auth_config/key_name", message: nameProblem });
-      if (provided.value !== undefined && !isValidHeaderValue(provided.value))
-        errors.push({ path: "/auth_config/value", message: HEADER_VALUE_RULE });
       return errors;
     }
     case "oauth2":
