@@ -333,12 +333,12 @@ describe("the SDK client's OAuth, end to end", () => {
     expect(log).toMatchObject({ tool_id: tool.id, outcome: "success" });
 
     // 5. Connected apps lists the grant; revoking it ends the token at once.
-    const connections = await browser.open("/ui/connections");
+    const connections = await browser.open("/ui/apps");
     const listed = rowOf(connections.html, "“Claude (test)”");
     expect(listed).toContain("App “Claude (test)” sends access to agent.example");
     expect(listed).toContain("Tools Every tool offered over MCP tools:execute");
     const rowHtml = connections.html.slice(connections.html.indexOf("“Claude (test)”"));
-    const revokeAction = /action="(\/ui\/connections\/[^"]+\/revoke)"/.exec(rowHtml)?.[1];
+    const revokeAction = /action="(\/ui\/apps\/[^"]+\/revoke)"/.exec(rowHtml)?.[1];
     expect(revokeAction).toBeDefined();
     const revoked = await browser.post(decodeEntities(revokeAction!), formFields(connections.html, revokeAction!));
     expect(revoked.status).toBe(303);
@@ -482,26 +482,26 @@ describe("no privilege escalation", () => {
 
   it("lets a principal revoke only its own grants", async () => {
     const { browser } = await connectWithOAuth(ADMIN_TOKEN, {}, "Admin agent");
-    const page = (await browser.open("/ui/connections")).html;
+    const page = (await browser.open("/ui/apps")).html;
     const action = decodeEntities(
-      /action="(\/ui\/connections\/[^"]+\/revoke)"/.exec(page.slice(page.indexOf("“Admin agent”")))?.[1] ?? "",
+      /action="(\/ui\/apps\/[^"]+\/revoke)"/.exec(page.slice(page.indexOf("“Admin agent”")))?.[1] ?? "",
     );
     expect(action).not.toBe("");
 
     const key = await createApiKey(["tools:execute"]);
     const other = new Browser();
     expect((await other.post("/ui/sign-in", [["token", key.key]])).status).toBe(303);
-    const otherPage = (await other.open("/ui/connections")).html;
+    const otherPage = (await other.open("/ui/apps")).html;
     expect(textOf(otherPage)).toContain("No app is connected with your sign-in");
     const res = await other.post(action, formFields(otherPage, "/ui/sign-out"));
     expect(res.status).toBe(404);
-    expect(rowOf((await browser.open("/ui/connections")).html, "“Admin agent”")).toContain("Revoke");
+    expect(rowOf((await browser.open("/ui/apps")).html, "“Admin agent”")).toContain("Revoke");
   });
 
   it("lists the chosen tools by name under Connected apps", async () => {
     const chosen = await functionTool();
     const { browser } = await connectWithOAuth(ADMIN_TOKEN, { tools: [chosen.id] }, "Narrow agent");
-    const row = rowOf((await browser.open("/ui/connections")).html, "“Narrow agent”");
+    const row = rowOf((await browser.open("/ui/apps")).html, "“Narrow agent”");
     expect(row).toContain(`Tools ${chosen.name} tools:execute`);
     expect(row).not.toContain("Every tool offered over MCP");
   });

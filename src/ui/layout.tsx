@@ -8,7 +8,7 @@ export interface PageProps {
   title: string;
   session: Session | null;
   /** Which navigation entry is the current page. */
-  current?: "tools" | "new" | "import" | "connections" | undefined;
+  current?: "tools" | "new" | "import" | "apps" | undefined;
   /** A URL the browser goes on to by itself (meta refresh): the OAuth consent's way back to the app. */
   refreshTo?: string | undefined;
   children: Child;
@@ -53,7 +53,7 @@ export function Page({ title, session, current, refreshTo, children }: PageProps
                     )}
                     {can(session, "tools:execute") && (
                       <li>
-                        <a href="/ui/connections" aria-current={current === "connections" ? "page" : undefined}>
+                        <a href="/ui/apps" aria-current={current === "apps" ? "page" : undefined}>
                           Connected apps
                         </a>
                       </li>

@@ -22,7 +22,7 @@ import { grantOwnerOf, grantUserIdOf, type GrantMetadata, type GrantProps } from
 import { GRANTABLE_SCOPES, mcpOAuthFor, type McpOAuth } from "../oauth/provider";
 import { AppError } from "../problem";
 import { listTools, type Db } from "../registry/queries";
-import { ConnectionsPage, type ConnectionView } from "./pages/connections";
+import { ConnectedAppsPage, type ConnectedAppView } from "./pages/connected-apps";
 import { ConsentPage } from "./pages/oauth-consent";
 import { OAuthReturnPage } from "./pages/oauth-return";
 import type { UiContext } from "./routes";
@@ -113,12 +113,12 @@ export async function answerConsent(c: UiContext, session: Session) {
 }
 
 /** GET: the grants this principal approved. */
-export async function showConnections(c: UiContext, session: Session) {
+export async function showConnectedApps(c: UiContext, session: Session) {
   const oauth = mcpOAuthFor(c.env, c.req.url);
   const flash = c.req.query("revoked");
   if (!oauth)
     return c.html(
-      <ConnectionsPage
+      <ConnectedAppsPage
         session={session}
         connections={[]}
         nextCursor={null}
@@ -136,9 +136,9 @@ export async function showConnections(c: UiContext, session: Session) {
     drizzle(c.env.DB),
     grants.items.flatMap((grant) => metadataOf(grant).toolIds ?? []),
   );
-  const connections = grants.items.map((grant) => connectionView(grant, names));
+  const connections = grants.items.map((grant) => connectedAppView(grant, names));
   return c.html(
-    <ConnectionsPage
+    <ConnectedAppsPage
       session={session}
       connections={connections}
       nextCursor={grants.cursor ?? null}
@@ -148,7 +148,7 @@ export async function showConnections(c: UiContext, session: Session) {
 }
 
 /** POST: revoke one of this principal's grants (its refresh token and access tokens go with it). */
-export async function revokeConnection(c: UiContext, session: Session, grantId: string) {
+export async function revokeConnectedApp(c: UiContext, session: Session, grantId: string) {
   const oauth = requireOAuth(c);
   const helpers = oauth.authorizationServer.getOAuthApi(c.env);
   const userId = grantUserIdOf(credentialPrincipal(session));
@@ -162,7 +162,7 @@ export async function revokeConnection(c: UiContext, session: Session, grantId: 
   } while (!found && cursor);
   if (!found) throw new AppError(404, "grant_not_found", "There is no such connected app; it may be revoked already.");
   await helpers.revokeGrant(found.id, userId);
-  return c.redirect(`/ui/connections?${new URLSearchParams({ revoked: metadataOf(found).clientName })}`, 303);
+  return c.redirect(`/ui/apps?${new URLSearchParams({ revoked: metadataOf(found).clientName })}`, 303);
 }
 
 function requireOAuth(c: UiContext): McpOAuth {
@@ -219,7 +219,7 @@ function metadataOf(grant: GrantSummary): GrantMetadata {
   };
 }
 
-function connectionView(grant: GrantSummary, names: Map<string, string>): ConnectionView {
+function connectedAppView(grant: GrantSummary, names: Map<string, string>): ConnectedAppView {
   const metadata = metadataOf(grant);
   return {
     grantId: grant.id,

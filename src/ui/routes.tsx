@@ -23,7 +23,7 @@ import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
 import { editToolForm, newToolForm, submitToolForm } from "./editor";
 import { importForm, submitImport } from "./import";
-import { answerConsent, revokeConnection, showConnections, showConsent } from "./oauth";
+import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } from "./oauth";
 import { DeletePage } from "./pages/delete";
 import { ExecutionPage, HistoryPage } from "./pages/history";
 import { SignInPage } from "./pages/sign-in";
@@ -218,8 +218,8 @@ uiApp.post("/ui/tools/:id/delete", async (c) => {
 // OAuth for /mcp (./oauth.tsx): the consent page (the authorization endpoint) and Connected apps.
 uiApp.get("/ui/oauth/authorize", (c) => showConsent(c, c.get("session")));
 uiApp.post("/ui/oauth/authorize", (c) => answerConsent(c, c.get("session")));
-uiApp.get("/ui/connections", (c) => showConnections(c, c.get("session")));
-uiApp.post("/ui/connections/:grantId/revoke", (c) => revokeConnection(c, c.get("session"), c.req.param("grantId")));
+uiApp.get("/ui/apps", (c) => showConnectedApps(c, c.get("session")));
+uiApp.post("/ui/apps/:grantId/revoke", (c) => revokeConnectedApp(c, c.get("session"), c.req.param("grantId")));
 
 uiApp.all("/ui/*", () => {
   throw new AppError(404, "not_found", "There is no page at this address.");
@@ -299,6 +299,6 @@ function safeNext(next: string | undefined): string {
 function formPageOf(path: string): string {
   if (/^\/ui\/tools\/[^/]+\/run$/.test(path)) return path.slice(0, -"/run".length);
   if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
-  if (/^\/ui\/connections\/[^/]+\/revoke$/.test(path)) return "/ui/connections";
+  if (/^\/ui\/apps\/[^/]+\/revoke$/.test(path)) return "/ui/apps";
   return "/ui";
 }

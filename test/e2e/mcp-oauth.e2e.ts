@@ -133,7 +133,7 @@ describe.skipIf(!findChromium())("MCP OAuth in Chromium", () => {
       await client.close();
 
       // Revoked under Connected apps, the token answers 401.
-      await page.goto(`${server.url}/ui/connections`);
+      await page.goto(`${server.url}/ui/apps`);
       await page.getByText("“E2E desktop agent”").waitFor();
       await screenshot(page, "mcp-oauth-connected-apps");
       await page.getByRole("button", { name: "Revoke E2E desktop agent" }).click();

@@ -60,7 +60,7 @@ export function ConsentPage({ session, client, registeredAt, handle, canGrant, t
           </dd>
           <dt>Until</dt>
           <dd>
-            You revoke it under <a href="/ui/connections">Connected apps</a>
+            You revoke it under <a href="/ui/apps">Connected apps</a>
             {session.principal.kind === "api_key"
               ? ", your API key is revoked, or it goes unused for 30 days."
               : ", the admin token changes, or it goes unused for 30 days."}

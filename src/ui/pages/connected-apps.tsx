@@ -2,7 +2,7 @@ import { CsrfField, Time } from "../components";
 import { Page } from "../layout";
 import type { Session } from "../session";
 
-export interface ConnectionView {
+export interface ConnectedAppView {
   grantId: string;
   clientName: string;
   redirectHost: string;
@@ -19,7 +19,7 @@ export interface ConnectionView {
  * with what it allows and a button that revokes it (the grant, its refresh
  * token and every access token it issued).
  */
-export function ConnectionsPage({
+export function ConnectedAppsPage({
   session,
   connections,
   nextCursor,
@@ -27,14 +27,14 @@ export function ConnectionsPage({
   unavailable,
 }: {
   session: Session;
-  connections: ConnectionView[];
+  connections: ConnectedAppView[];
   nextCursor: string | null;
   flash?: string | undefined;
   /** Why OAuth is off on this origin, when it is. */
   unavailable?: string | undefined;
 }) {
   return (
-    <Page title="Connected apps" session={session} current="connections">
+    <Page title="Connected apps" session={session} current="apps">
       <div class="page-head">
         <h1>Connected apps</h1>
       </div>
@@ -90,7 +90,7 @@ export function ConnectionsPage({
                   )}
                 </td>
                 <td>
-                  <form method="post" action={`/ui/connections/${encodeURIComponent(connection.grantId)}/revoke`}>
+                  <form method="post" action={`/ui/apps/${encodeURIComponent(connection.grantId)}/revoke`}>
                     <CsrfField token={session.csrfToken} />
                     <button class="danger" type="submit">
                       Revoke {connection.clientName}
@@ -104,7 +104,7 @@ export function ConnectionsPage({
       )}
       {nextCursor && (
         <nav class="pager" aria-label="Pages">
-          <a href={`/ui/connections?${new URLSearchParams({ cursor: nextCursor })}`}>Next page</a>
+          <a href={`/ui/apps?${new URLSearchParams({ cursor: nextCursor })}`}>Next page</a>
         </nav>
       )}
     </Page>
