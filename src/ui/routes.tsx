@@ -23,6 +23,7 @@ import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
 import { editToolForm, newToolForm, submitToolForm } from "./editor";
 import { importForm, submitImport } from "./import";
+import { revokeApiKeyFromUi, showApiKeys, submitApiKey } from "./api-keys";
 import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } from "./oauth";
 import { DeletePage } from "./pages/delete";
 import { ExecutionPage, HistoryPage } from "./pages/history";
@@ -221,6 +222,14 @@ uiApp.post("/ui/oauth/authorize", (c) => answerConsent(c, c.get("session")));
 uiApp.get("/ui/apps", (c) => showConnectedApps(c, c.get("session")));
 uiApp.post("/ui/apps/:grantId/revoke", (c) => revokeConnectedApp(c, c.get("session"), c.req.param("grantId")));
 
+// API keys (./api-keys.tsx): the same functions and scope as /api-keys.
+uiApp.get("/ui/keys", (c) => showApiKeys(c, requireScope(c, "admin")));
+uiApp.post("/ui/keys", (c) => submitApiKey(c, requireScope(c, "admin")));
+uiApp.post("/ui/keys/:id/revoke", (c) => {
+  requireScope(c, "admin");
+  return revokeApiKeyFromUi(c, c.req.param("id"));
+});
+
 uiApp.all("/ui/*", () => {
   throw new AppError(404, "not_found", "There is no page at this address.");
 });
@@ -300,5 +309,6 @@ function formPageOf(path: string): string {
   if (/^\/ui\/tools\/[^/]+\/run$/.test(path)) return path.slice(0, -"/run".length);
   if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
   if (/^\/ui\/apps\/[^/]+\/revoke$/.test(path)) return "/ui/apps";
+  if (/^\/ui\/keys(\/[^/]+\/revoke)?$/.test(path)) return "/ui/keys";
   return "/ui";
 }
