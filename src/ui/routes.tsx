@@ -23,6 +23,7 @@ import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
 import { editToolForm, newToolForm, submitToolForm } from "./editor";
 import { importForm, submitImport } from "./import";
+import { createAgentKey, showConnectAgent } from "./agents";
 import { revokeApiKeyFromUi, showApiKeys, submitApiKey } from "./api-keys";
 import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } from "./oauth";
 import { DeletePage } from "./pages/delete";
@@ -222,6 +223,10 @@ uiApp.post("/ui/oauth/authorize", (c) => answerConsent(c, c.get("session")));
 uiApp.get("/ui/apps", (c) => showConnectedApps(c, c.get("session")));
 uiApp.post("/ui/apps/:grantId/revoke", (c) => revokeConnectedApp(c, c.get("session"), c.req.param("grantId")));
 
+// Connect an AI agent (./agents.tsx): its key is an API key, so creating one needs the admin scope.
+uiApp.get("/ui/agents", (c) => showConnectAgent(c, c.get("session")));
+uiApp.post("/ui/agents/key", (c) => createAgentKey(c, requireScope(c, "admin")));
+
 // API keys (./api-keys.tsx): the same functions and scope as /api-keys.
 uiApp.get("/ui/keys", (c) => showApiKeys(c, requireScope(c, "admin")));
 uiApp.post("/ui/keys", (c) => submitApiKey(c, requireScope(c, "admin")));
@@ -309,6 +314,7 @@ function formPageOf(path: string): string {
   if (/^\/ui\/tools\/[^/]+\/run$/.test(path)) return path.slice(0, -"/run".length);
   if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
   if (/^\/ui\/apps\/[^/]+\/revoke$/.test(path)) return "/ui/apps";
+  if (path === "/ui/agents/key") return "/ui/agents";
   if (/^\/ui\/keys(\/[^/]+\/revoke)?$/.test(path)) return "/ui/keys";
   return "/ui";
 }
