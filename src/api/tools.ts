@@ -72,7 +72,8 @@ const listToolsRoute = createRoute({
   operationId: "listTools",
   tags: ["Tools"],
   summary: "List tools, oldest first",
-  description: "With `name`, the one tool of that exact name, if there is one.",
+  description:
+    "With `name`, the one tool of that exact name, if there is one. With `q`, the tools whose name or description contains that text.",
   ...scoped("tools:read"),
   request: { query: ToolListQuery },
   responses: {
@@ -82,8 +83,8 @@ const listToolsRoute = createRoute({
 });
 
 toolsApi.openapi(listToolsRoute, async (c) => {
-  const { limit, cursor, name } = c.req.valid("query");
-  const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor), { name });
+  const { limit, cursor, name, q } = c.req.valid("query");
+  const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor), { name, search: q });
   return c.json(
     pageOf(rows, limit, (row) => row.createdAt, presentStoredTool),
     200,

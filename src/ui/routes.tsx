@@ -13,7 +13,7 @@ import { MIN_ADMIN_TOKEN_LENGTH } from "../access/principal";
 import { clientAddress, lockoutSeconds, recordFailedAuthentication } from "../access/throttle";
 import type { Scope } from "../access/scopes";
 import { decodeCursor, pageOf } from "../api/pagination";
-import { TOOL_NAME } from "../api/schemas";
+import { MAX_SEARCH_LENGTH, TOOL_NAME } from "../api/schemas";
 import { OUTCOMES, type Outcome } from "../engine/outcomes";
 import type { Env } from "../env";
 import { AppError } from "../problem";
@@ -123,10 +123,10 @@ uiApp.post("/ui/sign-out", async (c) => {
 
 uiApp.get("/ui", async (c) => {
   const session = requireScope(c, "tools:read");
-  const query = (c.req.query("q") ?? "").trim().slice(0, 64);
+  const query = (c.req.query("q") ?? "").trim().slice(0, MAX_SEARCH_LENGTH);
   const db = drizzle(c.env.DB);
   const rows = await listTools(db, PAGE_SIZE, decodeCursor(c.req.query("cursor")), {
-    nameContains: query || undefined,
+    search: query || undefined,
   });
   const page = pageOf(
     rows,
