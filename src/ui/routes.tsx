@@ -21,7 +21,7 @@ import { findExecution, latestRuns, listExecutions, presentExecution } from "../
 import { getTool, listTools } from "../registry/queries";
 import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
-import { editToolForm, newToolForm, submitToolForm } from "./editor";
+import { duplicateToolForm, editToolForm, newToolForm, submitToolForm } from "./editor";
 import { importForm, submitImport } from "./import";
 import { createAgentKey, showConnectAgent } from "./agents";
 import { revokeApiKeyFromUi, showApiKeys, submitApiKey } from "./api-keys";
@@ -161,6 +161,11 @@ uiApp.get("/ui/tools/:id/edit", (c) =>
 );
 uiApp.post("/ui/tools/:id/edit", (c) =>
   submitToolForm(c, requireScope(c, "tools:read", "tools:write"), c.req.param("id")),
+);
+
+// A new tool's form filled from a stored one, posting to /ui/tools/new; its secrets are asked for again.
+uiApp.get("/ui/tools/:id/duplicate", (c) =>
+  duplicateToolForm(c, requireScope(c, "tools:read", "tools:write"), c.req.param("id")),
 );
 
 uiApp.get("/ui/import", (c) => importForm(c, requireScope(c, "tools:write")));
