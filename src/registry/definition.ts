@@ -297,6 +297,8 @@ export function toolRow(
     authParams: def.authParams,
     authSecrets: secrets,
     mcpEnabled: def.mcpEnabled,
+    // Tools carry their own credentials until they are given a connection.
+    connectionId: null,
     ...meta,
   };
 }

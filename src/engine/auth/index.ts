@@ -26,6 +26,56 @@ export type AuthParams =
 
 export type AuthType = AuthParams["type"];
 
+/**
+ * The configuration of a connection (a credential shared by many tools),
+ * without its secrets. Besides a tool's inline shapes it has HTTP Basic and
+ * the OAuth2 authorization-code grant.
+ */
+export type ConnectionAuthParams =
+  | { type: "bearer_token" }
+  | { type: "api_key"; key_name: string; location: "header" | "query" }
+  | { type: "basic"; username: string }
+  | {
+      type: "oauth2";
+      grant_type: "client_credentials";
+      token_url: string;
+      client_id: string;
+      scope?: string;
+      audience?: string;
+      client_auth_method: ClientAuthMethod;
+    }
+  | {
+      type: "oauth2";
+      grant_type: "authorization_code";
+      authorization_url: string;
+      token_url: string;
+      client_id: string;
+      scope?: string;
+      audience?: string;
+      /** Added to the authorization URL, e.g. { access_type: "offline", prompt: "consent" }. */
+      extra_authorize_params?: Record<string, string>;
+      /** How a confidential client authenticates at the token endpoint; a public client (no client_secret) sends only client_id. */
+      client_auth_method: ClientAuthMethod;
+    };
+
+/**
+ * The secret fields of each connection type. For the authorization-code
+ * grant `client_secret` is optional (public clients have none); its tokens are
+ * token state (connection_tokens), not secrets a person types.
+ */
+export const CONNECTION_SECRET_FIELDS: Record<ConnectionAuthParams["type"], readonly string[]> = {
+  bearer_token: ["token"],
+  api_key: ["value"],
+  basic: ["password"],
+  oauth2: ["client_secret"],
+};
+
+/** A request `POST /connections/{id}/test` sends with the credential: 2xx means it works. */
+export interface ConnectionTestRequest {
+  method: "GET" | "HEAD" | "POST";
+  url: string;
+}
+
 /** The secret fields of each auth type. Responses list which are set, never their values. */
 export const SECRET_FIELDS: Record<AuthType, readonly string[]> = {
   none: [],
