@@ -25,6 +25,13 @@ export interface Env {
   /** Worker var: hosts, `*.domains`, IPs and CIDR blocks permitted even if private, separated by commas or spaces. */
   OUTBOUND_ALLOWLIST?: string;
   /**
+   * Worker var, a switch like ALLOW_HTTP but true when unset: whether stored
+   * secrets in the v1 format (bound to their row, not to their destination)
+   * still open. Set it to false once POST /admin/rewrap reports none left; a
+   * value that is not a switch counts as false (docs/storage.md).
+   */
+  SEALED_V1_READS?: string;
+  /**
    * Worker var: execution logs older than this many days are purged by the
    * cron trigger. Default 30; a value that is not a whole number from 1 to
    * 36500 purges nothing (see src/retention.ts).

@@ -666,11 +666,8 @@ describe("OAuth2 token endpoint failures", () => {
 
     const failed = await execute(tool.id);
     expect(failed.status).toBe(502);
-    expect(failed.body).toMatchObject({
-      code: "token_error",
-      token_status: 503,
-      oauth_error: "temporarily_unavailable",
-    });
+    // Not a token endpoint code in RFC 6749 section 5.2, so not repeated (test/oauth-errors.test.ts).
+    expect(failed.body).toMatchObject({ code: "token_error", token_status: 503, oauth_error: "unrecognized" });
 
     const recovered = await execute(tool.id);
     expect(recovered.status).toBe(200);

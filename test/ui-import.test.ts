@@ -40,7 +40,7 @@ describe("the Import page", () => {
     expect(html).toContain(`value="listContacts"`);
     expect(html).not.toContain(key);
     const fields = formFields(html, "/ui/import");
-    expect(fieldValue(fields, "draft_secret.value")).toMatch(/^v1\./);
+    expect(fieldValue(fields, "draft_secret.value")).toMatch(/^v2\./);
 
     const picked = fields.filter(([name, value]) => name !== "operation_id" || value === "getContact");
     const imported = await postForm("/ui/import", [...picked, ["_action", "import"]], session);

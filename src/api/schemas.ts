@@ -341,7 +341,15 @@ const RewrapFailure = z
     tool_id: z.string().optional(),
     field: z.string().nullable().optional().openapi({ description: "The secret field; null when the whole row." }),
     kv_key: z.string().optional(),
-    reason: z.enum(["unknown_key", "auth_failed", "malformed", "concurrent_change", "kv_unavailable"]),
+    reason: z.enum([
+      "unknown_key",
+      "binding_mismatch",
+      "auth_failed",
+      "legacy_format",
+      "malformed",
+      "concurrent_change",
+      "kv_unavailable",
+    ]),
     key_id: z.string().nullable().optional().openapi({ description: "For unknown_key: the key the value names." }),
     detail: z.string(),
   })
@@ -362,6 +370,12 @@ export const RewrapReport = z
     }),
     failures: z.array(RewrapFailure),
     next_cursor: z.string().nullable().openapi({ description: "Call again with this until it is null." }),
+    legacy_v1_remaining: z.number().int().openapi({
+      description:
+        "Tool secrets still in the v1 format, in the whole database, after this page. When it is 0, SEALED_V1_READS can be set to false.",
+    }),
+    sealed_v1_reads: z.boolean().openapi({ description: "Whether v1 values open (SEALED_V1_READS)." }),
+    legacy_v1_note: z.string().openapi({ description: "What legacy_v1_remaining means for you, in a sentence." }),
   })
   .openapi("RewrapReport");
 

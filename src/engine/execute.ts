@@ -4,10 +4,11 @@
  * loads the tool and writes the log row after responding.
  */
 import { loadKeyring } from "../crypto/keyring";
-import { openSecret, SealError, toolSecretAad, type Keyring } from "../crypto/seal";
+import { openSecret, SealError, type Keyring } from "../crypto/seal";
 import type { ExecutionRow, ToolRow } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../problem";
+import { sealedV1Reads, toolSecretOpening } from "./auth/binding";
 import { TokenCache } from "./auth/token-cache";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
@@ -120,6 +121,11 @@ type OpenedSecrets =
   | { ok: true; secrets: Record<string, string>; keyring: Keyring | undefined }
   | { ok: false; reason: SecretsUnavailableReason; keyId: string | null };
 
+/**
+ * Opens the tool's secrets for this call, each with the binding computed from
+ * the row as loaded (./auth/binding.ts): a row whose destination changed
+ * outside the service fails here, before anything is sent.
+ */
 async function openToolSecrets(tool: ToolRow, env: Env): Promise<OpenedSecrets> {
   const sealed = Object.entries(tool.authSecrets);
   if (sealed.length === 0 && tool.authType !== "oauth2") return { ok: true, secrets: {}, keyring: undefined };
@@ -132,8 +138,11 @@ async function openToolSecrets(tool: ToolRow, env: Env): Promise<OpenedSecrets> 
   }
   try {
     const secrets: Record<string, string> = {};
-    for (const [field, value] of sealed)
-      secrets[field] = await openSecret(keyring, value, toolSecretAad(tool.id, field));
+    const v1Reads = sealedV1Reads(env);
+    for (const [field, value] of sealed) {
+      const { binding, options } = toolSecretOpening(tool, field, v1Reads);
+      secrets[field] = await openSecret(keyring, value, binding, options);
+    }
     return { ok: true, secrets, keyring };
   } catch (err) {
     if (err instanceof SealError) return { ok: false, reason: err.reason, keyId: err.keyId };

@@ -12,10 +12,9 @@ import { latestSuccessfulOutput } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
 import { getTool } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
-import { originOf } from "../registry/urls";
 import { createTool, replaceToolDefinition } from "../registry/writes";
 import type { ToolRow } from "../db/schema";
-import type { AuthParams } from "../engine/auth";
+import { toolDestination } from "../engine/auth/binding";
 import { addFieldError, problemErrorsToFields, type FieldErrors } from "./components";
 import { curlToToolDraft } from "../imports/curl";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
@@ -31,6 +30,7 @@ import {
   toolFormFrom,
   toolFormFromDraft,
   toToolInput,
+  authConfig,
   type ToolFormState,
 } from "./tool-form";
 
@@ -127,7 +127,11 @@ async function save(
     if (err.code === "secrets_required")
       for (const error of fieldErrors) {
         const field = fieldForPointer(error.path, state);
-        addFieldError(errors, field, friendlySecretMessage(error.message, field));
+        addFieldError(
+          errors,
+          field,
+          friendlySecretMessage(error.message, field, stored && reenterReason(stored, state)),
+        );
       }
     else if (fieldErrors.length > 0) problemErrorsToFields(fieldErrors, (p) => fieldForPointer(p, state), errors);
     else if (err.code === "tool_name_taken") addFieldError(errors, "name", `${err.detail} Choose another name.`);
@@ -197,8 +201,7 @@ function render(
           auth: {
             type: stored.authType,
             secretsSet: Object.keys(stored.authSecrets),
-            endpointOrigin: originOf(stored.endpointUrl),
-            tokenOrigin: stored.authParams.type === "oauth2" ? originOf(stored.authParams.token_url) : null,
+            destination: toolDestination(stored),
           },
         }
       }
@@ -212,20 +215,8 @@ function render(
 /** Why the stored secrets cannot stay with the form as it stands (src/registry/secrets.ts decides), or null. */
 function reenterReason(stored: ToolRow, state: ToolFormState): string | null {
   if (Object.keys(stored.authSecrets).length === 0) return null;
-  const params: AuthParams =
-    state.auth.type === "oauth2"
-      ? {
-          type: "oauth2",
-          token_url: state.auth.tokenUrl,
-          client_id: state.auth.clientId,
-          grant_type: "client_credentials",
-          client_auth_method: state.auth.clientAuthMethod,
-        }
-      : state.auth.type === "api_key"
-        ? { type: "api_key", key_name: state.auth.keyName, location: state.auth.keyLocation }
-        : { type: state.auth.type };
-  const verdict = secretReuseVerdict(stored, { params, endpointUrl: state.endpointUrl });
-  return verdict === "ok" ? null : reenterInWords(verdict);
+  const changed = secretReuseVerdict(stored, { params: authConfig(state.auth), endpointUrl: state.endpointUrl });
+  return changed.length === 0 ? null : reenterInWords(changed);
 }
 
 function lastText(value: unknown): string {

@@ -311,7 +311,8 @@ export function toToolInput(state: ToolFormState, errors: FieldErrors): Record<s
   } satisfies Partial<Record<keyof ToolInput, unknown>>;
 }
 
-function authConfig(auth: ToolFormState["auth"]): Record<string, unknown> {
+/** The form's auth_config, as ToolInput has it (secrets typed in this submit included). */
+export function authConfig(auth: ToolFormState["auth"]): Record<string, unknown> {
   const secret = (field: string) => (auth.secrets[field] ? { [field]: auth.secrets[field] } : {});
   switch (auth.type) {
     case "none":

@@ -8,6 +8,7 @@ import { readTextCapped } from "../body";
 import { fetchOutbound, type Refusal } from "../outbound/fetch";
 import type { OutboundSettings } from "../outbound/policy";
 import { isValidHeaderValue } from "../request";
+import { registeredError, registeredTokenType, UNREGISTERED_ERROR } from "./oauth-registered";
 
 /** A token response is a small JSON object; anything bigger is not read. */
 const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
@@ -62,9 +63,6 @@ export function buildTokenRequest(client: OAuth2Client): { url: string; init: Re
   return { url: client.tokenUrl, init: { method: "POST", headers, body: form.toString() } };
 }
 
-/** RFC 6749 error codes are limited to printable ASCII without `"` and `\`. */
-const OAUTH_ERROR_CODE = /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
-
 /**
  * One token request. The token URL passes the outbound policy like any other
  * request; a redirect is not followed (the client credentials would go with it).
@@ -94,14 +92,15 @@ export async function requestToken(
   }
   const record = payload !== null && typeof payload === "object" ? (payload as Record<string, unknown>) : {};
   if (!response.ok) {
-    const code = typeof record.error === "string" && OAUTH_ERROR_CODE.test(record.error) ? record.error : null;
+    // error_description and error_uri are the provider's free text: never repeated.
+    const code = registeredError(record.error);
     return {
       ok: false,
       failure: {
         kind: "token_error",
         tokenStatus: response.status,
         oauthError: code,
-        detail: `The token endpoint answered ${response.status}${code ? ` with error "${code}"` : ""}${
+        detail: `The token endpoint answered ${response.status}${errorClause(code)}${
           response.status >= 300 && response.status < 400 ? " (token requests do not follow redirects)" : ""
         }.`,
       },
@@ -119,10 +118,10 @@ export async function requestToken(
   }
   const tokenType = record.token_type;
   if (typeof tokenType === "string" && tokenType.toLowerCase() !== "bearer") {
-    // Quoted whole or not at all: a cut-off echo of a secret would escape redaction, which matches whole values.
+    const known = registeredTokenType(tokenType);
     return tokenError(
       response.status,
-      `The token endpoint issued ${tokenType.length <= 64 ? `a "${tokenType}"` : "another type of"} token; only Bearer tokens are supported.`,
+      `The token endpoint issued ${known ? `a "${known}"` : "another type of"} token; only Bearer tokens are supported.`,
     );
   }
   return { ok: true, grant: { accessToken, expiresIn: lifetimeOf(record.expires_in) } };
@@ -145,6 +144,13 @@ export function lifetimeOf(expiresIn: unknown): number | undefined {
 
 export function isTimeout(err: unknown): boolean {
   return err instanceof Error && err.name === "TimeoutError";
+}
+
+function errorClause(code: string | null): string {
+  if (code === null) return "";
+  if (code === UNREGISTERED_ERROR)
+    return " with an error code that RFC 6749 does not define (toolgate does not repeat it)";
+  return ` with error "${code}"`;
 }
 
 function tokenError(tokenStatus: number, detail: string): TokenResult {

@@ -9,9 +9,11 @@
  * - within the original origin the credentials go along; the first hop to
  *   another origin removes them for the rest of the chain (Authorization, the
  *   API-key header or query parameter, Cookie), and a Location to another
- *   origin that still contains a secret is not followed at all;
+ *   origin that still contains a secret, in any form the Redactor knows, is
+ *   not followed at all;
  * - the bodies of redirect responses are cancelled, never read.
  */
+import { percentDecode } from "../../encoding";
 import type { AttachedCredentials } from "../auth";
 import { cancelBody } from "../body";
 import type { Redactor } from "../redact";
@@ -70,7 +72,7 @@ export async function sendFollowingRedirects(request: ChainRequest, options: Cha
     }
     credentialsKept = false;
     options.credentials.remove(current.url, current.headers);
-    if (options.redactor.contains(current.url.href))
+    if (carriesSecret(current.url, options.redactor))
       return {
         ok: false,
         kind: "outbound_blocked",
@@ -82,6 +84,22 @@ export async function sendFollowingRedirects(request: ChainRequest, options: Cha
         redirects: redirects + 1,
       };
   }
+}
+
+/**
+ * Whether a URL about to be requested from another origin carries a secret in
+ * any form the Redactor knows: as it will be sent; percent-decoded once (the
+ * URL parser percent-encodes some characters of a Location, such as spaces,
+ * and a secret encoded twice decodes to one encoded once); and in its host
+ * without regard to case, since the parser lowercases hosts (and a DNS
+ * lookup alone would deliver the name).
+ */
+function carriesSecret(url: URL, redactor: Redactor): boolean {
+  return (
+    redactor.contains(url.href) ||
+    redactor.contains(percentDecode(url.href)) ||
+    redactor.containsIgnoringCase(url.hostname)
+  );
 }
 
 /** Where a redirect response points, or null when it is not one that can be followed. */

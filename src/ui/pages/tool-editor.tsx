@@ -12,12 +12,13 @@ import { Page } from "../layout";
 import { can, type Session } from "../session";
 import type { ToolFormState } from "../tool-form";
 import { DRAFT_PREFIX } from "../draft-secrets";
+import type { ToolDestination } from "../../engine/auth/binding";
 
 export interface StoredAuth {
   type: string;
   secretsSet: string[];
-  endpointOrigin: string | null;
-  tokenOrigin: string | null;
+  /** What the stored secrets are bound to (src/engine/auth/binding.ts): the live notice compares the form with it. */
+  destination: ToolDestination;
 }
 
 export interface EditorProps {
