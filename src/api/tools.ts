@@ -9,8 +9,9 @@ import { describeFailure } from "../engine/outcomes";
 import { runTool } from "../engine/run";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
+import { connectionsByIds, findConnection } from "../registry/connections";
 import { etagMatches, etagOf, presentTool } from "../registry/present";
-import { getTool, listTools } from "../registry/queries";
+import { getRunnableTool, listTools, type Db } from "../registry/queries";
 import { createTool, removeTool, replaceToolDefinition } from "../registry/writes";
 import { EXECUTE_403, problems, problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
@@ -51,7 +52,7 @@ toolsApi.openapi(createToolRoute, async (c) => {
   const row = await createTool(c.env, c.req.valid("json"));
   c.header("ETag", etagOf(row));
   c.header("Location", `/tools/${row.id}`);
-  return c.json(presentTool(row), 201);
+  return c.json(presentTool(row, await connectionOf(drizzle(c.env.DB), row)), 201);
 });
 
 const listToolsRoute = createRoute({
@@ -69,9 +70,19 @@ const listToolsRoute = createRoute({
 
 toolsApi.openapi(listToolsRoute, async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor));
+  const db = drizzle(c.env.DB);
+  const rows = await listTools(db, limit, decodeCursor(cursor));
+  const connections = await connectionsByIds(
+    db,
+    rows.slice(0, limit).flatMap((row) => (row.connectionId === null ? [] : [row.connectionId])),
+  );
   return c.json(
-    pageOf(rows, limit, (row) => row.createdAt, presentTool),
+    pageOf(
+      rows,
+      limit,
+      (row) => row.createdAt,
+      (row) => presentTool(row, row.connectionId === null ? null : (connections.get(row.connectionId) ?? null)),
+    ),
     200,
   );
 });
@@ -87,9 +98,9 @@ const getToolRoute = createRoute({
 });
 
 toolsApi.openapi(getToolRoute, async (c) => {
-  const row = await getTool(drizzle(c.env.DB), c.req.valid("param").id);
-  c.header("ETag", etagOf(row));
-  return c.json(presentTool(row), 200);
+  const { tool, connection } = await getRunnableTool(drizzle(c.env.DB), c.req.valid("param").id);
+  c.header("ETag", etagOf(tool));
+  return c.json(presentTool(tool, connection), 200);
 });
 
 const replaceToolRoute = createRoute({
@@ -98,7 +109,7 @@ const replaceToolRoute = createRoute({
   tags: ["Tools"],
   summary: "Replace a tool",
   description:
-    "Replaces the whole definition and increments `version`. Secret fields left out keep their stored values only if the auth type and the origins of `endpoint_url` and `token_url` are unchanged; otherwise they must be sent again. Send `If-Match` with the ETag you read to avoid overwriting someone else's change.",
+    "Replaces the whole definition and increments `version`. Secret fields left out keep their stored values only if the auth type and the origins of `endpoint_url` and `token_url` are unchanged; otherwise they must be sent again. With `connection_id` the tool uses that connection's credential instead (leave `auth_config` out), and its endpoint must be on one of the connection's allowed origins. Send `If-Match` with the ETag you read to avoid overwriting someone else's change.",
   ...scoped("tools:write"),
   request: {
     params: IdParam,
@@ -120,8 +131,13 @@ toolsApi.openapi(replaceToolRoute, async (c) => {
     (version) => ifMatch === undefined || etagMatches(ifMatch, version),
   );
   c.header("ETag", etagOf(row));
-  return c.json(presentTool(row), 200);
+  return c.json(presentTool(row, await connectionOf(drizzle(c.env.DB), row)), 200);
 });
+
+/** The connection a tool uses, for presenting it (its auth config); null for a tool with its own credential. */
+async function connectionOf(db: Db, row: { connectionId: string | null }) {
+  return row.connectionId === null ? null : ((await findConnection(db, row.connectionId)) ?? null);
+}
 
 const deleteToolRoute = createRoute({
   method: "delete",

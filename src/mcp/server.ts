@@ -49,11 +49,11 @@ export function createMcpServer(env: Env, waitUntil: (work: Promise<unknown>) =>
   server.setRequestHandler(CallToolRequestSchema, (request) =>
     answer(async (): Promise<CallToolResult> => {
       const { name, arguments: args = {} } = request.params;
-      const tool = await findMcpTool(drizzle(env.DB), name);
+      const runnable = await findMcpTool(drizzle(env.DB), name);
       // The one failure that is a protocol error: there is nothing to run (MCP spec, tools, "Error Handling").
-      if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-      const { report } = await runStoredTool(env, waitUntil, tool, args);
-      return callResultOf(tool, report);
+      if (!runnable) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      const { report } = await runStoredTool(env, waitUntil, runnable, args);
+      return callResultOf(runnable.tool, report);
     }),
   );
 

@@ -1,12 +1,15 @@
 /**
  * A stored tool as the API shows it. Secret values never leave: only the
- * names of the stored secret fields, in `auth_config.secrets_set`.
+ * names of the stored secret fields, in `auth_config.secrets_set`. A tool
+ * that uses a connection shows the connection's auth config.
  */
 import type { z } from "@hono/zod-openapi";
 import type { AuthConfigOutput, Tool } from "../api/schemas";
-import type { ToolRow } from "../db/schema";
+import type { ConnectionRow, ToolRow } from "../db/schema";
+import { connectionAuthConfig } from "./present-connection";
 
-export function presentTool(row: ToolRow): z.infer<typeof Tool> {
+/** `connection`: the tool's connection, when it has one (null if it no longer exists). */
+export function presentTool(row: ToolRow, connection: ConnectionRow | null = null): z.infer<typeof Tool> {
   return {
     id: row.id,
     name: row.name,
@@ -26,9 +29,11 @@ export function presentTool(row: ToolRow): z.infer<typeof Tool> {
           retry_non_idempotent: row.retryPolicy.retryNonIdempotent,
         }
       : null,
-    auth_config: { ...row.authParams, secrets_set: Object.keys(row.authSecrets).sort() } as z.infer<
-      typeof AuthConfigOutput
-    >,
+    auth_config:
+      row.connectionId !== null && connection
+        ? connectionAuthConfig(connection)
+        : ({ ...row.authParams, secrets_set: Object.keys(row.authSecrets).sort() } as z.infer<typeof AuthConfigOutput>),
+    connection_id: row.connectionId,
     input_schema: row.inputSchema,
     output_schema: row.outputSchema,
     input_mapping: row.inputMapping,

@@ -5,7 +5,7 @@
 import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { preparedPerDatabase } from "../db/prepared";
-import { tools, type ToolRow } from "../db/schema";
+import { connections, tools, type ConnectionRow, type ToolRow } from "../db/schema";
 import { AppError } from "../problem";
 
 /** Drizzle over the request's D1 binding, as `drizzle(env.DB)` returns it. */
@@ -15,7 +15,6 @@ export function toolNotFound(id: string): AppError {
   return new AppError(404, "tool_not_found", `There is no tool with id "${id}".`);
 }
 
-// Every execute loads its tool by id: the one D1 read on the hot path.
 const toolById = preparedPerDatabase((db) =>
   db
     .select()
@@ -28,17 +27,47 @@ export async function findTool(db: Db, id: string): Promise<ToolRow | undefined>
   return toolById(db.$client).get({ id });
 }
 
+/**
+ * A tool and what it needs to run: its connection, when it has one (null
+ * otherwise, or when the connection it names is gone). Never token state.
+ */
+export interface RunnableTool {
+  tool: ToolRow;
+  connection: ConnectionRow | null;
+}
+
+// Every execute loads its tool, and its connection, by id in one statement: the one D1 read on the hot path.
+const runnableById = preparedPerDatabase((db) =>
+  db
+    .select({ tool: tools, connection: connections })
+    .from(tools)
+    .leftJoin(connections, eq(tools.connectionId, connections.id))
+    .where(eq(tools.id, sql.placeholder("id")))
+    .prepare(),
+);
+
+export async function findRunnableTool(db: Db, id: string): Promise<RunnableTool | undefined> {
+  return runnableById(db.$client).get({ id });
+}
+
+export async function getRunnableTool(db: Db, id: string): Promise<RunnableTool> {
+  const found = await findRunnableTool(db, id);
+  if (!found) throw toolNotFound(id);
+  return found;
+}
+
 export async function getTool(db: Db, id: string): Promise<ToolRow> {
   const row = await findTool(db, id);
   if (!row) throw toolNotFound(id);
   return row;
 }
 
-/** The tool MCP's tools/call names, if it exists and is offered over MCP. */
-export async function findMcpTool(db: Db, name: string): Promise<ToolRow | undefined> {
+/** The tool MCP's tools/call names, with its connection, if it exists and is offered over MCP. */
+export async function findMcpTool(db: Db, name: string): Promise<RunnableTool | undefined> {
   return db
-    .select()
+    .select({ tool: tools, connection: connections })
     .from(tools)
+    .leftJoin(connections, eq(tools.connectionId, connections.id))
     .where(and(eq(tools.name, name), eq(tools.mcpEnabled, true)))
     .get();
 }
@@ -76,28 +105,72 @@ export async function listTools(
     .all();
 }
 
-export async function insertTool(db: Db, row: ToolRow): Promise<void> {
+/**
+ * The connection a tool is saved with, at the version whose allowed origins
+ * its endpoint was checked against. The write happens only if the connection
+ * is still there at that version: a connection deleted or narrowed meanwhile
+ * cannot be left with a tool it does not allow.
+ */
+export interface CheckedConnection {
+  id: string;
+  version: number;
+}
+
+const connectionUnchanged = (connection: CheckedConnection) =>
+  sql`exists (select 1 from ${connections} where ${connections.id} = ${connection.id} and ${connections.version} = ${connection.version})`;
+
+export async function insertTool(db: Db, row: ToolRow, connection: CheckedConnection | null = null): Promise<void> {
   try {
-    await db.insert(tools).values(row).run();
+    if (!connection) {
+      await db.insert(tools).values(row).run();
+      return;
+    }
+    // One transaction: the insert is undone at once if the connection changed meanwhile.
+    const [, undone] = await db.batch([
+      db.insert(tools).values(row),
+      db.delete(tools).where(and(eq(tools.id, row.id), sql`not ${connectionUnchanged(connection)}`)),
+    ]);
+    if (undone.meta.changes > 0) throw connectionChanged();
   } catch (err) {
     throw duplicateNameOr(err, row.name);
   }
 }
 
-/** Replaces a tool if it is still at `expectedVersion`; otherwise 412 (someone else saved first). */
-export async function replaceTool(db: Db, row: ToolRow, expectedVersion: number): Promise<void> {
+/** Replaces a tool if it is still at `expectedVersion` (otherwise 412: someone else saved first), and its connection unchanged. */
+export async function replaceTool(
+  db: Db,
+  row: ToolRow,
+  expectedVersion: number,
+  connection: CheckedConnection | null = null,
+): Promise<void> {
   let changed: number;
   try {
     const result = await db
       .update(tools)
       .set(row)
-      .where(and(eq(tools.id, row.id), eq(tools.version, expectedVersion)))
+      .where(
+        and(
+          eq(tools.id, row.id),
+          eq(tools.version, expectedVersion),
+          connection ? connectionUnchanged(connection) : undefined,
+        ),
+      )
       .run();
     changed = result.meta.changes;
   } catch (err) {
     throw duplicateNameOr(err, row.name);
   }
-  if (changed === 0) throw versionMismatch(row.id);
+  if (changed > 0) return;
+  const now = connection ? await findTool(db, row.id) : undefined;
+  throw now && now.version === expectedVersion ? connectionChanged() : versionMismatch(row.id);
+}
+
+function connectionChanged(): AppError {
+  return new AppError(
+    409,
+    "concurrent_change",
+    "The tool's connection changed or was deleted while the tool was being saved; save the tool again.",
+  );
 }
 
 export async function deleteTool(db: Db, id: string): Promise<boolean> {

@@ -10,6 +10,7 @@ import { AppError, issuesToFieldErrors, type ProblemFieldError } from "../proble
 import { inferSchema } from "../registry/infer-schema";
 import { latestSuccessfulOutput } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
+import { findConnection } from "../registry/connections";
 import { getTool } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
@@ -40,6 +41,7 @@ export function newToolForm(c: UiContext, session: Session) {
 
 export async function editToolForm(c: UiContext, session: Session, id: string) {
   const row = await getTool(drizzle(c.env.DB), id);
+  // The connection's own config is not edited here (the form keeps only its id), so presenting without it is enough.
   return render(c, session, toolFormFrom(presentTool(row)), new Map(), row, {});
 }
 
@@ -178,7 +180,7 @@ async function inferOutputSchema(
   return "Output schema generated. Review it, then save the tool.";
 }
 
-function render(
+async function render(
   c: UiContext,
   session: Session,
   state: ToolFormState,
@@ -188,6 +190,8 @@ function render(
   notice?: string,
 ) {
   const status = errors.size > 0 ? 422 : 200;
+  const connection =
+    state.connectionId === null ? undefined : await findConnection(drizzle(c.env.DB), state.connectionId);
   return c.html(
     <ToolEditorPage
       session={session}
@@ -206,6 +210,7 @@ function render(
         }
       }
       reenterReason={stored ? reenterReason(stored, state) : null}
+      connectionName={connection?.name ?? null}
       notice={notice}
     />,
     status,

@@ -60,19 +60,41 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
       message: verdict.message,
     });
 
+  // A connection's credential goes only to the origins it was entered for, however the tool row reads.
+  const connection = ctx.connection;
+  if (connection && !connection.allowedOrigins.includes(request.url.origin))
+    return fail({
+      kind: "outbound_blocked",
+      target: "endpoint_url",
+      hop: 0,
+      reason: "origin_not_allowed",
+      message: `${request.url.origin} is not one of the allowed origins of connection "${connection.name}" (${connection.allowedOrigins.join(", ")}): add it to the connection's allowed_origins, or change the tool's endpoint_url.`,
+    });
+
   const timeoutMs = tool.timeoutSeconds * 1000;
   const deadline = Date.now() + timeoutMs;
   const signal = AbortSignal.timeout(timeoutMs);
   const auth = {
-    params: tool.authParams,
+    params: ctx.authParams,
     secrets: ctx.secrets,
+    connection,
     tokens: ctx.tokens,
     redactor: ctx.redactor,
     signal,
     outbound,
   };
   const authFailure = (result: Extract<AttachResult, { ok: false }>) =>
-    fail(tokenFailure(result.failure, tool.timeoutSeconds));
+    fail(
+      result.failure.kind === "connection_not_ready"
+        ? {
+            kind: "connection_not_ready",
+            connectionId: connection?.id ?? tool.connectionId ?? "",
+            connectionName: connection?.name ?? null,
+            status: result.failure.status,
+            missingSecrets: [],
+          }
+        : tokenFailure(result.failure, tool.timeoutSeconds),
+    );
 
   const first = await attachAuth(request, auth);
   if (!first.ok) return authFailure(first);

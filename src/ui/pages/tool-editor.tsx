@@ -31,10 +31,21 @@ export interface EditorProps {
   draftSecrets: Record<string, string>;
   /** Why stored secrets cannot be kept with the form as it stands, or null. */
   reenterReason: string | null;
+  /** The name of the connection the form's tool uses (state.connectionId), or null when it is gone or there is none. */
+  connectionName?: string | null;
   notice?: string | undefined;
 }
 
-export function ToolEditorPage({ session, state, errors, tool, draftSecrets, reenterReason, notice }: EditorProps) {
+export function ToolEditorPage({
+  session,
+  state,
+  errors,
+  tool,
+  draftSecrets,
+  reenterReason,
+  connectionName = null,
+  notice,
+}: EditorProps) {
   const action = tool ? `/ui/tools/${tool.id}/edit` : "/ui/tools/new";
   const title = tool ? `Edit ${tool.name}` : "New tool";
   const isHttp = state.executionType === "http_request";
@@ -126,6 +137,7 @@ export function ToolEditorPage({ session, state, errors, tool, draftSecrets, ree
               tool={tool}
               drafts={draftSecrets}
               reenterReason={reenterReason}
+              connectionName={connectionName}
             />
           </>
         ) : (

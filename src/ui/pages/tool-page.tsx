@@ -105,6 +105,7 @@ export function ToolPage({ session, tool, panel, run, flash }: ToolPageProps) {
 }
 
 function authSummary(tool: ToolRow): string {
+  if (tool.connectionId !== null) return `The saved connection ${tool.connectionId} (its credential is managed there)`;
   const params = tool.authParams;
   switch (params.type) {
     case "api_key":

@@ -3,7 +3,7 @@ import type { LatestRun } from "../../registry/execution-log";
 import { OutcomeBadge, Time } from "../components";
 import { Page } from "../layout";
 import { can, type Session } from "../session";
-import { AUTH_LABELS } from "../labels";
+import { AUTH_LABELS, CONNECTION_AUTH_LABEL } from "../labels";
 
 export interface ToolsListProps {
   session: Session;
@@ -93,7 +93,9 @@ function ToolRowView({ tool, run, showRuns }: { tool: ToolRow; run: LatestRun | 
           </span>
         )}
       </td>
-      <td data-label="Authentication">{AUTH_LABELS[tool.authType]}</td>
+      <td data-label="Authentication">
+        {tool.connectionId === null ? AUTH_LABELS[tool.authType] : CONNECTION_AUTH_LABEL}
+      </td>
       {showRuns && (
         <td data-label="Last run">
           {run ? (
