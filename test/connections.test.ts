@@ -224,7 +224,7 @@ describe("POST /connections", () => {
       "a bearer token with a line break",
       { auth_config: { type: "bearer_token", token: "abc\r\ndefghij" } },
       "/auth_config/token",
-      /without CR, LF or NUL/,
+      /carriage return/,
     ],
     [
       "a secret shorter than tools accept",

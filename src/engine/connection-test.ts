@@ -143,10 +143,20 @@ export async function testConnection(
   const request = { method: test.method, url, headers: new Headers(), body: undefined };
   // Reuses the token just obtained (this isolate's memory has it).
   const attached = await attachAuth(request, auth);
-  if (!attached.ok)
-    return attached.failure.kind === "connection_not_ready"
-      ? finish(null, { kind: "unknown" }, { code: "connection_not_ready", message: "The connection is not ready." })
-      : tokenFailed(attached.failure, finish);
+  if (!attached.ok) {
+    const failure = attached.failure;
+    if (failure.kind === "connection_not_ready") throw notReady(failure.status);
+    if (failure.kind === "unsendable_secret") {
+      const view = describeFailure({
+        kind: "secrets_unavailable",
+        reason: "unsendable",
+        keyId: null,
+        owner: { kind: "connection", id: connection.id },
+      });
+      throw new AppError(view.status, view.code, view.detail, view.extensions);
+    }
+    return tokenFailed(failure, finish);
+  }
   const sent = await sendWithRetries({
     request,
     credentials: attached.credentials,

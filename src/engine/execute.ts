@@ -7,12 +7,14 @@
 import type { ConnectionRow, ExecutionRow, ToolRow } from "../db/schema";
 import type { Env } from "../env";
 import type { RunnableTool } from "../registry/queries";
+import { damageInWords, isDamaged } from "../registry/stored-tool";
 import type { AttachParams } from "./auth";
 import { missingConnectionSecrets } from "./auth/connection-status";
 import { TokenCache } from "./auth/token-cache";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
 import { openConnectionSecrets, openToolSecrets } from "./open-secrets";
+import { dropOptionalNulls } from "./optional-nulls";
 import { describeFailure, type ExecutionFailure } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
 import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
@@ -45,10 +47,17 @@ export async function executeTool(
   const executionId = crypto.randomUUID();
   const redactor = new Redactor();
 
-  const input = applyDefaults(tool.inputSchema, rawInput) as Record<string, unknown>;
+  // A row that does not read in full (src/registry/stored-tool.ts) cannot run; it is still logged.
+  const damaged = isDamaged(tool);
+  // A null for an optional property that cannot be null means "not given" (strict-mode callers send them).
+  const input = damaged
+    ? rawInput
+    : (applyDefaults(tool.inputSchema, dropOptionalNulls(tool.inputSchema, rawInput)) as Record<string, unknown>);
   let outcome: ExecutorResult;
   try {
-    outcome = await run(tool, connection, input, deps, redactor, startedAt);
+    outcome = damaged
+      ? failed(null, { kind: "tool_damaged", detail: damageInWords(tool) })
+      : await run(tool, connection, input, deps, redactor, startedAt);
   } catch (err) {
     // A bug or a platform failure (KV down, say): still answered as a problem and logged.
     console.error(
@@ -158,7 +167,7 @@ function connectionNotReady(connectionId: string, connection: ConnectionRow | nu
 }
 
 function logRowFor(
-  tool: ToolRow,
+  tool: Pick<ToolRow, "id" | "name" | "version">,
   id: string,
   startedAt: Date,
   durationMs: number,

@@ -4,15 +4,15 @@
  * the response.
  */
 import { drizzle } from "drizzle-orm/d1";
-import type { ToolRow } from "../db/schema";
 import type { Env } from "../env";
 import { noteConnectionUse } from "../registry/connection-usage";
 import { recordExecution } from "../registry/execution-log";
 import { getRunnableTool, type RunnableTool } from "../registry/queries";
+import type { StoredTool } from "../registry/stored-tool";
 import { executeTool, type ExecutionReport } from "./execute";
 
 export interface ToolRun {
-  tool: ToolRow;
+  tool: StoredTool;
   report: ExecutionReport;
 }
 
@@ -36,8 +36,7 @@ export async function runStoredTool(
   const defer = (work: Promise<unknown>) => waitUntil(work.catch(logDeferredFailure));
   const report = await executeTool(runnable, input, { env, defer });
   defer(recordExecution(env.DB, report.logRow));
-  if (runnable.connection && runnable.tool.connectionId !== null)
-    noteConnectionUse(env, defer, runnable.connection, report);
+  if (runnable.connection) noteConnectionUse(env, defer, runnable.connection, report);
   return { tool: runnable.tool, report };
 }
 

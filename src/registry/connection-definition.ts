@@ -7,9 +7,9 @@
 import type { ConnectionAuthConfigInput, ConnectionInput } from "../api/connection-schemas";
 import type { ConnectionAuthParams, ConnectionTestRequest } from "../engine/auth";
 import { checkOutboundUrl, type OutboundSettings } from "../engine/outbound/policy";
-import { HEADER_VALUE_RULE, isValidHeaderValue } from "../engine/request";
 import { pointerToken, validationError, type ProblemFieldError } from "../problem";
 import { headerNameProblem } from "./definition";
+import { secretValueProblems } from "./secret-values";
 import { checkUrl } from "./urls";
 
 export interface ConnectionDefinition {
@@ -144,24 +144,23 @@ function splitConnectionAuth(auth: ConnectionAuthConfigInput): {
   }
 }
 
+/** The rules of each type, and of the secret values sent (the same check as a tool's: ./secret-values.ts). */
 function checkConnectionAuth(
   params: ConnectionAuthParams,
   provided: Record<string, string>,
   outbound: OutboundSettings,
 ): ProblemFieldError[] {
+  return [...checkConnectionConfig(params, outbound), ...secretValueProblems(params, provided)];
+}
+
+function checkConnectionConfig(params: ConnectionAuthParams, outbound: OutboundSettings): ProblemFieldError[] {
   switch (params.type) {
     case "bearer_token":
-      return provided.token !== undefined && !isValidHeaderValue(provided.token)
-        ? [{ path: "/auth_config/token", message: HEADER_VALUE_RULE }]
-        : [];
+      return [];
     case "api_key": {
       if (params.location === "query") return [];
-      const errors: ProblemFieldError[] = [];
       const nameProblem = headerNameProblem(params.key_name, { allowCredentials: true });
-      if (nameProblem) errors.push({ path: "/auth_config/key_name", message: nameProblem });
-      if (provided.value !== undefined && !isValidHeaderValue(provided.value))
-        errors.push({ path: "/auth_config/value", message: HEADER_VALUE_RULE });
-      return errors;
+      return nameProblem ? [{ path: "/auth_config/key_name", message: nameProblem }] : [];
     }
     case "basic":
       // RFC 7617: the user-id cannot contain a colon (the first one separates it from the password).

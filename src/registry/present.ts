@@ -4,9 +4,34 @@
  * that uses a connection shows the connection's auth config.
  */
 import type { z } from "@hono/zod-openapi";
-import type { AuthConfigOutput, Tool } from "../api/schemas";
+import type { AuthConfigOutput, DamagedTool as DamagedToolView, Tool } from "../api/schemas";
 import type { ConnectionRow, ToolRow } from "../db/schema";
 import { connectionAuthConfig } from "./present-connection";
+import { damageInWords, isDamaged, type DamagedTool, type StoredTool } from "./stored-tool";
+
+/** A stored tool as reads show it: the tool, or what can be read of a damaged row, marked `damaged`. */
+export function presentStoredTool(
+  tool: StoredTool,
+  connection: ConnectionRow | null = null,
+): z.infer<typeof Tool> | z.infer<typeof DamagedToolView> {
+  return isDamaged(tool) ? presentDamagedTool(tool) : presentTool(tool, connection);
+}
+
+function presentDamagedTool(tool: DamagedTool): z.infer<typeof DamagedToolView> {
+  return {
+    id: tool.id,
+    name: tool.name,
+    description: tool.description,
+    execution_type: tool.executionType,
+    method: tool.method,
+    endpoint_url: tool.endpointUrl,
+    mcp_enabled: tool.mcpEnabled,
+    version: tool.version,
+    created_at: tool.createdAt,
+    updated_at: tool.updatedAt,
+    damaged: { columns: tool.damage, detail: damageInWords(tool) },
+  };
+}
 
 /** `connection`: the tool's connection, when it has one (null if it no longer exists). */
 export function presentTool(row: ToolRow, connection: ConnectionRow | null = null): z.infer<typeof Tool> {

@@ -1,12 +1,14 @@
 /**
  * Tool rows in D1, through Drizzle. No repository layer: these are the few
- * queries the API needs, each one statement.
+ * queries the API needs, each one statement. Reads go through
+ * ./stored-tool.ts, so a damaged row is marked instead of failing the query.
  */
 import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { preparedPerDatabase } from "../db/prepared";
 import { connections, tools, type ConnectionRow, type ToolRow } from "../db/schema";
 import { AppError } from "../problem";
+import { damageInWords, isDamaged, readToolRow, storedToolColumns, type StoredTool } from "./stored-tool";
 
 /** Drizzle over the request's D1 binding, as `drizzle(env.DB)` returns it. */
 export type Db = DrizzleD1Database & { $client: D1Database };
@@ -17,14 +19,15 @@ export function toolNotFound(id: string): AppError {
 
 const toolById = preparedPerDatabase((db) =>
   db
-    .select()
+    .select(storedToolColumns)
     .from(tools)
     .where(eq(tools.id, sql.placeholder("id")))
     .prepare(),
 );
 
-export async function findTool(db: Db, id: string): Promise<ToolRow | undefined> {
-  return toolById(db.$client).get({ id });
+export async function findTool(db: Db, id: string): Promise<StoredTool | undefined> {
+  const row = await toolById(db.$client).get({ id });
+  return row && readToolRow(row);
 }
 
 /**
@@ -32,14 +35,21 @@ export async function findTool(db: Db, id: string): Promise<ToolRow | undefined>
  * otherwise, or when the connection it names is gone). Never token state.
  */
 export interface RunnableTool {
-  tool: ToolRow;
+  tool: StoredTool;
   connection: ConnectionRow | null;
+}
+
+/** The tool's columns (JSON as text, read by ./stored-tool.ts) and its connection's, joined: one statement. */
+const runnableSelection = { tool: storedToolColumns, connection: connections };
+
+function runnableOf(row: { tool: Parameters<typeof readToolRow>[0]; connection: ConnectionRow | null }): RunnableTool {
+  return { tool: readToolRow(row.tool), connection: row.connection };
 }
 
 // Every execute loads its tool, and its connection, by id in one statement: the one D1 read on the hot path.
 const runnableById = preparedPerDatabase((db) =>
   db
-    .select({ tool: tools, connection: connections })
+    .select(runnableSelection)
     .from(tools)
     .leftJoin(connections, eq(tools.connectionId, connections.id))
     .where(eq(tools.id, sql.placeholder("id")))
@@ -47,7 +57,8 @@ const runnableById = preparedPerDatabase((db) =>
 );
 
 export async function findRunnableTool(db: Db, id: string): Promise<RunnableTool | undefined> {
-  return runnableById(db.$client).get({ id });
+  const row = await runnableById(db.$client).get({ id });
+  return row && runnableOf(row);
 }
 
 export async function getRunnableTool(db: Db, id: string): Promise<RunnableTool> {
@@ -56,25 +67,52 @@ export async function getRunnableTool(db: Db, id: string): Promise<RunnableTool>
   return found;
 }
 
-export async function getTool(db: Db, id: string): Promise<ToolRow> {
+// Execute by name (a model's function call names the tool) loads its tool by name: the same one read.
+const runnableByName = preparedPerDatabase((db) =>
+  db
+    .select(runnableSelection)
+    .from(tools)
+    .leftJoin(connections, eq(tools.connectionId, connections.id))
+    .where(eq(tools.name, sql.placeholder("name")))
+    .prepare(),
+);
+
+/** The tool with exactly this name (names are unique and case-sensitive), with its connection, or 404 `tool_not_found`. */
+export async function getRunnableToolByName(db: Db, name: string): Promise<RunnableTool> {
+  const row = await runnableByName(db.$client).get({ name });
+  if (!row) throw new AppError(404, "tool_not_found", `There is no tool named "${name}".`);
+  return runnableOf(row);
+}
+
+export async function getTool(db: Db, id: string): Promise<StoredTool> {
   const row = await findTool(db, id);
   if (!row) throw toolNotFound(id);
   return row;
 }
 
+/** For what needs the whole definition (the editor, an export): a damaged row is a 500 that says what to do. */
+export async function getReadableTool(db: Db, id: string): Promise<ToolRow> {
+  const row = await getTool(db, id);
+  if (isDamaged(row)) throw new AppError(500, "tool_damaged", damageInWords(row), { damaged: row.damage });
+  return row;
+}
+
 /** The tool MCP's tools/call names, with its connection, if it exists and is offered over MCP. */
 export async function findMcpTool(db: Db, name: string): Promise<RunnableTool | undefined> {
-  return db
-    .select({ tool: tools, connection: connections })
+  const row = await db
+    .select(runnableSelection)
     .from(tools)
     .leftJoin(connections, eq(tools.connectionId, connections.id))
     .where(and(eq(tools.name, name), eq(tools.mcpEnabled, true)))
     .get();
+  return row && runnableOf(row);
 }
 
 export interface ToolFilter {
   /** A case-insensitive substring of the name. */
   nameContains?: string | undefined;
+  /** Exactly this name. */
+  name?: string | undefined;
   /** Only tools offered over MCP. */
   mcpEnabled?: boolean;
 }
@@ -84,10 +122,10 @@ export async function listTools(
   db: Db,
   limit: number,
   after: { at: string; id: string } | null,
-  { nameContains, mcpEnabled }: ToolFilter = {},
-): Promise<ToolRow[]> {
-  return db
-    .select()
+  { nameContains, name, mcpEnabled }: ToolFilter = {},
+): Promise<StoredTool[]> {
+  const rows = await db
+    .select(storedToolColumns)
     .from(tools)
     .where(
       and(
@@ -97,12 +135,14 @@ export async function listTools(
         // instr, not LIKE: D1 refuses LIKE patterns over 50 bytes, and instr needs no escaping of % and _.
         // lower() folds ASCII only, as LIKE does.
         nameContains ? sql`instr(lower(${tools.name}), lower(${nameContains})) > 0` : undefined,
+        name === undefined ? undefined : eq(tools.name, name),
         mcpEnabled === undefined ? undefined : eq(tools.mcpEnabled, mcpEnabled),
       ),
     )
     .orderBy(asc(tools.createdAt), asc(tools.id))
     .limit(limit + 1)
     .all();
+  return rows.map(readToolRow);
 }
 
 /**

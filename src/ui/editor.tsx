@@ -8,10 +8,11 @@ import { drizzle } from "drizzle-orm/d1";
 import { ToolInput } from "../api/schemas";
 import { AppError, issuesToFieldErrors, type ProblemFieldError } from "../problem";
 import { inferSchema } from "../registry/infer-schema";
+import { isCredentialHeaderName } from "../registry/credential-headers";
 import { latestSuccessfulOutput } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
 import { findConnection } from "../registry/connections";
-import { getTool } from "../registry/queries";
+import { getReadableTool } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
 import type { ToolRow } from "../db/schema";
@@ -40,14 +41,15 @@ export function newToolForm(c: UiContext, session: Session) {
 }
 
 export async function editToolForm(c: UiContext, session: Session, id: string) {
-  const row = await getTool(drizzle(c.env.DB), id);
+  // A damaged row has no definition to fill the form with: an error page says what is wrong and what to do.
+  const row = await getReadableTool(drizzle(c.env.DB), id);
   // The connection's own config is not edited here (the form keeps only its id), so presenting without it is enough.
   return render(c, session, toolFormFrom(presentTool(row)), new Map(), row, {});
 }
 
 export async function submitToolForm(c: UiContext, session: Session, id: string | null) {
   const body = await c.req.parseBody({ all: true });
-  const stored = id === null ? null : await getTool(drizzle(c.env.DB), id);
+  const stored = id === null ? null : await getReadableTool(drizzle(c.env.DB), id);
   let state = parseToolForm(body);
   const draftKey = stored?.id ?? "new";
   state.auth.secrets = await openDraftSecrets(c.env, session, draftKey, body, state.auth.secrets);
@@ -55,6 +57,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
   const action = lastText(body._action) || "save";
   const template = { method: state.method, endpointUrl: state.endpointUrl };
   let notice: string | undefined;
+  let fillIn = false;
 
   const rowAction = /^(remove_param|remove_header)\.(\d{1,3})$/.exec(action);
   if (rowAction) {
@@ -73,6 +76,9 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     else {
       state = toolFormFromDraft(imported.draft);
       notice = ["Filled in from the cURL command. Review it, then create the tool.", ...imported.warnings].join(" ");
+      // What the command held placeholders for ($OPENAI_API_KEY), shown at the fields to fill in.
+      for (const need of imported.needs) addFieldError(errors, fieldForPointer(need.field, state), need.detail);
+      fillIn = imported.needs.length > 0;
     }
   } else if (action === "infer_last_run" && !can(session, "executions:read")) {
     addFieldError(
@@ -94,6 +100,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     stored,
     await sealDraftSecrets(c.env, session, draftKey, state.auth.secrets),
     notice,
+    fillIn,
   );
 }
 
@@ -188,8 +195,10 @@ async function render(
   stored: ToolRow | null,
   draftSecrets: Record<string, string>,
   notice?: string,
+  /** The errors are values a cURL command left to fill in, not a failed save. */
+  fillIn = false,
 ) {
-  const status = errors.size > 0 ? 422 : 200;
+  const status = errors.size > 0 && !fillIn ? 422 : 200;
   const connection =
     state.connectionId === null ? undefined : await findConnection(drizzle(c.env.DB), state.connectionId);
   return c.html(
@@ -211,7 +220,9 @@ async function render(
       }
       reenterReason={stored ? reenterReason(stored, state) : null}
       connectionName={connection?.name ?? null}
+      storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
+      errorsTitle={fillIn ? "Before creating the tool, fill in:" : undefined}
     />,
     status,
   );

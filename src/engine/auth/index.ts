@@ -7,7 +7,7 @@
  */
 import { textToBase64 } from "../../encoding";
 import type { OutboundSettings } from "../outbound/policy";
-import { appendQuery, removeQuery, type UpstreamRequest } from "../request";
+import { appendQuery, isValidHeaderValue, removeQuery, type UpstreamRequest } from "../request";
 import type { Redactor } from "../redact";
 import { basicCredentials, type ClientAuthMethod, type OAuth2Client, type TokenFailure } from "./oauth2";
 import type { TokenCache } from "./token-cache";
@@ -96,6 +96,17 @@ export interface ConnectionIdentity {
   secretsVersion: number;
 }
 
+/**
+ * The secret field an auth type sends in a header as it is (a bearer token
+ * after "Bearer ", an API key in a header), or null when its secret is
+ * encoded first (Basic credentials, OAuth2's client authentication) or sent elsewhere.
+ */
+export function headerSecretField(params: AttachParams): string | null {
+  if (params.type === "bearer_token") return "token";
+  if (params.type === "api_key" && params.location === "header") return "value";
+  return null;
+}
+
 export interface AuthContext {
   params: AttachParams;
   secrets: Record<string, string>;
@@ -155,7 +166,13 @@ export interface ConnectionNotReady {
   status: "needs_secret" | "needs_authorization";
 }
 
-export type AttachFailure = TokenFailure | ConnectionNotReady;
+/**
+ * Why credentials were not attached: the token request failed, a stored
+ * secret cannot go into its header (a row saved before secret-values.ts
+ * refused such values, or an API key moved from the query to a header), or
+ * the connection is not ready.
+ */
+export type AttachFailure = TokenFailure | { kind: "unsendable_secret" } | ConnectionNotReady;
 
 type ClientCredentialsParams = Extract<AttachParams, { type: "oauth2"; grant_type: "client_credentials" }>;
 
@@ -201,6 +218,10 @@ export async function attachAuth(
 
 async function credentialsFor(auth: AuthContext, options: { refused?: string }): Promise<AttachResult> {
   const { params, secrets, redactor } = auth;
+  // Checked here, before Headers.set, which would throw on it.
+  const headerField = headerSecretField(params);
+  if (headerField !== null && !isValidHeaderValue(secrets[headerField] ?? ""))
+    return { ok: false, failure: { kind: "unsendable_secret" } };
   switch (params.type) {
     case "none":
       return { ok: true, credentials: credentials(() => {}), cachedToken: null };

@@ -3,8 +3,8 @@
  * outbound policy, attach credentials, send it (retries and redirects in
  * ../outbound/send.ts) under the tool's timeout, and parse what comes back.
  */
-import { attachAuth, type AttachResult } from "../auth";
-import { isTimeout, type TokenFailure } from "../auth/oauth2";
+import { attachAuth, type AttachFailure, type AttachResult } from "../auth";
+import { isTimeout } from "../auth/oauth2";
 import { cancelBody, readTextCapped, type CappedText } from "../body";
 import { checkOutboundUrl } from "../outbound/policy";
 import { MAX_REDIRECTS } from "../outbound/redirects";
@@ -15,7 +15,7 @@ import { truncateText, type Redactor } from "../redact";
 import { isJsonContentType } from "../../encoding";
 import { jsonDepthExceeds } from "../../json-depth";
 import { buildUpstreamRequest } from "../request";
-import type { DescribedRequest, Executor, ExecutorResult } from "./index";
+import type { DescribedRequest, Executor, ExecutorContext, ExecutorResult } from "./index";
 
 /** How much of an upstream error body is returned to the caller. */
 export const UPSTREAM_BODY_PREVIEW_CHARS = 4096;
@@ -84,17 +84,7 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
     outbound,
   };
   const authFailure = (result: Extract<AttachResult, { ok: false }>) =>
-    fail(
-      result.failure.kind === "connection_not_ready"
-        ? {
-            kind: "connection_not_ready",
-            connectionId: connection?.id ?? tool.connectionId ?? "",
-            connectionName: connection?.name ?? null,
-            status: result.failure.status,
-            missingSecrets: [],
-          }
-        : tokenFailure(result.failure, tool.timeoutSeconds),
-    );
+    fail(attachFailure(result.failure, tool.timeoutSeconds, connection));
 
   const first = await attachAuth(request, auth);
   if (!first.ok) return authFailure(first);
@@ -166,8 +156,27 @@ function sendFailure(failure: SendFailure, timeoutSeconds: number): ExecutionFai
   }
 }
 
-function tokenFailure(failure: TokenFailure, timeoutSeconds: number): ExecutionFailure {
+function attachFailure(
+  failure: AttachFailure,
+  timeoutSeconds: number,
+  connection: ExecutorContext["connection"],
+): ExecutionFailure {
   switch (failure.kind) {
+    case "unsendable_secret":
+      return {
+        kind: "secrets_unavailable",
+        reason: "unsendable",
+        keyId: null,
+        ...(connection ? { owner: { kind: "connection" as const, id: connection.id } } : {}),
+      };
+    case "connection_not_ready":
+      return {
+        kind: "connection_not_ready",
+        connectionId: connection?.id ?? "",
+        connectionName: connection?.name ?? null,
+        status: failure.status,
+        missingSecrets: [],
+      };
     case "timeout":
       return { kind: "timeout", phase: "token", timeoutSeconds };
     case "network_error":
