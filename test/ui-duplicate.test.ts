@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createApiKey, createTool, execute, uniqueName, useUpstream } from "./helpers";
+import { createConnectedTool, createConnection } from "./connection-helpers";
 import { answerWeather, createWeatherTool, storedTool } from "./ui-fixtures";
 import {
   errorSummary,
@@ -76,6 +77,19 @@ describe("duplicating a tool", () => {
     const html = await (await getPage(`/ui/tools/${tool.id}/duplicate`, session)).text();
     expect(inputValue(html, "name")).toBe(`${name}_copy_2`);
     expect(errorSummary(html)).toBeNull();
+  });
+
+  it("keeps the connection of a tool that uses one, and asks for no secret", async () => {
+    const session = await signIn();
+    const connection = await createConnection();
+    const tool = await createConnectedTool(connection.id as string);
+    const html = await (await getPage(`/ui/tools/${tool.id}/duplicate`, session)).text();
+    expect(errorSummary(html)).toBeNull();
+    expect(html).not.toContain("conn-bearer-token-0001");
+    const { res } = await submitForm(html, "/ui/tools/new", session);
+    const copy = await storedTool(savedToolId(res));
+    expect(copy.name).toBe(`${tool.name}_copy`);
+    expect(copy.connection_id).toBe(connection.id);
   });
 
   it("needs tools:write", async () => {

@@ -11,6 +11,7 @@ import { inferSchema } from "../registry/infer-schema";
 import { isCredentialHeaderName } from "../registry/credential-headers";
 import { latestSuccessfulOutput } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
+import { findConnection } from "../registry/connections";
 import { getReadableTool, listTools, type Db } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
@@ -42,15 +43,16 @@ export function newToolForm(c: UiContext, session: Session) {
 export async function editToolForm(c: UiContext, session: Session, id: string) {
   // A damaged row has no definition to fill the form with: an error page says what is wrong and what to do.
   const row = await getReadableTool(drizzle(c.env.DB), id);
+  // The connection's own config is not edited here (the form keeps only its id), so presenting without it is enough.
   return render(c, session, toolFormFrom(presentTool(row)), new Map(), row, {});
 }
 
 /**
  * A new tool's form filled from a stored one. Its secrets are not copied:
  * each is asked for at its field, since a secret goes only where it was
- * entered for, and a copy is a new tool. (A tool that uses a connection,
- * when there are connections, would keep it: the connection is no secret of
- * the tool's.)
+ * entered for, and a copy is a new tool. A tool that uses a connection keeps
+ * it (toolFormFrom carries connection_id): the connection's credential is no
+ * secret of the tool's, and its allowed origins still decide where it goes.
  */
 export async function duplicateToolForm(c: UiContext, session: Session, id: string) {
   const db = drizzle(c.env.DB);
@@ -229,7 +231,7 @@ async function inferOutputSchema(
   return "Output schema generated. Review it, then save the tool.";
 }
 
-function render(
+async function render(
   c: UiContext,
   session: Session,
   state: ToolFormState,
@@ -241,6 +243,8 @@ function render(
   fillIn = false,
 ) {
   const status = errors.size > 0 && !fillIn ? 422 : 200;
+  const connection =
+    state.connectionId === null ? undefined : await findConnection(drizzle(c.env.DB), state.connectionId);
   return c.html(
     <ToolEditorPage
       session={session}
@@ -259,6 +263,7 @@ function render(
         }
       }
       reenterReason={stored ? reenterReason(stored, state) : null}
+      connectionName={connection?.name ?? null}
       storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
       errorsTitle={fillIn ? "Before creating the tool, fill in:" : undefined}
