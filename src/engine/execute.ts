@@ -170,7 +170,8 @@ function logRowFor(
 ): ExecutionRow {
   const result = outcome.result;
   const view = result.ok ? null : describeFailure(result.failure);
-  const inputText = clip(redactor.scrub(JSON.stringify(input) ?? "null"));
+  // Value by value first: a short secret is found as a whole string, which JSON text escapes.
+  const inputText = clip(redactor.scrub(JSON.stringify(redactor.scrubValue(input)) ?? "null"));
   const outputValue = result.ok ? result.output : failureOutput(result.failure);
   const outputText = outputValue === undefined ? null : clip(redactor.scrub(JSON.stringify(outputValue) ?? "null"));
   return {
