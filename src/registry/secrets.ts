@@ -46,23 +46,13 @@ export async function sealToolSecrets(
   previous: ToolRow | null,
 ): Promise<Record<string, string>> {
   const fields = SECRET_FIELDS[next.params.type];
-  const kept: Record<string, string> = {};
-  const missing: ProblemFieldError[] = [];
-  const changed = previous ? secretReuseVerdict(previous, next) : null;
-  for (const field of fields) {
-    if (next.provided[field]) continue;
-    const stored = previous?.authSecrets[field];
-    if (changed?.length === 0 && stored) kept[field] = stored;
-    else
-      missing.push({
-        path: `/auth_config/${field}`,
-        message:
-          changed === null || changed.length === 0
-            ? `${field} is required for ${next.params.type} authentication.`
-            : `${field} must be sent again because ${changesInWords(changed, FACT_WORDS)}; stored secrets are only sent where they were entered for.`,
-      });
-  }
+  const missing = missingSecrets(next, previous);
   if (missing.length > 0) throw validationError("secrets_required", "Some secret fields must be provided.", missing);
+  const kept: Record<string, string> = {};
+  for (const field of fields) {
+    const stored = previous?.authSecrets[field];
+    if (!next.provided[field] && stored) kept[field] = stored;
+  }
 
   const toSeal = fields.filter((field) => next.provided[field]);
   if (toSeal.length === 0) return kept;
@@ -76,6 +66,28 @@ export async function sealToolSecrets(
       toolSecretBinding(toolId, field, destination),
     );
   return sealed;
+}
+
+/**
+ * The secret fields that `next` must send and does not: each one that is not
+ * provided and has no stored value that may stay (`secretReuseVerdict`),
+ * with why. Empty when every secret is there.
+ */
+export function missingSecrets(next: AuthForWrite, previous: ToolRow | null): ProblemFieldError[] {
+  const missing: ProblemFieldError[] = [];
+  const changed = previous ? secretReuseVerdict(previous, next) : null;
+  for (const field of SECRET_FIELDS[next.params.type]) {
+    if (next.provided[field]) continue;
+    if (changed?.length === 0 && previous?.authSecrets[field]) continue;
+    missing.push({
+      path: `/auth_config/${field}`,
+      message:
+        changed === null || changed.length === 0
+          ? `${field} is required for ${next.params.type} authentication.`
+          : `${field} must be sent again because ${changesInWords(changed, FACT_WORDS)}; stored secrets are only sent where they were entered for.`,
+    });
+  }
+  return missing;
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import { drizzle } from "drizzle-orm/d1";
 import { ToolInput } from "../api/schemas";
-import { AppError, issuesToFieldErrors, type ProblemFieldError } from "../problem";
+import { AppError, type ProblemFieldError } from "../problem";
+import { draftProblems } from "../registry/draft-check";
 import { inferSchema } from "../registry/infer-schema";
 import { isCredentialHeaderName } from "../registry/credential-headers";
 import { latestSuccessfulOutput } from "../registry/execution-log";
@@ -16,11 +17,17 @@ import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
 import type { ToolRow } from "../db/schema";
 import { toolDestination } from "../engine/auth/binding";
-import { addFieldError, problemErrorsToFields, type FieldErrors } from "./components";
+import { addFieldError, type FieldErrors } from "./components";
 import { curlToToolDraft } from "../imports/curl";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
 import { parseToolForm } from "./tool-form-body";
-import { fieldForPointer, friendlyIssue, friendlySecretMessage, reenterInWords } from "./tool-form-errors";
+import {
+  fieldForPointer,
+  inputKeysWithErrors,
+  placeholderProblem,
+  reenterInWords,
+  toolProblemInWords,
+} from "./tool-form-errors";
 import { ToolEditorPage } from "./pages/tool-editor";
 import { emptyRow } from "./parameters";
 import type { UiContext } from "./routes";
@@ -102,6 +109,11 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
   );
 }
 
+/**
+ * Saves the form, or shows every problem with it at once: the form's own
+ * (numbers, JSON, rows), the API's schema, the definition's rules, the
+ * secrets and the name, each next to its field in words (./plain-words.ts).
+ */
 async function save(
   c: UiContext,
   state: ToolFormState,
@@ -109,39 +121,29 @@ async function save(
   errors: FieldErrors,
 ): Promise<ToolRow | null> {
   const input = toToolInput(state, errors);
-  if (errors.size > 0) return null;
-  const parsed = ToolInput.safeParse(input);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const [error] = issuesToFieldErrors([issue]);
-      const field = fieldForPointer(error?.path ?? "", state);
-      addFieldError(errors, field, friendlyIssue(issue as Parameters<typeof friendlyIssue>[0], field));
-    }
-    return null;
+  const problems = await draftProblems(c.env, input, stored, inputKeysWithErrors(errors));
+  const reenter = stored && reenterReason(stored, state);
+  for (const problem of problems) {
+    const placed = placeholderProblem(problem, state);
+    const field = placed?.field ?? fieldForPointer(problem.path, state);
+    addFieldError(errors, field, placed?.message ?? toolProblemInWords(problem, field, input, reenter));
   }
+  if (errors.size > 0) return null;
   try {
-    if (!stored) return await createTool(c.env, parsed.data);
-    return await replaceToolDefinition(
-      c.env,
-      stored.id,
-      parsed.data,
-      (v) => state.version === null || v === state.version,
-    );
+    const parsed = ToolInput.parse(input);
+    if (!stored) return await createTool(c.env, parsed);
+    return await replaceToolDefinition(c.env, stored.id, parsed, (v) => state.version === null || v === state.version);
   } catch (err) {
+    // What changed between the check and the save: someone else saved the tool, or took the name.
     if (!(err instanceof AppError)) throw err;
     if (err.status >= 500 || err.status === 404) throw err;
     const fieldErrors = (err.extensions.errors as ProblemFieldError[] | undefined) ?? [];
-    if (err.code === "secrets_required")
-      for (const error of fieldErrors) {
-        const field = fieldForPointer(error.path, state);
-        addFieldError(
-          errors,
-          field,
-          friendlySecretMessage(error.message, field, stored && reenterReason(stored, state)),
-        );
-      }
-    else if (fieldErrors.length > 0) problemErrorsToFields(fieldErrors, (p) => fieldForPointer(p, state), errors);
-    else if (err.code === "tool_name_taken") addFieldError(errors, "name", `${err.detail} Choose another name.`);
+    for (const error of fieldErrors) {
+      const field = fieldForPointer(error.path, state);
+      addFieldError(errors, field, toolProblemInWords(error, field, input, reenter));
+    }
+    if (fieldErrors.length > 0) return null;
+    if (err.code === "tool_name_taken") addFieldError(errors, "name", `${err.detail} Choose another name.`);
     else if (err.code === "version_mismatch")
       addFieldError(
         errors,
