@@ -3,7 +3,7 @@
 // Chromium driven by playwright-core. Each server gets free ports and is stopped
 // with its whole process tree, so tests never touch the developer's .dev.vars,
 // .wrangler/state or ports 8787/8788.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -105,6 +105,27 @@ function tail(text: string, lines = 40): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
+/**
+ * Runs a command to its end without blocking the event loop (spawnSync would
+ * stall every other start deadline of the test process meanwhile), killing it
+ * after `timeoutMs`. `status` is the exit code, or the signal's name.
+ */
+async function runToEnd(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ status: number | string; output: string }> {
+  const proc = spawnGroup(command, args, env);
+  const timer = setTimeout(() => killGroup(proc.child, "SIGKILL"), timeoutMs);
+  const status = await new Promise<number | string>((resolve) =>
+    proc.child.once("close", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
+  clearTimeout(timer);
+  running.delete(proc.child);
+  return { status, output: proc.output() };
+}
+
 /** Polls `url` until `ready(status)` or the process exits or time runs out. */
 async function waitUntilAnswering(
   url: string,
@@ -176,16 +197,16 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     NO_COLOR: "1",
   };
   try {
-    // stdin is not a terminal, so wrangler applies without asking.
-    const migrate = spawnSync(
+    // stdin is not a terminal, so wrangler applies without asking. Run without blocking: a
+    // server started alongside (the mock upstream) counts its start deadline meanwhile.
+    const migrate = await runToEnd(
       process.execPath,
       [wranglerBin, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo],
-      { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: 120_000 },
+      env,
+      opts.startTimeoutMs ?? 120_000,
     );
     if (migrate.status !== 0) {
-      throw new Error(
-        `applying the D1 migrations failed (${migrate.status ?? migrate.signal}):\n${tail(migrate.stdout + migrate.stderr)}`,
-      );
+      throw new Error(`applying the D1 migrations failed (${migrate.status}):\n${tail(migrate.output)}`);
     }
     const [port, inspectorPort] = [await freePort(), await freePort()];
     const proc = spawnGroup(
@@ -224,6 +245,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   }
 }
 
+export const MOCK_START_TIMEOUT_MS = 60_000;
+
 /** scripts/mock-upstream.mjs on a free 127.0.0.1 port. */
 export async function startMockUpstream(): Promise<MockUpstream> {
   const port = await freePort();
@@ -232,8 +255,9 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     PORT: String(port),
   });
   const url = `http://127.0.0.1:${port}`;
-  // Any HTTP answer (its 404 for /) means it is listening.
-  await waitUntilAnswering(`${url}/`, () => true, proc, "the mock upstream", 15_000);
+  // Any HTTP answer (its 404 for /) means it is listening. Node starts in well under a second on
+  // an idle machine; the deadline is for a loaded one, where wrangler and Chromium start alongside.
+  await waitUntilAnswering(`${url}/`, () => true, proc, "the mock upstream", MOCK_START_TIMEOUT_MS);
   return { url, stop: () => proc.stop() };
 }
 
