@@ -48,6 +48,13 @@ export function Page({ title, session, current, children }: PageProps) {
                         </a>
                       </li>
                     )}
+                    {can(session, "tools:write") && (
+                      <li>
+                        <a href="/ui/import" aria-current={current === "import" ? "page" : undefined}>
+                          Import
+                        </a>
+                      </li>
+                    )}
                     <li>
                       <a href="/docs">API docs</a>
                     </li>
