@@ -86,6 +86,19 @@ describe("the test panel", () => {
     expect(upstream.calls).toEqual([]);
   });
 
+  it.each([
+    [401, "The API refused the credentials (HTTP 401). Check the key or token under Authentication."],
+    [403, "The API refused the credentials (HTTP 403). Check the key or token under Authentication."],
+    [404, "The API answered HTTP 404: nothing is at this address. Check the endpoint URL and the inputs in its path."],
+  ])("heads an upstream %i with what happened and what to try, never an HTTP reason", async (status, words) => {
+    const session = await signIn();
+    const tool = await createWeatherTool(session, `k-${crypto.randomUUID()}`);
+    upstream.on("GET", "https://api.example.com/v1/weather/Paris", () => json({ error: "no" }, { status }));
+    const { html } = await runFromPanel(session, tool.id, { "in.city": "Paris" });
+    expect(errorSummary(html)).toBe(`${words} The upstream API answered ${status}.`);
+    expect(html).not.toMatch(/Bad Gateway|Internal Server Error/);
+  });
+
   it("shows an upstream 500 as an upstream error, with its status and body", async () => {
     const session = await signIn();
     const tool = await createWeatherTool(session, `k-${crypto.randomUUID()}`);
@@ -99,7 +112,9 @@ describe("the test panel", () => {
       Status: "HTTP 500",
       Request: "GET https://api.example.com/v1/weather/Paris?u=metric",
     });
-    expect(errorSummary(html)).toBe("Bad Gateway The upstream API answered 500.");
+    expect(errorSummary(html)).toBe(
+      "The API failed on its side (HTTP 500). Try again later. The upstream API answered 500.",
+    );
     expect(codeBlocks(html)).toEqual([JSON.stringify({ error: "backend down" }, null, 2)]);
     expect(await waitForLog(executionIdOf(html))).toMatchObject({ outcome: "upstream_error", upstream_status: 500 });
   });

@@ -7,6 +7,7 @@
  * API keeps its precise `errors`; only the UI's edge calls this. Pure; each
  * mapping is table-tested in test/ui-plain-words.test.ts.
  */
+import type { ExecutionFailure } from "../engine/outcomes";
 import type { ProblemFieldError } from "../problem";
 import type { ZodIssue } from "../registry/draft-check";
 
@@ -323,14 +324,19 @@ export function pointerInWords(pointer: string): string {
  * usually wrong there. Never the engine's message, which quotes the input.
  */
 export function jsonSyntaxInWords(text: string, err: unknown): string {
+  return `This is not valid JSON: ${jsonMistakeInWords(text, err)}`;
+}
+
+/** Where and what the mistake of jsonSyntaxInWords is, as the end of a sentence ("it ends too soon. …"). */
+export function jsonMistakeInWords(text: string, err: unknown): string {
   const detail = err instanceof Error ? err.message : "";
   const position = /position (\d+)/.exec(detail)?.[1];
   if (position === undefined || /end of (?:JSON )?input|Unterminated/i.test(detail))
-    return "This is not valid JSON: it ends too soon. A closing quote, ] or } is missing.";
+    return "it ends too soon. A closing quote, ] or } is missing.";
   const before = text.slice(0, Number(position));
   const line = before.split("\n").length;
   const column = before.length - before.lastIndexOf("\n");
-  return `This is not valid JSON: there is a mistake at line ${line}, column ${column}. Look for a missing comma, quote or bracket, or a comma too many, just before it.`;
+  return `there is a mistake at line ${line}, column ${column}. Look for a missing comma, quote or bracket, or a comma too many, just before it.`;
 }
 
 /** The secret fields of an OpenAPI import request, as the Import page labels them. */
@@ -353,4 +359,58 @@ export function importMessageInWords(message: string): string {
     return `Its ${needs[1]} needs ${importSecretsInWords(fields)}: enter ${fields.length === 1 ? "it" : "them"} under Secrets, then preview again.`;
   }
   return apiMessageInWords(message, "");
+}
+
+/**
+ * What happened in a failed run, as the test panel's heading: in words that
+ * say whose side the problem is on and what to try, instead of the HTTP
+ * reason of toolgate's own answer ("Bad Gateway" for every upstream trouble).
+ */
+export function failureInWords(failure: ExecutionFailure): string {
+  switch (failure.kind) {
+    case "input_invalid":
+      return "The input is not what the tool takes: see the fields marked below.";
+    case "output_invalid":
+      return "The API answered, but its response does not match the output schema. Update the output schema, or check the API.";
+    case "upstream_status": {
+      const status = failure.upstreamStatus;
+      if (status === 401 || status === 403)
+        return `The API refused the credentials (HTTP ${status}). Check the key or token under Authentication.`;
+      if (status === 404)
+        return "The API answered HTTP 404: nothing is at this address. Check the endpoint URL and the inputs in its path.";
+      if (status === 429) return "The API answered HTTP 429: too many requests. Wait a moment, then try again.";
+      if (status >= 500) return `The API failed on its side (HTTP ${status}). Try again later.`;
+      return `The API refused the request (HTTP ${status}). Its answer below says why.`;
+    }
+    case "upstream_unparseable":
+      return `The API answered (HTTP ${failure.upstreamStatus}), but not with JSON.`;
+    case "response_too_large":
+      return `The API's response is larger than this tool allows (${failure.limitBytes} bytes). Raise "Largest response" under Advanced, or ask for less.`;
+    case "outbound_blocked":
+      return "toolgate does not send requests to this address (a private or blocked network). Use a public address.";
+    case "too_many_redirects":
+      return `The API sent the request on more than ${failure.limit} redirects. Use the address it finally answers at.`;
+    case "outbound_config_invalid":
+      return "This toolgate's outbound settings are invalid, so nothing is sent. Whoever runs it must fix them.";
+    case "timeout":
+      return failure.phase === "token"
+        ? `The token URL did not answer within ${failure.timeoutSeconds} s. Check it, or raise the timeout.`
+        : `The API did not answer within ${failure.timeoutSeconds} s. Try again, or raise the timeout.`;
+    case "network_error":
+      return failure.phase === "token"
+        ? "The token URL could not be reached. Check its host name, and that the server is up."
+        : "The API could not be reached. Check the endpoint URL's host name, and that the API is up.";
+    case "token_error":
+      return failure.tokenStatus === 401 || failure.oauthError === "invalid_client"
+        ? "The token URL refused the client ID or client secret. Check them under Authentication."
+        : "No access token could be had from the token URL. Check the OAuth2 settings under Authentication.";
+    case "secrets_unavailable":
+      return "The stored secret cannot be used. Enter it again under Authentication, then save.";
+    case "function_failed":
+      return "The built-in function failed on this input.";
+    case "tool_damaged":
+      return "This tool's stored definition cannot be read. Edit it and save it again, or delete it.";
+    case "internal_error":
+      return "Something went wrong inside toolgate. Try again; if it keeps failing, tell whoever runs it.";
+  }
 }
