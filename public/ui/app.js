@@ -103,3 +103,57 @@ if (auth && auth.dataset.storedDestination) {
   auth.addEventListener("change", update);
   document.getElementById("endpoint_url")?.addEventListener("input", update);
 }
+
+// A {placeholder} in the endpoint URL is a parameter sent in the path. Typing one adds its row
+// (from the server's template, sent in the path and required); a row added so is taken away again
+// while untouched if its placeholder goes. A row whose name is a placeholder's, by typing either, is sent
+// in the path.
+const rowTemplate = document.getElementById("param-row-template");
+const rowList = document.querySelector("#params ol.row-list");
+const endpoint = document.getElementById("endpoint_url");
+if (rowTemplate && rowList && endpoint) {
+  const placeholders = () => [...endpoint.value.matchAll(/\{([A-Za-z0-9_.~-]+)\}/g)].map((m) => m[1]);
+  const nameInput = (row) => row.querySelector('input[name^="param."][name$=".name"]');
+  const rows = () => [...rowList.querySelectorAll("li.param-row")];
+  const sendInPath = (row) => {
+    const location = row.querySelector('select[name$=".location"]');
+    const required = row.querySelector('input[type="checkbox"][name$=".required"]');
+    if (location) location.value = "path";
+    if (required) required.checked = true;
+  };
+  const addRow = (name) => {
+    const used = rows().map((row) => Number(/^param\.(\d+)\./.exec(nameInput(row)?.name ?? "")?.[1] ?? -1));
+    const index = String(Math.max(-1, ...used) + 1);
+    const html = rowTemplate.innerHTML
+      .replaceAll("param.-1.", `param.${index}.`)
+      .replaceAll("param--1-", `param-${index}-`);
+    rowList.insertAdjacentHTML("beforeend", html);
+    const row = rowList.lastElementChild;
+    row.dataset.fromUrl = name;
+    nameInput(row).value = name;
+    row.querySelector('button[value^="remove_param."]')?.setAttribute("aria-label", `Remove parameter ${name}`);
+    document.getElementById("no-params")?.setAttribute("hidden", "");
+  };
+  let before = placeholders();
+  const sync = () => {
+    const wanted = placeholders();
+    // A placeholder just typed for a row that already has its name: that row goes in the path.
+    for (const row of rows())
+      if (wanted.includes(nameInput(row)?.value.trim()) && !before.includes(nameInput(row)?.value.trim()))
+        sendInPath(row);
+    before = wanted;
+    for (const row of rows())
+      if (row.dataset.fromUrl && nameInput(row)?.value === row.dataset.fromUrl && !wanted.includes(row.dataset.fromUrl))
+        row.remove();
+    const names = rows().map((row) => nameInput(row)?.value.trim());
+    for (const name of wanted) if (!names.includes(name)) addRow(name);
+  };
+  endpoint.addEventListener("input", sync);
+  rowList.addEventListener("input", (event) => {
+    const input = event.target;
+    if (!input.matches?.('input[name^="param."][name$=".name"]')) return;
+    const row = input.closest("li.param-row");
+    if (row) delete row.dataset.fromUrl;
+    if (row && placeholders().includes(input.value.trim())) sendInPath(row);
+  });
+}

@@ -157,6 +157,47 @@ describe.skipIf(!findChromium())("issue 12's dead ends, in Chromium", () => {
     await page.getByRole("link", { name: "Cancel" }).click();
   });
 
+  it("makes a {placeholder} typed into the URL a parameter sent in the path, and says what to do otherwise (item 3)", async () => {
+    await newTool();
+    await page.getByLabel("Name", { exact: true }).fill("price_of");
+    await page.getByLabel("Endpoint URL").fill(`${upstream.url}/prices/{sku}`);
+    await expect.poll(() => page.locator("#param-0-name").inputValue()).toBe("sku");
+    expect(await page.locator("#param-0-location").inputValue()).toBe("path");
+    expect(await page.locator("#param-0-required").isChecked()).toBe(true);
+    expect(await page.getByText("No parameters: the tool takes no input.").isVisible()).toBe(false);
+    // Changed before it is used: the row follows; taken out of the URL: the row goes.
+    await page.getByLabel("Endpoint URL").fill(`${upstream.url}/prices/{code}`);
+    await expect.poll(() => page.locator("#params li.param-row").count()).toBe(1);
+    expect(await page.locator("#param-0-name").inputValue()).toBe("code");
+    await page.getByLabel("Endpoint URL").fill(`${upstream.url}/prices`);
+    await expect.poll(() => page.locator("#params li.param-row").count()).toBe(0);
+
+    // A parameter added by hand is sent in the path once the URL has its placeholder.
+    await page.getByRole("button", { name: "Add parameter" }).click();
+    await page.locator("#param-0-name").fill("sku");
+    expect(await page.locator("#param-0-location").inputValue()).toBe("query");
+    await page.getByLabel("Endpoint URL").fill(`${upstream.url}/prices/{sku}`);
+    await expect.poll(() => page.locator("#param-0-location").inputValue()).toBe("path");
+    expect(await page.locator("#params li.param-row").count()).toBe(1);
+    expect(await page.locator("#param-0-required").isChecked()).toBe(true);
+
+    // Sent elsewhere on purpose: the message is at "Sent in", and says what to do.
+    await page.locator("#param-0-location").selectOption("query");
+    await page.getByRole("button", { name: "Create tool" }).click();
+    await page
+      .locator("#param-0-location-error", {
+        hasText: 'The endpoint URL has {sku}, so sku must be sent in the path: choose "the path" under "Sent in"',
+      })
+      .waitFor();
+    expect(await page.locator("#endpoint_url-error").count()).toBe(0);
+    await page.locator("#param-0-location").selectOption("path");
+    await page.getByRole("button", { name: "Create tool" }).click();
+    await page.getByText("Saved. Try it here.").waitFor();
+    await page.getByLabel("sku (required)").fill("A-1");
+    await page.getByRole("button", { name: "Run" }).click();
+    await page.getByRole("region", { name: "Result" }).getByText("HTTP 200").waitFor();
+  });
+
   it("keeps a host and its port whole in the tools list, however narrow the column (item 12)", async () => {
     const created = await api("/tools", {
       name: "a_tool_with_a_rather_long_name_that_squeezes_the_columns",
