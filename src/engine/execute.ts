@@ -116,7 +116,12 @@ async function run(
   const errors = validateInstance(outputValidator, outcome.result.output, "/output");
   if (errors.length > 0)
     return {
-      ...failed(outcome.request, { kind: "output_invalid", errors, statusCode: outcome.result.statusCode }),
+      ...failed(outcome.request, {
+        kind: "output_invalid",
+        errors,
+        statusCode: outcome.result.statusCode,
+        body: outcome.result.output,
+      }),
       attempts: outcome.attempts ?? null,
     };
   return outcome;
@@ -194,12 +199,17 @@ function logRowFor(
   };
 }
 
-/** What a failed execution's log row keeps as its output: the errors, or the upstream body. */
+/**
+ * What a failed execution's log row keeps as its output: the errors, or the
+ * upstream body; for a response that failed the output schema, both, so that
+ * the run shows what the API returned and the schema can be fixed from it.
+ */
 function failureOutput(failure: ExecutionFailure): unknown {
   switch (failure.kind) {
     case "input_invalid":
-    case "output_invalid":
       return { errors: failure.errors };
+    case "output_invalid":
+      return { errors: failure.errors, response: failure.body };
     case "upstream_status":
       return failure.body;
     default:

@@ -8,9 +8,10 @@ import { drizzle } from "drizzle-orm/d1";
 import { ToolInput } from "../api/schemas";
 import { AppError, type ProblemFieldError } from "../problem";
 import { draftProblems } from "../registry/draft-check";
+import { jsonMistakeInWords } from "./plain-words";
 import { inferSchema } from "../registry/infer-schema";
 import { isCredentialHeaderName } from "../registry/credential-headers";
-import { latestSuccessfulOutput } from "../registry/execution-log";
+import { latestRunResponse } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
 import { getReadableTool } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
@@ -49,8 +50,17 @@ export function newToolForm(c: UiContext, session: Session) {
 export async function editToolForm(c: UiContext, session: Session, id: string) {
   // A damaged row has no definition to fill the form with: an error page says what is wrong and what to do.
   const row = await getReadableTool(drizzle(c.env.DB), id);
-  return render(c, session, toolFormFrom(presentTool(row)), new Map(), row, {});
+  const state = toolFormFrom(presentTool(row));
+  // "Update the output schema from this response", offered where a run's response failed the schema.
+  const fromRun = c.req.query("output_schema_from");
+  if (fromRun === undefined || !can(session, "executions:read")) return render(c, session, state, new Map(), row, {});
+  const errors: FieldErrors = new Map();
+  const notice = await inferOutputSchema(c, state, row, "infer_last_run", errors, fromRun);
+  return render(c, session, state, errors, row, {}, notice, false, SCHEMA_NOT_GENERATED);
 }
+
+/** The error summary's title when generating the output schema failed: nothing was saved, nor meant to be. */
+const SCHEMA_NOT_GENERATED = "The output schema could not be generated:";
 
 export async function submitToolForm(c: UiContext, session: Session, id: string | null) {
   const body = await c.req.parseBody({ all: true });
@@ -63,6 +73,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
   const template = { method: state.method, endpointUrl: state.endpointUrl };
   let notice: string | undefined;
   let fillIn = false;
+  let title: string | undefined;
 
   const rowAction = /^(remove_param|remove_header)\.(\d{1,3})$/.exec(action);
   if (rowAction) {
@@ -93,6 +104,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     );
   } else if (action === "infer_sample" || action === "infer_last_run") {
     notice = await inferOutputSchema(c, state, stored, action, errors);
+    title = SCHEMA_NOT_GENERATED;
   } else {
     const saved = await save(c, state, stored, errors);
     if (saved) return c.redirect(`/ui/tools/${saved.id}?saved=1`, 303);
@@ -106,6 +118,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     await sealDraftSecrets(c.env, session, draftKey, state.auth.secrets),
     notice,
     fillIn,
+    title,
   );
 }
 
@@ -161,6 +174,8 @@ async function inferOutputSchema(
   stored: ToolRow | null,
   action: "infer_sample" | "infer_last_run",
   errors: FieldErrors,
+  /** The run to learn from, for infer_last_run; the latest when undefined. */
+  executionId?: string,
 ): Promise<string | undefined> {
   let sample: unknown;
   if (action === "infer_sample") {
@@ -171,13 +186,21 @@ async function inferOutputSchema(
     try {
       sample = JSON.parse(state.sampleText);
     } catch (err) {
-      addFieldError(errors, "sample", `The sample is not valid JSON: ${(err as Error).message}`);
+      addFieldError(errors, "sample", `The sample is not valid JSON: ${jsonMistakeInWords(state.sampleText, err)}`);
       return undefined;
     }
   } else {
-    const last = stored ? await latestSuccessfulOutput(drizzle(c.env.DB), stored.id) : null;
+    const last = stored ? await latestRunResponse(drizzle(c.env.DB), stored.id, executionId) : null;
     if (!last?.ok) {
-      addFieldError(errors, "output_schema", last ? last.reason : "This tool has no successful run to learn from yet.");
+      addFieldError(
+        errors,
+        "output_schema",
+        last
+          ? last.reason
+          : executionId === undefined
+            ? "This tool has no run with a response to learn from yet: run it from its page first."
+            : "That run is not in the log (yet): wait a moment and reload, or use Generate from the last test run.",
+      );
       return undefined;
     }
     sample = last.output;
@@ -197,6 +220,8 @@ function render(
   notice?: string,
   /** The errors are values a cURL command left to fill in, not a failed save. */
   fillIn = false,
+  /** The error summary's title, when the errors are not a failed save's. */
+  errorsTitle?: string,
 ) {
   const status = errors.size > 0 && !fillIn ? 422 : 200;
   return c.html(
@@ -219,7 +244,7 @@ function render(
       reenterReason={stored ? reenterReason(stored, state) : null}
       storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
-      errorsTitle={fillIn ? "Before creating the tool, fill in:" : undefined}
+      errorsTitle={errorsTitle ?? (fillIn ? "Before creating the tool, fill in:" : undefined)}
     />,
     status,
   );

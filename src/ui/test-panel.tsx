@@ -86,7 +86,10 @@ function runView(report: ExecutionReport, rawOnly: boolean, fieldErrors: FieldEr
     statusCode: report.logRow.upstreamStatus,
     durationMs: report.durationMs,
     request: report.request,
-    output: result.failure.kind === "upstream_status" ? result.failure.body : undefined,
+    output:
+      result.failure.kind === "upstream_status" || result.failure.kind === "output_invalid"
+        ? result.failure.body
+        : undefined,
     // The heading says what happened and what to try; the detail keeps the precise account.
     problem: { title: failureInWords(result.failure), detail: problem.detail, code: problem.code, errors },
   };
