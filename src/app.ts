@@ -8,6 +8,7 @@ import { authenticate } from "./access/middleware";
 import { SCOPE_DESCRIPTIONS } from "./access/scopes";
 import { adminApi } from "./api/admin";
 import { apiKeysApi } from "./api/api-keys";
+import { connectionsApi } from "./api/connections";
 import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { exportsApi } from "./api/exports";
@@ -17,6 +18,7 @@ import { limitJsonDepth } from "./api/json-depth";
 import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
 import { mcpApi } from "./mcp/http";
+import { oauthApi } from "./oauth/routes";
 import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
@@ -27,6 +29,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const PROTECTED_PATHS = [
   "/tools",
   "/tools/*",
+  "/connections",
+  "/connections/*",
   "/executions/*",
   "/exports/*",
   "/api-keys",
@@ -87,6 +91,7 @@ export function buildApp() {
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.route("/", toolsApi);
+  app.route("/", connectionsApi);
   app.route("/", executionsApi);
   app.route("/", exportsApi);
   app.route("/", apiKeysApi);
@@ -95,6 +100,8 @@ export function buildApp() {
   app.route("/", schemaInferApi);
   // MCP (JSON-RPC over Streamable HTTP): outside the OpenAPI document, same tokens and scopes.
   app.route("/", mcpApi);
+  // OAuth for /mcp (src/oauth/): metadata, client registration, tokens; the consent page is in the UI.
+  app.route("/", oauthApi);
   app.route("/", openapiImportApi);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

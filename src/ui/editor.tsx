@@ -13,6 +13,7 @@ import { inferSchema } from "../registry/infer-schema";
 import { isCredentialHeaderName } from "../registry/credential-headers";
 import { latestRunResponse } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
+import { findConnection } from "../registry/connections";
 import { getReadableTool } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
@@ -50,6 +51,7 @@ export function newToolForm(c: UiContext, session: Session) {
 export async function editToolForm(c: UiContext, session: Session, id: string) {
   // A damaged row has no definition to fill the form with: an error page says what is wrong and what to do.
   const row = await getReadableTool(drizzle(c.env.DB), id);
+  // The connection's own config is not edited here (the form keeps only its id), so presenting without it is enough.
   const state = toolFormFrom(presentTool(row));
   // "Update the output schema from this response", offered where a run's response failed the schema.
   const fromRun = c.req.query("output_schema_from");
@@ -210,7 +212,7 @@ async function inferOutputSchema(
   return "Output schema generated. Review it, then save the tool.";
 }
 
-function render(
+async function render(
   c: UiContext,
   session: Session,
   state: ToolFormState,
@@ -224,6 +226,8 @@ function render(
   errorsTitle?: string,
 ) {
   const status = errors.size > 0 && !fillIn ? 422 : 200;
+  const connection =
+    state.connectionId === null ? undefined : await findConnection(drizzle(c.env.DB), state.connectionId);
   return c.html(
     <ToolEditorPage
       session={session}
@@ -242,6 +246,7 @@ function render(
         }
       }
       reenterReason={stored ? reenterReason(stored, state) : null}
+      connectionName={connection?.name ?? null}
       storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
       errorsTitle={errorsTitle ?? (fillIn ? "Before creating the tool, fill in:" : undefined)}

@@ -405,7 +405,13 @@ export function failureInWords(failure: ExecutionFailure): string {
         ? "The token URL refused the client ID or client secret. Check them under Authentication."
         : "No access token could be had from the token URL. Check the OAuth2 settings under Authentication.";
     case "secrets_unavailable":
-      return "The stored secret cannot be used. Enter it again under Authentication, then save.";
+      return failure.owner?.kind === "connection"
+        ? "The connection's stored secret cannot be used. Enter it again on the connection, then save."
+        : "The stored secret cannot be used. Enter it again under Authentication, then save.";
+    case "connection_not_ready":
+      return failure.status === "missing"
+        ? "This tool's connection no longer exists. Choose another one under Authentication."
+        : `The connection${failure.connectionName ? ` ${failure.connectionName}` : ""} is not ready yet: finish setting it up, then run again.`;
     case "function_failed":
       return "The built-in function failed on this input.";
     case "tool_damaged":

@@ -105,27 +105,6 @@ function tail(text: string, lines = 40): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-/**
- * Runs a command to its end without blocking the event loop (spawnSync would
- * stall every other start deadline of the test process meanwhile), killing it
- * after `timeoutMs`. `status` is the exit code, or the signal's name.
- */
-async function runToEnd(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-): Promise<{ status: number | string; output: string }> {
-  const proc = spawnGroup(command, args, env);
-  const timer = setTimeout(() => killGroup(proc.child, "SIGKILL"), timeoutMs);
-  const status = await new Promise<number | string>((resolve) =>
-    proc.child.once("close", (code, signal) => resolve(code ?? signal ?? "unknown")),
-  );
-  clearTimeout(timer);
-  running.delete(proc.child);
-  return { status, output: proc.output() };
-}
-
 /** Polls `url` until `ready(status)` or the process exits or time runs out. */
 async function waitUntilAnswering(
   url: string,
@@ -154,6 +133,24 @@ async function waitUntilAnswering(
   }
   await proc.stop();
   throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms (last: ${last}):\n${tail(proc.output())}`);
+}
+
+/** Runs a command to its end without blocking the event loop; kills its group after `timeoutMs`. */
+async function runToEnd(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ status: number | null; signal: NodeJS.Signals | null; output: string }> {
+  const proc = spawnGroup(command, args, env);
+  const timer = setTimeout(() => killGroup(proc.child, "SIGKILL"), timeoutMs);
+  // "close", not "exit": by then its output has been read to the end.
+  const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    proc.child.once("close", (code, sig) => resolve([code, sig])),
+  );
+  clearTimeout(timer);
+  running.delete(proc.child);
+  return { status, signal, output: proc.output() };
 }
 
 /** A .env line wrangler's dotenv reads back verbatim: single quotes, no escapes. */
@@ -197,16 +194,19 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     NO_COLOR: "1",
   };
   try {
-    // stdin is not a terminal, so wrangler applies without asking. Run without blocking: a
-    // server started alongside (the mock upstream) counts its start deadline meanwhile.
+    // stdin is not a terminal, so wrangler applies without asking. Asynchronously: a
+    // synchronous spawn would freeze this process's event loop, and with it the
+    // start-up deadlines of servers started beside this one (Promise.all in the suites).
     const migrate = await runToEnd(
       process.execPath,
       [wranglerBin, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo],
       env,
-      opts.startTimeoutMs ?? 120_000,
+      120_000,
     );
     if (migrate.status !== 0) {
-      throw new Error(`applying the D1 migrations failed (${migrate.status}):\n${tail(migrate.output)}`);
+      throw new Error(
+        `applying the D1 migrations failed (${migrate.status ?? migrate.signal}):\n${tail(migrate.output)}`,
+      );
     }
     const [port, inspectorPort] = [await freePort(), await freePort()];
     const proc = spawnGroup(
@@ -245,8 +245,6 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   }
 }
 
-export const MOCK_START_TIMEOUT_MS = 60_000;
-
 /** scripts/mock-upstream.mjs on a free 127.0.0.1 port. */
 export async function startMockUpstream(): Promise<MockUpstream> {
   const port = await freePort();
@@ -255,9 +253,8 @@ export async function startMockUpstream(): Promise<MockUpstream> {
     PORT: String(port),
   });
   const url = `http://127.0.0.1:${port}`;
-  // Any HTTP answer (its 404 for /) means it is listening. Node starts in well under a second on
-  // an idle machine; the deadline is for a loaded one, where wrangler and Chromium start alongside.
-  await waitUntilAnswering(`${url}/`, () => true, proc, "the mock upstream", MOCK_START_TIMEOUT_MS);
+  // Any HTTP answer (its 404 for /) means it is listening.
+  await waitUntilAnswering(`${url}/`, () => true, proc, "the mock upstream", 60_000);
   return { url, stop: () => proc.stop() };
 }
 
