@@ -54,6 +54,7 @@ describe("creating a tool", () => {
       max_response_bytes: 5 * 1024 * 1024,
       retry: null,
       auth_config: { type: "api_key", key_name: "X-Api-Key", location: "header", secrets_set: ["value"] },
+      connection_id: null,
       input_schema: {
         type: "object",
         properties: {
