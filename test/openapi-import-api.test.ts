@@ -499,11 +499,11 @@ describe("POST /imports/openapi: 422", () => {
     ],
     ["a relative server_url", { document: crmYaml, server_url: "/v1" }, "invalid_request", "/server_url", /absolute/],
     [
-      "a short secret",
-      { document: crmYaml, auth_config: { value: "short" } },
+      "an empty secret",
+      { document: crmYaml, auth_config: { value: "" } },
       "invalid_request",
       "/auth_config/value",
-      /8/,
+      /cannot be empty/,
     ],
     [
       "a bad name_prefix",

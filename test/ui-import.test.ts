@@ -45,6 +45,16 @@ describe("the Import page", () => {
     expect(fieldValue(fields, "draft_secret.value")).toMatch(/^v2\./);
 
     const picked = fields.filter(([name, value]) => name !== "operation_id" || value === "getContact");
+    // Without its secret the operation is skipped: the document stays, with what to do, to fix and retry.
+    const skipped = picked.filter(([name]) => name !== "draft_secret.value");
+    const again = await (await postForm("/ui/import", [...skipped, ["_action", "import"]], session)).text();
+    expect(again).toContain("Created 0 tools; skipped 1.");
+    expect(again).toContain("The document is still below: fix what the list says, then preview again");
+    expect(again).toContain("enter it under Secrets, then preview again");
+    expect(again).not.toContain("auth_config");
+    expect(fieldValue(formFields(again, "/ui/import"), "document")).toBe(crmYaml);
+    expect(fieldValue(formFields(again, "/ui/import"), "name_prefix")).toBe(prefix);
+
     const imported = await postForm("/ui/import", [...picked, ["_action", "import"]], session);
     const result = await imported.text();
     expect(imported.status, result).toBe(200);

@@ -1,12 +1,12 @@
 /** Request and response shapes of POST /imports/openapi (zod, and so the OpenAPI document). */
 import { z } from "@hono/zod-openapi";
 import { SKIP_REASONS } from "../imports/openapi-refs";
-import { MIN_SECRET_LENGTH } from "./schemas";
+import { EMPTY_SECRET_MESSAGE } from "./schemas";
 
 const Secret = (description: string) =>
   z
     .string()
-    .min(MIN_SECRET_LENGTH, `Secrets must be at least ${MIN_SECRET_LENGTH} characters long.`)
+    .min(1, EMPTY_SECRET_MESSAGE)
     .max(8192)
     .optional()
     .openapi({ description: `${description} Write-only: never returned.`, writeOnly: true });

@@ -11,7 +11,7 @@ import { BODY_FORMATS } from "../engine/request";
 import { CONNECTION_AUTH_CONFIG_OUTPUTS } from "./connection-schemas";
 import { SecretString, TOOL_NAME } from "./field-schemas";
 
-export { MIN_SECRET_LENGTH, SecretString, TOOL_NAME } from "./field-schemas";
+export { EMPTY_SECRET_MESSAGE, SecretString, TOOL_NAME } from "./field-schemas";
 
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export const EXECUTION_TYPES = ["http_request", "function"] as const;

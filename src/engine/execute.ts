@@ -137,7 +137,12 @@ async function run(
   const errors = validateInstance(outputValidator, outcome.result.output, "/output");
   if (errors.length > 0)
     return {
-      ...failed(outcome.request, { kind: "output_invalid", errors, statusCode: outcome.result.statusCode }),
+      ...failed(outcome.request, {
+        kind: "output_invalid",
+        errors,
+        statusCode: outcome.result.statusCode,
+        body: outcome.result.output,
+      }),
       attempts: outcome.attempts ?? null,
     };
   return outcome;
@@ -177,7 +182,8 @@ function logRowFor(
 ): ExecutionRow {
   const result = outcome.result;
   const view = result.ok ? null : describeFailure(result.failure);
-  const inputText = clip(redactor.scrub(JSON.stringify(input) ?? "null"));
+  // Value by value first: a short secret is found as a whole string, which JSON text escapes.
+  const inputText = clip(redactor.scrub(JSON.stringify(redactor.scrubValue(input)) ?? "null"));
   const outputValue = result.ok ? result.output : failureOutput(result.failure);
   const outputText = outputValue === undefined ? null : clip(redactor.scrub(JSON.stringify(outputValue) ?? "null"));
   return {
@@ -200,12 +206,17 @@ function logRowFor(
   };
 }
 
-/** What a failed execution's log row keeps as its output: the errors, or the upstream body. */
+/**
+ * What a failed execution's log row keeps as its output: the errors, or the
+ * upstream body; for a response that failed the output schema, both, so that
+ * the run shows what the API returned and the schema can be fixed from it.
+ */
 function failureOutput(failure: ExecutionFailure): unknown {
   switch (failure.kind) {
     case "input_invalid":
-    case "output_invalid":
       return { errors: failure.errors };
+    case "output_invalid":
+      return { errors: failure.errors, response: failure.body };
     case "upstream_status":
       return failure.body;
     default:

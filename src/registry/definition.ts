@@ -172,7 +172,8 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
   };
 }
 
-function splitAuth(auth: AuthConfigInput): { params: AuthParams; provided: Record<string, string> } {
+/** An auth config split into what is stored in clear (params) and the secrets it sends, by field. */
+export function splitAuth(auth: AuthConfigInput): { params: AuthParams; provided: Record<string, string> } {
   switch (auth.type) {
     case "none":
       return { params: { type: "none" }, provided: {} };

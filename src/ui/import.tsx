@@ -67,11 +67,14 @@ export async function submitImport(c: UiContext, session: Session) {
       else addFieldError(errors, "document", err.detail);
     }
   }
-  const drafts = imported ? {} : await sealDraftSecrets(c.env, session, DRAFT_KEY, secrets);
+  // Done only when every operation picked was created: with one skipped, the document and the
+  // secrets stay, so that what the list says can be fixed and the rest imported.
+  const done = imported !== null && imported.every((r) => r.status === "created");
+  const drafts = done ? {} : await sealDraftSecrets(c.env, session, DRAFT_KEY, secrets);
   return c.html(
     <ImportPage
       session={session}
-      state={imported ? { document: "", serverUrl: "", namePrefix: "", picked: null } : state}
+      state={done ? { document: "", serverUrl: "", namePrefix: "", picked: null } : { ...state, picked: null }}
       errors={errors}
       drafts={drafts}
       preview={preview}

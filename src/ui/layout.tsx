@@ -51,6 +51,13 @@ export function Page({ title, session, current, refreshTo, children }: PageProps
                         </a>
                       </li>
                     )}
+                    {can(session, "tools:write") && (
+                      <li>
+                        <a href="/ui/import" aria-current={current === "import" ? "page" : undefined}>
+                          Import
+                        </a>
+                      </li>
+                    )}
                     {can(session, "tools:execute") && (
                       <li>
                         <a href="/ui/apps" aria-current={current === "apps" ? "page" : undefined}>

@@ -7,6 +7,7 @@ import type { ImportResult } from "../../api/imports-openapi-schemas";
 import { CsrfField, describedBy, ErrorSummary, FieldError, Hint, type FieldErrors } from "../components";
 import { DRAFT_PREFIX } from "../draft-secrets";
 import { Page } from "../layout";
+import { importMessageInWords } from "../plain-words";
 import type { Session } from "../session";
 
 export interface ImportFormState {
@@ -151,7 +152,7 @@ function PickOperations({ results, picked }: { results: ImportResult[]; picked: 
           ) : (
             <li class="field muted">
               <span class="method">{r.method.toUpperCase()}</span> <code>{r.path}</code>: cannot be imported (
-              {r.reason?.replaceAll("_", " ")}){r.detail ? `: ${r.detail}` : ""}
+              {r.reason?.replaceAll("_", " ")}){r.detail ? `: ${importMessageInWords(r.detail)}` : ""}
             </li>
           ),
         )}
@@ -167,6 +168,8 @@ function Results({ results, title }: { results: ImportResult[]; title: string })
       <h2 id="results-heading">{title}</h2>
       <p role="status">
         Created {created.length} {created.length === 1 ? "tool" : "tools"}; skipped {results.length - created.length}.
+        {created.length < results.length &&
+          " The document is still below: fix what the list says, then preview again to import the rest."}
       </p>
       <ul>
         {results.map((r) => (
@@ -175,7 +178,7 @@ function Results({ results, title }: { results: ImportResult[]; title: string })
             {r.status === "created" && r.tool_id ? (
               <a href={`/ui/tools/${r.tool_id}`}>{r.name}</a>
             ) : (
-              `skipped (${r.reason?.replaceAll("_", " ")})${r.detail ? `: ${r.detail}` : ""}`
+              `skipped (${r.reason?.replaceAll("_", " ")})${r.detail ? `: ${importMessageInWords(r.detail)}` : ""}`
             )}
           </li>
         ))}
