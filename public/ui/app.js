@@ -74,3 +74,21 @@ if (auth && auth.dataset.storedDestination) {
   auth.addEventListener("change", update);
   document.getElementById("endpoint_url")?.addEventListener("input", update);
 }
+
+// Copy buttons: `data-copy` names the element whose text to copy. Hidden until this script shows them,
+// so a page without scripts offers only what works (selecting the text).
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  const source = document.getElementById(button.dataset.copy);
+  if (!source || !navigator.clipboard) continue;
+  const label = button.textContent;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(source.textContent ?? "");
+      button.textContent = "Copied";
+    } catch {
+      button.textContent = "Copy failed: select the text and copy it";
+    }
+    setTimeout(() => (button.textContent = label), 3000);
+  });
+}

@@ -261,7 +261,15 @@ export const ListQuery = z.object({
 /** A tool's name as a lookup key: the name rule, so a name no tool can have is refused as such. */
 const ToolNameKey = z.string().regex(TOOL_NAME, "name must be 1-64 characters of A-Z, a-z, 0-9, _ and -.");
 
+/** The longest search text: a little over the longest name, and plenty for words of a description. */
+export const MAX_SEARCH_LENGTH = 200;
+
 export const ToolListQuery = ListQuery.extend({
+  q: z.string().min(1).max(MAX_SEARCH_LENGTH).optional().openapi({
+    description:
+      "Search: only tools whose name or description contains this text, ignoring the case of ASCII letters. Taken literally (no wildcards: `%` and `_` are plain characters).",
+    example: "weather",
+  }),
   name: ToolNameKey.optional().openapi({
     description:
       "Only the tool with exactly this name (case-sensitive): `items` holds it, or nothing. Maps a model's function call to its tool.",

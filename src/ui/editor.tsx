@@ -12,7 +12,7 @@ import { isCredentialHeaderName } from "../registry/credential-headers";
 import { latestSuccessfulOutput } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
 import { findConnection } from "../registry/connections";
-import { getReadableTool } from "../registry/queries";
+import { getReadableTool, listTools, type Db } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
 import type { ToolRow } from "../db/schema";
@@ -21,7 +21,7 @@ import { addFieldError, problemErrorsToFields, type FieldErrors } from "./compon
 import { curlToToolDraft } from "../imports/curl";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
 import { parseToolForm } from "./tool-form-body";
-import { fieldForPointer, friendlyIssue, friendlySecretMessage, reenterInWords } from "./tool-form-errors";
+import { fieldForPointer, friendlyIssue, friendlySecretMessage, reenterInWords, REENTER_WHY } from "./tool-form-errors";
 import { ToolEditorPage } from "./pages/tool-editor";
 import { emptyRow } from "./parameters";
 import type { UiContext } from "./routes";
@@ -45,6 +45,50 @@ export async function editToolForm(c: UiContext, session: Session, id: string) {
   const row = await getReadableTool(drizzle(c.env.DB), id);
   // The connection's own config is not edited here (the form keeps only its id), so presenting without it is enough.
   return render(c, session, toolFormFrom(presentTool(row)), new Map(), row, {});
+}
+
+/**
+ * A new tool's form filled from a stored one. Its secrets are not copied:
+ * each is asked for at its field, since a secret goes only where it was
+ * entered for, and a copy is a new tool. A tool that uses a connection keeps
+ * it (toolFormFrom carries connection_id): the connection's credential is no
+ * secret of the tool's, and its allowed origins still decide where it goes.
+ */
+export async function duplicateToolForm(c: UiContext, session: Session, id: string) {
+  const db = drizzle(c.env.DB);
+  const row = await getReadableTool(db, id);
+  const state = toolFormFrom(presentTool(row));
+  state.name = await freeCopyName(db, row.name);
+  state.version = null;
+  const errors: FieldErrors = new Map();
+  for (const secret of Object.keys(row.authSecrets)) {
+    const field = fieldForPointer(`/auth_config/${secret}`, state);
+    addFieldError(
+      errors,
+      field,
+      `Enter ${SECRET_WORDS[secret] ?? "the secret"} again: secrets are not copied from ${row.name}, and ${REENTER_WHY}.`,
+    );
+  }
+  const notice = `A copy of ${row.name}. Review it, then create it.`;
+  return render(c, session, state, errors, null, {}, notice, true);
+}
+
+const SECRET_WORDS: Record<string, string> = {
+  token: "the bearer token",
+  value: "the API key value",
+  client_secret: "the client secret",
+};
+
+/** `<name>_copy`, or `_copy_2` and on when that is taken, within the 64-character name limit. */
+async function freeCopyName(db: Db, name: string): Promise<string> {
+  let candidate = "";
+  for (let n = 1; n <= 20; n++) {
+    const suffix = n === 1 ? "_copy" : `_copy_${n}`;
+    candidate = name.slice(0, 64 - suffix.length) + suffix;
+    if ((await listTools(db, 1, null, { name: candidate })).length === 0) return candidate;
+  }
+  // Twenty copies exist: the form says the name is taken when saved.
+  return candidate;
 }
 
 export async function submitToolForm(c: UiContext, session: Session, id: string | null) {

@@ -52,6 +52,11 @@ export function ToolPage({ session, tool, panel, run, flash }: ToolPageProps) {
               Edit
             </a>
           )}
+          {can(session, "tools:write") && (
+            <a class="button" href={`/ui/tools/${tool.id}/duplicate`}>
+              Duplicate
+            </a>
+          )}
           {can(session, "executions:read") && (
             <a class="button" href={`/ui/tools/${tool.id}/history`}>
               History

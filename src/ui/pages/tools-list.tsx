@@ -40,14 +40,14 @@ export function ToolsListPage({ session, tools, latest, query, nextCursor, flash
         <>
           <form class="filter" method="get" action="/ui" role="search">
             <div class="field">
-              <label for="q">Filter by name</label>
+              <label for="q">Search names and descriptions</label>
               <input type="search" id="q" name="q" value={query} autocomplete="off" />
             </div>
-            <button type="submit">Filter</button>
-            {filtered && <a href="/ui">Clear filter</a>}
+            <button type="submit">Search</button>
+            {filtered && <a href="/ui">Clear search</a>}
           </form>
           {tools.length === 0 ? (
-            <p class="card">No tool has a name containing “{query}”.</p>
+            <p class="card">No tool has “{query}” in its name or description.</p>
           ) : (
             <table>
               <caption class="sr-only">Registered tools</caption>
