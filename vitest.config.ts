@@ -12,6 +12,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // An empty database for test/upgrade.test.ts, which migrates it step by step.
+          d1Databases: ["UPGRADE_DB"],
           bindings: {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token-for-the-test-suite",
