@@ -7,6 +7,7 @@ import { SCOPES } from "../access/scopes";
 import { DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_LIMIT } from "../engine/body";
 import { RETRY_DEFAULTS, RETRY_LIMITS } from "../engine/outbound/retry";
 import { OUTCOMES } from "../engine/outcomes";
+import { BODY_FORMATS } from "../engine/request";
 
 export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
@@ -160,7 +161,10 @@ export const ToolInput = z
     input_schema: JsonSchemaObject.nullish(),
     output_schema: JsonSchemaObject.nullish(),
     input_mapping: InputMappingSchema.nullish(),
-    body_format: z.enum(["json", "form"]).nullish(),
+    body_format: z.enum(BODY_FORMATS).nullish().openapi({
+      description:
+        "How body inputs are sent: `json` (default), `form` (application/x-www-form-urlencoded) or `multipart` (multipart/form-data text fields; the engine sets the Content-Type with its boundary).",
+    }),
     mcp_enabled: z.boolean().nullish().openapi({
       description:
         "Offer the tool to AI agents over MCP (`/mcp`): listed by tools/list, callable by tools/call. Default true.",
@@ -193,7 +197,7 @@ export const Tool = z
     input_schema: JsonSchemaObject,
     output_schema: JsonSchemaObject.nullable(),
     input_mapping: InputMappingSchema.nullable(),
-    body_format: z.enum(["json", "form"]),
+    body_format: z.enum(BODY_FORMATS),
     mcp_enabled: z.boolean(),
     version: z.number().int(),
     created_at: z.string().openapi({ format: "date-time" }),

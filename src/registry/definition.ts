@@ -15,6 +15,7 @@ import {
   isValidHeaderValue,
   methodHasBody,
   placeholdersOf,
+  type BodyFormat,
   type HttpMethod,
   type InputMapping,
 } from "../engine/request";
@@ -38,7 +39,7 @@ export interface ToolDefinition {
   timeoutSeconds: number;
   maxResponseBytes: number;
   retryPolicy: RetryPolicy | null;
-  bodyFormat: "json" | "form";
+  bodyFormat: BodyFormat;
   inputSchema: JsonSchema;
   outputSchema: JsonSchema | null;
   inputMapping: InputMapping | null;

@@ -53,6 +53,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
   const action = lastText(body._action) || "save";
   const template = { method: state.method, endpointUrl: state.endpointUrl };
   let notice: string | undefined;
+  let fillIn = false;
 
   const rowAction = /^(remove_param|remove_header)\.(\d{1,3})$/.exec(action);
   if (rowAction) {
@@ -71,6 +72,9 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     else {
       state = toolFormFromDraft(imported.draft);
       notice = ["Filled in from the cURL command. Review it, then create the tool.", ...imported.warnings].join(" ");
+      // What the command held placeholders for ($OPENAI_API_KEY), shown at the fields to fill in.
+      for (const need of imported.needs) addFieldError(errors, fieldForPointer(need.field, state), need.detail);
+      fillIn = imported.needs.length > 0;
     }
   } else if (action === "infer_last_run" && !can(session, "executions:read")) {
     addFieldError(
@@ -92,6 +96,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     stored,
     await sealDraftSecrets(c.env, session, draftKey, state.auth.secrets),
     notice,
+    fillIn,
   );
 }
 
@@ -186,8 +191,10 @@ function render(
   stored: ToolRow | null,
   draftSecrets: Record<string, string>,
   notice?: string,
+  /** The errors are values a cURL command left to fill in, not a failed save. */
+  fillIn = false,
 ) {
-  const status = errors.size > 0 ? 422 : 200;
+  const status = errors.size > 0 && !fillIn ? 422 : 200;
   return c.html(
     <ToolEditorPage
       session={session}
@@ -207,6 +214,7 @@ function render(
       }
       reenterReason={stored ? reenterReason(stored, state) : null}
       notice={notice}
+      errorsTitle={fillIn ? "Before creating the tool, fill in:" : undefined}
     />,
     status,
   );

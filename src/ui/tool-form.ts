@@ -8,7 +8,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { Tool, ToolInput } from "../api/schemas";
-import { locate, type HttpMethod, type InputMapping } from "../engine/request";
+import { locate, type BodyFormat, type HttpMethod, type InputMapping } from "../engine/request";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../engine/body";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../json-depth";
 import { addFieldError, type FieldErrors } from "./components";
@@ -25,7 +25,7 @@ export interface ToolFormState {
   endpointUrl: string;
   timeout: string;
   maxResponseBytes: string;
-  bodyFormat: "json" | "form";
+  bodyFormat: BodyFormat;
   headers: { name: string; value: string }[];
   auth: {
     type: AuthType;
@@ -371,7 +371,7 @@ export function toolFormFromDraft(draft: {
   endpoint_url: string;
   headers: Record<string, string>;
   timeout?: number;
-  body_format?: "json" | "form";
+  body_format?: BodyFormat;
   auth_config: { type: AuthType } & Record<string, unknown>;
   input_schema: Record<string, unknown>;
   input_mapping: InputMapping | null;

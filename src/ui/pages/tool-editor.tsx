@@ -32,9 +32,20 @@ export interface EditorProps {
   /** Why stored secrets cannot be kept with the form as it stands, or null. */
   reenterReason: string | null;
   notice?: string | undefined;
+  /** The error summary's title; by default it says the save failed. */
+  errorsTitle?: string | undefined;
 }
 
-export function ToolEditorPage({ session, state, errors, tool, draftSecrets, reenterReason, notice }: EditorProps) {
+export function ToolEditorPage({
+  session,
+  state,
+  errors,
+  tool,
+  draftSecrets,
+  reenterReason,
+  notice,
+  errorsTitle,
+}: EditorProps) {
   const action = tool ? `/ui/tools/${tool.id}/edit` : "/ui/tools/new";
   const title = tool ? `Edit ${tool.name}` : "New tool";
   const isHttp = state.executionType === "http_request";
@@ -49,7 +60,7 @@ export function ToolEditorPage({ session, state, errors, tool, draftSecrets, ree
         )}
       </p>
       <h1>{title}</h1>
-      <ErrorSummary title="The tool was not saved. Please fix:" errors={errors} />
+      <ErrorSummary title={errorsTitle ?? "The tool was not saved. Please fix:"} errors={errors} />
       {notice && (
         <p class="success" role="status">
           {notice}
@@ -185,6 +196,7 @@ function RequestSection({ state, errors, action }: { state: ToolFormState; error
           options={[
             ["json", "JSON"],
             ["form", "Form (application/x-www-form-urlencoded)"],
+            ["multipart", "Multipart form, text fields (multipart/form-data)"],
           ]}
           errors={errors}
         />
