@@ -16,8 +16,17 @@ export interface Env {
   ENCRYPTION_KEYS?: string;
   /** Worker secret: one base64 key of 32 bytes, a one-key keyring (the setting before ENCRYPTION_KEYS). */
   ENCRYPTION_KEY?: string;
-  /** Worker secret: the bootstrap bearer token, which holds every scope (src/access/). */
+  /**
+   * Worker secret: the bootstrap bearer token, which holds every scope (src/access/).
+   * Shorter than 32 characters, it is never accepted (`admin_token_too_short`).
+   */
   ADMIN_TOKEN?: string;
+  /**
+   * Rate Limiting binding (`[[ratelimits]]` in wrangler.toml): counts failed
+   * authentications per client address (src/access/throttle.ts). Without it,
+   * each isolate counts in memory.
+   */
+  AUTH_FAILURE_LIMITER?: RateLimit;
   /** Worker var, a switch ("true"/"false", also 1/0, yes/no, on/off; default false): permit plain http URLs. */
   ALLOW_HTTP?: string;
   /** Worker var, a switch like ALLOW_HTTP: permit loopback, private, link-local and CGNAT hosts and local names. */
@@ -37,6 +46,13 @@ export interface Env {
    * 36500 purges nothing (see src/retention.ts).
    */
   LOG_RETENTION_DAYS?: string;
+  /**
+   * Worker var: the public origin of this deployment, as clients reach it,
+   * such as https://toolgate.example.com (no path). What must name the
+   * service by an absolute URL uses it: the OpenAPI document's `servers`
+   * (src/public-base-url.ts). Unset: `servers` is the relative "/".
+   */
+  PUBLIC_BASE_URL?: string;
 }
 
 export type AppBindings = {

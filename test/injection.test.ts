@@ -584,14 +584,14 @@ describe("header and secret rules at registration", () => {
   });
 
   it("refuses a bearer token or header API key that could not be sent as a header value", async () => {
-    expect(await refusedWith({ auth_config: { type: "bearer_token", token: "abc\ndef-ghi" } }, "invalid_tool")).toEqual(
-      [
-        {
-          path: "/auth_config/token",
-          message: "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.",
-        },
-      ],
-    );
+    expect(
+      await refusedWith({ auth_config: { type: "bearer_token", token: "abc\u0007def-ghi" } }, "invalid_tool"),
+    ).toEqual([
+      {
+        path: "/auth_config/token",
+        message: "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.",
+      },
+    ]);
     expect(
       await refusedWith(
         { auth_config: { type: "api_key", location: "header", key_name: "X-Key", value: "ключ-значение" } },

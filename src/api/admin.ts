@@ -25,6 +25,7 @@ export const adminApi = new OpenAPIHono<AppBindings>();
 const rewrapRoute = createRoute({
   method: "post",
   path: "/admin/rewrap",
+  operationId: "rewrapSecrets",
   tags: ["Admin"],
   summary: "Re-seal stored secrets under the current encryption key",
   description:

@@ -61,6 +61,7 @@ const CurlImportResult = z
 const curlImportRoute = createRoute({
   method: "post",
   path: "/imports/curl",
+  operationId: "importCurl",
   tags: ["Imports"],
   summary: "Turn a cURL command into a tool draft",
   description:

@@ -13,9 +13,18 @@ export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export const EXECUTION_TYPES = ["http_request", "function"] as const;
 
-const JsonSchemaObject = z
-  .record(z.string(), z.unknown())
-  .openapi({ type: "object", description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12)." });
+/**
+ * A JSON Schema document: an object of any keywords, published as
+ * `{"type": "object", "additionalProperties": {}}`. Give it no `type` in
+ * `.openapi()`: that override drops `additionalProperties` (and null, when
+ * nullable), and typed-client generators read a bare `{"type": "object"}` as
+ * an object with no properties at all.
+ */
+export const JsonSchemaDocument = z.record(z.string(), z.unknown());
+
+const JsonSchemaObject = JsonSchemaDocument.openapi({
+  description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12).",
+});
 
 const MappingEntry = z
   .object({
@@ -205,11 +214,64 @@ export const Tool = z
   })
   .openapi("Tool");
 
-export const ToolList = z.object({ items: z.array(Tool), next_cursor: z.string().nullable() }).openapi("ToolList");
+export const DamagedTool = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    execution_type: z.string(),
+    method: z.string().nullable(),
+    endpoint_url: z.string().nullable(),
+    mcp_enabled: z.boolean(),
+    version: z.number().int(),
+    created_at: z.string().openapi({ format: "date-time" }),
+    updated_at: z.string().openapi({ format: "date-time" }),
+    damaged: z.object({
+      columns: z
+        .array(
+          z.object({
+            column: z.string().openapi({ description: "The D1 column, for example `auth_secrets`." }),
+            problem: z.string().openapi({ example: "is not valid JSON" }),
+          }),
+        )
+        .openapi({ description: "The columns of the stored row that do not read." }),
+      detail: z.string().openapi({ description: "What is wrong and what to do, in words." }),
+    }),
+  })
+  .openapi("DamagedTool", {
+    description:
+      "A stored tool whose row does not read in full (a column changed outside toolgate, or corrupt): its plain fields and `damaged`. It cannot run (500 `tool_damaged`) or be exported; replace it with PUT (every secret sent again) or delete it.",
+  });
+
+/** What reads of stored tools return: the tool, or, for a damaged row, what can be read of it. */
+export const StoredTool = z.union([Tool, DamagedTool]);
+
+export const ToolList = z
+  .object({
+    items: z.array(StoredTool).openapi({ description: "Each a Tool, or a DamagedTool (it has `damaged`)." }),
+    next_cursor: z.string().nullable(),
+  })
+  .openapi("ToolList");
 
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ description: "Page size, 1-100 (default 50)." }),
   cursor: z.string().max(512).optional().openapi({ description: "`next_cursor` from the previous page." }),
+});
+
+/** A tool's name as a lookup key: the name rule, so a name no tool can have is refused as such. */
+const ToolNameKey = z.string().regex(TOOL_NAME, "name must be 1-64 characters of A-Z, a-z, 0-9, _ and -.");
+
+export const ToolListQuery = ListQuery.extend({
+  name: ToolNameKey.optional().openapi({
+    description:
+      "Only the tool with exactly this name (case-sensitive): `items` holds it, or nothing. Maps a model's function call to its tool.",
+    example: "get_weather",
+  }),
+});
+
+/** A `{name}` path parameter: a tool's exact name. */
+export const NameParam = z.object({
+  name: ToolNameKey.openapi({ param: { name: "name", in: "path" }, example: "get_weather" }),
 });
 
 /** An `{id}` path parameter (tool or execution). */
@@ -222,7 +284,12 @@ export const IdParam = z.object({
 });
 
 export const ExecuteInput = z
-  .object({ input: z.record(z.string(), z.unknown()).default({}).openapi({ type: "object" }) })
+  .object({
+    input: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .openapi({ description: "The tool's input; absent means `{}`." }),
+  })
   .openapi("ExecuteRequest");
 
 export const ExecuteResult = z
@@ -292,7 +359,9 @@ export const ApiKeyInput = z
       .string()
       .min(1)
       .max(100)
-      .regex(/^[^\p{Cc}]*$/u, "name must not contain control characters.")
+      // The control characters (\p{Cc}) spelled as ranges: a regex flag would not reach the published
+      // pattern (it once read "^[^\p{Cc}]*$/u"), and \p{...} needs the u flag some clients do not set.
+      .regex(/^[^\x00-\x1F\x7F-\x9F]*$/, "name must not contain control characters.")
       .openapi({ description: "What the key is for, for the people who manage keys.", example: "orchestrator" }),
     scopes: z
       .array(ScopeSchema)

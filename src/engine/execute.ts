@@ -7,11 +7,13 @@ import { loadKeyring } from "../crypto/keyring";
 import { openSecret, SealError, type Keyring } from "../crypto/seal";
 import type { ExecutionRow, ToolRow } from "../db/schema";
 import type { Env } from "../env";
+import { damageInWords, isDamaged, type StoredTool } from "../registry/stored-tool";
 import { AppError } from "../problem";
 import { sealedV1Reads, toolSecretOpening } from "./auth/binding";
 import { TokenCache } from "./auth/token-cache";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
+import { dropOptionalNulls } from "./optional-nulls";
 import { describeFailure, type ExecutionFailure, type SecretsUnavailableReason } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
 import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
@@ -35,7 +37,7 @@ export interface ExecutionReport {
 }
 
 export async function executeTool(
-  tool: ToolRow,
+  tool: StoredTool,
   rawInput: Record<string, unknown>,
   deps: ExecuteDeps,
 ): Promise<ExecutionReport> {
@@ -44,10 +46,17 @@ export async function executeTool(
   const executionId = crypto.randomUUID();
   const redactor = new Redactor();
 
-  const input = applyDefaults(tool.inputSchema, rawInput) as Record<string, unknown>;
+  // A row that does not read in full (src/registry/stored-tool.ts) cannot run; it is still logged.
+  const damaged = isDamaged(tool);
+  // A null for an optional property that cannot be null means "not given" (strict-mode callers send them).
+  const input = damaged
+    ? rawInput
+    : (applyDefaults(tool.inputSchema, dropOptionalNulls(tool.inputSchema, rawInput)) as Record<string, unknown>);
   let outcome: ExecutorResult;
   try {
-    outcome = await run(tool, input, deps, redactor, startedAt);
+    outcome = damaged
+      ? failed(null, { kind: "tool_damaged", detail: damageInWords(tool) })
+      : await run(tool, input, deps, redactor, startedAt);
   } catch (err) {
     // A bug or a platform failure (KV down, say): still answered as a problem and logged.
     console.error(
@@ -151,7 +160,7 @@ async function openToolSecrets(tool: ToolRow, env: Env): Promise<OpenedSecrets> 
 }
 
 function logRowFor(
-  tool: ToolRow,
+  tool: Pick<ToolRow, "id" | "name" | "version">,
   id: string,
   startedAt: Date,
   durationMs: number,

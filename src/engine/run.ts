@@ -4,14 +4,14 @@
  * the response.
  */
 import { drizzle } from "drizzle-orm/d1";
-import type { ToolRow } from "../db/schema";
 import type { Env } from "../env";
 import { recordExecution } from "../registry/execution-log";
 import { getTool } from "../registry/queries";
+import type { StoredTool } from "../registry/stored-tool";
 import { executeTool, type ExecutionReport } from "./execute";
 
 export interface ToolRun {
-  tool: ToolRow;
+  tool: StoredTool;
   report: ExecutionReport;
 }
 
@@ -29,7 +29,7 @@ export async function runTool(
 export async function runStoredTool(
   env: Env,
   waitUntil: (work: Promise<unknown>) => void,
-  tool: ToolRow,
+  tool: StoredTool,
   input: Record<string, unknown>,
 ): Promise<ToolRun> {
   const defer = (work: Promise<unknown>) => waitUntil(work.catch(logDeferredFailure));

@@ -8,9 +8,10 @@ import { drizzle } from "drizzle-orm/d1";
 import { ToolInput } from "../api/schemas";
 import { AppError, issuesToFieldErrors, type ProblemFieldError } from "../problem";
 import { inferSchema } from "../registry/infer-schema";
+import { isCredentialHeaderName } from "../registry/credential-headers";
 import { latestSuccessfulOutput } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
-import { getTool } from "../registry/queries";
+import { getReadableTool } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
 import type { ToolRow } from "../db/schema";
@@ -39,13 +40,14 @@ export function newToolForm(c: UiContext, session: Session) {
 }
 
 export async function editToolForm(c: UiContext, session: Session, id: string) {
-  const row = await getTool(drizzle(c.env.DB), id);
+  // A damaged row has no definition to fill the form with: an error page says what is wrong and what to do.
+  const row = await getReadableTool(drizzle(c.env.DB), id);
   return render(c, session, toolFormFrom(presentTool(row)), new Map(), row, {});
 }
 
 export async function submitToolForm(c: UiContext, session: Session, id: string | null) {
   const body = await c.req.parseBody({ all: true });
-  const stored = id === null ? null : await getTool(drizzle(c.env.DB), id);
+  const stored = id === null ? null : await getReadableTool(drizzle(c.env.DB), id);
   let state = parseToolForm(body);
   const draftKey = stored?.id ?? "new";
   state.auth.secrets = await openDraftSecrets(c.env, session, draftKey, body, state.auth.secrets);
@@ -213,6 +215,7 @@ function render(
         }
       }
       reenterReason={stored ? reenterReason(stored, state) : null}
+      storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
       errorsTitle={fillIn ? "Before creating the tool, fill in:" : undefined}
     />,

@@ -31,6 +31,8 @@ export interface EditorProps {
   draftSecrets: Record<string, string>;
   /** Why stored secrets cannot be kept with the form as it stands, or null. */
   reenterReason: string | null;
+  /** Static headers of the stored tool whose names say they carry a credential (saved before that was refused). */
+  storedCredentialHeaders?: string[] | undefined;
   notice?: string | undefined;
   /** The error summary's title; by default it says the save failed. */
   errorsTitle?: string | undefined;
@@ -43,6 +45,7 @@ export function ToolEditorPage({
   tool,
   draftSecrets,
   reenterReason,
+  storedCredentialHeaders = [],
   notice,
   errorsTitle,
 }: EditorProps) {
@@ -130,7 +133,7 @@ export function ToolEditorPage({
 
         {isHttp ? (
           <>
-            <RequestSection state={state} errors={errors} action={action} />
+            <RequestSection state={state} errors={errors} action={action} credentialHeaders={storedCredentialHeaders} />
             <AuthSection
               state={state}
               errors={errors}
@@ -177,7 +180,17 @@ export function ToolEditorPage({
   );
 }
 
-function RequestSection({ state, errors, action }: { state: ToolFormState; errors: FieldErrors; action: string }) {
+function RequestSection({
+  state,
+  errors,
+  action,
+  credentialHeaders,
+}: {
+  state: ToolFormState;
+  errors: FieldErrors;
+  action: string;
+  credentialHeaders: string[];
+}) {
   return (
     <fieldset>
       <legend>Request</legend>
@@ -216,6 +229,7 @@ function RequestSection({ state, errors, action }: { state: ToolFormState; error
       />
       <h3 id="headers">Headers</h3>
       <p class="hint">Fixed headers sent on every call. Credentials go under Authentication, never here.</p>
+      {credentialHeaders.length > 0 && <CredentialHeadersNotice names={credentialHeaders} />}
       <FieldError id="headers" errors={errors} />
       <ul class="row-list">
         {state.headers.map((header, i) => (
@@ -269,6 +283,21 @@ function RequestSection({ state, errors, action }: { state: ToolFormState; error
         />
       </div>
     </fieldset>
+  );
+}
+
+/** A tool saved before credential-named static headers were refused: it still sends them, but cannot be saved so. */
+function CredentialHeadersNotice({ names }: { names: string[] }) {
+  const [first] = names;
+  const list = names.join(", ");
+  return (
+    <p class="notice" role="status">
+      {names.length === 1 ? `The header ${list} carries` : `The headers ${list} carry`} a credential. Headers here are
+      stored and shown in plain text, so this tool cannot be saved with {names.length === 1 ? "it" : "them"} any more.
+      Move {names.length === 1 ? "it" : "them"} to Authentication below (for example an API key sent in the header{" "}
+      {first}), where secrets are stored encrypted and never shown. Until then, the tool keeps sending{" "}
+      {names.length === 1 ? "it" : "them"}.
+    </p>
   );
 }
 
