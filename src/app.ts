@@ -14,9 +14,11 @@ import { exportsApi } from "./api/exports";
 import { curlImportApi } from "./api/imports-curl";
 import { openapiImportApi } from "./api/imports-openapi";
 import { limitJsonDepth } from "./api/json-depth";
+import { oauthApi } from "./api/oauth";
 import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
 import { mcpApi } from "./mcp/http";
+import { oauthPages } from "./ui/oauth";
 import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
@@ -87,6 +89,7 @@ export function buildApp() {
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.route("/", toolsApi);
+  app.route("/", oauthApi);
   app.route("/", executionsApi);
   app.route("/", exportsApi);
   app.route("/", apiKeysApi);
@@ -121,6 +124,8 @@ export function buildApp() {
 
   // The web UI: / and /ui/* (src/ui/routes.tsx), with its own sessions and HTML error pages.
   app.route("/", uiApp);
+  // Where a provider sends the browser back after an OAuth2 sign-in: a page, no bearer token.
+  app.route("/", oauthPages);
 
   return app;
 }

@@ -9,10 +9,12 @@ export interface PageProps {
   session: Session | null;
   /** Which navigation entry is the current page. */
   current?: "tools" | "new" | "import" | undefined;
+  /** Extra elements for <head> (the OAuth hand-off page's refresh). */
+  head?: Child;
   children: Child;
 }
 
-export function Page({ title, session, current, children }: PageProps) {
+export function Page({ title, session, current, head, children }: PageProps) {
   return (
     <>
       {raw("<!DOCTYPE html>")}
@@ -23,6 +25,7 @@ export function Page({ title, session, current, children }: PageProps) {
           <title>{`${title} · toolgate`}</title>
           <link rel="stylesheet" href="/ui/app.css" />
           <script src="/ui/app.js" defer></script>
+          {head}
         </head>
         <body>
           <a class="skip-link" href="#main">

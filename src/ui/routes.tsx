@@ -23,6 +23,7 @@ import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
 import { editToolForm, newToolForm, submitToolForm } from "./editor";
 import { importForm, submitImport } from "./import";
+import { connectFromForm } from "./oauth";
 import { DeletePage } from "./pages/delete";
 import { ExecutionPage, HistoryPage } from "./pages/history";
 import { SignInPage } from "./pages/sign-in";
@@ -214,6 +215,11 @@ uiApp.post("/ui/tools/:id/delete", async (c) => {
   return c.redirect(`/ui?${new URLSearchParams({ deleted: tool.name })}`, 303);
 });
 
+// Connect (or Reconnect) on a connection's page: off to the provider's consent screen (./oauth.tsx).
+uiApp.post("/ui/connections/:id/connect", (c) =>
+  connectFromForm(c, requireScope(c, "connections:write"), c.req.param("id")),
+);
+
 uiApp.all("/ui/*", () => {
   throw new AppError(404, "not_found", "There is no page at this address.");
 });
@@ -290,6 +296,7 @@ function safeNext(next: string | undefined): string {
 /** The page whose form posts to `path`: the editors and the delete confirmation post to themselves, a run to its tool. */
 function formPageOf(path: string): string {
   if (/^\/ui\/tools\/[^/]+\/run$/.test(path)) return path.slice(0, -"/run".length);
+  if (/^\/ui\/connections\/[^/]+\/connect$/.test(path)) return path.slice(0, -"/connect".length);
   if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
   return "/ui";
 }
