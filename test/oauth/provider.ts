@@ -69,6 +69,8 @@ export async function startOAuthHarness(options: OAuthHarnessOptions): Promise<O
   const tokenRequests: RecordedTokenRequest[] = [];
   const apiRequests: RecordedApiRequest[] = [];
   const presentedRefreshTokens = new Set<string>();
+  /** Every refresh token issued, with its account: a refused refresh is still recorded under its account. */
+  const refreshTokenAccounts = new Map<string, string>();
   /** account → the grants issued to it, so a test can revoke them. */
   const grantsByAccount = new Map<string, Set<string>>();
 
@@ -173,16 +175,20 @@ export async function startOAuthHarness(options: OAuthHarnessOptions): Promise<O
     const reused = refreshToken !== null && presentedRefreshTokens.has(refreshToken);
     if (refreshToken !== null) presentedRefreshTokens.add(refreshToken);
     const entities = (oidc?.entities ?? {}) as Record<string, { accountId?: string } | undefined>;
-    const body = ctx.body as { error?: string } | undefined;
+    const body = ctx.body as { error?: string; refresh_token?: string } | undefined;
+    const account =
+      entities.Account?.accountId ??
+      entities.RefreshToken?.accountId ??
+      entities.AuthorizationCode?.accountId ??
+      (refreshToken !== null ? refreshTokenAccounts.get(refreshToken) : undefined) ??
+      null;
+    if (account !== null && typeof body?.refresh_token === "string")
+      refreshTokenAccounts.set(body.refresh_token, account);
     const authorization = ctx.get("authorization");
     tokenRequests.push({
       grantType: params.grant_type ?? null,
       clientId: (oidc?.client?.clientId as string | undefined) ?? params.client_id ?? null,
-      account:
-        entities.Account?.accountId ??
-        entities.RefreshToken?.accountId ??
-        entities.AuthorizationCode?.accountId ??
-        null,
+      account,
       status: ctx.status,
       error: typeof body?.error === "string" ? body.error : null,
       refreshToken,

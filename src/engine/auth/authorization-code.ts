@@ -27,6 +27,7 @@
  *   is and fail this call only.
  */
 import { SealError, type Keyring } from "../../crypto/seal";
+import type { ConnectionRow } from "../../db/schema";
 import type { Env } from "../../env";
 import type { OutboundSettings } from "../outbound/policy";
 import type { Redactor } from "../redact";
@@ -81,6 +82,32 @@ export interface AuthorizationCodeSource {
   redactor?: Redactor;
   /** This isolate's shared refreshes; tests give each simulated isolate its own. */
   isolate?: IsolateRefreshes;
+}
+
+/** What the execute path provides per call: where the connection's token state is. */
+export type AuthorizationCodeStore = Pick<
+  AuthorizationCodeSource,
+  "db" | "keyring" | "connection" | "marginSeconds" | "defer"
+>;
+
+/**
+ * The token state of `connection` for one call. A connection that is not an
+ * authorization-code one gets a store all the same: the attach switch only
+ * asks for it on that grant.
+ */
+export function authorizationCodeStore(
+  env: Env,
+  keyring: Keyring,
+  connection: ConnectionRow,
+  defer: (work: Promise<unknown>) => void,
+): AuthorizationCodeStore {
+  return {
+    db: env.DB,
+    keyring,
+    connection: connection as ConnectionRow & { authParams: AuthorizationCodeParams },
+    marginSeconds: refreshMarginSeconds(env),
+    defer,
+  };
 }
 
 export interface ConnectionNotAuthorized {

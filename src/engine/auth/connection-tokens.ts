@@ -54,6 +54,12 @@ export async function readTokenRow(db: D1Database, connectionId: string): Promis
   return drizzle(db).select().from(connectionTokens).where(eq(connectionTokens.connectionId, connectionId)).get();
 }
 
+/** Whether the connection holds a grant that has not been given up (status is not needs_authorization for want of one). */
+export async function hasUsableGrant(db: D1Database, connectionId: string): Promise<boolean> {
+  const row = await readTokenRow(db, connectionId);
+  return row !== undefined && row.accessToken !== null && row.invalidReason === null;
+}
+
 export function sealToken(keyring: Keyring, owner: TokenOwner, field: TokenField, value: string): Promise<string> {
   return sealSecret(keyring, value, tokenBinding(owner, field));
 }
