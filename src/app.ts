@@ -8,17 +8,19 @@ import { authenticate } from "./access/middleware";
 import { SCOPE_DESCRIPTIONS } from "./access/scopes";
 import { adminApi } from "./api/admin";
 import { apiKeysApi } from "./api/api-keys";
+import { connectionsApi } from "./api/connections";
 import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { exportsApi } from "./api/exports";
 import { curlImportApi } from "./api/imports-curl";
 import { openapiImportApi } from "./api/imports-openapi";
 import { limitJsonDepth } from "./api/json-depth";
-import { oauthApi } from "./api/oauth";
+import { connectionAuthorizeApi } from "./api/connection-authorize";
 import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
 import { mcpApi } from "./mcp/http";
-import { oauthPages } from "./ui/oauth";
+import { oauthApi } from "./oauth/routes";
+import { connectionOAuthPages } from "./ui/connection-oauth";
 import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
@@ -29,6 +31,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const PROTECTED_PATHS = [
   "/tools",
   "/tools/*",
+  "/connections",
+  "/connections/*",
   "/executions/*",
   "/exports/*",
   "/api-keys",
@@ -89,7 +93,8 @@ export function buildApp() {
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.route("/", toolsApi);
-  app.route("/", oauthApi);
+  app.route("/", connectionsApi);
+  app.route("/", connectionAuthorizeApi);
   app.route("/", executionsApi);
   app.route("/", exportsApi);
   app.route("/", apiKeysApi);
@@ -98,6 +103,8 @@ export function buildApp() {
   app.route("/", schemaInferApi);
   // MCP (JSON-RPC over Streamable HTTP): outside the OpenAPI document, same tokens and scopes.
   app.route("/", mcpApi);
+  // OAuth for /mcp (src/oauth/): metadata, client registration, tokens; the consent page is in the UI.
+  app.route("/", oauthApi);
   app.route("/", openapiImportApi);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
@@ -125,7 +132,7 @@ export function buildApp() {
   // The web UI: / and /ui/* (src/ui/routes.tsx), with its own sessions and HTML error pages.
   app.route("/", uiApp);
   // Where a provider sends the browser back after an OAuth2 sign-in: a page, no bearer token.
-  app.route("/", oauthPages);
+  app.route("/", connectionOAuthPages);
 
   return app;
 }

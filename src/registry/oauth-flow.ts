@@ -44,9 +44,24 @@ export interface StartedAuthorization {
   setCookie: string | null;
 }
 
-/** The principal as a flow's row records it: "admin", or the API key's id. */
+/**
+ * The principal as a flow's row records it: "admin", or the API key's id. An
+ * OAuth grant for /mcp (which never holds connections:write) cannot start a
+ * flow: a connection is signed in by someone with a credential of their own.
+ */
 export function principalId(principal: Principal): string {
-  return principal.kind === "admin_token" ? "admin" : principal.keyId;
+  switch (principal.kind) {
+    case "admin_token":
+      return "admin";
+    case "api_key":
+      return principal.keyId;
+    case "oauth_grant":
+      throw new AppError(
+        403,
+        "insufficient_scope",
+        "An OAuth access token for /mcp cannot connect a connection: use ADMIN_TOKEN or an API key with connections:write.",
+      );
+  }
 }
 
 /** The redirect URI of this deployment: PUBLIC_BASE_URL's, else the request's origin. */

@@ -1,71 +1,250 @@
 /**
- * The browser's side of an OAuth2 authorization-code flow:
+ * The UI's part of OAuth for /mcp (src/oauth/): the authorization endpoint,
+ * which is a consent page behind the UI's own sign-in, and Connected apps,
+ * where the signed-in principal lists and revokes the grants it approved.
  *
- * - `startUiAuthorization`: what the UI's Connect (and Reconnect) button
- *   does, as a function the connection pages call: the provider's URL and the
- *   Set-Cookie of the flow cookie (src/registry/oauth-flow.ts).
- * - `connectFromForm`: `POST /ui/connections/{id}/connect`, the form behind
- *   that button (a session and its CSRF token, checked in ./routes.tsx): sets
- *   the flow cookie and answers a page that goes on to the provider
- *   (./pages/oauth-handoff.tsx says why not a redirect).
- * - `oauthPages`: `GET /oauth/callback`, where the provider sends the browser
- *   back, and its page (./pages/oauth-callback.tsx). The UI's session cookie
- *   is SameSite=Strict, so it does not come along on that cross-site
- *   redirect: the flow's state, and for a UI flow its flow cookie, are what
- *   the callback checks (src/engine/auth/authorization-code-grant.ts).
+ * The rules that keep a grant within its approver's access:
+ * - the grant can carry only tools:execute, and only a principal that holds
+ *   it can approve one (the form and the POST both check);
+ * - the grant records its approver (src/oauth/grant.ts), checked again on
+ *   every token use and refresh: revoking the API key ends the grant;
+ * - a grant narrowed to chosen tools lists and calls those only (src/mcp/server.ts).
+ *
+ * The library checks the rest: the client and its exact redirect URI, PKCE,
+ * the resource, and the consent handle, which works once and only in the
+ * browser that opened the page (its binding cookie), on top of the UI's CSRF
+ * token and session.
  */
-import { Hono, type Context } from "hono";
-import { deleteCookie, getCookie } from "hono/cookie";
-import { sha256Base64Url } from "../crypto/pkce";
-import { completeAuthorization } from "../engine/auth/authorization-code-grant";
-import type { Env } from "../env";
-import { CALLBACK_PATH, flowCookieName, startAuthorization } from "../registry/oauth-flow";
-import { OAuthCallbackPage, callbackView } from "./pages/oauth-callback";
-import { OAuthHandoffPage } from "./pages/oauth-handoff";
+import { AuthorizationError, type GrantSummary } from "@cloudflare/workers-oauth-provider";
+import { drizzle } from "drizzle-orm/d1";
+import type { CredentialPrincipal } from "../access/principal";
+import { grantOwnerOf, grantUserIdOf, type GrantMetadata, type GrantProps } from "../oauth/grant";
+import { GRANTABLE_SCOPES, mcpOAuthFor, type McpOAuth } from "../oauth/provider";
+import { AppError } from "../problem";
+import { listTools, type Db } from "../registry/queries";
+import { ConnectedAppsPage, type ConnectedAppView } from "./pages/connected-apps";
+import { ConsentPage } from "./pages/oauth-consent";
+import { OAuthReturnPage } from "./pages/oauth-return";
 import type { UiContext } from "./routes";
-import { currentSession, type Session } from "./session";
+import type { Session } from "./session";
 
-/** Starts a flow for the session's principal: where to send the browser, and the cookie to set on the way. */
-export async function startUiAuthorization(
-  c: Pick<Context<{ Bindings: Env }>, "env" | "req">,
-  session: Session,
-  connectionId: string,
-): Promise<{ authorizationUrl: string; setCookie: string }> {
-  const started = await startAuthorization(c.env, {
-    connectionId,
-    principal: session.principal,
-    requestUrl: c.req.url,
-    browser: true,
-  });
-  if (started.setCookie === null) throw new Error("a browser flow has a flow cookie");
-  return { authorizationUrl: started.authorizationUrl, setCookie: started.setCookie };
-}
+const CONNECTIONS_PAGE_SIZE = 50;
+/** Tools the consent page lists to choose from; beyond them, only "every tool" reaches a tool. */
+const CONSENT_TOOL_LIMIT = 500;
 
-/** `POST /ui/connections/{id}/connect`: off to the provider. */
-export async function connectFromForm(c: UiContext, session: Session, connectionId: string): Promise<Response> {
-  const { authorizationUrl, setCookie } = await startUiAuthorization(c, session, connectionId);
-  c.header("Set-Cookie", setCookie, { append: true });
-  return c.html(<OAuthHandoffPage session={session} authorizationUrl={authorizationUrl} />, 200);
-}
-
-export const oauthPages = new Hono<{ Bindings: Env }>();
-
-oauthPages.get(CALLBACK_PATH, async (c) => {
-  const state = c.req.query("state");
-  const outcome = await completeAuthorization(
-    c.env,
-    { state, code: c.req.query("code"), error: c.req.query("error"), cookie: (name) => getCookie(c, name) },
-    flowCookieName,
-  );
-  // The flow cookie has done its job (or the flow is over): drop it.
-  if (state && state.length <= 256) {
-    const name = flowCookieName(await sha256Base64Url(state));
-    if (getCookie(c, name) !== undefined) deleteCookie(c, name, { path: "/", secure: true });
+/** GET: the consent page for a validated authorization request. */
+export async function showConsent(c: UiContext, session: Session) {
+  const oauth = requireOAuth(c);
+  const helpers = oauth.authorizationServer.getOAuthApi(c.env);
+  let request;
+  try {
+    request = await helpers.parseAuthRequest(c.req.raw);
+  } catch (err) {
+    if (!(err instanceof AuthorizationError)) throw err;
+    // With a validated redirect URI the client hears of the error; otherwise it is shown here, never redirected.
+    if (err.redirectTo) return c.redirect(err.redirectTo, 302);
+    throw new AppError(400, "invalid_authorization_request", `This app's request cannot be used: ${err.description}.`);
   }
-  // The URL holds the code and the state: never cache this page.
-  c.header("Cache-Control", "no-store");
-  const view = callbackView(outcome);
-  const session = await currentSession(c, (work) => c.executionCtx.waitUntil(work.catch(() => undefined)));
-  const connection = "connection" in outcome ? outcome.connection : null;
-  return c.html(<OAuthCallbackPage view={view} connection={connection} session={session} />, view.status);
-});
+  const client = await helpers.describeConsent(request);
+  const registered = (await helpers.lookupClient(request.clientId))?.registrationDate;
+  const consent = await helpers.beginConsent(request);
+  const { tools, more } = await mcpToolsForConsent(drizzle(c.env.DB));
+  // The binding cookie; the page's other headers (CSP, no-store, no framing) are the UI's own.
+  for (const cookie of consent.headers.getSetCookie()) c.header("Set-Cookie", cookie, { append: true });
+  return c.html(
+    <ConsentPage
+      session={session}
+      client={client}
+      registeredAt={registered ? new Date(registered * 1000).toISOString() : null}
+      handle={consent.handle}
+      canGrant={session.principal.scopes.includes("tools:execute")}
+      tools={tools}
+      moreTools={more}
+    />,
+  );
+}
+
+/** POST: the consent form's answer. */
+export async function answerConsent(c: UiContext, session: Session) {
+  const oauth = requireOAuth(c);
+  const helpers = oauth.authorizationServer.getOAuthApi(c.env);
+  const body = await c.req.parseBody({ all: true });
+  const handle = typeof body.handle === "string" ? body.handle : "";
+  try {
+    if (body.decision !== "allow") {
+      const denied = await helpers.denyConsent(c.req.raw, handle);
+      return returnToApp(c, session, denied.redirectTo, denied.headers, false);
+    }
+    const approver = credentialPrincipal(session);
+    if (!approver.scopes.includes("tools:execute"))
+      throw new AppError(
+        403,
+        "insufficient_scope",
+        "Your API key does not have the tools:execute scope, so it cannot give an app access to run tools. Sign in with a key that has it.",
+      );
+    const toolIds = await chosenTools(c, body);
+    const owner = await grantOwnerOf(c.env, approver);
+    if (!owner) throw new AppError(403, "unauthorized", "Your sign-in is no longer valid. Sign in again.");
+    const approved = await helpers.approveConsent(c.req.raw, handle, { scope: [...GRANTABLE_SCOPES] });
+    const client = await helpers.describeConsent(approved.request);
+    const props: GrantProps = { v: 1, owner, toolIds };
+    const metadata: GrantMetadata = {
+      v: 1,
+      clientName: client.clientName,
+      redirectHost: client.redirectHost,
+      toolIds,
+    };
+    const { redirectTo } = await helpers.completeAuthorization({
+      request: approved.request,
+      userId: grantUserIdOf(approver),
+      scope: [...GRANTABLE_SCOPES],
+      props,
+      metadata,
+    });
+    return returnToApp(c, session, redirectTo, approved.headers, true);
+  } catch (err) {
+    if (!(err instanceof AuthorizationError)) throw err;
+    throw new AppError(
+      400,
+      "consent_expired",
+      `${err.description}. Start connecting again from the app: this page works once, for ten minutes, in the browser that opened it.`,
+    );
+  }
+}
+
+/** GET: the grants this principal approved. */
+export async function showConnectedApps(c: UiContext, session: Session) {
+  const oauth = mcpOAuthFor(c.env, c.req.url);
+  const flash = c.req.query("revoked");
+  if (!oauth)
+    return c.html(
+      <ConnectedAppsPage
+        session={session}
+        connections={[]}
+        nextCursor={null}
+        unavailable={`Apps cannot connect with OAuth at ${new URL(c.req.url).origin}: OAuth needs https (or http on localhost).`}
+      />,
+    );
+  const cursor = c.req.query("cursor");
+  const grants = await oauth.authorizationServer
+    .getOAuthApi(c.env)
+    .listUserGrants(grantUserIdOf(credentialPrincipal(session)), {
+      limit: CONNECTIONS_PAGE_SIZE,
+      ...(cursor ? { cursor } : {}),
+    });
+  const names = await toolNames(
+    drizzle(c.env.DB),
+    grants.items.flatMap((grant) => metadataOf(grant).toolIds ?? []),
+  );
+  const connections = grants.items.map((grant) => connectedAppView(grant, names));
+  return c.html(
+    <ConnectedAppsPage
+      session={session}
+      connections={connections}
+      nextCursor={grants.cursor ?? null}
+      flash={flash ? `Revoked the access of “${flash.slice(0, 200)}”.` : undefined}
+    />,
+  );
+}
+
+/** POST: revoke one of this principal's grants (its refresh token and access tokens go with it). */
+export async function revokeConnectedApp(c: UiContext, session: Session, grantId: string) {
+  const oauth = requireOAuth(c);
+  const helpers = oauth.authorizationServer.getOAuthApi(c.env);
+  const userId = grantUserIdOf(credentialPrincipal(session));
+  // Listed per principal, so nobody can revoke (or learn of) another's grant by its id.
+  let found: GrantSummary | undefined;
+  let cursor: string | undefined;
+  do {
+    const page = await helpers.listUserGrants(userId, { limit: 1000, ...(cursor ? { cursor } : {}) });
+    found = page.items.find((grant) => grant.id === grantId);
+    cursor = page.cursor;
+  } while (!found && cursor);
+  if (!found) throw new AppError(404, "grant_not_found", "There is no such connected app; it may be revoked already.");
+  await helpers.revokeGrant(found.id, userId);
+  return c.redirect(`/ui/apps?${new URLSearchParams({ revoked: metadataOf(found).clientName })}`, 303);
+}
+
+function requireOAuth(c: UiContext): McpOAuth {
+  const oauth = mcpOAuthFor(c.env, c.req.url);
+  if (!oauth)
+    throw new AppError(
+      404,
+      "oauth_unavailable",
+      `Apps cannot connect with OAuth at ${new URL(c.req.url).origin}: OAuth needs https (or http on localhost).`,
+    );
+  return oauth;
+}
+
+/** A UI session is always ADMIN_TOKEN or an API key: an OAuth token cannot sign in. */
+function credentialPrincipal(session: Session): CredentialPrincipal {
+  const principal = session.principal;
+  if (principal.kind === "oauth_grant") throw new AppError(403, "insufficient_scope", "Sign in with an API key.");
+  return principal;
+}
+
+/** The tools the form chose: null for every tool, or ids of tools offered over MCP (at least one). */
+async function chosenTools(c: UiContext, body: Record<string, unknown>): Promise<string[] | null> {
+  if (body.access !== "chosen") return null;
+  const ids = [...new Set(([] as unknown[]).concat(body.tool ?? []).filter((v): v is string => typeof v === "string"))];
+  if (ids.length === 0)
+    throw new AppError(
+      422,
+      "no_tools_chosen",
+      "Choose at least one tool, or allow every tool. Go back to the page to change your answer.",
+    );
+  const offered = await listTools(drizzle(c.env.DB), ids.length, null, { mcpEnabled: true, ids });
+  if (offered.length !== ids.length)
+    throw new AppError(
+      422,
+      "tool_not_offered",
+      "A chosen tool was deleted or is no longer offered over MCP. Go back, reload the page and choose again.",
+    );
+  return ids;
+}
+
+function returnToApp(c: UiContext, session: Session, location: string, headers: Headers, approved: boolean) {
+  for (const cookie of headers.getSetCookie()) c.header("Set-Cookie", cookie, { append: true });
+  const host = new URL(location).host || location;
+  return c.html(<OAuthReturnPage session={session} location={location} host={host} approved={approved} />);
+}
+
+function metadataOf(grant: GrantSummary): GrantMetadata {
+  const metadata = grant.metadata as Partial<GrantMetadata> | null;
+  return {
+    v: 1,
+    clientName: typeof metadata?.clientName === "string" ? metadata.clientName : grant.clientId,
+    redirectHost: typeof metadata?.redirectHost === "string" ? metadata.redirectHost : "",
+    toolIds: Array.isArray(metadata?.toolIds) ? metadata.toolIds : null,
+  };
+}
+
+function connectedAppView(grant: GrantSummary, names: Map<string, string>): ConnectedAppView {
+  const metadata = metadataOf(grant);
+  return {
+    grantId: grant.id,
+    clientName: metadata.clientName,
+    redirectHost: metadata.redirectHost,
+    tools: metadata.toolIds === null ? null : metadata.toolIds.map((id) => names.get(id) ?? "a deleted tool"),
+    scope: grant.scope,
+    createdAt: new Date(grant.createdAt * 1000).toISOString(),
+    expiresAt: grant.expiresAt ? new Date(grant.expiresAt * 1000).toISOString() : null,
+  };
+}
+
+/** The tools offered over MCP, oldest first, as the consent page lists them. */
+async function mcpToolsForConsent(db: Db) {
+  const rows = await listTools(db, CONSENT_TOOL_LIMIT, null, { mcpEnabled: true });
+  const tools = rows
+    .slice(0, CONSENT_TOOL_LIMIT)
+    .map((row) => ({ id: row.id, name: row.name, description: row.description }));
+  return { tools, more: rows.length > CONSENT_TOOL_LIMIT };
+}
+
+/** Tool id → name, for the grants listed. */
+async function toolNames(db: Db, ids: string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await listTools(db, unique.length, null, { ids: unique });
+  return new Map(rows.map((row) => [row.id, row.name]));
+}

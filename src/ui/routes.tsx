@@ -23,7 +23,8 @@ import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
 import { editToolForm, newToolForm, submitToolForm } from "./editor";
 import { importForm, submitImport } from "./import";
-import { connectFromForm } from "./oauth";
+import { connectFromForm } from "./connection-oauth";
+import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } from "./oauth";
 import { DeletePage } from "./pages/delete";
 import { ExecutionPage, HistoryPage } from "./pages/history";
 import { SignInPage } from "./pages/sign-in";
@@ -215,10 +216,16 @@ uiApp.post("/ui/tools/:id/delete", async (c) => {
   return c.redirect(`/ui?${new URLSearchParams({ deleted: tool.name })}`, 303);
 });
 
-// Connect (or Reconnect) on a connection's page: off to the provider's consent screen (./oauth.tsx).
+// Connect (or Reconnect) on a connection's page: off to the provider's consent screen (./connection-oauth.tsx).
 uiApp.post("/ui/connections/:id/connect", (c) =>
   connectFromForm(c, requireScope(c, "connections:write"), c.req.param("id")),
 );
+
+// OAuth for /mcp (./oauth.tsx): the consent page (the authorization endpoint) and Connected apps.
+uiApp.get("/ui/oauth/authorize", (c) => showConsent(c, c.get("session")));
+uiApp.post("/ui/oauth/authorize", (c) => answerConsent(c, c.get("session")));
+uiApp.get("/ui/apps", (c) => showConnectedApps(c, c.get("session")));
+uiApp.post("/ui/apps/:grantId/revoke", (c) => revokeConnectedApp(c, c.get("session"), c.req.param("grantId")));
 
 uiApp.all("/ui/*", () => {
   throw new AppError(404, "not_found", "There is no page at this address.");
@@ -256,6 +263,7 @@ const ERROR_TITLES: Record<number, string> = {
   403: "Not allowed",
   404: "Not found",
   413: "Too large",
+  422: "That answer cannot be used",
   500: "Something went wrong",
 };
 
@@ -298,5 +306,6 @@ function formPageOf(path: string): string {
   if (/^\/ui\/tools\/[^/]+\/run$/.test(path)) return path.slice(0, -"/run".length);
   if (/^\/ui\/connections\/[^/]+\/connect$/.test(path)) return path.slice(0, -"/connect".length);
   if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
+  if (/^\/ui\/apps\/[^/]+\/revoke$/.test(path)) return "/ui/apps";
   return "/ui";
 }

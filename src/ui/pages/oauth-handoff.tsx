@@ -11,11 +11,7 @@ import type { Session } from "../session";
 export function OAuthHandoffPage({ session, authorizationUrl }: { session: Session; authorizationUrl: string }) {
   const provider = new URL(authorizationUrl).host;
   return (
-    <Page
-      title="Connecting"
-      session={session}
-      head={<meta http-equiv="refresh" content={`0; url=${authorizationUrl}`} />}
-    >
+    <Page title="Connecting" session={session} refreshTo={authorizationUrl}>
       <div class="card">
         <h1>Taking you to {provider}</h1>
         <p>Sign in there and allow access; you will come back here when it is done.</p>

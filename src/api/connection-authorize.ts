@@ -12,7 +12,7 @@ import { OAUTH_STATE_TTL_MS } from "../registry/oauth-states";
 import { problemsWith } from "./openapi";
 import { IdParam } from "./schemas";
 
-export const oauthApi = new OpenAPIHono<AppBindings>();
+export const connectionAuthorizeApi = new OpenAPIHono<AppBindings>();
 
 const Authorization = z
   .object({
@@ -53,7 +53,7 @@ const authorizeRoute = createRoute({
   },
 });
 
-oauthApi.openapi(authorizeRoute, async (c) => {
+connectionAuthorizeApi.openapi(authorizeRoute, async (c) => {
   const started = await startAuthorization(c.env, {
     connectionId: c.req.valid("param").id,
     principal: c.get("principal"),
