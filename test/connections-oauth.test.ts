@@ -540,6 +540,12 @@ describe("where tokens are", () => {
     expect(run.status).toBe(200);
     const execution = (await run.clone().json<Json>()).execution_id;
     const second = await storedTokens(connection.id);
+    // An API that echoes the Authorization header gets it back scrubbed.
+    const echo = await createApiTool(connection.id, "/echo");
+    const echoed = await record(
+      await callToolgate(`/tools/${echo.id}/execute`, { method: "POST", json: { input: {} } }),
+    );
+    expect((await echoed.clone().json<Json>()).output).toEqual({ authorization: "Bearer [REDACTED]" });
     await record(await callToolgate(`/connections/${connection.id}`));
     await record(await callToolgate(`/connections`));
     await record(await callToolgate(`/tools/${tool.id}`));

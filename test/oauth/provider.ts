@@ -12,7 +12,8 @@
  *   speaking plain HTTP as a browser would, goes through;
  * - a protected API on another origin that accepts only access tokens the
  *   provider still knows (the provider's own lookup), so revoking a grant at
- *   the provider shows at once;
+ *   the provider shows at once; its /echo answers the Authorization header it
+ *   got, as careless APIs do;
  * - a record of every token request and API request, and a control to revoke
  *   an account's grants, over HTTP under /__harness/ on the provider's origin,
  *   so tests in workerd can use them too (./contract.ts).
@@ -302,6 +303,8 @@ export async function startOAuthHarness(options: OAuthHarnessOptions): Promise<O
       res.setHeader("www-authenticate", 'Bearer error="invalid_token"');
       return json(res, 401, { error: "invalid_token" });
     }
+    // /echo answers the Authorization header it received, as some APIs do: what toolgate must redact.
+    if (url.pathname === "/echo") return json(res, 200, { authorization: req.headers.authorization ?? null });
     json(res, 200, { path: url.pathname, account, client_id: known.clientId, scope: known.scope ?? null });
   }
 

@@ -29,7 +29,7 @@ import { readOutboundSettings } from "../outbound/settings";
 import { openConnectionSecrets } from "../open-secrets";
 import { tokenEndpointClient, type AuthorizationCodeParams } from "./authorization-code";
 import { codeVerifierBinding, storeGrantedTokens } from "./connection-tokens";
-import { AUTHORIZATION_ENDPOINT_ERRORS, registeredError } from "./oauth-registered";
+import { AUTHORIZATION_ENDPOINT_ERRORS, registeredError, UNREGISTERED_ERROR } from "./oauth-registered";
 import type { TokenFailure } from "./oauth2";
 import { requestTokenGrant, type IssuedTokens } from "./token-endpoint";
 
@@ -90,7 +90,7 @@ export async function completeAuthorization(
   if (request.error !== undefined)
     return {
       kind: "provider_error",
-      code: registeredError(request.error, AUTHORIZATION_ENDPOINT_ERRORS) ?? "unrecognized",
+      code: registeredError(request.error, AUTHORIZATION_ENDPOINT_ERRORS) ?? UNREGISTERED_ERROR,
       connection: named,
     };
   if (!request.code) return { kind: "code_missing", connection: named };

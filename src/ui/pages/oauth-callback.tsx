@@ -5,7 +5,7 @@
  * error code and the granted scopes and account name.
  */
 import type { CallbackOutcome, FlowConnection } from "../../engine/auth/authorization-code-grant";
-import type { AUTHORIZATION_ENDPOINT_ERRORS } from "../../engine/auth/oauth-registered";
+import { UNREGISTERED_ERROR, type AUTHORIZATION_ENDPOINT_ERRORS } from "../../engine/auth/oauth-registered";
 import type { TokenFailure } from "../../engine/auth/oauth2";
 import { Page } from "../layout";
 import type { Session } from "../session";
@@ -98,13 +98,19 @@ export function callbackView(outcome: CallbackOutcome): CallbackView {
         ],
       };
     case "provider_error":
+      // `code` is a registered code or "unrecognized" (authorization-code-grant.ts): only a registered one is shown.
       return {
         status: 400,
         title: outcome.code === "access_denied" ? "Access was not granted" : "The provider did not connect",
         paragraphs: [
-          (PROVIDER_ERRORS as Record<string, string>)[outcome.code] ??
-            "The provider answered with an error code that the OAuth standards do not define, so toolgate does not repeat it.",
-          ...(outcome.code in PROVIDER_ERRORS ? [`The provider's error code: ${outcome.code}.`] : []),
+          ...(outcome.code === UNREGISTERED_ERROR
+            ? [
+                "The provider answered with an error code that the OAuth standards do not define, so toolgate does not repeat it.",
+              ]
+            : [
+                (PROVIDER_ERRORS as Record<string, string>)[outcome.code] ?? "The provider answered with an error.",
+                `The provider's error code: ${outcome.code}.`,
+              ]),
           START_AGAIN,
         ],
       };
