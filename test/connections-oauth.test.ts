@@ -129,6 +129,19 @@ describe("the flow through the API", () => {
     },
   );
 
+  it("connecting clears an error the connection recorded before", async () => {
+    const connection = await createAuthCodeConnection();
+    await drizzle(env.DB)
+      .update(connections)
+      .set({ lastErrorCode: "token_error", lastErrorAt: new Date(Date.now() - 60_000).toISOString() })
+      .where(eq(connections.id, connection.id))
+      .run();
+    await connectViaApi(connection.id, uniqueName("acct"));
+    const after = await getConnection(connection.id);
+    expect(after.status).toBe("ready");
+    expect(after.error).toBeUndefined();
+  });
+
   it("without PUBLIC_BASE_URL, the redirect URI is the origin of the request that started the flow", async () => {
     const account = uniqueName("acct");
     const connection = await createAuthCodeConnection();

@@ -48,6 +48,7 @@ const authorizeRoute = createRoute({
       403,
       404,
       409,
+      422,
       500,
     ),
   },

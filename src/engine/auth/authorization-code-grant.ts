@@ -23,6 +23,7 @@ import { apiKeys, type ConnectionRow, type OAuthStateRow } from "../../db/schema
 import type { Env } from "../../env";
 import { base64UrlToBytes } from "../../encoding";
 import { AppError } from "../../problem";
+import { clearConnectionError } from "../../registry/connection-usage";
 import { findConnection } from "../../registry/connections";
 import { consumeFlowState } from "../../registry/oauth-states";
 import { readOutboundSettings } from "../outbound/settings";
@@ -154,6 +155,8 @@ async function exchange(
     },
     now,
   );
+  // A new grant is a success: an error the connection recorded before it no longer says anything.
+  if (connection.lastErrorCode !== null) await clearConnectionError(drizzle(env.DB), connection.id, now.toISOString());
   return { kind: "connected", connection: named, scopes: grantedScope?.split(" ").filter(Boolean) ?? [], account };
 }
 
