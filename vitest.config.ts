@@ -33,6 +33,8 @@ export default defineConfig(async () => {
     resolve: { alias: [{ find: /^zod$/, replacement: path.join(import.meta.dirname, "src/zod/english-only.ts") }] },
     test: {
       setupFiles: ["./test/setup.ts"],
+      // A real OAuth2 authorization server (oidc-provider) in Node for the connection tests: test/oauth/.
+      globalSetup: ["./test/oauth/global-setup.ts"],
       // Integration tests go through the Worker; under a loaded 2-core CI machine some take seconds.
       testTimeout: 20_000,
       // In CI, also write a JSON report so .ci/run can print a one-line summary.

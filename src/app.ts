@@ -15,10 +15,12 @@ import { exportsApi } from "./api/exports";
 import { curlImportApi } from "./api/imports-curl";
 import { openapiImportApi } from "./api/imports-openapi";
 import { limitJsonDepth } from "./api/json-depth";
+import { connectionAuthorizeApi } from "./api/connection-authorize";
 import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
 import { mcpApi } from "./mcp/http";
 import { oauthApi } from "./oauth/routes";
+import { connectionOAuthPages } from "./ui/connection-oauth";
 import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
@@ -92,6 +94,7 @@ export function buildApp() {
 
   app.route("/", toolsApi);
   app.route("/", connectionsApi);
+  app.route("/", connectionAuthorizeApi);
   app.route("/", executionsApi);
   app.route("/", exportsApi);
   app.route("/", apiKeysApi);
@@ -128,6 +131,8 @@ export function buildApp() {
 
   // The web UI: / and /ui/* (src/ui/routes.tsx), with its own sessions and HTML error pages.
   app.route("/", uiApp);
+  // Where a provider sends the browser back after an OAuth2 sign-in: a page, no bearer token.
+  app.route("/", connectionOAuthPages);
 
   return app;
 }

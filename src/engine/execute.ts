@@ -9,6 +9,7 @@ import type { Env } from "../env";
 import type { RunnableTool } from "../registry/queries";
 import { damageInWords, isDamaged } from "../registry/stored-tool";
 import type { AttachParams } from "./auth";
+import { authorizationCodeStore } from "./auth/authorization-code";
 import { missingConnectionSecrets } from "./auth/connection-status";
 import { TokenCache } from "./auth/token-cache";
 import { EXECUTORS, type ExecutorResult } from "./executors";
@@ -126,6 +127,10 @@ async function run(
     tokens: () => {
       if (!opened.keyring) throw new Error("token cache requested for a tool without sealed secrets");
       return (tokens ??= new TokenCache(deps.env.TOKEN_CACHE, opened.keyring, deps.defer));
+    },
+    authorizationCode: () => {
+      if (!credential || !opened.keyring) throw new Error("token state requested for a call without a connection");
+      return authorizationCodeStore(deps.env, opened.keyring, credential, deps.defer);
     },
     redactor,
     now,

@@ -25,6 +25,7 @@ import { duplicateToolForm, editToolForm, newToolForm, submitToolForm } from "./
 import { importForm, submitImport } from "./import";
 import { createAgentKey, showConnectAgent } from "./agents";
 import { revokeApiKeyFromUi, showApiKeys, submitApiKey } from "./api-keys";
+import { connectFromForm } from "./connection-oauth";
 import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } from "./oauth";
 import { DeletePage } from "./pages/delete";
 import { ExecutionPage, HistoryPage } from "./pages/history";
@@ -222,6 +223,11 @@ uiApp.post("/ui/tools/:id/delete", async (c) => {
   return c.redirect(`/ui?${new URLSearchParams({ deleted: tool.name })}`, 303);
 });
 
+// Connect (or Reconnect) on a connection's page: off to the provider's consent screen (./connection-oauth.tsx).
+uiApp.post("/ui/connections/:id/connect", (c) =>
+  connectFromForm(c, requireScope(c, "connections:write"), c.req.param("id")),
+);
+
 // OAuth for /mcp (./oauth.tsx): the consent page (the authorization endpoint) and Connected apps.
 uiApp.get("/ui/oauth/authorize", (c) => showConsent(c, c.get("session")));
 uiApp.post("/ui/oauth/authorize", (c) => answerConsent(c, c.get("session")));
@@ -317,6 +323,7 @@ function safeNext(next: string | undefined): string {
 /** The page whose form posts to `path`: the editors and the delete confirmation post to themselves, a run to its tool. */
 function formPageOf(path: string): string {
   if (/^\/ui\/tools\/[^/]+\/run$/.test(path)) return path.slice(0, -"/run".length);
+  if (/^\/ui\/connections\/[^/]+\/connect$/.test(path)) return path.slice(0, -"/connect".length);
   if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
   if (/^\/ui\/apps\/[^/]+\/revoke$/.test(path)) return "/ui/apps";
   if (path === "/ui/agents/key") return "/ui/agents";
