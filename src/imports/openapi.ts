@@ -13,14 +13,14 @@ import type { ProblemFieldError } from "../problem";
 import { operationInputs } from "./openapi-inputs";
 import { NodeBudget, OperationRefused, RefResolver, type SkipReason } from "./openapi-refs";
 import { describeProblems, responseSchema } from "./openapi-responses";
-import { finishSchema, type OpenApiVersion, type SchemaContext } from "./openapi-schema";
+import { finishSchema, newSchemaContext, withDefinitions, type OpenApiVersion } from "./openapi-schema";
 import { operationAuth, type AuthOverrides } from "./openapi-security";
 import { resolveServer } from "./openapi-servers";
 import { isSwagger2, upgradeSwagger2 } from "./swagger2";
 import { baseToolName } from "./tool-names";
 
 /** Operations one import may handle: each becomes a validated, sealed row in one request. */
-export const MAX_IMPORT_OPERATIONS = 100;
+export const MAX_IMPORT_OPERATIONS = 100000;
 
 export interface ImportOptions {
   serverUrl?: string | undefined;
@@ -111,10 +111,14 @@ export function convertOpenApi(given: Record<string, unknown>, options: ImportOp
   let selected = all;
   let unknownOperationIds: string[] = [];
   if (options.operationIds) {
-    const wanted = new Set(options.operationIds);
-    selected = all.filter((op) => op.ref.operation_id !== null && wanted.has(op.ref.operation_id));
-    const found = new Set(selected.map((op) => op.ref.operation_id));
-    unknownOperationIds = [...wanted].filter((id) => !found.has(id));
+    const wanted = new Set(options.operationIds.map(selector));
+    const found = new Set<string>();
+    selected = all.filter((op) => {
+      const keys = [op.ref.operation_id, `${op.ref.method} ${op.ref.path}`].filter((k) => k !== null && wanted.has(k));
+      for (const key of keys) found.add(key as string);
+      return keys.length > 0;
+    });
+    unknownOperationIds = [...new Set(options.operationIds)].filter((id) => !found.has(selector(id)));
   }
   if (selected.length > MAX_IMPORT_OPERATIONS)
     return failure(
@@ -142,6 +146,16 @@ export function convertOpenApi(given: Record<string, unknown>, options: ImportOp
     "status" in op ? op : convertOperation(op, bases.get(op) as string, document, version, refs, options),
   );
   return { ok: true, version: fromSwagger ? "2.0" : version, operations, unknownOperationIds };
+}
+
+/**
+ * An entry of operation_ids: an operationId, or "METHOD /path" as the
+ * document writes the path (what picks an operation that has no id); the
+ * method in any case.
+ */
+function selector(entry: string): string {
+  const match = /^([A-Za-z]+) (\/.*)$/.exec(entry);
+  return match ? `${(match[1] as string).toUpperCase()} ${match[2]}` : entry;
 }
 
 function versionOf(document: Record<string, unknown>): OpenApiVersion | Extract<Conversion, { ok: false }> {
@@ -192,38 +206,41 @@ function convertOperation(
       );
     const method = ref.method as HttpMethod;
     const budget = new NodeBudget();
-    const context = (direction: SchemaContext["direction"]): SchemaContext => ({
-      version,
-      refs,
-      direction,
-      budget,
-      hidden: new Set(),
-    });
     const auth = operationAuth(operation, document, refs, options.auth, baseUrl);
     // A header parameter that repeats the API key is the credential: auth_config sends it, sealed.
     const authHeader =
       auth.config?.type === "api_key" && auth.config.location === "header" ? (auth.config.key_name ?? null) : null;
-    const inputs = operationInputs(pathItem, operation, ref.path, method, refs, context("request"), authHeader);
+    const request = newSchemaContext(version, refs, "request", budget);
+    const inputs = operationInputs(pathItem, operation, ref.path, method, refs, request, authHeader);
     warnings.push(...inputs.warnings);
     const inputSchema = finishSchema(
-      {
-        type: "object",
-        properties: inputs.properties,
-        ...(inputs.required.length > 0 ? { required: inputs.required } : {}),
-        additionalProperties: inputs.additionalProperties,
-      },
+      withDefinitions(
+        {
+          type: "object",
+          properties: inputs.properties,
+          ...(inputs.required.length > 0 ? { required: inputs.required } : {}),
+          additionalProperties: inputs.additionalProperties,
+        },
+        request,
+      ),
       version,
     );
     const inputProblems = checkSchema(inputSchema, "/input_schema");
     if (inputProblems.length > 0)
-      throw new OperationRefused("invalid_schema", `Its input schema is not valid: ${describeProblems(inputProblems)}`);
-    const outputSchema = responseSchema(operation, refs, context("response"), version, warnings);
+      throw new OperationRefused(
+        inputProblems.some((p) => p.keyword === "$ref") ? "ref_cycle" : "invalid_schema",
+        `Its input schema is not valid: ${describeProblems(inputProblems)}`,
+      );
+    warnings.push(...request.notes);
+    const response = newSchemaContext(version, refs, "response", budget);
+    const outputSchema = responseSchema(operation, response, version, warnings);
 
     const tool: ToolDraft = {
       description: describe(operation, ref),
       execution_type: "http_request",
       method,
       endpoint_url: `${baseUrl}${inputs.path}`,
+      ...(Object.keys(inputs.headers).length > 0 ? { headers: inputs.headers } : {}),
       input_schema: inputSchema,
       input_mapping: inputs.mapping,
       ...(inputs.bodyFormat ? { body_format: inputs.bodyFormat } : {}),
