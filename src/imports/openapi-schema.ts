@@ -4,7 +4,8 @@
  * tool's schema), OpenAPI-only keywords dropped, OpenAPI 3.0's dialect
  * translated, and 3.1's (2020-12) written as draft-07 when nothing is lost. Pure.
  */
-import { linearPatternProblem } from "../engine/linear-regexp";
+import { linearPatternProblems } from "../engine/linear-regexp";
+import type { PatternBudget } from "../engine/pattern-cost";
 import { isPlainObject, type JsonSchema } from "../engine/schemas";
 import { NodeBudget, OperationRefused, type RefResolver } from "./openapi-refs";
 
@@ -16,6 +17,8 @@ export interface SchemaContext {
   /** Request schemas drop `readOnly` properties; response schemas drop `writeOnly` ones. */
   direction: "request" | "response";
   budget: NodeBudget;
+  /** What compiling the patterns of the schemas checked so far costs, shared by the whole import. */
+  patterns: PatternBudget;
   /** Names of the properties dropped by `direction`, so that merged `required` lists can drop them too. */
   hidden: Set<string>;
   /**
@@ -36,8 +39,9 @@ export function newSchemaContext(
   refs: RefResolver,
   direction: SchemaContext["direction"],
   budget: NodeBudget,
+  patterns: PatternBudget,
 ): SchemaContext {
-  return { version, refs, direction, budget, hidden: new Set(), recursive: new Map(), notes: new Set() };
+  return { version, refs, direction, budget, patterns, hidden: new Set(), recursive: new Map(), notes: new Set() };
 }
 
 export const JSON_SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema";
@@ -125,9 +129,9 @@ export function convertSchema(node: unknown, ctx: SchemaContext, stack: readonly
  * its own input, and refusing the whole operation for it helps no one.
  */
 function usablePattern(source: string, ctx: SchemaContext): boolean {
-  const problem = linearPatternProblem(source);
-  if (problem === null) return true;
-  ctx.notes.add(`The pattern ${JSON.stringify(source.slice(0, 80))} was left out of its schema: ${problem}`);
+  const problem = linearPatternProblems([{ source, path: "" }])[0];
+  if (problem === undefined) return true;
+  ctx.notes.add(`The pattern ${JSON.stringify(source.slice(0, 80))} was left out of its schema: ${problem.message}`);
   return false;
 }
 
@@ -168,7 +172,11 @@ function definitionName(ref: string, ctx: SchemaContext): string {
   } catch {
     // Kept as written: lookup() refuses a malformed pointer before this name is used.
   }
-  const base = token.replaceAll("~1", "/").replaceAll("~0", "~").replace(/[^A-Za-z0-9_.-]+/g, "_") || "schema";
+  const base =
+    token
+      .replaceAll("~1", "/")
+      .replaceAll("~0", "~")
+      .replace(/[^A-Za-z0-9_.-]+/g, "_") || "schema";
   const taken = new Set(ctx.recursive.values());
   let name = base;
   for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
@@ -185,7 +193,7 @@ function definitionName(ref: string, ctx: SchemaContext): string {
  */
 export function withDefinitions(schema: JsonSchema, ctx: SchemaContext): JsonSchema {
   const definitions: Record<string, JsonSchema | boolean> = {};
-  for (let done = 0; done < ctx.recursive.size; ) {
+  for (let done = 0; done < ctx.recursive.size;) {
     const pending = [...ctx.recursive].slice(done);
     done = ctx.recursive.size;
     for (const [ref, name] of pending) definitions[name] = convertSchema(ctx.refs.lookup(ref), ctx, [ref]);

@@ -7,20 +7,25 @@
 import type { z } from "@hono/zod-openapi";
 import type { ToolInput } from "../api/schemas";
 import type { HttpMethod } from "../engine/request";
-import { checkSchema, isPlainObject } from "../engine/schemas";
+import { PatternBudget } from "../engine/pattern-cost";
+import { isPlainObject } from "../engine/schemas";
 import { jsonDepthExceeds } from "../json-depth";
 import type { ProblemFieldError } from "../problem";
 import { operationInputs } from "./openapi-inputs";
 import { NodeBudget, OperationRefused, RefResolver, type SkipReason } from "./openapi-refs";
-import { describeProblems, responseSchema } from "./openapi-responses";
+import { checkImportedSchema, describeProblems, responseSchema } from "./openapi-responses";
 import { finishSchema, newSchemaContext, withDefinitions, type OpenApiVersion } from "./openapi-schema";
-import { operationAuth, type AuthOverrides } from "./openapi-security";
+import { operationAuth, type AuthOverrides, type OperationAuth } from "./openapi-security";
 import { resolveServer } from "./openapi-servers";
 import { isSwagger2, upgradeSwagger2 } from "./swagger2";
 import { baseToolName } from "./tool-names";
 
-/** Operations one import may handle: each becomes a validated, sealed row in one request. */
-export const MAX_IMPORT_OPERATIONS = 100000;
+/**
+ * Operations one import may handle: each becomes a validated, sealed row in
+ * one request, inserted in batches that keep the request within D1's 1,000
+ * queries (src/registry/insert-batch.ts). GitHub's document has 1,223.
+ */
+export const MAX_IMPORT_OPERATIONS = 2000;
 
 export interface ImportOptions {
   serverUrl?: string | undefined;
@@ -142,8 +147,9 @@ export function convertOpenApi(given: Record<string, unknown>, options: ImportOp
       "/server_url",
     );
 
+  const patterns = new PatternBudget();
   const operations = selected.map((op) =>
-    "status" in op ? op : convertOperation(op, bases.get(op) as string, document, version, refs, options),
+    "status" in op ? op : convertOperation(op, bases.get(op) as string, document, version, refs, options, patterns),
   );
   return { ok: true, version: fromSwagger ? "2.0" : version, operations, unknownOperationIds };
 }
@@ -195,6 +201,7 @@ function convertOperation(
   version: OpenApiVersion,
   refs: RefResolver,
   options: ImportOptions,
+  patterns: PatternBudget,
 ): OperationConversion {
   const { ref, pathItem, operation } = op;
   const warnings: string[] = [];
@@ -206,11 +213,12 @@ function convertOperation(
       );
     const method = ref.method as HttpMethod;
     const budget = new NodeBudget();
-    const auth = operationAuth(operation, document, refs, options.auth, baseUrl);
+    const auth = securityOf(operation, document, refs, options.auth, baseUrl);
     // A header parameter that repeats the API key is the credential: auth_config sends it, sealed.
+    const authConfig = auth instanceof OperationRefused ? null : auth.config;
     const authHeader =
-      auth.config?.type === "api_key" && auth.config.location === "header" ? (auth.config.key_name ?? null) : null;
-    const request = newSchemaContext(version, refs, "request", budget);
+      authConfig?.type === "api_key" && authConfig.location === "header" ? (authConfig.key_name ?? null) : null;
+    const request = newSchemaContext(version, refs, "request", budget, patterns);
     const inputs = operationInputs(pathItem, operation, ref.path, method, refs, request, authHeader);
     warnings.push(...inputs.warnings);
     const inputSchema = finishSchema(
@@ -225,15 +233,20 @@ function convertOperation(
       ),
       version,
     );
-    const inputProblems = checkSchema(inputSchema, "/input_schema");
+    const inputProblems = checkImportedSchema(inputSchema, "/input_schema", patterns);
     if (inputProblems.length > 0)
       throw new OperationRefused(
         inputProblems.some((p) => p.keyword === "$ref") ? "ref_cycle" : "invalid_schema",
         `Its input schema is not valid: ${describeProblems(inputProblems)}`,
       );
     warnings.push(...request.notes);
-    const response = newSchemaContext(version, refs, "response", budget);
+    const response = newSchemaContext(version, refs, "response", budget, patterns);
     const outputSchema = responseSchema(operation, response, version, warnings);
+
+    // The seam for connections: security toolgate cannot send refuses the operation only once everything
+    // else converted, so that unsupported_security means nothing else stands in the way. A connection
+    // (when an operation can use one) is what would be attached here instead.
+    if (auth instanceof OperationRefused) throw auth;
 
     const tool: ToolDraft = {
       description: describe(operation, ref),
@@ -253,6 +266,16 @@ function convertOperation(
     return { status: "draft", ref, baseName, tool, scheme: auth.scheme, missing: auth.missing, warnings };
   } catch (err) {
     if (err instanceof OperationRefused) return skipped(ref, err, warnings);
+    throw err;
+  }
+}
+
+/** The operation's auth, or the refusal its security gives (held until the rest of the operation converted). */
+function securityOf(...args: Parameters<typeof operationAuth>): OperationAuth | OperationRefused {
+  try {
+    return operationAuth(...args);
+  } catch (err) {
+    if (err instanceof OperationRefused) return err;
     throw err;
   }
 }
