@@ -16,6 +16,13 @@ import { isDamaged, type StoredTool } from "./stored-tool";
 
 /** Validates, seals and stores a new tool (422, 409 on failure). */
 export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
+  const row = await newToolRow(env, input);
+  await insertTool(drizzle(env.DB), row);
+  return row;
+}
+
+/** The row a new tool is stored as: validated (422) and its secrets sealed, not yet stored. */
+export async function newToolRow(env: Env, input: ToolInput): Promise<ToolRow> {
   const def = normalizeDefinition(input, requireOutboundSettings(env));
   const id = crypto.randomUUID();
   const secrets = await sealToolSecrets(
@@ -25,9 +32,7 @@ export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
     null,
   );
   const now = new Date().toISOString();
-  const row = toolRow(id, def, secrets, { version: 1, createdAt: now, updatedAt: now });
-  await insertTool(drizzle(env.DB), row);
-  return row;
+  return toolRow(id, def, secrets, { version: 1, createdAt: now, updatedAt: now });
 }
 
 /**
