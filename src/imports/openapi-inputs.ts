@@ -194,7 +194,8 @@ function unsendable(
   const { name, in: location, raw } = parameter;
   const label = `The ${location} parameter "${name}"`;
   if (location === "header") {
-    if (isCredentialHeaderName(name))
+    // Cookie says credentials too, but is no API key: its parameters are cookie parameters' business.
+    if (isCredentialHeaderName(name) && name.toLowerCase() !== "cookie")
       return `${label} carries a credential, and inputs are written to the execution log: send auth_config {"type": "api_key", "location": "header", "key_name": ${JSON.stringify(name)}} with its value, which toolgate stores sealed.`;
     const problem = headerNameProblem(name, { allowCredentials: false });
     if (problem) return `${label} cannot be sent: ${problem}`;
