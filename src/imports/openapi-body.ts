@@ -132,6 +132,13 @@ export function bodyInputs(body: Record<string, unknown>, ctx: SchemaContext): B
       required: requiredFields.has(wire),
     });
   }
+  // A form of files only would become a tool that uploads nothing: refused, whatever is required.
+  const named = Object.keys(isPlainObject(schema.properties) ? schema.properties : {});
+  if (kind === "multipart" && named.length > 0 && out.inputs.length === 0)
+    throw new OperationRefused(
+      "unsupported_media_type",
+      `Its multipart/form-data body carries only files (${named.join(", ")}), which a tool cannot hold (tool inputs are JSON values, sent as text fields). Call this operation outside toolgate.`,
+    );
   const extra = schema.additionalProperties;
   if (extra === true || isPlainObject(extra)) out.additional = extra as JsonSchema | boolean;
   return out;
