@@ -706,6 +706,18 @@ describe("security schemes", () => {
     expect(result.detail).toContain(named);
   });
 
+  it("gives unsupported_security only when nothing else stands in the way (the seam for connections)", () => {
+    const components = { securitySchemes: { basic: { type: "http", scheme: "basic" } } };
+    const extra = { security: [{ basic: [] }] };
+    const octets = { requestBody: { required: true, content: { "application/octet-stream": {} } } };
+    expect(skipped(octets, components, { extra }).reason).toBe("unsupported_media_type");
+    expect(skipped({ responses: {} }, components, { extra })).toMatchObject({
+      reason: "unsupported_security",
+      detail:
+        "No security scheme it accepts can be sent by toolgate: basic (HTTP basic authentication is not supported; only bearer). Send auth_config with a type to use another.",
+    });
+  });
+
   it("prefers the first alternative the caller sent the secrets for", () => {
     const withToken = authOf([{ cc: ["a"] }, { bearer: [] }], { token: "bearer-token-1" });
     expect(withToken.tool.auth_config).toEqual({ type: "bearer_token", token: "bearer-token-1" });
