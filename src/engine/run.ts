@@ -5,8 +5,9 @@
  */
 import { drizzle } from "drizzle-orm/d1";
 import type { Env } from "../env";
+import { noteConnectionUse } from "../registry/connection-usage";
 import { recordExecution } from "../registry/execution-log";
-import { getTool } from "../registry/queries";
+import { getRunnableTool, type RunnableTool } from "../registry/queries";
 import type { StoredTool } from "../registry/stored-tool";
 import { executeTool, type ExecutionReport } from "./execute";
 
@@ -22,20 +23,21 @@ export async function runTool(
   toolId: string,
   input: Record<string, unknown>,
 ): Promise<ToolRun> {
-  return runStoredTool(env, waitUntil, await getTool(drizzle(env.DB), toolId), input);
+  return runStoredTool(env, waitUntil, await getRunnableTool(drizzle(env.DB), toolId), input);
 }
 
-/** The same, for a tool the caller has already loaded (MCP finds tools by name). */
+/** The same, for a tool the caller has already loaded with its connection (MCP finds tools by name). */
 export async function runStoredTool(
   env: Env,
   waitUntil: (work: Promise<unknown>) => void,
-  tool: StoredTool,
+  runnable: RunnableTool,
   input: Record<string, unknown>,
 ): Promise<ToolRun> {
   const defer = (work: Promise<unknown>) => waitUntil(work.catch(logDeferredFailure));
-  const report = await executeTool(tool, input, { env, defer });
+  const report = await executeTool(runnable, input, { env, defer });
   defer(recordExecution(env.DB, report.logRow));
-  return { tool, report };
+  if (runnable.connection) noteConnectionUse(env, defer, runnable.connection, report);
+  return { tool: runnable.tool, report };
 }
 
 function logDeferredFailure(err: unknown): void {

@@ -79,11 +79,11 @@ export function createMcpServer(
     answer(async (): Promise<CallToolResult> => {
       const { name, arguments: args = {} } = request.params;
       const found = await findMcpTool(drizzle(env.DB), name);
-      const tool = found && (access.kind === "all" || access.toolIds.includes(found.id)) ? found : undefined;
+      const runnable = found && (access.kind === "all" || access.toolIds.includes(found.tool.id)) ? found : undefined;
       // The one failure that is a protocol error: there is nothing to run (MCP spec, tools, "Error Handling").
-      if (!tool) throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-      const { report } = await runStoredTool(env, waitUntil, tool, args);
-      return callResultOf(tool, report);
+      if (!runnable) throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      const { report } = await runStoredTool(env, waitUntil, runnable, args);
+      return callResultOf(runnable.tool, report);
     }),
   );
 

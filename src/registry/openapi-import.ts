@@ -147,7 +147,8 @@ async function importOperation(
     };
   }
   try {
-    const row = await newToolRow(env, input.data);
+    // Imported drafts name no connection_id, so there is no connection to re-check at insert time.
+    const { row } = await newToolRow(env, input.data);
     taken.add(name);
     return { row, result: { ...base, status: "created", tool_id: row.id, name: row.name, ...warnings } };
   } catch (err) {
