@@ -13,7 +13,7 @@ import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { exportsApi } from "./api/exports";
 import { curlImportApi } from "./api/imports-curl";
-import { openapiImportApi } from "./api/imports-openapi";
+import { MAX_IMPORT_BODY_BYTES, OPENAPI_IMPORT_PATH, openapiImportApi } from "./api/imports-openapi";
 import { limitJsonDepth } from "./api/json-depth";
 import { connectionAuthorizeApi } from "./api/connection-authorize";
 import { schemaInferApi } from "./api/schemas-infer";
@@ -76,15 +76,24 @@ export function buildApp() {
 
   // First, so that every response passes through it: routes, errors, 404s, the UI, /mcp.
   app.use("*", securityHeaders());
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError(413, "body_too_large", "The request body is larger than 1 MiB.");
-      },
-    }),
-  );
+  const defaultLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError(413, "body_too_large", "The request body is larger than 1 MiB.");
+    },
+  });
+  // An OpenAPI import carries a whole document (GitHub's is 13 MB): that one route has a limit of its own.
+  const importLimit = bodyLimit({
+    maxSize: MAX_IMPORT_BODY_BYTES,
+    onError: () => {
+      throw new AppError(
+        413,
+        "body_too_large",
+        `The request body is larger than ${MAX_IMPORT_BODY_BYTES / 1024 / 1024} MiB: import the document in parts, with operation_ids, or from a URL with document_url.`,
+      );
+    },
+  });
+  app.use("*", (c, next) => (c.req.path === OPENAPI_IMPORT_PATH ? importLimit(c, next) : defaultLimit(c, next)));
   // Every path under these needs a valid token, known route or not; each
   // route then checks its own scope (src/access/middleware.ts).
   for (const path of PROTECTED_PATHS) app.use(path, authenticate());

@@ -71,6 +71,28 @@ describe("the Import page", () => {
     expect(upstream.calls.map((c) => c.headers.get("x-api-key"))).toEqual([key]);
   });
 
+  it("fetches the document from a URL, and offers operations without an operationId by METHOD /path", async () => {
+    const session = await signIn();
+    const url = "https://specs.example.com/crm.yaml";
+    upstream.on("GET", url, () => new Response(crmYaml, { headers: { "content-type": "application/yaml" } }));
+    const preview = await postForm("/ui/import", { document_url: url, _action: "preview" }, session);
+    const html = await preview.text();
+    expect(preview.status, html).toBe(200);
+    expect(html).toContain(`value="getContact"`);
+    // POST /contacts/search has no operationId: it is picked by method and path.
+    expect(html).toContain(`value="POST /contacts/search"`);
+    expect(fieldValue(formFields(html, "/ui/import"), "document_url")).toBe(url);
+
+    const blocked = await postForm(
+      "/ui/import",
+      { document_url: "https://10.0.0.1/spec.json", _action: "preview" },
+      session,
+    );
+    const page = await blocked.text();
+    expect(blocked.status).toBe(422);
+    expect(fieldError(page, "document_url")).toMatch(/only calls public hosts/);
+  });
+
   it("shows what is wrong with a document that is not OpenAPI, next to it, keeping it", async () => {
     const session = await signIn();
     const res = await postForm("/ui/import", { document: "hello: world", _action: "preview" }, session);

@@ -7,7 +7,8 @@ import { SCOPES } from "../access/scopes";
 import { DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_LIMIT } from "../engine/body";
 import { RETRY_DEFAULTS, RETRY_LIMITS } from "../engine/outbound/retry";
 import { OUTCOMES } from "../engine/outcomes";
-import { BODY_FORMATS } from "../engine/request";
+import { QUERY_STYLES } from "../engine/query-styles";
+import { BODY_FORMATS, INPUT_LOCATIONS } from "../engine/request";
 import { CONNECTION_AUTH_CONFIG_OUTPUTS } from "./connection-schemas";
 import { SecretString, TOOL_NAME } from "./field-schemas";
 
@@ -31,13 +32,24 @@ const JsonSchemaObject = JsonSchemaDocument.openapi({
 
 const MappingEntry = z
   .object({
-    in: z.enum(["path", "query", "header", "body"]),
+    in: z.enum(INPUT_LOCATIONS).openapi({
+      description:
+        "`path`, `query`, `header`, `cookie` (a pair in the Cookie header), `body` (a member of the body) or `whole_body` (the value is the whole body: JSON, or the text of a `text` body).",
+    }),
     name: z
       .string()
       .min(1)
       .max(256)
       .optional()
       .openapi({ description: "The name on the wire; defaults to the property name." }),
+    style: z.enum(QUERY_STYLES).optional().openapi({
+      description:
+        "Query inputs: OpenAPI's serialization style. Without style and explode, a list repeats the parameter and an object is sent as JSON text.",
+    }),
+    explode: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Query inputs: OpenAPI's explode; defaults to true for form and deepObject." }),
   })
   .openapi("InputMappingEntry");
 
@@ -165,7 +177,7 @@ export const ToolInput = z
     input_mapping: InputMappingSchema.nullish(),
     body_format: z.enum(BODY_FORMATS).nullish().openapi({
       description:
-        "How body inputs are sent: `json` (default), `form` (application/x-www-form-urlencoded) or `multipart` (multipart/form-data text fields; the engine sets the Content-Type with its boundary).",
+        "How body inputs are sent: `json` (default), `form` (application/x-www-form-urlencoded), `multipart` (multipart/form-data text fields; the engine sets the Content-Type with its boundary) or `text` (the whole_body input's string as it is; Content-Type text/plain unless a static header sets another).",
     }),
     mcp_enabled: z.boolean().nullish().openapi({
       description:
