@@ -26,6 +26,12 @@ const JsonSchemaObject = JsonSchemaDocument.openapi({
   description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12).",
 });
 
+/** An output schema may also be `true` (any output) or `false` (none), as JSON Schema allows. */
+const OutputSchema = z.union([JsonSchemaDocument, z.boolean()]).openapi({
+  description:
+    "A JSON Schema for the output (draft-07 unless `$schema` names 2019-09 or 2020-12), or a boolean schema: `true` accepts any output, `false` none.",
+});
+
 const MappingEntry = z
   .object({
     in: z.enum(["path", "query", "header", "body"]),
@@ -168,7 +174,7 @@ export const ToolInput = z
     }),
     auth_config: AuthConfigInput.nullish(),
     input_schema: JsonSchemaObject.nullish(),
-    output_schema: JsonSchemaObject.nullish(),
+    output_schema: OutputSchema.nullish(),
     input_mapping: InputMappingSchema.nullish(),
     body_format: z.enum(BODY_FORMATS).nullish().openapi({
       description:
@@ -204,7 +210,7 @@ export const Tool = z
       .nullable(),
     auth_config: AuthConfigOutput,
     input_schema: JsonSchemaObject,
-    output_schema: JsonSchemaObject.nullable(),
+    output_schema: OutputSchema.nullable(),
     input_mapping: InputMappingSchema.nullable(),
     body_format: z.enum(BODY_FORMATS),
     mcp_enabled: z.boolean(),

@@ -13,10 +13,9 @@ import { sealedV1Reads, toolSecretOpening } from "./auth/binding";
 import { TokenCache } from "./auth/token-cache";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
-import { dropOptionalNulls } from "./optional-nulls";
 import { describeFailure, type ExecutionFailure, type SecretsUnavailableReason } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
-import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
+import { inputProblems, outputProblems, preparedInput } from "./tool-validation";
 
 /** How much input and output a log row keeps (characters of JSON). */
 export const LOG_PAYLOAD_LIMIT = 16 * 1024;
@@ -49,9 +48,7 @@ export async function executeTool(
   // A row that does not read in full (src/registry/stored-tool.ts) cannot run; it is still logged.
   const damaged = isDamaged(tool);
   // A null for an optional property that cannot be null means "not given" (strict-mode callers send them).
-  const input = damaged
-    ? rawInput
-    : (applyDefaults(tool.inputSchema, dropOptionalNulls(tool.inputSchema, rawInput)) as Record<string, unknown>);
+  const input = damaged ? rawInput : preparedInput(tool, rawInput);
   let outcome: ExecutorResult;
   try {
     outcome = damaged
@@ -91,8 +88,7 @@ async function run(
   redactor: Redactor,
   now: Date,
 ): Promise<ExecutorResult> {
-  const inputValidator = compiledValidator(`${tool.id}:${tool.version}:input`, tool.inputSchema);
-  const inputErrors = validateInstance(inputValidator, input, "/input");
+  const inputErrors = inputProblems(tool, input);
   if (inputErrors.length > 0) return failed(null, { kind: "input_invalid", errors: inputErrors });
 
   const opened = await openToolSecrets(tool, deps.env);
@@ -110,10 +106,9 @@ async function run(
     now,
     outbound: readOutboundSettings(deps.env),
   });
-  if (!outcome.result.ok || !tool.outputSchema) return outcome;
+  if (!outcome.result.ok) return outcome;
 
-  const outputValidator = compiledValidator(`${tool.id}:${tool.version}:output`, tool.outputSchema);
-  const errors = validateInstance(outputValidator, outcome.result.output, "/output");
+  const errors = outputProblems(tool, outcome.result.output);
   if (errors.length > 0)
     return {
       ...failed(outcome.request, { kind: "output_invalid", errors, statusCode: outcome.result.statusCode }),
