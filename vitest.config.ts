@@ -25,7 +25,7 @@ export default defineConfig(async () => {
           },
         },
       }),
-      // The JSON Schema Test Suite for test/json-schema-suite.test.ts, read from ../shared.
+      // The JSON Schema Test Suite for test/json-schema-suite.test.ts, read from test/fixtures.
       jsonSchemaTestSuite(import.meta.dirname),
     ],
     // The same zod the bundle gets (wrangler.toml [alias]); vitest-pool-workers
