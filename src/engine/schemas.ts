@@ -141,7 +141,14 @@ function draftLabel(draft: SchemaDraft): string {
 }
 
 /** Keywords whose members are named schemas: a member called `default` or `enum` there is a schema, not data. */
-const SCHEMA_MAPS = new Set(["properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies"]);
+const SCHEMA_MAPS = new Set([
+  "properties",
+  "patternProperties",
+  "$defs",
+  "definitions",
+  "dependentSchemas",
+  "dependencies",
+]);
 
 /**
  * Visits every object of a schema document with its JSON Pointer, except
