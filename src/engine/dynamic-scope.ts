@@ -161,8 +161,7 @@ class ScopeCompiler {
     const declared = this.anchors.get(resourceOf(node));
     if (!declared) return scope;
     let entered: Map<string, SchemaObject> | null = null;
-    for (const [name, anchor] of declared)
-      if (!scope.has(name)) (entered ??= new Map(scope)).set(name, anchor);
+    for (const [name, anchor] of declared) if (!scope.has(name)) (entered ??= new Map(scope)).set(name, anchor);
     return entered ?? scope;
   }
 

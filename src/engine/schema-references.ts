@@ -66,7 +66,14 @@ function referencesOf({ document }: DereferencedSchema, draft: SchemaDraft): Ref
 }
 
 /** Keywords whose members are named schemas (the names are not keywords). */
-const SCHEMA_MAPS = new Set(["properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies"]);
+const SCHEMA_MAPS = new Set([
+  "properties",
+  "patternProperties",
+  "$defs",
+  "definitions",
+  "dependentSchemas",
+  "dependencies",
+]);
 
 /** The schema objects at which a draft before 2020-12 uses `$dynamicRef` or `$dynamicAnchor`, which it does not have. */
 function dynamicKeywordsOutsideTheirDraft(schema: unknown, pointerPrefix: string): ProblemFieldError[] {
