@@ -4,6 +4,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import path from "node:path";
+import { jsonSchemaTestSuite } from "./test/node/json-schema-test-suite";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -26,6 +27,8 @@ export default defineConfig(async () => {
           },
         },
       }),
+      // The JSON Schema Test Suite for test/json-schema-suite.test.ts, read from test/fixtures.
+      jsonSchemaTestSuite(import.meta.dirname),
     ],
     // The same zod the bundle gets (wrangler.toml [alias]); vitest-pool-workers
     // does not apply wrangler's aliases itself. Exact match only, as in wrangler:

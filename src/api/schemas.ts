@@ -30,6 +30,12 @@ const JsonSchemaObject = JsonSchemaDocument.openapi({
   description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12).",
 });
 
+/** An output schema may also be `true` (any output) or `false` (none), as JSON Schema allows. */
+const OutputSchema = z.union([JsonSchemaDocument, z.boolean()]).openapi({
+  description:
+    "A JSON Schema for the output (draft-07 unless `$schema` names 2019-09 or 2020-12), or a boolean schema: `true` accepts any output, `false` none.",
+});
+
 const MappingEntry = z
   .object({
     in: z.enum(INPUT_LOCATIONS).openapi({
@@ -173,7 +179,7 @@ export const ToolInput = z
         "Use this connection's credential (see /connections) instead of `auth_config`; sending both is refused. The endpoint's origin must be one of the connection's allowed_origins.",
     }),
     input_schema: JsonSchemaObject.nullish(),
-    output_schema: JsonSchemaObject.nullish(),
+    output_schema: OutputSchema.nullish(),
     input_mapping: InputMappingSchema.nullish(),
     body_format: z.enum(BODY_FORMATS).nullish().openapi({
       description:
@@ -216,7 +222,7 @@ export const Tool = z
       .nullable()
       .openapi({ description: "The connection whose credential the tool uses; null when it has its own." }),
     input_schema: JsonSchemaObject,
-    output_schema: JsonSchemaObject.nullable(),
+    output_schema: OutputSchema.nullable(),
     input_mapping: InputMappingSchema.nullable(),
     body_format: z.enum(BODY_FORMATS),
     mcp_enabled: z.boolean(),

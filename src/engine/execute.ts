@@ -15,10 +15,9 @@ import { TokenCache } from "./auth/token-cache";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
 import { openConnectionSecrets, openToolSecrets } from "./open-secrets";
-import { dropOptionalNulls } from "./optional-nulls";
 import { describeFailure, type ExecutionFailure } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
-import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
+import { inputProblems, outputProblems, preparedInput } from "./tool-validation";
 
 /** How much input and output a log row keeps (characters of JSON). */
 export const LOG_PAYLOAD_LIMIT = 16 * 1024;
@@ -51,9 +50,7 @@ export async function executeTool(
   // A row that does not read in full (src/registry/stored-tool.ts) cannot run; it is still logged.
   const damaged = isDamaged(tool);
   // A null for an optional property that cannot be null means "not given" (strict-mode callers send them).
-  const input = damaged
-    ? rawInput
-    : (applyDefaults(tool.inputSchema, dropOptionalNulls(tool.inputSchema, rawInput)) as Record<string, unknown>);
+  const input = damaged ? rawInput : preparedInput(tool, rawInput);
   let outcome: ExecutorResult;
   try {
     outcome = damaged
@@ -94,8 +91,7 @@ async function run(
   redactor: Redactor,
   now: Date,
 ): Promise<ExecutorResult> {
-  const inputValidator = compiledValidator(`${tool.id}:${tool.version}:input`, tool.inputSchema);
-  const inputErrors = validateInstance(inputValidator, input, "/input");
+  const inputErrors = inputProblems(tool, input);
   if (inputErrors.length > 0) return failed(null, { kind: "input_invalid", errors: inputErrors });
 
   const usesConnection = tool.connectionId !== null && tool.executionType === "http_request";
@@ -136,10 +132,9 @@ async function run(
     now,
     outbound: readOutboundSettings(deps.env),
   });
-  if (!outcome.result.ok || !tool.outputSchema) return outcome;
+  if (!outcome.result.ok) return outcome;
 
-  const outputValidator = compiledValidator(`${tool.id}:${tool.version}:output`, tool.outputSchema);
-  const errors = validateInstance(outputValidator, outcome.result.output, "/output");
+  const errors = outputProblems(tool, outcome.result.output);
   if (errors.length > 0)
     return {
       ...failed(outcome.request, {

@@ -21,6 +21,7 @@ import {
   type InputMapping,
 } from "../engine/request";
 import { checkSchema, isPlainObject, type JsonSchema } from "../engine/schemas";
+import { defaultProblems } from "../engine/schema-defaults";
 import { pointerToken, validationError, type ProblemFieldError } from "../problem";
 import { isCredentialCookieName, isCredentialHeaderName } from "./credential-headers";
 import { secretValueProblems } from "./secret-values";
@@ -44,7 +45,8 @@ export interface ToolDefinition {
   retryPolicy: RetryPolicy | null;
   bodyFormat: BodyFormat;
   inputSchema: JsonSchema;
-  outputSchema: JsonSchema | null;
+  /** A boolean is a schema too: `true` accepts any output, `false` none. */
+  outputSchema: JsonSchema | boolean | null;
   inputMapping: InputMapping | null;
   authParams: AuthParams;
   /** The connection whose credential the tool uses instead of authParams (then `{ type: "none" }`), or null. */
@@ -71,7 +73,7 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
   let endpointUrl: string | null = null;
   let functionName: string | null = null;
   let inputSchema: JsonSchema | null = body.input_schema ?? null;
-  let outputSchema: JsonSchema | null = body.output_schema ?? null;
+  let outputSchema: JsonSchema | boolean | null = body.output_schema ?? null;
 
   if (isHttp) {
     if (!body.method) errors.push({ path: "/method", message: "method is required for http_request tools." });
@@ -137,8 +139,12 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
       path: "/input_schema/type",
       message: 'The top level of input_schema must be "type": "object": inputs are named.',
     });
-  else errors.push(...checkSchema(inputSchema, "/input_schema"));
-  if (outputSchema) errors.push(...checkSchema(outputSchema, "/output_schema"));
+  else {
+    const schemaErrors = checkSchema(inputSchema, "/input_schema");
+    // Defaults are checked against a schema that is known to be usable.
+    errors.push(...(schemaErrors.length > 0 ? schemaErrors : defaultProblems(inputSchema, "/input_schema")));
+  }
+  if (outputSchema !== null) errors.push(...checkSchema(outputSchema, "/output_schema"));
 
   const inputMapping = body.input_mapping ?? null;
   if (method && endpointUrl)
