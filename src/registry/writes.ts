@@ -60,7 +60,9 @@ export async function replaceToolDefinition(
   const db = drizzle(env.DB);
   const previous = await getTool(db, id);
   if (!expected(previous.version)) throw versionMismatch(previous.id);
-  const def = normalizeDefinition(input, requireOutboundSettings(env));
+  const def = normalizeDefinition(input, requireOutboundSettings(env), {
+    formatMode: isDamaged(previous) ? undefined : previous.formatMode,
+  });
   const connection = await connectionFor(db, def);
   // A damaged row is repaired by a replace, but nothing of it is kept: every secret is sent again.
   const secrets = await sealToolSecrets(
