@@ -703,9 +703,11 @@ describe("security schemes", () => {
         scopes: ["r"],
       },
     ],
+    // OpenID Connect: the API takes its access token as a bearer token (discovery is not run).
+    [[{ oidc: [] }], { scheme: "oidc", auth: { type: "bearer_token" }, scopes: [] }],
     // An OR list: the first alternative toolgate can send.
     [
-      [{ cookie: [] }, { oidc: [] }, { bearer: [] }, { header: [] }],
+      [{ cookie: [] }, { header: [], bearer: [] }, { bearer: [] }, { header: [] }],
       { scheme: "bearer", auth: { type: "bearer_token" }, scopes: [] },
     ],
     [[{ cookie: [] }, {}], null],
@@ -723,10 +725,6 @@ describe("security schemes", () => {
       [{ cookie: [] }],
       "cookie (an API key in a cookie, which toolgate cannot send; if the API also takes the key in a header or the query, send auth_config with type api_key, key_name and location)",
     ],
-    [
-      [{ oidc: [] }],
-      "oidc (OpenID Connect discovery is not supported; create an OAuth2 authorization-code connection by hand and send its connection_id)",
-    ],
     [[{ header: [], bearer: [] }], "header + bearer are required together, and a tool sends one credential"],
     [[{ nope: [] }], "nope (it is not defined in components.securitySchemes)"],
   ])("refuses %j", (security, named) => {
@@ -735,15 +733,16 @@ describe("security schemes", () => {
     expect(result.detail).toContain(named);
   });
 
-  it("refuses OAuth2 with only implicit or password flows, naming the flows it runs", () => {
+  it("OAuth2 with only an implicit or password flow is a bearer-token connection (a token obtained elsewhere)", () => {
     const implicit = {
       securitySchemes: {
         old: { type: "oauth2", flows: { implicit: { authorizationUrl: "https://x", scopes: {} } } },
       },
     };
-    expect(skipped({ responses: {} }, implicit, { extra: { security: [{ old: [] }] } }).detail).toContain(
-      "old (OAuth2 with only implicit or password flows, which toolgate does not run; only client credentials and authorization code)",
-    );
+    const op = convertOpenApi(
+      document({ "/x": { get: { security: [{ old: [] }], responses: {} } } }, implicit),
+    ) as Json;
+    expect(op.operations[0].connection).toEqual({ scheme: "old", auth: { type: "bearer_token" }, scopes: [] });
   });
 
   it("gives unsupported_security only when nothing else stands in the way", () => {

@@ -195,10 +195,14 @@ function schemeAuth(scheme: Record<string, unknown>, baseUrl: string): SchemeAut
           token_url: tokenUrl,
         };
       }
-      return "OAuth2 with only implicit or password flows, which toolgate does not run; only client credentials and authorization code";
+      // Implicit and password flows are for browsers and first-party apps, which toolgate is not: the API
+      // still takes their access token as a bearer token, so a person pastes one (a personal access token).
+      if (isPlainObject(flows.implicit) || isPlainObject(flows.password)) return { type: "bearer_token" };
+      return "OAuth2 without a flow toolgate knows (clientCredentials, authorizationCode, implicit or password)";
     }
     case "openIdConnect":
-      return "OpenID Connect discovery is not supported; create an OAuth2 authorization-code connection by hand and send its connection_id";
+      // Discovery is not run; the API takes the access token as a bearer token, as for implicit flows above.
+      return { type: "bearer_token" };
     default:
       return `${String(scheme.type)} authentication is not supported`;
   }
