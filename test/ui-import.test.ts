@@ -178,6 +178,46 @@ describe("starting a tool from a cURL command", () => {
     ]);
   });
 
+  it("offers to save the command's credential as a connection, or to use a matching one, and saves a tool that uses it", async () => {
+    const session = await signIn();
+    const host = `${crypto.randomUUID().slice(0, 8)}.example.com`;
+    const token = `tok-${crypto.randomUUID()}`;
+    const command = `curl 'https://${host}/v1/search?q=shoes' -H 'Authorization: Bearer ${token}'`;
+    const page = await (await getPage("/ui/tools/new", session)).text();
+    const filled = await submitForm(page, "/ui/tools/new", session, { curl_command: command }, "import_curl");
+    expect(filled.html).toContain("Share the command&#39;s credential");
+    expect(filled.html).toContain('value="curl_save_connection"');
+    expect(filled.html).not.toContain(token);
+
+    const saved = await submitForm(filled.html, "/ui/tools/new", session, { curl_command: "" }, "curl_save_connection");
+    expect(saved.res.status, saved.html).toBe(200);
+    expect(saved.html).toContain(
+      `Saved the command&#39;s credential as connection &quot;${host.replaceAll(".", "_")}_token&quot;`,
+    );
+    const connectionId = fieldValue(formFields(saved.html, "/ui/tools/new"), "connection_id");
+    expect(connectionId).toMatch(/^[0-9a-f-]{36}$/);
+    const created = await submitForm(saved.html, "/ui/tools/new", session, { name: uniqueName(), curl_command: "" });
+    expect(created.res.status, created.html).toBe(303);
+    const tool = await storedTool(savedToolId(created.res));
+    expect(tool.connection_id).toBe(connectionId);
+    upstream.on("GET", `https://${host}/v1/search`, () => json({ items: [] }));
+    await execute(tool.id, {});
+    expect(upstream.calls[0]!.headers.get("authorization")).toBe(`Bearer ${token}`);
+
+    // The same kind of credential to the same origin again: the connection is offered, and used.
+    const again = await submitForm(page, "/ui/tools/new", session, { curl_command: command }, "import_curl");
+    expect(again.html).toContain(`href="/ui/connections/${connectionId}"`);
+    const used = await submitForm(
+      again.html,
+      "/ui/tools/new",
+      session,
+      { curl_command: "" },
+      `curl_use_connection.${connectionId}`,
+    );
+    expect(used.html).toContain("keeps no credential of its own");
+    expect(fieldValue(formFields(used.html, "/ui/tools/new"), "connection_id")).toBe(connectionId);
+  });
+
   it("asks for what the command holds placeholders for, at the fields to fill in, and saves once they are", async () => {
     const session = await signIn();
     const command = `curl -X POST "https://api.example.com/v1/accounts/$ACCOUNT_ID/messages" -H "Authorization: Bearer $EXAMPLE_API_KEY" -d text=hi`;

@@ -42,7 +42,10 @@ export function sendsSameCredential(row: Pick<ConnectionRow, "authParams">, auth
 }
 
 /** The connections that send the same kind of credential to the draft's origin, oldest first. */
-export async function matchingConnections(env: Env, draft: ToolDraft): Promise<ConnectionMatch[]> {
+export async function matchingConnections(
+  env: Env,
+  draft: Pick<ToolDraft, "endpoint_url" | "auth_config">,
+): Promise<ConnectionMatch[]> {
   const origin = originOf(draft.endpoint_url);
   if (draft.auth_config.type === "none" || origin === null) return [];
   const auth = draft.auth_config;
@@ -76,15 +79,21 @@ function onConnection(draft: ToolDraft, id: string): Omit<ToolDraft, "auth_confi
 
 /** A connection that exists, checked: it sends to the draft's origin (422 at /connection_id otherwise). */
 export async function reuseConnection(env: Env, draft: ToolDraft, id: string) {
+  const row = await checkedReuse(env, draft.endpoint_url, id);
+  return { draft: onConnection(draft, row.id), connection: { status: "reused" as const, id: row.id, name: row.name } };
+}
+
+/** The connection, if it exists and allows the origin of `endpointUrl` (422 at /connection_id otherwise). */
+export async function checkedReuse(env: Env, endpointUrl: string, id: string): Promise<ConnectionRow> {
   const row = await findConnection(drizzle(env.DB), id);
-  const origin = originOf(draft.endpoint_url);
+  const origin = originOf(endpointUrl);
   const fail = (message: string) => validationError("invalid_request", message, [{ path: "/connection_id", message }]);
   if (!row) throw fail(`There is no connection with id "${id}".`);
   if (origin === null || !row.allowedOrigins.includes(origin))
     throw fail(
       `Connection "${row.name}" may send its credential only to ${row.allowedOrigins.join(", ")}, not to ${origin ?? "this URL"}.`,
     );
-  return { draft: onConnection(draft, row.id), connection: { status: "reused" as const, id: row.id, name: row.name } };
+  return row;
 }
 
 /**
@@ -93,8 +102,21 @@ export async function reuseConnection(env: Env, draft: ToolDraft, id: string) {
  * for it (there is nothing to save yet).
  */
 export async function saveAsConnection(env: Env, draft: ToolDraft, name: string | undefined) {
-  const auth = draft.auth_config;
-  const origin = originOf(draft.endpoint_url);
+  const row = await saveCredentialAsConnection(env, draft.auth_config, draft.endpoint_url, name);
+  return {
+    draft: onConnection(draft, row.id),
+    connection: { status: "created" as const, id: row.id, name: row.name },
+  };
+}
+
+/** The connection made of a credential, allowed to the origin of `endpointUrl` only (the UI saves its form's this way). */
+export async function saveCredentialAsConnection(
+  env: Env,
+  auth: DraftAuth,
+  endpointUrl: string,
+  name: string | undefined,
+): Promise<ConnectionRow> {
+  const origin = originOf(endpointUrl);
   const fail = (message: string) =>
     validationError("invalid_request", message, [{ path: "/save_connection", message }]);
   if (auth.type === "none" || origin === null) throw fail("The command has no credential to save as a connection.");
@@ -114,9 +136,5 @@ export async function saveAsConnection(env: Env, draft: ToolDraft, name: string 
         : { type: "api_key", key_name: auth.key_name, location: auth.location, value: secret },
     allowed_origins: [origin],
   };
-  const view = await createConnection(env, input);
-  return {
-    draft: onConnection(draft, view.row.id),
-    connection: { status: "created" as const, id: view.row.id, name: view.row.name },
-  };
+  return (await createConnection(env, input)).row;
 }
