@@ -172,6 +172,25 @@ describe("an API-key document imports every operation in one request, without th
   });
 });
 
+describe("a connection none of whose tools could be created", () => {
+  it("is deleted again, and reported as skipped", async () => {
+    const document = { ...keyDocument(), servers: [{ url: "https://user:pw@keys.example.com/v2" }] };
+    const before = await env.DB.prepare("SELECT count(*) AS n FROM connections").first<{ n: number }>();
+    const { status, body } = await importOpenApi({ document, operation_ids: ["listItems"] });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.results[0]).toMatchObject({ status: "skipped", reason: "invalid_tool" });
+    expect(body.connections).toEqual([
+      expect.objectContaining({
+        status: "skipped",
+        detail: "None of its operations became a tool, so the connection was not kept.",
+      }),
+    ]);
+    expect(body.connections[0].id).toBeUndefined();
+    const after = await env.DB.prepare("SELECT count(*) AS n FROM connections").first<{ n: number }>();
+    expect(after!.n).toBe(before!.n);
+  });
+});
+
 describe("creating connections needs connections:write", () => {
   it("a tools:write key gets 403 and nothing is created; a dry run, a mapped scheme or inline secrets need no more", async () => {
     const { key } = await createApiKey(["tools:write"]);
