@@ -14,6 +14,7 @@ import { exportsApi } from "./api/exports";
 import { curlImportApi } from "./api/imports-curl";
 import { openapiImportApi } from "./api/imports-openapi";
 import { limitJsonDepth } from "./api/json-depth";
+import { d1Sessions } from "./db/session";
 import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
 import { mcpApi } from "./mcp/http";
@@ -47,6 +48,11 @@ const healthRoute = createRoute({
   },
 });
 
+/** The web UI's pages: a browser carries no D1 bookmark from page to page, so they read the primary. */
+function isUiPath(path: string): boolean {
+  return path === "/" || path === "/ui" || path.startsWith("/ui/");
+}
+
 export function buildApp() {
   const app = new OpenAPIHono<AppBindings>({
     // One shape for every request that fails its schema: 422 with a JSON Pointer per problem.
@@ -76,6 +82,8 @@ export function buildApp() {
   // Every path under these needs a valid token, known route or not; each
   // route then checks its own scope (src/access/middleware.ts).
   for (const path of PROTECTED_PATHS) app.use(path, authenticate());
+  // After authentication, which reads API keys from the primary (and caches them per isolate).
+  app.use("*", d1Sessions({ primaryPaths: isUiPath }));
   app.use("*", limitJsonDepth());
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));

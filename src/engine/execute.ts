@@ -9,6 +9,7 @@ import type { ExecutionRow, ToolRow } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../problem";
 import { TokenCache } from "./auth/token-cache";
+import { newExecutionId } from "./execution-id";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
 import { describeFailure, type ExecutionFailure, type SecretsUnavailableReason } from "./outcomes";
@@ -40,7 +41,7 @@ export async function executeTool(
 ): Promise<ExecutionReport> {
   const started = Date.now();
   const startedAt = new Date(started);
-  const executionId = crypto.randomUUID();
+  const executionId = newExecutionId(started);
   const redactor = new Redactor();
 
   const input = applyDefaults(tool.inputSchema, rawInput) as Record<string, unknown>;
@@ -172,6 +173,7 @@ function logRowFor(
     output: outputText?.text ?? null,
     outputTruncated: outputText?.truncated ?? false,
     attempts: outcome.attempts ?? null,
+    payloadKey: null,
   };
 }
 

@@ -1,13 +1,12 @@
 /**
  * Running a stored tool for a caller (the API's execute route, the UI's test
- * panel, MCP's tools/call): load it, execute it, and write its log row after
+ * panel, MCP's tools/call): find it, execute it, and write its log row after
  * the response.
  */
-import { drizzle } from "drizzle-orm/d1";
 import type { ToolRow } from "../db/schema";
 import type { Env } from "../env";
 import { recordExecution } from "../registry/execution-log";
-import { getTool } from "../registry/queries";
+import { runnableToolById } from "../registry/runnable";
 import { executeTool, type ExecutionReport } from "./execute";
 
 export interface ToolRun {
@@ -15,17 +14,22 @@ export interface ToolRun {
   report: ExecutionReport;
 }
 
-/** `waitUntil` is the request's ExecutionContext.waitUntil: the log row is written after the response. */
+/**
+ * Runs the tool `toolId`, found through the isolate's definition cache
+ * (src/registry/runnable.ts). `waitUntil` is the request's
+ * ExecutionContext.waitUntil: the log row is written after the response.
+ */
 export async function runTool(
   env: Env,
   waitUntil: (work: Promise<unknown>) => void,
   toolId: string,
   input: Record<string, unknown>,
 ): Promise<ToolRun> {
-  return runStoredTool(env, waitUntil, await getTool(drizzle(env.DB), toolId), input);
+  const { tool } = await runnableToolById(env, toolId);
+  return runStoredTool(env, waitUntil, tool, input);
 }
 
-/** The same, for a tool the caller has already loaded (MCP finds tools by name). */
+/** The same, for a tool the caller has already loaded (MCP finds tools by name; the UI shows the version it runs). */
 export async function runStoredTool(
   env: Env,
   waitUntil: (work: Promise<unknown>) => void,
@@ -34,7 +38,7 @@ export async function runStoredTool(
 ): Promise<ToolRun> {
   const defer = (work: Promise<unknown>) => waitUntil(work.catch(logDeferredFailure));
   const report = await executeTool(tool, input, { env, defer });
-  defer(recordExecution(env.DB, report.logRow));
+  defer(recordExecution(env, report.logRow));
   return { tool, report };
 }
 

@@ -20,7 +20,8 @@ import { decodeCursor, pageOf } from "../api/pagination";
 import { runStoredTool } from "../engine/run";
 import type { Env } from "../env";
 import { AppError } from "../problem";
-import { findMcpTool, listTools } from "../registry/queries";
+import { listTools } from "../registry/queries";
+import { runnableMcpTool } from "../registry/runnable";
 import { callResultOf, mcpToolOf } from "./tools";
 
 /** Tools per tools/list page; a client follows `nextCursor` for the rest. */
@@ -49,7 +50,7 @@ export function createMcpServer(env: Env, waitUntil: (work: Promise<unknown>) =>
   server.setRequestHandler(CallToolRequestSchema, (request) =>
     answer(async (): Promise<CallToolResult> => {
       const { name, arguments: args = {} } = request.params;
-      const tool = await findMcpTool(drizzle(env.DB), name);
+      const tool = (await runnableMcpTool(env, name))?.tool;
       // The one failure that is a protocol error: there is nothing to run (MCP spec, tools, "Error Handling").
       if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
       const { report } = await runStoredTool(env, waitUntil, tool, args);

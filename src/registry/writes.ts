@@ -11,6 +11,7 @@ import type { Env } from "../env";
 import { normalizeDefinition, toolRow } from "./definition";
 import { forgetCachedToken } from "./forget-token";
 import { deleteTool, getTool, insertTool, replaceTool, toolNotFound, versionMismatch } from "./queries";
+import { forgetTool } from "./runnable";
 import { sealToolSecrets } from "./secrets";
 
 /** Validates, seals and stores a new tool (422, 409 on failure). */
@@ -26,6 +27,7 @@ export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
   const now = new Date().toISOString();
   const row = toolRow(id, def, secrets, { version: 1, createdAt: now, updatedAt: now });
   await insertTool(drizzle(env.DB), row);
+  forgetTool(row);
   return row;
 }
 
@@ -56,6 +58,8 @@ export async function replaceToolDefinition(
     updatedAt: new Date().toISOString(),
   });
   await replaceTool(db, row, previous.version);
+  forgetTool(previous);
+  forgetTool(row);
   return row;
 }
 
@@ -64,6 +68,7 @@ export async function removeTool(env: Env, id: string): Promise<ToolRow> {
   const db = drizzle(env.DB);
   const row = await getTool(db, id);
   if (!(await deleteTool(db, row.id))) throw toolNotFound(row.id);
+  forgetTool(row);
   if (row.authType === "oauth2") await forgetCachedToken(env, row);
   return row;
 }

@@ -162,7 +162,7 @@ async function inferOutputSchema(
       return undefined;
     }
   } else {
-    const last = stored ? await latestSuccessfulOutput(drizzle(c.env.DB), stored.id) : null;
+    const last = stored ? await latestSuccessfulOutput(c.env, stored.id) : null;
     if (!last?.ok) {
       addFieldError(errors, "output_schema", last ? last.reason : "This tool has no successful run to learn from yet.");
       return undefined;

@@ -6,7 +6,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { ToolRow } from "../db/schema";
 import { describeFailure } from "../engine/outcomes";
-import { runTool } from "../engine/run";
+import { runStoredTool } from "../engine/run";
 import { AppError, type ProblemFieldError } from "../problem";
 import { getTool } from "../registry/queries";
 import { addFieldError, type FieldErrors } from "./components";
@@ -48,7 +48,8 @@ export async function runFromForm(c: UiContext, session: Session, id: string) {
     : parseFields(tool, values, panel.errors);
   if (!input) return c.html(<ToolPage session={session} tool={tool} panel={panel} run={null} />, 422);
 
-  const { report } = await runTool(c.env, (work) => c.executionCtx.waitUntil(work), tool.id, input);
+  // The version on the page, read from D1 above: the test panel runs what the person sees.
+  const { report } = await runStoredTool(c.env, (work) => c.executionCtx.waitUntil(work), tool, input);
   const result = report.result;
   let run: RunView;
   if (result.ok) {

@@ -1,0 +1,83 @@
+/**
+ * Finding the tool an execute runs: from the isolate's definition cache when
+ * it holds a recent enough copy (./definition-cache.ts), else from D1 through
+ * the request's replica session, and from the primary before answering
+ * "not found" (a replica may not have a tool created a moment ago yet).
+ *
+ * Only the execute paths (the API's execute, MCP's tools/call) read through
+ * the cache; the editor, the lists, GET /tools/{id} and every write read D1.
+ */
+import { drizzle } from "drizzle-orm/d1";
+import type { ToolRow } from "../db/schema";
+import { requestDatabaseOf } from "../db/session";
+import type { Env } from "../env";
+import {
+  DEFAULT_CACHE_SECONDS,
+  DefinitionCache,
+  parseCacheBound,
+  toolDependency,
+  toolNameDependency,
+  type RunnableTool,
+} from "./definition-cache";
+import { findMcpTool, findTool, toolNotFound } from "./queries";
+
+/** The isolate's definition cache. */
+const definitionCache = new DefinitionCache();
+
+/**
+ * Called by every write of a tool in this isolate (src/registry/writes.ts):
+ * the next execute here reads the new version, by id or by its name. (The
+ * rewrap does not call it: a cached row sealed under a retired key still
+ * opens until that key leaves ENCRYPTION_KEYS, and changing a secret starts
+ * new isolates.)
+ */
+export function forgetTool(tool: Pick<ToolRow, "id" | "name">): void {
+  definitionCache.invalidate(toolDependency(tool.id));
+  definitionCache.invalidate(toolNameDependency(tool.name));
+}
+
+/** The tool to run by id; 404 `tool_not_found`. */
+export async function runnableToolById(env: Env, id: string): Promise<RunnableTool> {
+  const found = await readThrough(env, `id:${id}`, [], (db) => findTool(drizzle(db), id));
+  if (!found) throw toolNotFound(id);
+  return found;
+}
+
+/** The tool MCP's tools/call names, if it exists and is offered over MCP. */
+export function runnableMcpTool(env: Env, name: string): Promise<RunnableTool | undefined> {
+  return readThrough(env, `mcp:${name}`, [toolNameDependency(name)], (db) => findMcpTool(drizzle(db), name));
+}
+
+async function readThrough(
+  env: Env,
+  key: string,
+  dependsOn: string[],
+  load: (db: D1Database) => Promise<ToolRow | undefined>,
+): Promise<RunnableTool | undefined> {
+  const requestDb = requestDatabaseOf(env.DB);
+  const boundMs = cacheBoundMs(env.DEFINITION_CACHE_SECONDS);
+  if (boundMs > 0) {
+    const hit = definitionCache.get(key, boundMs, requestDb.callerBookmark);
+    if (hit) return hit;
+  }
+  const generation = definitionCache.generation;
+  const tool = (await load(requestDb.replica())) ?? (await load(requestDb.primary()));
+  if (!tool) return undefined;
+  // Issue 11: a tool with a connection loads it in the same statement, and the
+  // entry depends on `connection:<id>` too, which a write of the connection invalidates.
+  const value: RunnableTool = { tool };
+  if (boundMs > 0)
+    definitionCache.set(key, value, [toolDependency(tool.id), ...dependsOn], requestDb.bookmark(), generation);
+  return value;
+}
+
+/** The setting, read once per distinct value; a value that cannot be read keeps the default (and says so once). */
+let lastSetting: { value: unknown; ms: number } | undefined;
+function cacheBoundMs(value: unknown): number {
+  if (lastSetting !== undefined && lastSetting.value === value) return lastSetting.ms;
+  const parsed = parseCacheBound(value);
+  if (!parsed.ok) console.error(JSON.stringify({ msg: "definition cache: invalid setting", reason: parsed.reason }));
+  const ms = parsed.ok ? parsed.ms : DEFAULT_CACHE_SECONDS * 1000;
+  lastSetting = { value, ms };
+  return ms;
+}
