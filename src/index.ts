@@ -29,7 +29,7 @@ export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     return (app ?? (await loadApp())).fetch(request, env, ctx);
   },
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     await consumeLogBatch(batch, env);
   },
   async scheduled(controller, env, _ctx) {

@@ -5,6 +5,7 @@
  */
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, expect, vi } from "vitest";
+import type { Env } from "../src/env";
 import worker from "../src/index";
 
 export const ADMIN_TOKEN = "test-admin-token-for-the-test-suite";
@@ -28,7 +29,7 @@ export function api(path: string, init: ApiInit = {}): Promise<Response> {
 }
 
 /** Worker bindings to override for one call, such as `{ ALLOW_HTTP: "true" }` or another keyring. */
-export type Bindings = Partial<Record<keyof Cloudflare.Env, unknown>>;
+export type Bindings = Partial<Record<keyof Cloudflare.Env | keyof Env, unknown>>;
 
 /** Calls the Worker directly with different bindings, and waits for its deferred work. */
 export async function callWorker(bindings: Bindings, path: string, init: ApiInit = {}): Promise<Response> {

@@ -69,7 +69,7 @@ async function executeRecorded(toolId: string, recorder = recordingDb(env.DB), t
 const kinds = (statements: string[]) =>
   statements.map((sql) => {
     const m =
-      /^\s*(select)\b.*?\bfrom "(\w+)"|^\s*(insert)(?: or ignore)? into "(\w+)"|^\s*(update) "(\w+)"|^\s*(delete) from "(\w+)"/is.exec(
+      /^\s*(select)\b.*?\bfrom "(\w+)"|^\s*(insert) into "(\w+)"|^\s*(update) "(\w+)"|^\s*(delete) from "(\w+)"/is.exec(
         sql,
       );
     return m ? m.slice(1).filter(Boolean).join(" ").toLowerCase() : sql;

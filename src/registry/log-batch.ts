@@ -8,9 +8,10 @@
  * a batch is bound as ONE parameter: a JSON array of rows, each an array of
  * column values, spread into columns by `json_each`. A value may be up to
  * 2 MB; a batch larger than BATCH_BYTES becomes several statements, sent in
- * one `db.batch` (one round trip, one transaction). `INSERT OR IGNORE`: a row
- * delivered twice (queues deliver at least once; a retried flush may have
- * landed) is kept once.
+ * one `db.batch` (one round trip, one transaction). `ON CONFLICT (id) DO
+ * NOTHING`: a row delivered twice (queues deliver at least once; a retried
+ * flush may have landed) is kept once. Not `INSERT OR IGNORE`, which would also
+ * skip, without a word, a row that breaks a NOT NULL constraint.
  */
 import { getTableColumns } from "drizzle-orm";
 import { executions, type ExecutionRow } from "../db/schema";
@@ -25,9 +26,11 @@ const COLUMNS = Object.entries(getTableColumns(executions)) as [
   (typeof executions)["_"]["columns"][keyof ExecutionRow],
 ][];
 
+// `WHERE true` lets SQLite read ON CONFLICT as the upsert clause rather than part of the SELECT's join.
 export const INSERT_BATCH_SQL =
-  `INSERT OR IGNORE INTO "executions" (${COLUMNS.map(([, column]) => `"${column.name}"`).join(", ")}) ` +
-  `SELECT ${COLUMNS.map((_, i) => `json_extract(value, '$[${i}]')`).join(", ")} FROM json_each(?1)`;
+  `INSERT INTO "executions" (${COLUMNS.map(([, column]) => `"${column.name}"`).join(", ")}) ` +
+  `SELECT ${COLUMNS.map((_, i) => `json_extract(value, '$[${i}]')`).join(", ")} FROM json_each(?1) WHERE true ` +
+  `ON CONFLICT ("id") DO NOTHING`;
 
 /** A row as the values D1 stores, in column order (JSON columns as their text, booleans as 0/1). */
 function storedValues(row: ExecutionRow): unknown[] {

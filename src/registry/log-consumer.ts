@@ -10,7 +10,7 @@
  *   after `max_retries` the queue moves them to the dead-letter queue.
  * - Nothing is acknowledged before it is in D1, and every message that is not
  *   acknowledged is named in an error log line. Rows delivered twice are kept
- *   once (`INSERT OR IGNORE` on the execution id).
+ *   once (the execution id is the key: a second insert of it does nothing).
  */
 import type { ExecutionRow } from "../db/schema";
 import type { Env } from "../env";

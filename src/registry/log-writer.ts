@@ -33,19 +33,37 @@ const MAX_SEND_BATCH_BYTES = 200_000;
 
 type Sink = (rows: ExecutionRow[]) => Promise<void>;
 
+/** Rows on their way to the sink. */
 interface Group {
   rows: ExecutionRow[];
-  landed: Promise<void>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
+  /** When the group closes at the latest (epoch ms). */
+  closesAt: number;
+  /** Null until the flush has finished, then its outcome. */
+  outcome: { ok: true } | { ok: false; err: unknown } | null;
 }
 
-/** One isolate's buffer for one destination: rows wait here for at most `waitMs`. */
+/** How often a request waiting for another request's flush looks again (ms). */
+const POLL_MS = 2;
+/** A request stops waiting for a flush after this long (waitUntil's limit is 30 s). */
+const MAX_WAIT_MS = 25_000;
+
+/**
+ * One isolate's buffer for one destination: rows wait here for at most
+ * `waitMs`, or until `maxRows` have come; then the request that closes the
+ * group (the one whose timer fired, or that brought the last row) writes it.
+ *
+ * Requests share the buffer, but never a promise or any I/O: a Worker request
+ * may not wait on a promise that another request settles (the runtime refuses
+ * it, or cancels the waiter when the other request ends). So each request
+ * waits for its group on its own timers, reading the group's outcome, which is
+ * plain data, and the request that writes a group waits for its own write.
+ */
 export class GroupCommit {
   private open: Group | null = null;
+  /** Groups closed and not yet landed (or failed). */
+  private readonly flushing = new Set<Group>();
   /** Rows appended and not yet landed (or failed), by id. */
   private readonly unsettled = new Map<string, ExecutionRow>();
-  private readonly flushes = new Set<Promise<void>>();
 
   constructor(
     private readonly sink: Sink,
@@ -58,20 +76,13 @@ export class GroupCommit {
     this.unsettled.set(row.id, row);
     let group = this.open;
     if (group === null) {
-      let resolve!: () => void;
-      let reject!: (err: unknown) => void;
-      const landed = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      const opened: Group = { rows: [], landed, resolve, reject };
+      const opened: Group = { rows: [], closesAt: Date.now() + this.waitMs, outcome: null };
       group = this.open = opened;
-      // Fires in this request's context, which waitUntil keeps alive until the group lands.
       setTimeout(() => this.close(opened), this.waitMs);
     }
     group.rows.push(row);
     if (group.rows.length >= this.maxRows) this.close(group);
-    return group.landed;
+    return waitFor(group);
   }
 
   find(id: string): ExecutionRow | undefined {
@@ -80,20 +91,41 @@ export class GroupCommit {
 
   /** Resolves once every row appended so far has landed or failed. */
   async settled(): Promise<void> {
-    if (this.open) this.close(this.open);
-    await Promise.allSettled([...this.flushes]);
+    const groups = [...this.flushing];
+    if (this.open) {
+      groups.push(this.open);
+      this.close(this.open);
+    }
+    await Promise.allSettled(groups.map(waitFor));
   }
 
   private close(group: Group): void {
     if (this.open !== group) return;
     this.open = null;
-    const flush = this.sink(group.rows).then(group.resolve, group.reject);
-    this.flushes.add(flush);
-    void flush.finally(() => {
-      this.flushes.delete(flush);
+    this.flushing.add(group);
+    const settle = (outcome: NonNullable<Group["outcome"]>) => {
+      group.outcome = outcome;
+      this.flushing.delete(group);
       for (const row of group.rows) this.unsettled.delete(row.id);
-    });
+    };
+    this.sink(group.rows).then(
+      () => settle({ ok: true }),
+      (err: unknown) => settle({ ok: false, err }),
+    );
   }
+}
+
+/** Waits, on the calling request's own timers, for `group`'s flush to finish. */
+async function waitFor(group: Group): Promise<void> {
+  const started = Date.now();
+  let delay = Math.max(1, group.closesAt - started + POLL_MS);
+  while (group.outcome === null) {
+    if (Date.now() - started > MAX_WAIT_MS)
+      throw new Error(`a group of ${group.rows.length} log rows did not land within ${MAX_WAIT_MS} ms`);
+    await sleep(delay);
+    delay = POLL_MS;
+  }
+  if (!group.outcome.ok) throw group.outcome.err;
 }
 
 /** The writers of each D1 binding (one per isolate in production): group commit, and queue groups by queue. */
