@@ -21,6 +21,8 @@ import { mcpApi } from "./mcp/http";
 import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
+import { publicBaseUrl } from "./public-base-url";
+import { securityHeaders } from "./security-headers";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const PROTECTED_PATHS = [
@@ -38,8 +40,10 @@ const PROTECTED_PATHS = [
 const healthRoute = createRoute({
   method: "get",
   path: "/health",
+  operationId: "getHealth",
   tags: ["Service"],
   summary: "Liveness check (public)",
+  security: [],
   responses: {
     200: {
       description: "The Worker is serving requests.",
@@ -70,6 +74,8 @@ export function buildApp() {
   app.onError(onError);
   app.notFound(notFound);
 
+  // First, so that every response passes through it: routes, errors, 404s, the UI, /mcp.
+  app.use("*", securityHeaders());
   app.use(
     "*",
     bodyLimit({
@@ -108,7 +114,7 @@ export function buildApp() {
       .map(([scope, text]) => `- \`${scope}\`: ${text}`)
       .join("\n")}`,
   });
-  app.doc31("/openapi.json", {
+  app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: {
       title: "toolgate",
@@ -116,7 +122,9 @@ export function buildApp() {
       description:
         "A registry of HTTP API tools with encrypted credentials, and an engine that executes them with validated input and output. Errors are RFC 9457 problem+json with a stable `code`.",
     },
-  });
+    // Relative unless configured: the document is served by the API it describes.
+    servers: [{ url: publicBaseUrl(c.env) ?? "/" }],
+  }));
   app.get("/docs", (c) => c.html(docsPage("/openapi.json")));
 
   // The web UI: / and /ui/* (src/ui/routes.tsx), with its own sessions and HTML error pages.

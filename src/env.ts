@@ -16,8 +16,17 @@ export interface Env {
   ENCRYPTION_KEYS?: string;
   /** Worker secret: one base64 key of 32 bytes, a one-key keyring (the setting before ENCRYPTION_KEYS). */
   ENCRYPTION_KEY?: string;
-  /** Worker secret: the bootstrap bearer token, which holds every scope (src/access/). */
+  /**
+   * Worker secret: the bootstrap bearer token, which holds every scope (src/access/).
+   * Shorter than 32 characters, it is never accepted (`admin_token_too_short`).
+   */
   ADMIN_TOKEN?: string;
+  /**
+   * Rate Limiting binding (`[[ratelimits]]` in wrangler.toml): counts failed
+   * authentications per client address (src/access/throttle.ts). Without it,
+   * each isolate counts in memory.
+   */
+  AUTH_FAILURE_LIMITER?: RateLimit;
   /** Worker var, a switch ("true"/"false", also 1/0, yes/no, on/off; default false): permit plain http URLs. */
   ALLOW_HTTP?: string;
   /** Worker var, a switch like ALLOW_HTTP: permit loopback, private, link-local and CGNAT hosts and local names. */
@@ -25,11 +34,25 @@ export interface Env {
   /** Worker var: hosts, `*.domains`, IPs and CIDR blocks permitted even if private, separated by commas or spaces. */
   OUTBOUND_ALLOWLIST?: string;
   /**
+   * Worker var, a switch like ALLOW_HTTP but true when unset: whether stored
+   * secrets in the v1 format (bound to their row, not to their destination)
+   * still open. Set it to false once POST /admin/rewrap reports none left; a
+   * value that is not a switch counts as false (docs/storage.md).
+   */
+  SEALED_V1_READS?: string;
+  /**
    * Worker var: execution logs older than this many days are purged by the
    * cron trigger. Default 30; a value that is not a whole number from 1 to
    * 36500 purges nothing (see src/retention.ts).
    */
   LOG_RETENTION_DAYS?: string;
+  /**
+   * Worker var: the public origin of this deployment, as clients reach it,
+   * such as https://toolgate.example.com (no path). What must name the
+   * service by an absolute URL uses it: the OpenAPI document's `servers`
+   * (src/public-base-url.ts). Unset: `servers` is the relative "/".
+   */
+  PUBLIC_BASE_URL?: string;
   /**
    * Worker var: how long, in seconds, an isolate may run a tool from its definition cache
    * before reading it again (src/registry/definition-cache.ts): the longest another

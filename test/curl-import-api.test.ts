@@ -225,9 +225,32 @@ describe("POST /imports/curl", () => {
         input_mapping: { limit: { in: "query" } },
       },
       warnings: [],
+      needs: [],
     });
     const list = await (await api("/tools?limit=100")).json<Json>();
     expect(list.items.map((tool: Json) => tool.name)).not.toContain(name);
+  });
+
+  it("asks for a placeholder credential: the draft saved as it is is refused until the value is entered", async () => {
+    const res = await importCurl(
+      `curl https://api.openai.com/v1/models/r${crypto.randomUUID().slice(0, 8)} -H "Authorization: Bearer $OPENAI_API_KEY"`,
+    );
+    expect(res.status).toBe(200);
+    const body = await res.json<Json>();
+    expect(body.draft.auth_config).toEqual({ type: "bearer_token" });
+    expect(body.needs).toEqual([
+      {
+        field: "/auth_config/token",
+        placeholders: ["$OPENAI_API_KEY"],
+        detail: "Enter the bearer token: the command has $OPENAI_API_KEY where it goes.",
+      },
+    ]);
+    const refused = await api("/tools", { method: "POST", json: body.draft });
+    expect(refused.status).toBe(422);
+    const problem = await refused.json<Json>();
+    expect(problem.code).toBe("secrets_required");
+    expect(problem.errors.map((e: Json) => e.path)).toEqual(["/auth_config/token"]);
+    expect(JSON.stringify(problem)).not.toContain("$OPENAI_API_KEY");
   });
 
   it("answers warnings with the draft", async () => {

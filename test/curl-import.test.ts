@@ -8,6 +8,9 @@ import { describe, expect, it } from "vitest";
 import { ToolInput } from "../src/api/schemas";
 import { STRICT_OUTBOUND } from "../src/engine/outbound/policy";
 import { curlToToolDraft, type ToolDraft } from "../src/imports/curl";
+import { looksLikeCredential, MORE_API_KEY_HEADERS } from "../src/imports/curl-credentials";
+import type { DraftNeed } from "../src/imports/curl-placeholders";
+import { isCredentialHeaderName } from "../src/registry/credential-headers";
 import { normalizeDefinition } from "../src/registry/definition";
 import { DRAFT_07 } from "../src/registry/infer-schema";
 import {
@@ -27,26 +30,27 @@ import {
 type DraftSpec = Omit<Partial<ToolDraft>, "input_schema" | "input_mapping"> &
   Pick<ToolDraft, "name" | "method" | "endpoint_url"> & {
     properties?: ToolDraft["input_schema"]["properties"];
+    required?: string[];
     mapping?: ToolDraft["input_mapping"];
   };
 
 /** The exact draft: what every draft has, and what this one adds. */
-function draft({ properties = {}, mapping = {}, ...fields }: DraftSpec): ToolDraft {
+function draft({ properties = {}, required, mapping = {}, ...fields }: DraftSpec): ToolDraft {
   return {
     description: `Imported from a cURL command: ${fields.method} ${fields.endpoint_url}`,
     execution_type: "http_request",
     headers: {},
     auth_config: { type: "none" },
-    input_schema: { $schema: DRAFT_07, type: "object", properties },
+    input_schema: { $schema: DRAFT_07, type: "object", properties, ...(required ? { required } : {}) },
     input_mapping: mapping,
     ...fields,
   };
 }
 
-function imported(command: string): { draft: ToolDraft; warnings: string[] } {
+function imported(command: string): { draft: ToolDraft; warnings: string[]; needs: DraftNeed[] } {
   const result = curlToToolDraft(command);
   if (!result.ok) throw new Error(`${result.reason}: ${result.detail}`);
-  return { draft: result.draft, warnings: result.warnings };
+  return { draft: result.draft, warnings: result.warnings, needs: result.needs };
 }
 
 /** Everything in the result but auth_config, as text: where a secret must never be. */
@@ -269,7 +273,7 @@ const BASIC_NOTE = (source: string) =>
   `The ${source} credentials became an API key in the Authorization header ("Basic …"), which is what curl sends; toolgate has no separate Basic auth type.`;
 
 describe("one feature at a time", () => {
-  const CASES: [string, string, DraftSpec, string[]][] = [
+  const CASES: [string, string, DraftSpec, string[], DraftNeed[]?][] = [
     [
       "a bare GET",
       "curl https://api.example.com/v1/status",
@@ -364,8 +368,8 @@ describe("one feature at a time", () => {
         auth_config: { type: "bearer_token", token: "tok_0123456789" },
       },
       [
-        "Left out the X-Api-Key header: a tool holds one credential, and the authorization header was used.",
-        'Left out the query parameter "api_key": a tool holds one credential, and the authorization header was used.',
+        "Left out the X-Api-Key header, a second credential: a tool holds one, and the authorization header was used. The tool does not send the X-Api-Key header, so calls fail if the API needs both.",
+        'Left out the query parameter "api_key", a second credential: a tool holds one, and the authorization header was used. The tool does not send the query parameter "api_key", so calls fail if the API needs both.',
       ],
     ],
     [
@@ -484,12 +488,73 @@ describe("one feature at a time", () => {
       ["The body has no fields, so the tool sends none."],
     ],
     [
-      "data from a file, multipart and uploads cannot be read",
-      "curl -d @body.json -F 'file=@photo.jpg' https://api.example.com/v1/upload",
+      "data from a file and file fields cannot be read",
+      "curl -d @body.json -F 'file=@photo.jpg' -F 'notes=<notes.txt' -F 'parts=(;type=multipart/mixed' -F 'no-equals' https://api.example.com/v1/upload",
       { name: "post_api_example_com_v1_upload", method: "POST", endpoint_url: "https://api.example.com/v1/upload" },
       [
         "-d reads a file, which toolgate cannot do; that data was left out.",
-        "Multipart form data (-F) is not supported; those fields were left out.",
+        'Left out the file field "file" (-F file=@… or <…): a stored tool has no files to send, only text fields.',
+        'Left out the file field "notes" (-F notes=@… or <…): a stored tool has no files to send, only text fields.',
+        'Left out the file field "parts" (-F parts=@… or <…): a stored tool has no files to send, only text fields.',
+        "Ignored a -F value that is not name=value (curl refuses it too).",
+        "The multipart body has no text fields, so the tool sends none.",
+      ],
+    ],
+    [
+      "-F text fields become a multipart body; a repeated name is a list; a file field is left out",
+      "curl -s --user 'api:key-3ax6xnjp29jd6fds4gc373sgvjxteol0' https://api.mailgun.net/v3/mg.example.com/messages -F from='Excited User <postmaster@mg.example.com>' -F to=a@example.com -F to=b@example.com -F subject='Hello there!' -F attachment=@files/cartman.jpg",
+      {
+        name: "post_api_mailgun_net_v3_mg_example_com_messages",
+        method: "POST",
+        endpoint_url: "https://api.mailgun.net/v3/mg.example.com/messages",
+        auth_config: {
+          type: "api_key",
+          location: "header",
+          key_name: "Authorization",
+          value: `Basic ${btoa("api:key-3ax6xnjp29jd6fds4gc373sgvjxteol0")}`,
+        },
+        properties: {
+          from: str("Excited User <postmaster@mg.example.com>"),
+          to: { type: "array", default: ["a@example.com", "b@example.com"] },
+          subject: str("Hello there!"),
+        },
+        mapping: { from: { in: "body" }, to: { in: "body" }, subject: { in: "body" } },
+        body_format: "multipart",
+      },
+      [
+        'Left out the file field "attachment" (-F attachment=@… or <…): a stored tool has no files to send, only text fields.',
+        BASIC_NOTE("-u"),
+      ],
+    ],
+    [
+      "-F as curl 7.88 reads it: quotes keep ;, spaces around a bare value go, part options are not sent; --form-string is literal",
+      String.raw`curl https://api.example.com/v1/notes -F 'a= hello ' -F 'b="x;y \"z\""' -F 'c=plain;type=text/markdown;filename=c.md' -F 'd=x;unknown' --form-string 'e=@not-a-file;type=x' -H 'Content-Type: multipart/form-data'`,
+      {
+        name: "post_api_example_com_v1_notes",
+        method: "POST",
+        endpoint_url: "https://api.example.com/v1/notes",
+        properties: { a: str("hello"), b: str('x;y "z"'), c: str("plain"), d: str("x"), e: str("@not-a-file;type=x") },
+        mapping: { a: { in: "body" }, b: { in: "body" }, c: { in: "body" }, d: { in: "body" }, e: { in: "body" } },
+        body_format: "multipart",
+      },
+      [
+        'The -F field "c" is sent as a plain text field, without its ;type= ;filename=: a tool\'s multipart parts carry a name and a value only.',
+      ],
+    ],
+    [
+      "-F with another Content-Type, and with -d: the fields win, as the only body curl could send",
+      "curl https://api.example.com/v1/notes -H 'Content-Type: application/json' -F 'a=1' -d 'b=2'",
+      {
+        name: "post_api_example_com_v1_notes",
+        method: "POST",
+        endpoint_url: "https://api.example.com/v1/notes",
+        properties: { a: str("1") },
+        mapping: { a: { in: "body" } },
+        body_format: "multipart",
+      },
+      [
+        "Left out the -d data: curl refuses a command with both -d and -F; the -F fields were used.",
+        "Left out the Content-Type header: -F sends multipart/form-data, and the tool sets that Content-Type itself.",
       ],
     ],
     [
@@ -548,16 +613,16 @@ describe("one feature at a time", () => {
       ],
     ],
     [
-      "a header whose name suggests a credential stays, with a warning",
-      "curl https://api.example.com/v1/x -H 'X-CSRF-Token: 4b1d9c0e'",
+      "a header whose name suggests a credential, but that the registry's rule does not refuse, stays with a warning",
+      "curl https://api.example.com/v1/x -H 'X-Session-Id: 4b1d9c0e' -H 'X-Max-Tokens: 100'",
       {
         name: "get_api_example_com_v1_x",
         method: "GET",
         endpoint_url: "https://api.example.com/v1/x",
-        headers: { "X-CSRF-Token": "4b1d9c0e" },
+        headers: { "X-Session-Id": "4b1d9c0e", "X-Max-Tokens": "100" },
       },
       [
-        "Kept the X-CSRF-Token header, but its name suggests a credential: static headers are stored in plaintext and shown to anyone who can read the tool. Move it to auth_config if it is one.",
+        "Kept the X-Session-Id header, but its name suggests a credential: static headers are stored in plaintext and shown to anyone who can read the tool. Move it to auth_config if it is one.",
       ],
     ],
     [
@@ -614,17 +679,217 @@ describe("one feature at a time", () => {
       [],
     ],
     [
-      "shell expansions stay as written, with a warning",
-      'curl -H "X-API-Key: $API_KEY" "https://api.example.com/v1/me?team=${TEAM}"',
+      "shell expansions that are not a whole value stay as written, with a warning",
+      'curl -H "X-Trace: $(uuidgen)" -H "X-Team: team-$TEAM" "https://api.example.com/v1/me"',
       {
         name: "get_api_example_com_v1_me",
         method: "GET",
         endpoint_url: "https://api.example.com/v1/me",
-        auth_config: { type: "api_key", location: "header", key_name: "X-API-Key", value: "$API_KEY" },
-        properties: { team: str("${TEAM}") },
-        mapping: { team: { in: "query" } },
+        headers: { "X-Trace": "$(uuidgen)", "X-Team": "team-$TEAM" },
       },
-      ["Shell expansions were not run and stay as written: $API_KEY, ${TEAM…}. Replace them with their values."],
+      ["Shell expansions were not run and stay as written: $(…), $TEAM. Replace them with their values."],
+    ],
+    [
+      "a credential and a query value written as shell variables are asked for, not kept",
+      'curl -H "X-API-Key: $API_KEY" "https://api.example.com/v1/me?team=${TEAM}&limit=5"',
+      {
+        name: "get_api_example_com_v1_me",
+        method: "GET",
+        endpoint_url: "https://api.example.com/v1/me",
+        auth_config: { type: "api_key", location: "header", key_name: "X-API-Key" },
+        properties: {
+          team: { type: "string", description: "Your value for ${TEAM}, which the command has here." },
+          limit: str("5"),
+        },
+        required: ["team"],
+        mapping: { team: { in: "query" }, limit: { in: "query" } },
+      },
+      [
+        "The credential in the command is a placeholder ($API_KEY), so auth_config is left without it. Enter the value of the X-API-Key header: the command has $API_KEY there.",
+      ],
+      [
+        {
+          field: "/auth_config/value",
+          placeholders: ["$API_KEY"],
+          detail: "Enter the value of the X-API-Key header: the command has $API_KEY there.",
+        },
+        {
+          field: "/input_schema/properties/team/default",
+          placeholders: ["${TEAM}"],
+          detail:
+            "Enter your value for ${TEAM} as the default of the input team, or give team on each call: the command has ${TEAM} there.",
+        },
+      ],
+    ],
+    [
+      "a bearer token written as a shell variable (OpenAI's docs)",
+      'curl https://api.openai.com/v1/models -H "Authorization: Bearer $OPENAI_API_KEY"',
+      {
+        name: "get_api_openai_com_v1_models",
+        method: "GET",
+        endpoint_url: "https://api.openai.com/v1/models",
+        auth_config: { type: "bearer_token" },
+      },
+      [
+        "The credential in the command is a placeholder ($OPENAI_API_KEY), so auth_config is left without it. Enter the bearer token: the command has $OPENAI_API_KEY where it goes.",
+      ],
+      [
+        {
+          field: "/auth_config/token",
+          placeholders: ["$OPENAI_API_KEY"],
+          detail: "Enter the bearer token: the command has $OPENAI_API_KEY where it goes.",
+        },
+      ],
+    ],
+    [
+      "<YOUR-TOKEN> and {access_token} are placeholders too; a scheme before one is kept in the words",
+      "curl https://discord.com/api/v10/users/@me -H 'Authorization: Bot <YOUR-BOT-TOKEN>' -H 'X-Shopify-Access-Token: {access_token}'",
+      {
+        name: "get_discord_com_api_v10_users_me",
+        method: "GET",
+        endpoint_url: "https://discord.com/api/v10/users/@me",
+        auth_config: { type: "api_key", location: "header", key_name: "Authorization" },
+      },
+      [
+        "Left out the X-Shopify-Access-Token header, a second credential: a tool holds one, and the Authorization header was used. The tool does not send the X-Shopify-Access-Token header, so calls fail if the API needs both.",
+        'The credential in the command is a placeholder (<YOUR-BOT-TOKEN>), so auth_config is left without it. Enter the Authorization header\'s value: "Bot " followed by your value in place of <YOUR-BOT-TOKEN>.',
+      ],
+      [
+        {
+          field: "/auth_config/value",
+          placeholders: ["<YOUR-BOT-TOKEN>"],
+          detail:
+            'Enter the Authorization header\'s value: "Bot " followed by your value in place of <YOUR-BOT-TOKEN>.',
+        },
+      ],
+    ],
+    [
+      "Basic credentials and a path segment written as shell variables (Twilio's docs)",
+      'curl -X POST "https://api.twilio.com/2010-04-01/Accounts/$TWILIO_ACCOUNT_SID/Messages.json" --data-urlencode "Body=Hi there" -u $TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN',
+      {
+        name: "post_api_twilio_com_2010-04-01_Accounts_Messages_json",
+        method: "POST",
+        endpoint_url: "https://api.twilio.com/2010-04-01/Accounts/{twilio_account_sid}/Messages.json",
+        auth_config: { type: "api_key", location: "header", key_name: "Authorization" },
+        properties: {
+          twilio_account_sid: {
+            type: "string",
+            description: "Your value for $TWILIO_ACCOUNT_SID, which the command has here.",
+          },
+          Body: str("Hi there"),
+        },
+        required: ["twilio_account_sid"],
+        mapping: { twilio_account_sid: { in: "path" }, Body: { in: "body" } },
+        body_format: "form",
+      },
+      [
+        BASIC_NOTE("-u"),
+        'The credential in the command is a placeholder ($TWILIO_ACCOUNT_SID, $TWILIO_AUTH_TOKEN), so auth_config is left without it. Enter the Authorization header\'s value: "Basic ", then the base64 encoding of "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" with your values in place of $TWILIO_ACCOUNT_SID and $TWILIO_AUTH_TOKEN. (toolgate has no Basic auth type; that value is what curl sends.)',
+      ],
+      [
+        {
+          field: "/auth_config/value",
+          placeholders: ["$TWILIO_ACCOUNT_SID", "$TWILIO_AUTH_TOKEN"],
+          detail:
+            'Enter the Authorization header\'s value: "Basic ", then the base64 encoding of "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" with your values in place of $TWILIO_ACCOUNT_SID and $TWILIO_AUTH_TOKEN. (toolgate has no Basic auth type; that value is what curl sends.)',
+        },
+        {
+          field: "/input_schema/properties/twilio_account_sid/default",
+          placeholders: ["$TWILIO_ACCOUNT_SID"],
+          detail:
+            "Enter your value for $TWILIO_ACCOUNT_SID as the default of the input twilio_account_sid, or give twilio_account_sid on each call: the command has $TWILIO_ACCOUNT_SID there.",
+        },
+      ],
+    ],
+    [
+      "a ${VAR} inside a path segment; one that looks like a credential is said to be logged",
+      'curl "https://api.telegram.org/bot${TELEGRAM_BOT_TOKEN}/sendMessage" -d chat_id=$CHAT_ID -d text=hi',
+      {
+        name: "post_api_telegram_org_sendMessage",
+        method: "POST",
+        endpoint_url: "https://api.telegram.org/bot{telegram_bot_token}/sendMessage",
+        properties: {
+          telegram_bot_token: {
+            type: "string",
+            description: "Your value for ${TELEGRAM_BOT_TOKEN}, which the command has here.",
+          },
+          chat_id: { type: "string", description: "Your value for $CHAT_ID, which the command has here." },
+          text: str("hi"),
+        },
+        required: ["telegram_bot_token", "chat_id"],
+        mapping: { telegram_bot_token: { in: "path" }, chat_id: { in: "body" }, text: { in: "body" } },
+        body_format: "form",
+      },
+      [
+        "The URL path has ${TELEGRAM_BOT_TOKEN}, which looks like a credential; it became the input telegram_bot_token. A tool cannot keep a credential in its path: inputs are stored in plaintext in the execution log.",
+      ],
+      [
+        {
+          field: "/input_schema/properties/telegram_bot_token/default",
+          placeholders: ["${TELEGRAM_BOT_TOKEN}"],
+          detail:
+            "Enter your value for ${TELEGRAM_BOT_TOKEN} as the default of the input telegram_bot_token, or give telegram_bot_token on each call: the command has ${TELEGRAM_BOT_TOKEN} there.",
+        },
+        {
+          field: "/input_schema/properties/chat_id/default",
+          placeholders: ["$CHAT_ID"],
+          detail:
+            "Enter your value for $CHAT_ID as the default of the input chat_id, or give chat_id on each call: the command has $CHAT_ID there.",
+        },
+      ],
+    ],
+    [
+      "a header whose whole value is a shell variable becomes a header input (Algolia's docs)",
+      `curl -X POST -H "X-Algolia-API-Key: \${API_KEY}" -H "X-Algolia-Application-Id: \${APPLICATION_ID}" --data-binary '{"params": "query=george"}' "https://latency-dsn.algolia.net/1/indexes/contacts/query"`,
+      {
+        name: "post_latency-dsn_algolia_net_1_indexes_contacts_query",
+        method: "POST",
+        endpoint_url: "https://latency-dsn.algolia.net/1/indexes/contacts/query",
+        auth_config: { type: "api_key", location: "header", key_name: "X-Algolia-API-Key" },
+        properties: {
+          params: str("query=george"),
+          "X-Algolia-Application-Id": {
+            type: "string",
+            description: "Your value for ${APPLICATION_ID}, which the command has here.",
+          },
+        },
+        required: ["X-Algolia-Application-Id"],
+        mapping: { params: { in: "body" }, "X-Algolia-Application-Id": { in: "header" } },
+        body_format: "json",
+      },
+      [
+        "The credential in the command is a placeholder (${API_KEY}), so auth_config is left without it. Enter the value of the X-Algolia-API-Key header: the command has ${API_KEY} there.",
+        "The data has no Content-Type; it is a JSON object, so the tool sends it as application/json (curl would have labelled it a form).",
+      ],
+      [
+        {
+          field: "/auth_config/value",
+          placeholders: ["${API_KEY}"],
+          detail: "Enter the value of the X-Algolia-API-Key header: the command has ${API_KEY} there.",
+        },
+        {
+          field: "/input_schema/properties/X-Algolia-Application-Id/default",
+          placeholders: ["${APPLICATION_ID}"],
+          detail:
+            "Enter your value for ${APPLICATION_ID} as the default of the input X-Algolia-Application-Id, or give X-Algolia-Application-Id on each call: the command has ${APPLICATION_ID} there.",
+        },
+      ],
+    ],
+    [
+      "a real password with $ in it is a password, not a placeholder",
+      "curl -u 'ada:pa$word99' https://api.example.com/v1/me",
+      {
+        name: "get_api_example_com_v1_me",
+        method: "GET",
+        endpoint_url: "https://api.example.com/v1/me",
+        auth_config: {
+          type: "api_key",
+          location: "header",
+          key_name: "Authorization",
+          value: `Basic ${btoa("ada:pa$word99")}`,
+        },
+      },
+      [BASIC_NOTE("-u")],
     ],
     [
       "a short credential is kept, with a warning that saving will refuse it",
@@ -661,11 +926,150 @@ describe("one feature at a time", () => {
     ],
   ];
 
-  it.each(CASES)("%s", (_, command, spec, warnings) => {
+  it.each(CASES)("%s", (_, command, spec, warnings, needs = []) => {
     const result = imported(command);
     expect(result.draft).toEqual(draft(spec));
     expect(Object.keys(result.draft.input_schema.properties)).toEqual(Object.keys(spec.properties ?? {}));
     expect(result.warnings).toEqual(warnings);
+    expect(result.needs).toEqual(needs);
+  });
+});
+
+describe("credential headers become auth_config", () => {
+  const value = "hdr_5f0c2b7e9a41d3c8";
+  it.each([
+    "X-Shopify-Access-Token",
+    "X-Api-Key",
+    "Api-Key",
+    "apikey",
+    "X-Auth-Token",
+    "X-Access-Token",
+    "Private-Token",
+    "X-Goog-Api-Key",
+    "X-Algolia-API-Key",
+    "X-Client-Secret",
+    "X-Webhook-Secret",
+    "X-Password",
+    "X-CSRF-Token",
+    "X-RapidAPI-Key",
+    "Ocp-Apim-Subscription-Key",
+    "X-Auth-Key",
+  ])("%s: the registry's rule (or the import's three more API-key names) says credential", (name) => {
+    expect(isCredentialHeaderName(name) || MORE_API_KEY_HEADERS.has(name.toLowerCase())).toBe(true);
+    const result = imported(`curl https://api.example.com/v1/x -H 'Accept: application/json' -H '${name}: ${value}'`);
+    expect(result.draft.auth_config).toEqual({ type: "api_key", location: "header", key_name: name, value });
+    expect(result.draft.headers).toEqual({ Accept: "application/json" });
+    expect(outsideAuth(result)).not.toContain(value);
+  });
+
+  it.each(["X-Request-Id", "Idempotency-Key", "X-Page-Token", "X-Next-Page-Token", "X-Tokens-Left", "X-Key-Id"])(
+    "%s stays a header, as the registry lets it",
+    (name) => {
+      expect(isCredentialHeaderName(name)).toBe(false);
+      const result = imported(`curl https://api.example.com/v1/x -H '${name}: ${value}'`);
+      expect(result.draft.auth_config).toEqual({ type: "none" });
+      expect(result.draft.headers).toEqual({ [name]: value });
+      expect(result.warnings).toEqual([]);
+    },
+  );
+
+  it("of two credential headers, the first is used and the other named as left out", () => {
+    const result = imported(
+      "curl https://x.myshopify.com/admin/api/2024-07/shop.json -H 'X-Shopify-Access-Token: shpat_0123456789abcdef' -H 'X-Client-Secret: cs_0123456789abcdef'",
+    );
+    expect(result.draft.auth_config).toMatchObject({ key_name: "X-Shopify-Access-Token" });
+    expect(result.warnings).toEqual([
+      "Left out the X-Client-Secret header, a second credential: a tool holds one, and the X-Shopify-Access-Token header was used. The tool does not send the X-Client-Secret header, so calls fail if the API needs both.",
+    ]);
+    expect(outsideAuth(result)).not.toContain("cs_0123456789abcdef");
+  });
+});
+
+describe("looksLikeCredential: names that suggest a credential, word by word", () => {
+  it.each([
+    "api_key",
+    "apiKey",
+    "X-Api-Key",
+    "access_token",
+    "accessToken",
+    "refresh_token",
+    "id_token",
+    "auth_token",
+    "authtoken",
+    "token",
+    "client_secret",
+    "clientSecret",
+    "secret",
+    "webhook_secret",
+    "password",
+    "passwd",
+    "user_password",
+    "passphrase",
+    "session_id",
+    "sessionToken",
+    "private_key",
+    "secret_key",
+    "access_key",
+    "signature",
+    "X-Signature",
+    "sig",
+    "csrf_token",
+    "X-CSRF-Token",
+    "auth",
+    "X-Auth",
+    "X-Auth-Key",
+    "authorization",
+    "credentials",
+    "jwt",
+  ])("%s does", (name) => {
+    expect(looksLikeCredential(name)).toBe(true);
+  });
+
+  it.each([
+    "max_tokens",
+    "max_completion_tokens",
+    "maxTokens",
+    "X-Max-Tokens",
+    "max_token",
+    "token_count",
+    "total_tokens",
+    "tokens",
+    "tokenizer",
+    "token_type",
+    "token_url",
+    // Paging cursors an API hands out, as the registry's header rule also decides (X-Page-Token).
+    "page_token",
+    "pageToken",
+    "next_page_token",
+    "nextPageToken",
+    "continuation_token",
+    "sync_token",
+    "auth_mode",
+    "auth_type",
+    "author",
+    "authority",
+    "author_id",
+    "idempotency_key",
+    "Idempotency-Key",
+    "key_id",
+    "sort_key",
+    "keywords",
+    "passage",
+    "bypass",
+    "secretary",
+    "model",
+    "temperature",
+    "cursor",
+  ])("%s does not", (name) => {
+    expect(looksLikeCredential(name)).toBe(false);
+  });
+
+  it("max_tokens in a JSON body is an ordinary input, with no warning (Anthropic's and OpenAI's docs)", () => {
+    const result = imported(
+      `curl https://api.anthropic.com/v1/messages -H 'content-type: application/json' -d '{"model":"claude-sonnet-4-5","max_tokens":1024}'`,
+    );
+    expect(result.draft.input_schema.properties.max_tokens).toEqual({ type: "integer", default: 1024 });
+    expect(result.warnings).toEqual([]);
   });
 });
 
@@ -699,6 +1103,18 @@ describe("commands that cannot be imported", () => {
       "curl -H 'x-api-key: k_0123456789' https://api.example.com/keys/k_0123456789/usage",
       "credential_in_url",
       "The URL's path contains the credential, and a tool's URL is not secret. Remove it from the path, import again, and put it in auth_config.",
+    ],
+    [
+      "a host written as a shell variable (Mailchimp's docs)",
+      'curl -sS "https://${dc}.api.mailchimp.com/3.0/ping" --user "anystring:${apikey}"',
+      "invalid_url",
+      "The URL's host has ${dc}, a placeholder; a tool's host is fixed. Put your value in the command and import it again.",
+    ],
+    [
+      "a host written as a placeholder in braces (Zendesk's docs)",
+      "curl https://{subdomain}.zendesk.com/api/v2/tickets.json -u {email_address}/token:{api_token}",
+      "invalid_url",
+      "The URL's host has {subdomain}, a placeholder; a tool's host is fixed. Put your value in the command and import it again.",
     ],
     [
       "the credential in the host",
@@ -742,6 +1158,14 @@ describe("the credential never leaves auth_config", () => {
       "Left out a query parameter that contains the credential.",
     ]);
     expect(outsideAuth(result)).not.toContain("tok_a");
+  });
+
+  it("nor the user of Basic credentials without a password, which is then the secret (Stripe's -u sk_test_…:)", () => {
+    const result = imported(
+      "curl -u 'sk_test_4eC39HqLyjWDarjtT1zdp7dc:' 'https://api.stripe.com/v1/x?copy=sk_test_4eC39HqLyjWDarjtT1zdp7dc'",
+    );
+    expect(outsideAuth(result)).not.toContain("sk_test_4eC39HqLyjWDarjtT1zdp7dc");
+    expect(result.warnings).toContain("Left out a query parameter that contains the credential.");
   });
 
   it("nor the password of Basic credentials", () => {
@@ -848,7 +1272,7 @@ describe("any command", () => {
         const result = curlToToolDraft(cmd);
         if (!result.ok) return ["unsupported_method", "credential_in_url", "invalid_url"].includes(result.reason);
         const { auth_config: auth, ...rest } = result.draft;
-        const secret = auth.type === "bearer_token" ? auth.token : auth.type === "api_key" ? auth.value : "";
+        const secret = (auth.type === "bearer_token" ? auth.token : auth.type === "api_key" ? auth.value : "") ?? "";
         // Expansions are named as typed ($API_KEY), even when that is the "credential".
         const warnings = result.warnings.filter((w) => !w.startsWith("Shell expansions"));
         if (secret.length >= 8 && JSON.stringify([rest, warnings]).includes(JSON.stringify(secret).slice(1, -1)))

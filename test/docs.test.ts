@@ -1,6 +1,6 @@
 /** The OpenAPI document and the Swagger UI page: public, complete, and self-hosted. */
 import { describe, expect, it } from "vitest";
-import { api } from "./helpers";
+import { api, callWorker, type Json } from "./helpers";
 
 type Operation = {
   security?: unknown;
@@ -9,6 +9,7 @@ type Operation = {
 };
 type Spec = {
   openapi: string;
+  servers?: unknown;
   info: Record<string, unknown>;
   paths: Record<string, Record<string, Operation>>;
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
@@ -33,6 +34,12 @@ const OPERATIONS: [path: string, method: string, scope: string, statuses: string
     "tools:execute",
     ["200", "400", "401", "403", "404", "413", "415", "422", "500", "502", "504"],
   ],
+  [
+    "/tools/by-name/{name}/execute",
+    "post",
+    "tools:execute",
+    ["200", "400", "401", "403", "404", "413", "415", "422", "500", "502", "504"],
+  ],
   ["/tools/{id}/executions", "get", "executions:read", ["200", "400", "401", "403", "404", "422", "500"]],
   ["/executions/{id}", "get", "executions:read", ["200", "401", "403", "404", "422", "500"]],
   ["/exports/functions", "get", "tools:read", ["200", "400", "401", "403", "422", "500"]],
@@ -45,6 +52,45 @@ const OPERATIONS: [path: string, method: string, scope: string, statuses: string
   ["/schemas/infer", "post", "tools:write", ["200", "400", "401", "403", "413", "415", "422", "500"]],
   ["/imports/openapi", "post", "tools:write", ["200", "201", "400", "401", "403", "413", "415", "422", "500"]],
 ];
+
+/** Each operation's operationId: stable names that typed clients and SDK generators turn into methods. */
+const OPERATION_IDS: Record<string, string> = {
+  "GET /health": "getHealth",
+  "GET /tools": "listTools",
+  "POST /tools": "createTool",
+  "GET /tools/{id}": "getTool",
+  "PUT /tools/{id}": "replaceTool",
+  "DELETE /tools/{id}": "deleteTool",
+  "POST /tools/{id}/execute": "executeTool",
+  "POST /tools/by-name/{name}/execute": "executeToolByName",
+  "GET /tools/{id}/executions": "listToolExecutions",
+  "GET /executions/{id}": "getExecution",
+  "GET /exports/functions": "listFunctionExports",
+  "GET /exports/functions/{id}": "getFunctionExport",
+  "POST /api-keys": "createApiKey",
+  "GET /api-keys": "listApiKeys",
+  "DELETE /api-keys/{id}": "revokeApiKey",
+  "POST /admin/rewrap": "rewrapSecrets",
+  "POST /imports/curl": "importCurl",
+  "POST /schemas/infer": "inferSchema",
+  "POST /imports/openapi": "importOpenApi",
+};
+
+/** Every published `pattern`, with a value it must match and one it must not. */
+const PATTERN_EXAMPLES: Record<string, { valid: string; invalid: string }> = {
+  "^[A-Za-z0-9_-]{1,64}$": { valid: "get_weather-2", invalid: "get weather" },
+  "^[A-Za-z0-9_-]{0,32}$": { valid: "crm_", invalid: "crm." },
+  "^[^\\x00-\\x1F\\x7F-\\x9F]*$": { valid: "orchestrator (prod) – Zürich 🚀", invalid: "line\nbreak" },
+};
+
+/** Every `pattern` keyword in the document, with where it is. */
+function patternsIn(value: unknown, at = ""): { pattern: string; at: string }[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => patternsIn(v, `${at}/${i}`));
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, v]) =>
+    key === "pattern" && typeof v === "string" ? [{ pattern: v, at: `${at}/pattern` }] : patternsIn(v, `${at}/${key}`),
+  );
+}
 
 describe("GET /openapi.json", () => {
   it("is public and is OpenAPI 3.1", async () => {
@@ -66,11 +112,58 @@ describe("GET /openapi.json", () => {
     );
   });
 
+  it("gives every operation its stable operationId", async () => {
+    const doc = await spec();
+    const ids = Object.fromEntries(
+      Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.entries(item).map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation.operationId]),
+      ),
+    );
+    expect(ids).toEqual(OPERATION_IDS);
+  });
+
+  it("publishes only patterns that compile with the u flag and match a valid value", async () => {
+    const found = patternsIn(await spec());
+    expect(found.length).toBeGreaterThan(0);
+    expect([...new Set(found.map((p) => p.pattern))].sort()).toEqual(Object.keys(PATTERN_EXAMPLES).sort());
+    for (const { pattern, at } of found) {
+      const regex = new RegExp(pattern, "u");
+      const examples = PATTERN_EXAMPLES[pattern]!;
+      expect(regex.test(examples.valid), `${at}: ${pattern} matches ${examples.valid}`).toBe(true);
+      expect(regex.test(examples.invalid), `${at}: ${pattern} refuses ${JSON.stringify(examples.invalid)}`).toBe(false);
+    }
+  });
+
+  it("names its server: relative unless PUBLIC_BASE_URL gives the public origin", async () => {
+    expect((await spec()).servers).toEqual([{ url: "/" }]);
+    const configured = await callWorker({ PUBLIC_BASE_URL: "https://toolgate.example.com/" }, "/openapi.json", {
+      token: null,
+    });
+    expect((await configured.json<Json>()).servers).toEqual([{ url: "https://toolgate.example.com" }]);
+  });
+
+  it("fails closed, naming the setting, when PUBLIC_BASE_URL is not an origin", async () => {
+    const values = [
+      "toolgate.example.com",
+      "ftp://toolgate.example.com",
+      "https://toolgate.example.com/api",
+      "https://u:p@toolgate.example.com",
+    ];
+    for (const value of values) {
+      const res = await callWorker({ PUBLIC_BASE_URL: value }, "/openapi.json", { token: null });
+      expect(res.status, value).toBe(500);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      const body = await res.json<Json>();
+      expect(body.code).toBe("public_base_url_invalid");
+      expect(body.detail).toContain("PUBLIC_BASE_URL");
+    }
+  });
+
   it("documents /health as the one public operation", async () => {
     const doc = await spec();
     const health = doc.paths["/health"]?.get;
     expect(health).toBeDefined();
-    expect(health!.security ?? []).toEqual([]);
+    expect(health!.security).toEqual([]);
     expect(Object.keys(health!.responses)).toEqual(["200"]);
     const res = await api("/health", { token: null });
     expect(res.status).toBe(200);
@@ -117,7 +210,9 @@ describe("GET /openapi.json", () => {
   it("declares the 403 of a missing scope and the 401 of a missing, unknown or revoked token", async () => {
     const doc = await spec();
     const responses = doc.paths["/tools"]!.get!.responses as Record<string, { description: string }>;
-    expect(responses["401"]?.description).toBe("Missing, unknown or revoked bearer token (`unauthorized`).");
+    expect(responses["401"]?.description).toBe(
+      "Missing, unknown or revoked bearer token (`unauthorized`), or an ADMIN_TOKEN shorter than 32 characters, which is never accepted (`admin_token_too_short`).",
+    );
     expect(responses["403"]?.description).toBe(
       "The API key lacks the scope this operation needs (`insufficient_scope`, with `required_scope`).",
     );

@@ -1,6 +1,6 @@
 /**
  * GET /exports/functions and /exports/functions/{id} through the Worker:
- * both formats, strict mode, paging, and the problems for a bad query,
+ * the three formats, strict mode, paging, and the problems for a bad query,
  * an unknown tool and a missing scope.
  */
 import { describe, expect, it } from "vitest";
@@ -88,6 +88,38 @@ describe("GET /exports/functions/{id}", () => {
     });
   });
 
+  it("exports one tool for the OpenAI Responses API: the flat FunctionTool", async () => {
+    const tool = await createTool({ description: "Current weather", input_schema: WEATHER_INPUT });
+    const { status, body } = await getJson(`/exports/functions/${tool.id}?format=openai-responses`);
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      format: "openai-responses",
+      strict: false,
+      item: {
+        type: "function",
+        name: tool.name,
+        description: "Current weather",
+        parameters: WEATHER_INPUT,
+        strict: false,
+      },
+      strict_unavailable: null,
+    });
+    const strict = await getJson(`/exports/functions/${tool.id}?format=openai-responses&strict=true`);
+    expect(strict.body.item).toMatchObject({ strict: true, parameters: { required: ["city", "units"] } });
+  });
+
+  it("exports a convertible tool for Anthropic's strict tool use", async () => {
+    const tool = await createTool({ input_schema: WEATHER_INPUT });
+    const { status, body } = await getJson(`/exports/functions/${tool.id}?format=anthropic&strict=true`);
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      format: "anthropic",
+      strict: true,
+      item: { name: tool.name, strict: true, input_schema: { ...WEATHER_INPUT, additionalProperties: false } },
+      strict_unavailable: null,
+    });
+  });
+
   it("exports a tool strict mode cannot express non-strict, saying why", async () => {
     const input = { type: "object", properties: { q: { type: "string", minLength: 2 } }, required: ["q"] };
     const tool = await createTool({ input_schema: input });
@@ -95,6 +127,11 @@ describe("GET /exports/functions/{id}", () => {
     expect(body.item.function).toEqual({ name: tool.name, parameters: input, strict: false });
     expect(body.strict_unavailable).toBe(
       "At /properties/q: the keyword minLength, which OpenAI's strict mode does not accept.",
+    );
+    const anthropic = await getJson(`/exports/functions/${tool.id}?format=anthropic&strict=true`);
+    expect(anthropic.body.item).toEqual({ name: tool.name, input_schema: input });
+    expect(anthropic.body.strict_unavailable).toBe(
+      "At /properties/q: the keyword minLength, which Anthropic's strict tool use does not accept.",
     );
   });
 
@@ -156,12 +193,12 @@ describe("GET /exports/functions", () => {
     expect(typeof body.next_cursor).toBe("string");
   });
 
-  it("refuses a missing or unknown format, a bad strict, and strict with Anthropic: 422 problem+json", async () => {
+  it("refuses a missing or unknown format and a bad strict: 422 problem+json", async () => {
     const CASES: [string, string][] = [
       ["", "/query/format"],
       ["format=gemini", "/query/format"],
       ["format=openai&strict=yes", "/query/strict"],
-      ["format=anthropic&strict=true", "/query/strict"],
+      ["format=anthropic&strict=1", "/query/strict"],
     ];
     for (const [query, path] of CASES) {
       for (const route of ["/exports/functions", "/exports/functions/any-id"]) {

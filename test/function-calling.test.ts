@@ -1,10 +1,12 @@
 /**
  * The function-calling conversion (src/exports/function-calling.ts), pure:
- * OpenAI and Anthropic shapes, and OpenAI strict mode's schema conversion
- * and refusals, as tables.
+ * the OpenAI (Chat Completions, Responses) and Anthropic shapes, and OpenAI
+ * strict mode's schema conversion and refusals (src/exports/openai-strict.ts),
+ * as tables. Anthropic's strict conversion: test/anthropic-strict.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { exportFunction, nullable, STRICT_LIMITS, toStrictSchema } from "../src/exports/function-calling";
+import { exportFunction } from "../src/exports/function-calling";
+import { nullable, STRICT_LIMITS, toOpenAiStrictSchema } from "../src/exports/openai-strict";
 
 const WEATHER = {
   type: "object",
@@ -91,9 +93,54 @@ describe("exportFunction", () => {
       "At /properties/tags: the keyword uniqueItems, which OpenAI's strict mode does not accept.",
     );
   });
+
+  it("gives the Responses API's flat FunctionTool, always with an explicit strict", () => {
+    expect(exportFunction(tool, "openai-responses", false)).toEqual({
+      definition: {
+        type: "function",
+        name: "get_weather",
+        description: "Current weather",
+        parameters: WEATHER,
+        strict: false,
+      },
+      strictUnavailable: null,
+    });
+    const strict = exportFunction(tool, "openai-responses", true);
+    const chat = exportFunction(tool, "openai", true);
+    expect(strict.definition).toEqual({ type: "function", ...(chat.definition as { function: object }).function });
+    expect(strict.definition).toMatchObject({ strict: true, parameters: { required: ["city", "units"] } });
+  });
+
+  it("marks an Anthropic tool strict with Anthropic's conversion: optional properties stay optional", () => {
+    expect(exportFunction(tool, "anthropic", true)).toEqual({
+      definition: {
+        name: "get_weather",
+        description: "Current weather",
+        strict: true,
+        input_schema: {
+          type: "object",
+          properties: {
+            city: { type: "string", description: "The city" },
+            units: { type: "string", enum: ["metric", "imperial"], default: "metric" },
+          },
+          required: ["city"],
+          additionalProperties: false,
+        },
+      },
+      strictUnavailable: null,
+    });
+  });
+
+  it("exports an Anthropic tool strict tool use cannot take as it is, without strict, with the reason", () => {
+    const ranged = { ...tool, inputSchema: { type: "object", properties: { n: { type: "integer", minimum: 1 } } } };
+    expect(exportFunction(ranged, "anthropic", true)).toEqual({
+      definition: { name: "get_weather", description: "Current weather", input_schema: ranged.inputSchema },
+      strictUnavailable: "At /properties/n: the keyword minimum, which Anthropic's strict tool use does not accept.",
+    });
+  });
 });
 
-describe("toStrictSchema: conversions", () => {
+describe("toOpenAiStrictSchema: conversions", () => {
   const CASES: [string, Record<string, unknown>, Record<string, unknown>][] = [
     [
       "no inputs",
@@ -287,12 +334,12 @@ describe("toStrictSchema: conversions", () => {
 
   it.each(CASES)("%s", (_, schema, expected) => {
     const before = structuredClone(schema);
-    expect(toStrictSchema(schema)).toEqual({ ok: true, schema: expected });
+    expect(toOpenAiStrictSchema(schema)).toEqual({ ok: true, schema: expected });
     expect(schema, "the stored schema is not changed").toEqual(before);
   });
 });
 
-describe("toStrictSchema: refusals", () => {
+describe("toOpenAiStrictSchema: refusals", () => {
   const prop = (schema: unknown) => ({ type: "object", properties: { p: schema }, required: ["p"] });
   const nested = (levels: number): Record<string, unknown> =>
     levels === 1
@@ -396,14 +443,14 @@ describe("toStrictSchema: refusals", () => {
   ];
 
   it.each(CASES)("refuses %s", (_, schema, reason) => {
-    const result = toStrictSchema(schema);
+    const result = toOpenAiStrictSchema(schema);
     expect(result.ok).toBe(false);
     expect(result.ok ? "" : result.reason).toContain(reason);
     expect(result.ok ? "" : result.reason).toMatch(/, which OpenAI's strict mode does not accept\.$/);
   });
 
   it("accepts exactly the nesting limit", () => {
-    expect(toStrictSchema(nested(STRICT_LIMITS.nesting)).ok).toBe(true);
+    expect(toOpenAiStrictSchema(nested(STRICT_LIMITS.nesting)).ok).toBe(true);
   });
 });
 

@@ -12,9 +12,24 @@ export const ADMIN_TOKEN = "test-admin-token-for-the-test-suite";
 
 export type ApiInit = RequestInit & { json?: unknown; token?: string | null };
 
-/** A request to the Worker: the admin token unless `token` says otherwise, and `json` as the body. */
+/**
+ * A client address of its own (a random /64 of the documentation prefix), as
+ * Cloudflare's CF-Connecting-IP gives one: failed authentications are
+ * throttled per address (src/access/throttle.ts), so that no test's refused
+ * tokens count against another's.
+ */
+export function randomClientAddress(): string {
+  const group = () => Math.floor(Math.random() * 0x10000).toString(16);
+  return `2001:db8:${group()}:${group()}::1`;
+}
+
+/**
+ * A request to the Worker: the admin token unless `token` says otherwise, and
+ * `json` as the body, from a client address of its own unless `headers` names one.
+ */
 export function apiRequest(path: string, init: ApiInit = {}): Request {
   const headers = new Headers(init.headers);
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomClientAddress());
   if (init.token !== null) headers.set("authorization", `Bearer ${init.token ?? ADMIN_TOKEN}`);
   let body = init.body;
   if (init.json !== undefined) {

@@ -256,6 +256,35 @@ describe("bodies and methods", () => {
     expect(upstream.calls[0]?.body).toBe('{"a":1}');
   });
 
+  it("sends multipart/form-data text fields with body_format multipart", async () => {
+    const tool = await createTool({
+      method: "POST",
+      endpoint_url: "https://mail.example.com/v3/messages",
+      body_format: "multipart",
+      input_schema: {
+        type: "object",
+        properties: {
+          to: { type: "array", items: { type: "string" } },
+          subject: { type: "string", default: "Hello there!" },
+        },
+      },
+    });
+    expect(tool.body_format).toBe("multipart");
+    upstream.on("POST", "https://mail.example.com/v3/messages", () => json({ id: "m1" }));
+
+    const { status } = await execute(tool.id, { to: ["a@example.com", "b@example.com"] });
+
+    expect(status).toBe(200);
+    const call = upstream.calls[0]!;
+    const form = await new Response(call.body, { headers: call.headers }).formData();
+    expect([...form]).toEqual([
+      ["to", "a@example.com"],
+      ["to", "b@example.com"],
+      ["subject", "Hello there!"],
+    ]);
+    expect(call.headers.get("content-type")).toMatch(/^multipart\/form-data; boundary=toolgate-[0-9a-f]{32}$/);
+  });
+
   it("sends a form body with body_format form", async () => {
     const tool = await createTool({
       method: "POST",
@@ -555,14 +584,14 @@ describe("header and secret rules at registration", () => {
   });
 
   it("refuses a bearer token or header API key that could not be sent as a header value", async () => {
-    expect(await refusedWith({ auth_config: { type: "bearer_token", token: "abc\ndef-ghi" } }, "invalid_tool")).toEqual(
-      [
-        {
-          path: "/auth_config/token",
-          message: "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.",
-        },
-      ],
-    );
+    expect(
+      await refusedWith({ auth_config: { type: "bearer_token", token: "abc\u0007def-ghi" } }, "invalid_tool"),
+    ).toEqual([
+      {
+        path: "/auth_config/token",
+        message: "A header value must be printable ASCII or Latin-1 text, without CR, LF or NUL.",
+      },
+    ]);
     expect(
       await refusedWith(
         { auth_config: { type: "api_key", location: "header", key_name: "X-Key", value: "ключ-значение" } },

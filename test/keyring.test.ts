@@ -5,9 +5,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadKeyring } from "../src/crypto/keyring";
-import { openSecret, rewrapSecret, SealError, sealedKeyId, sealSecret } from "../src/crypto/seal";
+import { openSecret, rewrapSecret, SealError, sealedEnvelope, sealSecret, type SealBinding } from "../src/crypto/seal";
 import { AppError } from "../src/problem";
 import { testKey } from "./keys";
+import { sealV1 } from "./legacy-seal";
+
+/** The key id a sealed value names. */
+const sealedKeyId = (sealed: string) => sealedEnvelope(sealed)?.keyId ?? null;
+const B = (...parts: string[]): SealBinding => ["test", ...parts];
 
 const NEW = await testKey(11);
 const OLD = await testKey(22);
@@ -37,33 +42,33 @@ describe("ENCRYPTION_KEYS", () => {
 
   it("seals new values under the current key and opens values sealed under an older one", async () => {
     const before = await loadKeyring({ ENCRYPTION_KEYS: OLD.base64 });
-    const sealedBefore = await sealSecret(before, "sealed-under-old", "aad:1");
+    const sealedBefore = await sealSecret(before, "sealed-under-old", B("1"));
     expect(sealedKeyId(sealedBefore)).toBe(OLD.id);
 
     const rotated = await loadKeyring({ ENCRYPTION_KEYS: `${NEW.base64},${OLD.base64}` });
-    const sealedAfter = await sealSecret(rotated, "sealed-under-new", "aad:2");
+    const sealedAfter = await sealSecret(rotated, "sealed-under-new", B("2"));
     expect(sealedKeyId(sealedAfter)).toBe(NEW.id);
-    expect(await openSecret(rotated, sealedBefore, "aad:1")).toBe("sealed-under-old");
-    expect(await openSecret(rotated, sealedAfter, "aad:2")).toBe("sealed-under-new");
+    expect(await openSecret(rotated, sealedBefore, B("1"))).toBe("sealed-under-old");
+    expect(await openSecret(rotated, sealedAfter, B("2"))).toBe("sealed-under-new");
   });
 
   it("opens the same values whatever the order of the keys: the id in the value picks the key", async () => {
     const a = await loadKeyring({ ENCRYPTION_KEYS: `${NEW.base64},${OLD.base64}` });
     const b = await loadKeyring({ ENCRYPTION_KEYS: `${OLD.base64},${NEW.base64}` });
-    const sealedByA = await sealSecret(a, "either", "aad");
-    const sealedByB = await sealSecret(b, "either", "aad");
+    const sealedByA = await sealSecret(a, "either", B("aad"));
+    const sealedByB = await sealSecret(b, "either", B("aad"));
     expect(sealedKeyId(sealedByA)).toBe(NEW.id);
     expect(sealedKeyId(sealedByB)).toBe(OLD.id);
-    expect(await openSecret(b, sealedByA, "aad")).toBe("either");
-    expect(await openSecret(a, sealedByB, "aad")).toBe("either");
+    expect(await openSecret(b, sealedByA, B("aad"))).toBe("either");
+    expect(await openSecret(a, sealedByB, B("aad"))).toBe("either");
   });
 
   it("refuses a value whose key was retired, naming the key id", async () => {
     const before = await loadKeyring({ ENCRYPTION_KEYS: `${NEW.base64},${OLD.base64}` });
-    const sealedUnderOld = await sealSecret(await loadKeyring({ ENCRYPTION_KEYS: OLD.base64 }), "gone", "aad");
-    expect(await openSecret(before, sealedUnderOld, "aad")).toBe("gone");
+    const sealedUnderOld = await sealSecret(await loadKeyring({ ENCRYPTION_KEYS: OLD.base64 }), "gone", B("aad"));
+    expect(await openSecret(before, sealedUnderOld, B("aad"))).toBe("gone");
     const retired = await loadKeyring({ ENCRYPTION_KEYS: NEW.base64 });
-    const err = await rejection(openSecret(retired, sealedUnderOld, "aad"));
+    const err = await rejection(openSecret(retired, sealedUnderOld, B("aad")));
     expect(err).toBeInstanceOf(SealError);
     expect((err as SealError).reason).toBe("unknown_key");
     expect((err as SealError).keyId).toBe(OLD.id);
@@ -77,19 +82,21 @@ describe("ENCRYPTION_KEYS", () => {
 
   it("is the whole keyring when set: ENCRYPTION_KEY is then ignored", async () => {
     const legacy = await loadKeyring({ ENCRYPTION_KEY: OTHER.base64 });
-    const sealedUnderLegacy = await sealSecret(legacy, "legacy", "aad");
+    const sealedUnderLegacy = await sealSecret(legacy, "legacy", B("aad"));
     const keyring = await loadKeyring({ ENCRYPTION_KEYS: NEW.base64, ENCRYPTION_KEY: OTHER.base64 });
     expect(keyring.current.id).toBe(NEW.id);
     expect([...keyring.keys.keys()]).toEqual([NEW.id]);
-    expect(((await rejection(openSecret(keyring, sealedUnderLegacy, "aad"))) as SealError).reason).toBe("unknown_key");
+    expect(((await rejection(openSecret(keyring, sealedUnderLegacy, B("aad")))) as SealError).reason).toBe(
+      "unknown_key",
+    );
   });
 
   it("ENCRYPTION_KEY alone is a one-key keyring, and its values open once the key moves into ENCRYPTION_KEYS", async () => {
     const legacy = await loadKeyring({ ENCRYPTION_KEY: OLD.base64 });
     expect(legacy.current.id).toBe(OLD.id);
-    const sealed = await sealSecret(legacy, "from-the-old-setting", "aad");
+    const sealed = await sealSecret(legacy, "from-the-old-setting", B("aad"));
     const moved = await loadKeyring({ ENCRYPTION_KEYS: `${NEW.base64},${OLD.base64}` });
-    expect(await openSecret(moved, sealed, "aad")).toBe("from-the-old-setting");
+    expect(await openSecret(moved, sealed, B("aad"))).toBe("from-the-old-setting");
   });
 
   it("is imported once per isolate: the same setting gives the same keyring object", async () => {
@@ -141,35 +148,64 @@ describe("ENCRYPTION_KEYS", () => {
 describe("rewrapSecret", () => {
   it("re-seals a value under the current key; the result opens without the old key", async () => {
     const old = await loadKeyring({ ENCRYPTION_KEYS: OLD.base64 });
-    const sealed = await sealSecret(old, "rewrap-me-please", "tool:t:token");
+    const sealed = await sealSecret(old, "rewrap-me-please", B("tool", "t", "token"));
     const rotated = await loadKeyring({ ENCRYPTION_KEYS: `${NEW.base64},${OLD.base64}` });
 
-    const result = await rewrapSecret(rotated, sealed, "tool:t:token");
+    const result = await rewrapSecret(rotated, sealed, B("tool", "t", "token"));
 
     expect(result.rewrapped).toBe(true);
     expect(sealedKeyId(result.sealed)).toBe(NEW.id);
     expect(result.sealed).not.toContain("rewrap-me-please");
     expect(Object.keys(result).sort()).toEqual(["rewrapped", "sealed"]);
     const retired = await loadKeyring({ ENCRYPTION_KEYS: NEW.base64 });
-    expect(await openSecret(retired, result.sealed, "tool:t:token")).toBe("rewrap-me-please");
-    expect(((await rejection(openSecret(retired, result.sealed, "tool:u:token"))) as SealError).reason).toBe(
-      "auth_failed",
+    expect(await openSecret(retired, result.sealed, B("tool", "t", "token"))).toBe("rewrap-me-please");
+    expect(((await rejection(openSecret(retired, result.sealed, B("tool", "u", "token")))) as SealError).reason).toBe(
+      "binding_mismatch",
     );
   });
 
   it("leaves a value already under the current key as it is (idempotent)", async () => {
     const keyring = await loadKeyring({ ENCRYPTION_KEYS: `${NEW.base64},${OLD.base64}` });
-    const sealed = await sealSecret(keyring, "already-current", "aad");
-    expect(await rewrapSecret(keyring, sealed, "aad")).toEqual({ sealed, rewrapped: false });
+    const sealed = await sealSecret(keyring, "already-current", B("aad"));
+    expect(await rewrapSecret(keyring, sealed, B("aad"))).toEqual({ sealed, rewrapped: false });
   });
 
-  it("refuses what it cannot open: a retired key, an altered value, the wrong AAD", async () => {
+  it("refuses what it cannot open: a retired key, the wrong binding, not a sealed value", async () => {
     const keyring = await loadKeyring({ ENCRYPTION_KEYS: NEW.base64 });
-    const underOther = await sealSecret(await loadKeyring({ ENCRYPTION_KEYS: OTHER.base64 }), "x-secret", "aad");
-    const current = await sealSecret(keyring, "y-secret", "aad");
-    const unknown = (await rejection(rewrapSecret(keyring, underOther, "aad"))) as SealError;
+    const underOther = await sealSecret(await loadKeyring({ ENCRYPTION_KEYS: OTHER.base64 }), "x-secret", B("aad"));
+    const current = await sealSecret(keyring, "y-secret", B("aad"));
+    const unknown = (await rejection(rewrapSecret(keyring, underOther, B("aad")))) as SealError;
     expect([unknown.reason, unknown.keyId]).toEqual(["unknown_key", OTHER.id]);
-    expect(((await rejection(rewrapSecret(keyring, current, "other-aad"))) as SealError).reason).toBe("auth_failed");
-    expect(((await rejection(rewrapSecret(keyring, "plaintext!", "aad"))) as SealError).reason).toBe("malformed");
+    expect(((await rejection(rewrapSecret(keyring, current, B("other")))) as SealError).reason).toBe(
+      "binding_mismatch",
+    );
+    expect(((await rejection(rewrapSecret(keyring, "plaintext!", B("aad")))) as SealError).reason).toBe("malformed");
+  });
+
+  it("moves a v1 value to v2 under the current key, bound to the binding given, only with its v1 additional data", async () => {
+    const keyring = await loadKeyring({ ENCRYPTION_KEYS: `${NEW.base64},${OLD.base64}` });
+    const v1UnderOld = await sealV1("old-format-secret", "tool:t:token", OLD.base64);
+    const v1UnderNew = await sealV1("old-format-current", "tool:t:token", NEW.base64);
+
+    const refused = (await rejection(rewrapSecret(keyring, v1UnderOld, B("tool", "t", "token")))) as SealError;
+    expect(refused.reason).toBe("legacy_format");
+
+    for (const [v1, plaintext] of [
+      [v1UnderOld, "old-format-secret"],
+      // Under the current key already, but v1: still moved.
+      [v1UnderNew, "old-format-current"],
+    ] as const) {
+      const result = await rewrapSecret(keyring, v1, B("tool", "t", "token", "dest"), { v1Aad: "tool:t:token" });
+      expect(result.rewrapped).toBe(true);
+      expect(sealedEnvelope(result.sealed)).toEqual({ version: "v2", keyId: NEW.id });
+      expect(await openSecret(keyring, result.sealed, B("tool", "t", "token", "dest"))).toBe(plaintext);
+      expect(((await rejection(openSecret(keyring, result.sealed, B("tool", "t", "token")))) as SealError).reason).toBe(
+        "binding_mismatch",
+      );
+    }
+    const wrongAad = (await rejection(
+      rewrapSecret(keyring, v1UnderOld, B("x"), { v1Aad: "tool:u:token" }),
+    )) as SealError;
+    expect(wrongAad.reason).toBe("auth_failed");
   });
 });

@@ -257,6 +257,9 @@ describe("tools/list", () => {
     const err = await client.listTools({ cursor: "not-a-cursor" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McpError);
     expect((err as McpError).code).toBe(ErrorCode.InvalidParams);
+    expect((err as McpError).message).toBe(
+      "MCP error -32602: The cursor is not one this API issued; start again without it.",
+    );
   });
 });
 
@@ -281,6 +284,21 @@ describe("tools/call", () => {
       input: { user_id: 42 },
       output: { id: 42, name: "Grace Hopper" },
     });
+  });
+
+  it("takes a null for an optional argument as absent, as execute does (clients that make schemas strict send them)", async () => {
+    const tool = await userTool({
+      endpoint_url: "https://api.example.com/v1/users/{user_id}",
+      input_schema: {
+        type: "object",
+        properties: { user_id: { type: "integer" }, fields: { type: "string", default: "name" } },
+        required: ["user_id"],
+      },
+    });
+    upstream.on("GET", "https://api.example.com/v1/users/5", () => json({ id: 5, name: "Ada" }));
+    const result = await (await connect()).callTool({ name: tool.name, arguments: { user_id: 5, fields: null } });
+    expect(result.isError).toBeFalsy();
+    expect(upstream.calls[0]?.url.href).toBe("https://api.example.com/v1/users/5?fields=name");
   });
 
   it("returns text only for a tool without an output schema", async () => {
@@ -356,8 +374,17 @@ describe("tools/call", () => {
       const err = await client.callTool({ name }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(McpError);
       expect((err as McpError).code).toBe(ErrorCode.InvalidParams);
-      expect((err as McpError).message).toContain(`Unknown tool: ${name}`);
+      // The SDK client puts "MCP error <code>: " in front of the message on the wire, once.
+      expect((err as McpError).message).toBe(`MCP error -32602: Unknown tool: ${name}`);
     }
+    const raw = await rpc(
+      { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: hidden.name, arguments: {} } },
+      { "mcp-protocol-version": LATEST_PROTOCOL_VERSION },
+    );
+    expect((await raw.json<Record<string, any>>()).error).toEqual({
+      code: ErrorCode.InvalidParams,
+      message: `Unknown tool: ${hidden.name}`,
+    });
     expect(upstream.calls).toHaveLength(0);
     // The REST API still runs the opted-out tool: the flag is about MCP only.
     upstream.on("GET", "https://api.example.com/v1/items", () => json({ ok: true }));

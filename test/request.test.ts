@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   appendQuery,
   buildUpstreamRequest,
+  encodeMultipart,
   encodePathSegment,
   locate,
   placeholdersOf,
@@ -424,6 +425,50 @@ describe("buildUpstreamRequest: body", () => {
     expect(request.body).toBe("a=b");
   });
 
+  it("encodes a multipart body of text fields, as curl -F lays one out", () => {
+    const request = build(
+      { method: "POST", bodyFormat: "multipart" },
+      { from: "Ada <ada@example.com>", to: ["a@example.com", "b@example.com"], n: 2, ok: true, 'na"me': "é\r\n" },
+    );
+    const type = request.headers.get("content-type") ?? "";
+    const boundary = /^multipart\/form-data; boundary=(toolgate-[0-9a-f]{32})$/.exec(type)?.[1];
+    expect(boundary, type).toBeDefined();
+    const part = (name: string, value: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    expect(request.body).toBe(
+      part("from", "Ada <ada@example.com>") +
+        part("to", "a@example.com") +
+        part("to", "b@example.com") +
+        part("n", "2") +
+        part("ok", "true") +
+        part("na%22me", "é\r\n") +
+        `--${boundary}--\r\n`,
+    );
+  });
+
+  it("never uses a boundary that a multipart value contains", () => {
+    const candidates = ["taken", "free"];
+    const { boundary, body } = encodeMultipart({ note: "a line with taken in it" }, () => candidates.shift() as string);
+    expect(boundary).toBe("free");
+    expect(body).toBe(
+      '--free\r\nContent-Disposition: form-data; name="note"\r\n\r\na line with taken in it\r\n--free--\r\n',
+    );
+  });
+
+  it("gives each multipart body its own boundary, and replaces a static content-type", async () => {
+    const overrides: Partial<RequestTemplate> = {
+      method: "POST",
+      bodyFormat: "multipart",
+      headers: { "Content-Type": "multipart/form-data" },
+    };
+    const first = build(overrides, { a: "x" });
+    const second = build(overrides, { a: "x" });
+    expect(first.headers.get("content-type")).not.toBe(second.headers.get("content-type"));
+    // What a server reads back: the boundary in the header is the one in the body.
+    const form = await new Response(first.body, { headers: first.headers }).formData();
+    expect([...form]).toEqual([["a", "x"]]);
+  });
+
   it.each<[string, Partial<RequestTemplate>, Record<string, unknown>]>([
     ["an empty input", { method: "POST" }, {}],
     ["only undefined values", { method: "PUT" }, { a: undefined }],
@@ -437,6 +482,7 @@ describe("buildUpstreamRequest: body", () => {
       { id: 1, q: "x", h: "y" },
     ],
     ["a form tool with no input", { method: "POST", bodyFormat: "form" }, {}],
+    ["a multipart tool with no input", { method: "POST", bodyFormat: "multipart" }, {}],
   ])("sends no body and no content-type for %s", (_, overrides, input) => {
     const request = build(overrides, input);
     expect(request.body).toBeUndefined();

@@ -12,6 +12,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { loadKeyring } from "../src/crypto/keyring";
 import { sealSecret, type Keyring } from "../src/crypto/seal";
+import { cachedTokenBinding, toolDestination, toolSecretBinding } from "../src/engine/auth/binding";
 import { drizzle } from "drizzle-orm/d1";
 import { TokenCache } from "../src/engine/auth/token-cache";
 import { rewrapToolSecrets } from "../src/registry/rewrap";
@@ -27,6 +28,7 @@ import {
   type Json,
 } from "./helpers";
 import { testKey, type TestKey } from "./keys";
+import { sealV1 } from "./legacy-seal";
 
 const upstream = useUpstream();
 
@@ -262,7 +264,11 @@ describe("POST /admin/rewrap", () => {
     const oldName = await tokenName(setup, [OLD]);
     expect((await env.TOKEN_CACHE.get(oldName))?.split(".")[1]).toBe(OLD.id);
     const strangerName = `${PREFIX}stranger-${crypto.randomUUID()}`;
-    const strangerValue = await sealSecret(await keyringOf([STRANGER]), '{"accessToken":"x","expiresAt":1}', "x");
+    const strangerValue = await sealSecret(
+      await keyringOf([STRANGER]),
+      '{"accessToken":"x","expiresAt":1}',
+      cachedTokenBinding(strangerName),
+    );
     await env.TOKEN_CACHE.put(strangerName, strangerValue, { expirationTtl: 3600 });
     const corruptName = `${PREFIX}corrupt-${crypto.randomUUID()}`;
     await env.TOKEN_CACHE.put(corruptName, "not a sealed value", { expirationTtl: 3600 });
@@ -287,7 +293,7 @@ describe("POST /admin/rewrap", () => {
     expect(sum.dropped).toBeGreaterThanOrEqual(3);
 
     for (const tool of [bearer, apiKeyTool, oauth]) expect(await keyIdsOf(tool.id)).toEqual([NEW.id]);
-    for (const sealed of await allSealedValues()) expect(sealed.startsWith(`v1.${NEW.id}.`), sealed).toBe(true);
+    for (const sealed of await allSealedValues()) expect(sealed.startsWith(`v2.${NEW.id}.`), sealed).toBe(true);
     for (const name of [oldName, strangerName, corruptName]) expect(await env.TOKEN_CACHE.get(name)).toBeNull();
     for (const entry of await allCachedTokens()) expect(entry.keyId, entry.name).toBe(NEW.id);
     // The definitions did not change: same version, same ETag.
@@ -302,6 +308,28 @@ describe("POST /admin/rewrap", () => {
     expect(await credentialSent([NEW], oauth)).toBe(`Bearer ${setup.issued[1]}`);
     expect(upstream.callsTo(setup.tokenUrl).length).toBe(tokenCalls + 1);
     expect((await env.TOKEN_CACHE.get(await tokenName(setup, [NEW])))?.split(".")[1]).toBe(NEW.id);
+  });
+
+  it("drops a cached token in the v1 format, even under the current key: the cache no longer reads it", async () => {
+    const name = `${PREFIX}v1-entry-${crypto.randomUUID()}`;
+    await env.TOKEN_CACHE.put(name, await sealV1('{"accessToken":"x","expiresAt":1}', name, NEW.base64), {
+      expirationTtl: 3600,
+    });
+    const sum = totals((await rewrapAll([NEW, OLD])).pages);
+    expect(sum.failures).toEqual([]);
+    expect(sum.dropped).toBeGreaterThanOrEqual(1);
+    expect(await env.TOKEN_CACHE.get(name)).toBeNull();
+  });
+
+  it("never uses a cached token in the v1 format: it is a miss, and a fresh token replaces it", async () => {
+    const { tool, setup } = await oauth2Tool();
+    const name = await tokenName(setup, [OLD]);
+    const stale = JSON.stringify({ accessToken: "stale-v1-access-token", expiresAt: Date.now() + 3_600_000 });
+    await env.TOKEN_CACHE.put(name, await sealV1(stale, name, OLD.base64), { expirationTtl: 3600 });
+
+    expect(await credentialSent([OLD], tool)).toBe(`Bearer ${setup.issued[0]}`);
+    expect(upstream.callsTo(setup.tokenUrl)).toHaveLength(1);
+    expect((await env.TOKEN_CACHE.get(name))?.startsWith(`v2.${OLD.id}.`)).toBe(true);
   });
 
   it("is idempotent: a second run rewraps nothing and keeps what is current", async () => {
@@ -322,7 +350,7 @@ describe("POST /admin/rewrap", () => {
     expect(pages.length).toBeGreaterThanOrEqual(4);
     for (const page of pages.slice(0, -1)) expect(page.next_cursor).toEqual(expect.any(String));
     for (const tool of tools) expect(await keyIdsOf(tool.id)).toEqual([NEWER.id]);
-    for (const sealed of await allSealedValues()) expect(sealed.startsWith(`v1.${NEWER.id}.`)).toBe(true);
+    for (const sealed of await allSealedValues()) expect(sealed.startsWith(`v2.${NEWER.id}.`)).toBe(true);
 
     const bad = await withKeys([NEW, OLD], "/admin/rewrap?cursor=bm90LW91cnM", { method: "POST" });
     expect(bad.status).toBe(400);
@@ -388,7 +416,7 @@ describe("retiring the old key", () => {
     expect(await credentialSent([NEW], stranded)).toBe("Bearer stranded-secret-222");
   });
 
-  it("reports a value that fails authentication as auth_failed, without opening or changing it", async () => {
+  it("reports a value copied from another row as binding_mismatch, without opening or changing it", async () => {
     const a = await bearerTool("row-a-secret-333");
     const b = await bearerTool("row-b-secret-444");
     const copied = await sealedSecretsOf(a.id);
@@ -396,7 +424,7 @@ describe("retiring the old key", () => {
 
     const { pages, text } = await rewrapAll([NEW, OLD]);
     expect(totals(pages).failures).toContainEqual(
-      expect.objectContaining({ tool_id: b.id, field: "token", reason: "auth_failed", key_id: null }),
+      expect.objectContaining({ tool_id: b.id, field: "token", reason: "binding_mismatch", key_id: null }),
     );
     expect(text).not.toContain("row-a-secret-333");
     expect(await sealedSecretsOf(b.id)).toEqual(copied);
@@ -404,11 +432,35 @@ describe("retiring the old key", () => {
     await api(`/tools/${b.id}`, { method: "DELETE" });
   });
 
+  it("reports an altered value (its binding MAC intact) as auth_failed, without changing it", async () => {
+    const tool = await bearerTool("row-c-secret-555");
+    const { token } = await sealedSecretsOf(tool.id);
+    const parts = token!.split(".");
+    parts[3] = (parts[3]![0] === "A" ? "B" : "A") + parts[3]!.slice(1);
+    const altered = { token: parts.join(".") };
+    await env.DB.prepare("UPDATE tools SET auth_secrets = ? WHERE id = ?").bind(JSON.stringify(altered), tool.id).run();
+
+    const { pages } = await rewrapAll([NEW, OLD]);
+    expect(totals(pages).failures).toContainEqual(
+      expect.objectContaining({ tool_id: tool.id, field: "token", reason: "auth_failed", key_id: null }),
+    );
+    expect(await sealedSecretsOf(tool.id)).toEqual(altered);
+    await api(`/tools/${tool.id}`, { method: "DELETE" });
+  });
+
   it("loses to a save that lands between its read and its write: the saved secret stays, reported as concurrent_change", async () => {
     const tool = await bearerTool("before-the-race-555");
     const db = drizzle(env.DB);
     // What a PUT that sends a new token writes while rewrap is working on the row.
-    const saved = await sealSecret(await keyringOf([NEW, OLD]), "saved-during-rewrap", `tool:${tool.id}:token`);
+    const saved = await sealSecret(
+      await keyringOf([NEW, OLD]),
+      "saved-during-rewrap",
+      toolSecretBinding(
+        tool.id,
+        "token",
+        toolDestination({ authParams: tool.auth_config, endpointUrl: tool.endpoint_url }),
+      ),
+    );
     const batch = db.batch.bind(db);
     vi.spyOn(db, "batch").mockImplementation(async (queries) => {
       await env.DB.prepare("UPDATE tools SET auth_secrets = ? WHERE id = ?")
@@ -417,7 +469,7 @@ describe("retiring the old key", () => {
       return batch(queries);
     });
 
-    const page = await rewrapToolSecrets(db, await keyringOf([NEW, OLD]), "", 100);
+    const page = await rewrapToolSecrets(db, await keyringOf([NEW, OLD]), "", 100, true);
 
     expect(page.failures).toContainEqual({
       kind: "tool_secret",

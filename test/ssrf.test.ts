@@ -7,10 +7,30 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { loadKeyring } from "../src/crypto/keyring";
+import { sealSecret } from "../src/crypto/seal";
+import { toolDestination, toolSecretBinding } from "../src/engine/auth/binding";
 import type { BlockReason } from "../src/engine/outbound/policy";
 import { api, callWorker, createTool, execute, httpTool, json, uniqueName, useUpstream, waitForLog } from "./helpers";
 
 const upstream = useUpstream();
+
+/**
+ * Seals a tool's secrets again for its row as it now stands in D1. A row
+ * changed in D1 alone no longer opens its secrets (binding_mismatch), which
+ * would stop the execution before the outbound policy is reached.
+ */
+async function resealFor(toolId: string, plaintexts: Record<string, string>): Promise<void> {
+  const row = await env.DB.prepare("SELECT auth_params, endpoint_url FROM tools WHERE id = ?")
+    .bind(toolId)
+    .first<{ auth_params: string; endpoint_url: string | null }>();
+  const destination = toolDestination({ authParams: JSON.parse(row!.auth_params), endpointUrl: row!.endpoint_url });
+  const keyring = await loadKeyring(env);
+  const sealed: Record<string, string> = {};
+  for (const [field, plaintext] of Object.entries(plaintexts))
+    sealed[field] = await sealSecret(keyring, plaintext, toolSecretBinding(toolId, field, destination));
+  await env.DB.prepare("UPDATE tools SET auth_secrets = ? WHERE id = ?").bind(JSON.stringify(sealed), toolId).run();
+}
 
 /** URL → why it is refused. Spellings of the same address are listed on purpose. */
 const SSRF_TABLE: [string, BlockReason][] = [
@@ -153,6 +173,8 @@ describe(`SSRF: ${SSRF_TABLE.length} URLs refused when saved and when executed`,
       await env.DB.prepare("UPDATE tools SET auth_params = json_set(auth_params, '$.token_url', ?) WHERE id = ?")
         .bind(url, tool.id)
         .run();
+      // Sealed for that token URL, as if saved under settings that allowed it: the policy must still stop it.
+      await resealFor(tool.id, { client_secret: auth.client_secret });
       await expectBlocked(await execute(tool.id), reason, "token_url");
     }
     expect(upstream.calls).toEqual([]);

@@ -403,7 +403,7 @@ describe("secrets are write-only", () => {
   }
 });
 
-describe("PUT keeps a left-out secret only on the same auth type and origin", () => {
+describe("PUT keeps a left-out secret only when where and how it is sent is unchanged", () => {
   it("keeps the bearer token when nothing security-relevant changes", async () => {
     const tool = await createTool({
       endpoint_url: "https://keep.example.com/v1/items",
@@ -452,12 +452,14 @@ describe("PUT keeps a left-out secret only on the same auth type and origin", ()
     expect(upstream.calls[0]?.headers.get("x-key")).toBe("key-keep-path");
   });
 
-  it("keeps the oauth2 client secret when the endpoint and token_url origins are unchanged", async () => {
+  it("keeps the oauth2 client secret when its whole configuration is unchanged (a header key name's case aside)", async () => {
     const clientId = uniqueName("keep-client");
     const auth = {
       type: "oauth2",
       token_url: "https://auth.keep.example.com/oauth/token",
       client_id: clientId,
+      scope: "contacts.read",
+      audience: "https://api.keep.example.com",
     };
     const tool = await createTool({
       endpoint_url: "https://api.keep.example.com/v1/contacts",
@@ -467,23 +469,120 @@ describe("PUT keeps a left-out secret only on the same auth type and origin", ()
       tool.id,
       httpTool({
         name: tool.name,
-        endpoint_url: "https://api.keep.example.com/v1/contacts",
-        auth_config: { ...auth, token_url: "https://auth.keep.example.com/oauth2/v2/token" },
+        description: "edited",
+        // The path is not part of what a secret is bound to: only the endpoint's origin is.
+        endpoint_url: "https://api.keep.example.com/v2/contacts",
+        // The URL parser writes this the same way as the stored token_url.
+        auth_config: { ...auth, token_url: "https://AUTH.keep.example.com:443/oauth/token" },
       }),
     );
     expect(res.status, await res.clone().text()).toBe(200);
     expect((await res.json<Record<string, any>>()).auth_config.secrets_set).toEqual(["client_secret"]);
 
-    upstream.on("POST", "https://auth.keep.example.com/oauth2/v2/token", () =>
+    upstream.on("POST", "https://auth.keep.example.com/oauth/token", () =>
       json({ access_token: "at-keep", token_type: "Bearer", expires_in: 3600 }),
     );
-    upstream.on("GET", "https://api.keep.example.com/v1/contacts", () => json([]));
+    upstream.on("GET", "https://api.keep.example.com/v2/contacts", () => json([]));
     const run = await execute(tool.id);
     expect(run.status, JSON.stringify(run.body)).toBe(200);
     const [tokenCall, apiCall] = upstream.calls;
     expect(tokenCall?.headers.get("authorization")).toBe(`Basic ${btoa(`${clientId}:cs-keep-original`)}`);
     expect(apiCall?.headers.get("authorization")).toBe("Bearer at-keep");
   });
+
+  it("keeps the api_key value when only the header name's case changes", async () => {
+    const tool = await createTool({
+      endpoint_url: "https://keep-case.example.com/v1/items",
+      auth_config: { type: "api_key", key_name: "X-Api-Key", location: "header", value: "key-keep-case" },
+    });
+    const res = await put(
+      tool.id,
+      httpTool({
+        name: tool.name,
+        endpoint_url: "https://keep-case.example.com/v1/items",
+        auth_config: { type: "api_key", key_name: "x-api-key", location: "header" },
+      }),
+    );
+    expect(res.status, await res.clone().text()).toBe(200);
+    upstream.on("GET", "https://keep-case.example.com/v1/items", () => json({ ok: 1 }));
+    expect((await execute(tool.id)).status).toBe(200);
+    expect(upstream.calls[0]?.headers.get("x-api-key")).toBe("key-keep-case");
+  });
+
+  const OAUTH = {
+    type: "oauth2",
+    token_url: "https://auth.bound.example.com/oauth/token?tenant=a",
+    client_id: "c-bound",
+    scope: "read",
+    audience: "https://api.bound.example.com",
+  };
+  const oauthChanges: [what: string, auth: Record<string, unknown>, words: string][] = [
+    ["token_url's path", { token_url: "https://auth.bound.example.com/other/token?tenant=a" }, "token_url changed"],
+    ["token_url's query", { token_url: "https://auth.bound.example.com/oauth/token?tenant=b" }, "token_url changed"],
+    ["client_id", { client_id: "c-other" }, "client_id changed"],
+    ["client_auth_method", { client_auth_method: "client_secret_post" }, "client_auth_method changed"],
+    ["scope", { scope: "read write" }, "scope changed"],
+    ["scope, removed", { scope: undefined }, "scope changed"],
+    ["audience", { audience: "https://other.example.com" }, "audience changed"],
+    [
+      "token_url and scope at once",
+      { token_url: "https://auth.bound.example.com/t", scope: "admin" },
+      "token_url and scope changed",
+    ],
+  ];
+
+  for (const [what, change, words] of oauthChanges) {
+    it(`requires the oauth2 client_secret again when ${what} changes, naming what changed`, async () => {
+      const tool = await createTool({
+        endpoint_url: "https://api.bound.example.com/v1/items",
+        auth_config: { ...OAUTH, client_secret: "cs-bound-secret" },
+      });
+      const res = await put(
+        tool.id,
+        httpTool({ name: tool.name, endpoint_url: tool.endpoint_url, auth_config: { ...OAUTH, ...change } }),
+      );
+      const body = await expectProblem(res, 422, "secrets_required");
+      expect(body.errors).toEqual([
+        {
+          path: "/auth_config/client_secret",
+          message: `client_secret must be sent again because ${words}; stored secrets are only sent where they were entered for.`,
+        },
+      ]);
+      expect(await (await api(`/tools/${tool.id}`)).json()).toEqual(tool);
+
+      // With the secret sent again, the same change is accepted.
+      const resent = await put(
+        tool.id,
+        httpTool({
+          name: tool.name,
+          endpoint_url: tool.endpoint_url,
+          auth_config: { ...OAUTH, ...change, client_secret: "cs-bound-secret-2" },
+        }),
+      );
+      expect(resent.status, await resent.clone().text()).toBe(200);
+    });
+  }
+
+  const apiKeyChanges: [what: string, auth: Record<string, unknown>, words: string][] = [
+    ["the key's name", { key_name: "X-Other-Key" }, "key_name changed"],
+    ["the key's location", { location: "query" }, "location changed"],
+    ["the key's location and name", { location: "query", key_name: "api_key" }, "location and key_name changed"],
+  ];
+  for (const [what, change, words] of apiKeyChanges) {
+    it(`requires the api_key value again when ${what} changes`, async () => {
+      const auth = { type: "api_key", key_name: "X-Api-Key", location: "header" };
+      const tool = await createTool({ auth_config: { ...auth, value: "key-bound-value" } });
+      const res = await put(tool.id, httpTool({ name: tool.name, auth_config: { ...auth, ...change } }));
+      const body = await expectProblem(res, 422, "secrets_required");
+      expect(body.errors).toEqual([
+        {
+          path: "/auth_config/value",
+          message: `value must be sent again because ${words}; stored secrets are only sent where they were entered for.`,
+        },
+      ]);
+      expect(await (await api(`/tools/${tool.id}`)).json()).toEqual(tool);
+    });
+  }
 
   const originChanges = [
     ["a different host", "https://api.example.com/v1/items", "https://evil.example.net/v1/items"],
@@ -555,7 +654,11 @@ describe("PUT keeps a left-out secret only on the same auth type and origin", ()
     );
     const body = await expectProblem(res, 422, "secrets_required");
     expect(body.errors).toEqual([
-      { path: "/auth_config/client_secret", message: expect.stringContaining("the origin of token_url changed") },
+      {
+        path: "/auth_config/client_secret",
+        message:
+          "client_secret must be sent again because token_url changed; stored secrets are only sent where they were entered for.",
+      },
     ]);
     expect(await (await api(`/tools/${tool.id}`)).json()).toEqual(tool);
   });
@@ -582,7 +685,11 @@ describe("PUT keeps a left-out secret only on the same auth type and origin", ()
     );
     const body = await expectProblem(res, 422, "secrets_required");
     expect(body.errors).toEqual([
-      { path: "/auth_config/value", message: expect.stringContaining("the auth type changed") },
+      {
+        path: "/auth_config/value",
+        message:
+          "value must be sent again because the auth type changed; stored secrets are only sent where they were entered for.",
+      },
     ]);
     expect(await (await api(`/tools/${tool.id}`)).json()).toEqual(tool);
   });

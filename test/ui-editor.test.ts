@@ -266,9 +266,11 @@ describe("secrets across round trips", () => {
     const refused = await submitForm(edit, `/ui/tools/${tool.id}/edit`, session, moved);
     expect(refused.res.status).toBe(422);
     expect(fieldError(refused.html, "api_key_value")).toBe(
-      "Enter the API key value again: the endpoint URL's host changed, and a stored secret only goes to the host it was entered for.",
+      "Enter the API key value again: the endpoint URL's host changed, and a stored secret only goes where it was entered for.",
     );
-    expect(refused.html).toContain("It must be entered again because the endpoint URL&#39;s host changed");
+    expect(refused.html).toContain(
+      'Enter it again: <span data-reenter-changes="">the endpoint URL&#39;s host changed</span>, and a stored secret only goes where it was entered for.',
+    );
     expect(fieldValue(formFields(refused.html, `/ui/tools/${tool.id}/edit`), "endpoint_url")).toBe(moved.endpoint_url);
     expect(await storedTool(tool.id)).toMatchObject({
       version: 1,
@@ -283,6 +285,45 @@ describe("secrets across round trips", () => {
     expect(upstream.calls.map((c) => [c.url.host, c.headers.get("x-api-key")])).toEqual([
       ["weather.example.net", newSecret],
     ]);
+  });
+
+  it("asks for the client secret again when the OAuth2 scope changes, as the API does, and keeps it otherwise", async () => {
+    const session = await signIn();
+    const tool = await createTool({
+      endpoint_url: "https://api.example.com/v1/reports",
+      auth_config: {
+        type: "oauth2",
+        token_url: "https://auth.example.com/oauth/token",
+        client_id: "ui-scope-client",
+        client_secret: "ui-scope-secret-1",
+        scope: "reports.read",
+      },
+    });
+    const path = `/ui/tools/${tool.id}/edit`;
+    const edit = await (await getPage(path, session)).text();
+    // The page carries what the stored secret is bound to, for the live notice; never the secret.
+    expect(edit).toContain(
+      'data-stored-destination="{&quot;auth_type&quot;:&quot;oauth2&quot;,&quot;endpoint_origin&quot;:&quot;https://api.example.com&quot;,&quot;token_url&quot;:&quot;https://auth.example.com/oauth/token&quot;,&quot;api_key_location&quot;:null,&quot;api_key_name&quot;:null,&quot;client_id&quot;:&quot;ui-scope-client&quot;,&quot;client_auth_method&quot;:&quot;client_secret_basic&quot;,&quot;scope&quot;:&quot;reports.read&quot;,&quot;audience&quot;:null}"',
+    );
+    expect(edit).not.toContain("ui-scope-secret-1");
+
+    const refused = await submitForm(edit, path, session, { oauth_scope: "reports.read reports.write" });
+    expect(refused.res.status).toBe(422);
+    expect(fieldError(refused.html, "client_secret")).toBe(
+      "Enter the client secret again: the scope changed, and a stored secret only goes where it was entered for.",
+    );
+    expect(refused.html).toContain('Enter it again: <span data-reenter-changes="">the scope changed</span>');
+    expect(await storedTool(tool.id)).toMatchObject({ version: 1, auth_config: { scope: "reports.read" } });
+
+    // A change outside the binding keeps the stored secret.
+    const kept = await submitForm(edit, path, session, { description: "Reports, read only." });
+    expect(kept.res.status).toBe(303);
+    upstream.on("POST", "https://auth.example.com/oauth/token", () =>
+      json({ access_token: "ui-scope-access", token_type: "Bearer", expires_in: 3600 }),
+    );
+    upstream.on("GET", "https://api.example.com/v1/reports", () => json({ ok: true }));
+    await runFromPanel(session, tool.id, {});
+    expect(upstream.calls[0]?.headers.get("authorization")).toBe(`Basic ${btoa("ui-scope-client:ui-scope-secret-1")}`);
   });
 
   it("refuses a save made from a page older than the stored tool, keeping the other change", async () => {

@@ -3,7 +3,7 @@
  * and form POST with that cookie and its CSRF token, and reading pages.
  */
 import { env, SELF } from "cloudflare:test";
-import { ADMIN_TOKEN } from "./helpers";
+import { ADMIN_TOKEN, randomClientAddress } from "./helpers";
 
 export const ORIGIN = "https://toolgate.test";
 
@@ -23,6 +23,7 @@ export async function signIn(token: string = ADMIN_TOKEN): Promise<UiSession> {
 
 export function getPage(path: string, session: UiSession | null, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomClientAddress());
   if (session) headers.set("cookie", session.cookie);
   return SELF.fetch(`${ORIGIN}${path}`, { ...init, headers, redirect: "manual" });
 }
@@ -40,6 +41,7 @@ export function postForm(
     method: "POST",
     headers: {
       "content-type": "application/x-www-form-urlencoded",
+      "cf-connecting-ip": randomClientAddress(),
       origin: ORIGIN,
       ...(session ? { cookie: session.cookie } : {}),
       ...headers,

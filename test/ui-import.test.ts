@@ -8,6 +8,8 @@ import crmYaml from "./fixtures/crm-openapi-3.0.yaml?raw";
 import { execute, json, uniqueName, useUpstream } from "./helpers";
 import { storedTool } from "./ui-fixtures";
 import {
+  errorSummary,
+  fieldError,
   fieldValue,
   formFields,
   getPage,
@@ -40,7 +42,7 @@ describe("the Import page", () => {
     expect(html).toContain(`value="listContacts"`);
     expect(html).not.toContain(key);
     const fields = formFields(html, "/ui/import");
-    expect(fieldValue(fields, "draft_secret.value")).toMatch(/^v1\./);
+    expect(fieldValue(fields, "draft_secret.value")).toMatch(/^v2\./);
 
     const picked = fields.filter(([name, value]) => name !== "operation_id" || value === "getContact");
     const imported = await postForm("/ui/import", [...picked, ["_action", "import"]], session);
@@ -99,6 +101,42 @@ describe("starting a tool from a cURL command", () => {
     await execute(tool.id, {});
     expect(upstream.calls.map((c) => [c.url.search, c.headers.get("authorization")])).toEqual([
       ["?q=shoes&limit=10", `Bearer ${token}`],
+    ]);
+  });
+
+  it("asks for what the command holds placeholders for, at the fields to fill in, and saves once they are", async () => {
+    const session = await signIn();
+    const command = `curl -X POST "https://api.example.com/v1/accounts/$ACCOUNT_ID/messages" -H "Authorization: Bearer $EXAMPLE_API_KEY" -d text=hi`;
+    const page = await (await getPage("/ui/tools/new", session)).text();
+    const filled = await submitForm(page, "/ui/tools/new", session, { curl_command: command }, "import_curl");
+    expect(filled.res.status, filled.html).toBe(200);
+    expect(errorSummary(filled.html)).toMatch(/^Before creating the tool, fill in:/);
+    expect(fieldError(filled.html, "bearer_token")).toBe(
+      "Enter the bearer token: the command has $EXAMPLE_API_KEY where it goes.",
+    );
+    expect(fieldError(filled.html, "param-0-default_value")).toBe(
+      "Enter your value for $ACCOUNT_ID as the default of the input account_id, or give account_id on each call: the command has $ACCOUNT_ID there.",
+    );
+    const fields = formFields(filled.html, "/ui/tools/new");
+    expect(fieldValue(fields, "endpoint_url")).toBe("https://api.example.com/v1/accounts/{account_id}/messages");
+    expect(fieldValue(fields, "param.0.name")).toBe("account_id");
+    expect(fieldValue(fields, "param.0.required")).toBe("true");
+    // The placeholder is not kept as the token, sealed or otherwise.
+    expect(fieldValue(fields, "draft_secret.token")).toBeUndefined();
+
+    const token = `tok-${crypto.randomUUID()}`;
+    const saved = await submitForm(filled.html, "/ui/tools/new", session, {
+      name: uniqueName(),
+      curl_command: "",
+      bearer_token: token,
+    });
+    expect(saved.res.status, saved.html).toBe(303);
+    const tool = await storedTool(savedToolId(saved.res));
+    upstream.on("POST", "https://api.example.com/v1/accounts/acc_1/messages", () => json({ ok: true }));
+    const run = await execute(tool.id, { account_id: "acc_1" });
+    expect(run.status, JSON.stringify(run.body)).toBe(200);
+    expect(upstream.calls.map((c) => [c.headers.get("authorization"), c.body])).toEqual([
+      [`Bearer ${token}`, "text=hi"],
     ]);
   });
 

@@ -8,6 +8,9 @@
  *   allows scopes for any scheme, and `x-required-scopes`) and enforces that
  *   same scope (403 `insufficient_scope`), so the two cannot drift apart.
  *
+ * Failed authentications are throttled per client address (./throttle.ts):
+ * 429 `too_many_failed_attempts` with Retry-After.
+ *
  * 401 and 403 follow RFC 6750 section 3: `WWW-Authenticate` carries
  * `error="invalid_token"` when a token was sent but is not valid, and
  * `error="insufficient_scope"` with the scope needed.
@@ -15,8 +18,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
-import { resolvePrincipal, type Principal } from "./principal";
+import { MIN_ADMIN_TOKEN_LENGTH, resolvePrincipal, type Principal } from "./principal";
 import type { Scope } from "./scopes";
+import { clientAddress, lockoutSeconds, recordFailedAuthentication, tooManyFailedAttempts } from "./throttle";
 
 const REALM = 'Bearer realm="toolgate"';
 
@@ -55,17 +59,44 @@ export function scoped(scope: Scope) {
   };
 }
 
-/** The request's principal, authenticating once per request. */
+/**
+ * The request's principal, authenticating once per request. A token that is
+ * refused counts against the client address (./throttle.ts); an address with
+ * too many such failures gets 429 before its token is even looked at.
+ */
 async function principalOf(c: Context<AppBindings>): Promise<Principal> {
   const known = c.get("principal");
   if (known) return known;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
   if (!match) throw unauthorized(REALM);
+  const address = clientAddress(c.req.raw);
+  const lockedOut = lockoutSeconds(c.env, address);
+  if (lockedOut !== null) throw tooManyFailedAttempts(lockedOut);
   const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(logDeferredFailure));
-  const principal = await resolvePrincipal(c.env, match[1] as string, defer);
-  if (!principal) throw unauthorized(`${REALM}, error="invalid_token"`);
-  c.set("principal", principal);
-  return principal;
+  const verdict = await resolvePrincipal(c.env, match[1] as string, defer);
+  if (verdict.ok) {
+    c.set("principal", verdict.principal);
+    return verdict.principal;
+  }
+  switch (verdict.reason) {
+    case "admin_token_too_short":
+      throw adminTokenTooShort();
+    case "unknown_token": {
+      const wait = await recordFailedAuthentication(c.env, address);
+      throw wait === null ? unauthorized(`${REALM}, error="invalid_token"`) : tooManyFailedAttempts(wait);
+    }
+  }
+}
+
+/** The operator's ADMIN_TOKEN is too short: say so, and how to set another, never the token. */
+function adminTokenTooShort(): AppError {
+  return new AppError(
+    401,
+    "admin_token_too_short",
+    `This is ADMIN_TOKEN, but it is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters, so it is never accepted. Set a new one of at least ${MIN_ADMIN_TOKEN_LENGTH} random characters: \`openssl rand -base64 32 | npx wrangler secret put ADMIN_TOKEN\` (locally, \`npm run dev\` replaces a short one in .dev.vars). API keys keep working meanwhile.`,
+    { min_length: MIN_ADMIN_TOKEN_LENGTH },
+    { "www-authenticate": `${REALM}, error="invalid_token"` },
+  );
 }
 
 function unauthorized(challenge: string): AppError {

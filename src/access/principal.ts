@@ -41,17 +41,42 @@ interface CachedApiKey {
 const apiKeyCache = new Map<string, CachedApiKey>();
 
 /**
- * The principal a bearer token authenticates, or null. `defer` runs the
- * `last_used_at` write after the response.
+ * The shortest ADMIN_TOKEN that is accepted. The token holds every scope and
+ * is typed by people, who may pick a word; 32 characters of base64 is 192 bits.
+ */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+/**
+ * What a bearer token turned out to be. `admin_token_too_short`: it is
+ * ADMIN_TOKEN, which is set to a value too short to be accepted; the
+ * operator must set a new one (the caller did nothing wrong).
+ */
+export type TokenVerdict =
+  { ok: true; principal: Principal } | { ok: false; reason: "unknown_token" | "admin_token_too_short" };
+
+const UNKNOWN_TOKEN: TokenVerdict = { ok: false, reason: "unknown_token" };
+
+/**
+ * Who a bearer token is. `defer` runs the `last_used_at` write after the
+ * response.
  */
 export async function resolvePrincipal(
   env: Env,
   token: string,
   defer: (work: Promise<unknown>) => void,
-): Promise<Principal | null> {
-  if (env.ADMIN_TOKEN && (await constantTimeEqual(token, env.ADMIN_TOKEN))) return ADMIN_PRINCIPAL;
-  if (!looksLikeApiKey(token)) return null;
-  return principalForKeyHash(env, await hashApiKey(token), defer);
+): Promise<TokenVerdict> {
+  if (env.ADMIN_TOKEN && (await constantTimeEqual(token, env.ADMIN_TOKEN)))
+    return usableAdminToken(env) === null
+      ? { ok: false, reason: "admin_token_too_short" }
+      : { ok: true, principal: ADMIN_PRINCIPAL };
+  if (!looksLikeApiKey(token)) return UNKNOWN_TOKEN;
+  const principal = await principalForKeyHash(env, await hashApiKey(token), defer);
+  return principal ? { ok: true, principal } : UNKNOWN_TOKEN;
+}
+
+/** ADMIN_TOKEN if it is set and long enough to be accepted, otherwise null. */
+export function usableAdminToken(env: Env): string | null {
+  return env.ADMIN_TOKEN && env.ADMIN_TOKEN.length >= MIN_ADMIN_TOKEN_LENGTH ? env.ADMIN_TOKEN : null;
 }
 
 /** ADMIN_TOKEN's principal: every scope. */

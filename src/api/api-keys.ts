@@ -33,6 +33,7 @@ function presentApiKey(row: ApiKeyRow): z.infer<typeof ApiKey> {
 const createKeyRoute = createRoute({
   method: "post",
   path: "/api-keys",
+  operationId: "createApiKey",
   tags: ["API keys"],
   summary: "Create an API key",
   description: "Returns the key once, in `key`. Store it then: toolgate keeps only its SHA-256 hash.",
@@ -73,6 +74,7 @@ apiKeysApi.openapi(createKeyRoute, async (c) => {
 const listRoute = createRoute({
   method: "get",
   path: "/api-keys",
+  operationId: "listApiKeys",
   tags: ["API keys"],
   summary: "List API keys, oldest first (revoked ones included)",
   ...scoped("admin"),
@@ -98,6 +100,7 @@ apiKeysApi.openapi(listRoute, async (c) => {
 const revokeRoute = createRoute({
   method: "delete",
   path: "/api-keys/{id}",
+  operationId: "revokeApiKey",
   tags: ["API keys"],
   summary: "Revoke an API key",
   description: `The key stops authenticating: at once in the isolate that serves this request, and within ${API_KEY_CACHE_TTL_MS / 1000} seconds everywhere (each isolate caches keys that long). The row is kept, with \`revoked_at\`, for audit. Revoking twice is not an error.`,

@@ -16,6 +16,7 @@ export const executionsApi = new OpenAPIHono<AppBindings>();
 const listRoute = createRoute({
   method: "get",
   path: "/tools/{id}/executions",
+  operationId: "listToolExecutions",
   tags: ["Execution"],
   summary: "A tool's execution log, newest first",
   ...scoped("executions:read"),
@@ -42,6 +43,7 @@ executionsApi.openapi(listRoute, async (c) => {
 const getRoute = createRoute({
   method: "get",
   path: "/executions/{id}",
+  operationId: "getExecution",
   tags: ["Execution"],
   summary: "One execution log entry",
   description:

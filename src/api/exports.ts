@@ -1,6 +1,6 @@
 /**
- * /exports/functions: tools as OpenAI or Anthropic function-calling
- * definitions, ready to paste into a request's `tools` (the conversion is in
+ * /exports/functions: tools as OpenAI (Chat Completions or Responses) or
+ * Anthropic function-calling definitions, ready to paste into a request's `tools` (the conversion is in
  * src/exports/function-calling.ts).
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
@@ -8,38 +8,55 @@ import { drizzle } from "drizzle-orm/d1";
 import { scoped } from "../access/middleware";
 import type { ToolRow } from "../db/schema";
 import type { AppBindings } from "../env";
-import { exportFunction, FUNCTION_FORMATS, type FunctionFormat } from "../exports/function-calling";
-import { validationError } from "../problem";
-import { getTool, listTools } from "../registry/queries";
+import { exportFunction, FUNCTION_FORMATS } from "../exports/function-calling";
+import { getReadableTool, listTools } from "../registry/queries";
+import { isDamaged } from "../registry/stored-tool";
 import { problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
-import { IdParam, ListQuery } from "./schemas";
+import { IdParam, JsonSchemaDocument, ListQuery } from "./schemas";
 
 export const exportsApi = new OpenAPIHono<AppBindings>();
 
-const JsonSchemaObject = z.record(z.string(), z.unknown()).openapi({ type: "object" });
+const OpenAiFunctionFields = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  parameters: JsonSchemaDocument,
+  strict: z.boolean(),
+});
 
 const OpenAiFunction = z
-  .object({
-    type: z.literal("function"),
-    function: z.object({
-      name: z.string(),
-      description: z.string().optional(),
-      parameters: JsonSchemaObject,
-      strict: z.boolean(),
-    }),
-  })
-  .openapi("OpenAiFunction", { description: "An entry of OpenAI Chat Completions' `tools`." });
+  .object({ type: z.literal("function"), function: OpenAiFunctionFields })
+  .openapi("OpenAiFunction", { description: "An entry of OpenAI Chat Completions' `tools` (format=openai)." });
+
+const OpenAiResponsesFunction = z
+  .object({ type: z.literal("function") })
+  .extend(OpenAiFunctionFields.shape)
+  .openapi("OpenAiResponsesFunction", {
+    description: "An entry of the OpenAI Responses API's `tools`, a FunctionTool (format=openai-responses).",
+  });
 
 const AnthropicTool = z
-  .object({ name: z.string(), description: z.string().optional(), input_schema: JsonSchemaObject })
-  .openapi("AnthropicTool", { description: "An entry of Anthropic Messages' `tools`." });
+  .object({
+    name: z.string(),
+    description: z.string().optional(),
+    input_schema: z
+      .object({ type: z.literal("object") })
+      .catchall(z.unknown())
+      .openapi({ description: "A JSON Schema of an object." }),
+    strict: z
+      .literal(true)
+      .optional()
+      .openapi({ description: "Present when the schema was converted for strict tool use." }),
+  })
+  .openapi("AnthropicTool", { description: "An entry of Anthropic Messages' `tools` (format=anthropic)." });
+
+const ExportedDefinition = z.union([OpenAiFunction, OpenAiResponsesFunction, AnthropicTool]);
 
 const FormatQuery = z.object({
-  format: z.enum(FUNCTION_FORMATS, { error: "format must be one of: openai, anthropic." }),
+  format: z.enum(FUNCTION_FORMATS, { error: "format must be one of: openai, openai-responses, anthropic." }),
   strict: z.enum(["true", "false"], { error: "strict must be true or false." }).optional().openapi({
     description:
-      "format=openai only: convert each input schema to OpenAI's strict subset where it can be, and mark those functions `strict: true`. Tools whose schema cannot be converted are exported non-strict and listed in `strict_unavailable` with the reason.",
+      "Convert each input schema to the vendor's strict subset where it can be (OpenAI's Structured Outputs; Anthropic's strict tool use), and mark those definitions strict. Tools whose schema cannot be converted are exported non-strict and listed in `strict_unavailable` with the reason.",
   }),
 });
 
@@ -53,7 +70,7 @@ const ExportedList = z
   .object({
     format: z.enum(FUNCTION_FORMATS),
     strict: z.boolean(),
-    items: z.array(z.union([OpenAiFunction, AnthropicTool])),
+    items: z.array(ExportedDefinition),
     strict_unavailable: z.array(StrictUnavailable),
     next_cursor: z.string().nullable(),
   })
@@ -63,7 +80,7 @@ const ExportedOne = z
   .object({
     format: z.enum(FUNCTION_FORMATS),
     strict: z.boolean(),
-    item: z.union([OpenAiFunction, AnthropicTool]),
+    item: ExportedDefinition,
     strict_unavailable: z
       .string()
       .nullable()
@@ -72,15 +89,16 @@ const ExportedOne = z
   .openapi("ExportedFunction");
 
 const FORMAT_422 =
-  "`format` is missing or not openai or anthropic, `strict` is not true or false or was given with format=anthropic, or another query parameter is not valid.";
+  "`format` is missing or not openai, openai-responses or anthropic, `strict` is not true or false, or another query parameter is not valid.";
 
 const listRoute = createRoute({
   method: "get",
   path: "/exports/functions",
+  operationId: "listFunctionExports",
   tags: ["Exports"],
   summary: "Every tool as a function-calling definition",
   description:
-    "All tools, oldest first, paged like GET /tools, as OpenAI (`format=openai`) or Anthropic (`format=anthropic`) function-calling definitions. `items` can be passed as a request's `tools` as is.",
+    "All tools, oldest first, paged like GET /tools, as function-calling definitions for OpenAI Chat Completions (`format=openai`), the OpenAI Responses API (`format=openai-responses`) or Anthropic Messages (`format=anthropic`). `items` can be passed as a request's `tools` as is.",
   ...scoped("tools:read"),
   request: { query: ListQuery.extend(FormatQuery.shape) },
   responses: {
@@ -91,20 +109,22 @@ const listRoute = createRoute({
 
 exportsApi.openapi(listRoute, async (c) => {
   const { limit, cursor, format, strict: strictParam } = c.req.valid("query");
-  const strict = strictFlag(format, strictParam);
+  const strict = strictParam === "true";
   const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor));
+  // A damaged row has no schema to export: it is left out (GET /tools shows it, marked).
   const page = pageOf(
     rows,
     limit,
     (row) => row.createdAt,
-    (row) => ({ row, ...exportFunction(row, format, strict) }),
+    (row) => (isDamaged(row) ? null : { row, ...exportFunction(row, format, strict) }),
   );
+  const exported = page.items.filter((item) => item !== null);
   return c.json(
     {
       format,
       strict,
-      items: page.items.map((item) => item.definition),
-      strict_unavailable: page.items.flatMap(({ row, strictUnavailable }) =>
+      items: exported.map((item) => item.definition),
+      strict_unavailable: exported.flatMap(({ row, strictUnavailable }) =>
         strictUnavailable ? [{ tool_id: row.id, name: row.name, reason: strictUnavailable }] : [],
       ),
       next_cursor: page.next_cursor,
@@ -116,6 +136,7 @@ exportsApi.openapi(listRoute, async (c) => {
 const getRoute = createRoute({
   method: "get",
   path: "/exports/functions/{id}",
+  operationId: "getFunctionExport",
   tags: ["Exports"],
   summary: "One tool as a function-calling definition",
   ...scoped("tools:read"),
@@ -128,17 +149,8 @@ const getRoute = createRoute({
 
 exportsApi.openapi(getRoute, async (c) => {
   const { format, strict: strictParam } = c.req.valid("query");
-  const strict = strictFlag(format, strictParam);
-  const row: ToolRow = await getTool(drizzle(c.env.DB), c.req.valid("param").id);
+  const strict = strictParam === "true";
+  const row: ToolRow = await getReadableTool(drizzle(c.env.DB), c.req.valid("param").id);
   const { definition, strictUnavailable } = exportFunction(row, format, strict);
   return c.json({ format, strict, item: definition, strict_unavailable: strictUnavailable }, 200);
 });
-
-/** Strict mode is OpenAI's; asking for it with another format is a mistake worth saying so. */
-function strictFlag(format: FunctionFormat, strict: "true" | "false" | undefined): boolean {
-  if (strict === "true" && format !== "openai")
-    throw validationError("invalid_request", "The request query is not valid.", [
-      { path: "/query/strict", message: "strict applies to format=openai only." },
-    ]);
-  return strict === "true";
-}

@@ -40,16 +40,32 @@ const CurlImportResult = z
     warnings: z.array(z.string()).openapi({
       description: "What was left out or changed, and why: dropped headers, cookies, unsupported options.",
     }),
+    needs: z
+      .array(
+        z.object({
+          field: z.string().openapi({
+            description:
+              "A JSON Pointer into the draft: `/auth_config/token`, `/auth_config/value`, or `/input_schema/properties/{name}/default`.",
+          }),
+          placeholders: z.array(z.string()).openapi({ description: "What the command has there, as written." }),
+          detail: z.string().openapi({ description: "What to enter, in words." }),
+        }),
+      )
+      .openapi({
+        description:
+          "Values the command held placeholders for (`$OPENAI_API_KEY`, `<YOUR-TOKEN>`, a `$ACCOUNT_SID` path segment): the draft leaves them out. Enter a credential in `auth_config` before saving (POST /tools refuses the draft without it); an input may get a default or be given on each call.",
+      }),
   })
   .openapi("CurlImportResult");
 
 const curlImportRoute = createRoute({
   method: "post",
   path: "/imports/curl",
+  operationId: "importCurl",
   tags: ["Imports"],
   summary: "Turn a cURL command into a tool draft",
   description:
-    "Reads the method, URL, headers, body and credential of a curl command, as Chrome's and Firefox's \"Copy as cURL\" write it (bash or cmd), and answers the tool definition that makes the same request: the credential in `auth_config`, the query, body fields and numeric or UUID path segments as inputs with their values as defaults. Nothing is saved: send the draft to POST /tools.",
+    "Reads the method, URL, headers, body (JSON, form, or -F text fields as multipart) and credential of a curl command, as Chrome's and Firefox's \"Copy as cURL\" or an API's documentation write it (bash or cmd), and answers the tool definition that makes the same request: the credential in `auth_config`, the query, body fields and numeric or UUID path segments as inputs with their values as defaults. Placeholders such as `$OPENAI_API_KEY` are not kept: `needs` lists what to enter. Nothing is saved: send the draft to POST /tools.",
   ...scoped("tools:write"),
   request: { body: { required: true, content: { "application/json": { schema: CurlImportRequest } } } },
   responses: {
@@ -79,5 +95,5 @@ curlImportApi.openapi(curlImportRoute, (c) => {
   const result = curlToToolDraft(c.req.valid("json").command);
   if (!result.ok) throw new AppError(422, "invalid_curl", result.detail, { reason: result.reason });
   c.header("Cache-Control", "no-store");
-  return c.json({ draft: result.draft, warnings: result.warnings }, 200);
+  return c.json({ draft: result.draft, warnings: result.warnings, needs: result.needs }, 200);
 });

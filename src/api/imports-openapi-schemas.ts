@@ -93,8 +93,8 @@ const ImportResultSchema = z
     warnings: z.array(z.string()).optional().openapi({
       description: "What was left out of the tool (an optional parameter it cannot send, a response schema).",
     }),
+    // No `type` here: it would replace `additionalProperties: {}` and leave typed clients an empty object.
     tool: z.record(z.string(), z.unknown()).optional().openapi({
-      type: "object",
       description:
         "In a dry run: the tool that would be created, as a ToolInput without its secret values (nor client_id, until one is sent).",
     }),

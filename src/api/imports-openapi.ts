@@ -18,6 +18,7 @@ export const openapiImportApi = new OpenAPIHono<AppBindings>();
 const importRoute = createRoute({
   method: "post",
   path: "/imports/openapi",
+  operationId: "importOpenApi",
   tags: ["Imports"],
   summary: "Import tools from an OpenAPI document",
   description: `Creates one tool per operation of an OpenAPI 3.0 or 3.1 document, or a Swagger 2.0 one (converted to 3.0 first), sent as JSON or YAML text or as a parsed object: inputs from its parameters and request body, the output schema from its first 2xx JSON response, auth from its security schemes with the secrets you supply. Each operation is created or skipped with a reason; with \`dry_run\` nothing is saved and each result carries the tool it would create. At most ${MAX_IMPORT_OPERATIONS} operations per import.`,

@@ -8,6 +8,7 @@ import { scoped } from "../access/middleware";
 import type { AppBindings } from "../env";
 import { inferSchema } from "../registry/infer-schema";
 import { problems } from "./openapi";
+import { JsonSchemaDocument } from "./schemas";
 
 export const schemaInferApi = new OpenAPIHono<AppBindings>();
 
@@ -25,8 +26,7 @@ const SchemaInferRequest = z
 
 const SchemaInferResult = z
   .object({
-    schema: z.record(z.string(), z.unknown()).openapi({
-      type: "object",
+    schema: JsonSchemaDocument.openapi({
       description:
         "A draft-07 JSON Schema that the sample satisfies: types, properties, items, and `required` for the keys every object has. No formats, enums or additionalProperties: one sample cannot tell those.",
     }),
@@ -36,6 +36,7 @@ const SchemaInferResult = z
 const schemaInferRoute = createRoute({
   method: "post",
   path: "/schemas/infer",
+  operationId: "inferSchema",
   tags: ["Schemas"],
   summary: "Infer a JSON Schema from a sample",
   ...scoped("tools:write"),

@@ -7,14 +7,24 @@ import { SCOPES } from "../access/scopes";
 import { DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_LIMIT } from "../engine/body";
 import { RETRY_DEFAULTS, RETRY_LIMITS } from "../engine/outbound/retry";
 import { OUTCOMES } from "../engine/outcomes";
+import { BODY_FORMATS } from "../engine/request";
 
 export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export const EXECUTION_TYPES = ["http_request", "function"] as const;
 
-const JsonSchemaObject = z
-  .record(z.string(), z.unknown())
-  .openapi({ type: "object", description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12)." });
+/**
+ * A JSON Schema document: an object of any keywords, published as
+ * `{"type": "object", "additionalProperties": {}}`. Give it no `type` in
+ * `.openapi()`: that override drops `additionalProperties` (and null, when
+ * nullable), and typed-client generators read a bare `{"type": "object"}` as
+ * an object with no properties at all.
+ */
+export const JsonSchemaDocument = z.record(z.string(), z.unknown());
+
+const JsonSchemaObject = JsonSchemaDocument.openapi({
+  description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12).",
+});
 
 const MappingEntry = z
   .object({
@@ -160,7 +170,10 @@ export const ToolInput = z
     input_schema: JsonSchemaObject.nullish(),
     output_schema: JsonSchemaObject.nullish(),
     input_mapping: InputMappingSchema.nullish(),
-    body_format: z.enum(["json", "form"]).nullish(),
+    body_format: z.enum(BODY_FORMATS).nullish().openapi({
+      description:
+        "How body inputs are sent: `json` (default), `form` (application/x-www-form-urlencoded) or `multipart` (multipart/form-data text fields; the engine sets the Content-Type with its boundary).",
+    }),
     mcp_enabled: z.boolean().nullish().openapi({
       description:
         "Offer the tool to AI agents over MCP (`/mcp`): listed by tools/list, callable by tools/call. Default true.",
@@ -193,7 +206,7 @@ export const Tool = z
     input_schema: JsonSchemaObject,
     output_schema: JsonSchemaObject.nullable(),
     input_mapping: InputMappingSchema.nullable(),
-    body_format: z.enum(["json", "form"]),
+    body_format: z.enum(BODY_FORMATS),
     mcp_enabled: z.boolean(),
     version: z.number().int(),
     created_at: z.string().openapi({ format: "date-time" }),
@@ -201,11 +214,64 @@ export const Tool = z
   })
   .openapi("Tool");
 
-export const ToolList = z.object({ items: z.array(Tool), next_cursor: z.string().nullable() }).openapi("ToolList");
+export const DamagedTool = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    execution_type: z.string(),
+    method: z.string().nullable(),
+    endpoint_url: z.string().nullable(),
+    mcp_enabled: z.boolean(),
+    version: z.number().int(),
+    created_at: z.string().openapi({ format: "date-time" }),
+    updated_at: z.string().openapi({ format: "date-time" }),
+    damaged: z.object({
+      columns: z
+        .array(
+          z.object({
+            column: z.string().openapi({ description: "The D1 column, for example `auth_secrets`." }),
+            problem: z.string().openapi({ example: "is not valid JSON" }),
+          }),
+        )
+        .openapi({ description: "The columns of the stored row that do not read." }),
+      detail: z.string().openapi({ description: "What is wrong and what to do, in words." }),
+    }),
+  })
+  .openapi("DamagedTool", {
+    description:
+      "A stored tool whose row does not read in full (a column changed outside toolgate, or corrupt): its plain fields and `damaged`. It cannot run (500 `tool_damaged`) or be exported; replace it with PUT (every secret sent again) or delete it.",
+  });
+
+/** What reads of stored tools return: the tool, or, for a damaged row, what can be read of it. */
+export const StoredTool = z.union([Tool, DamagedTool]);
+
+export const ToolList = z
+  .object({
+    items: z.array(StoredTool).openapi({ description: "Each a Tool, or a DamagedTool (it has `damaged`)." }),
+    next_cursor: z.string().nullable(),
+  })
+  .openapi("ToolList");
 
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ description: "Page size, 1-100 (default 50)." }),
   cursor: z.string().max(512).optional().openapi({ description: "`next_cursor` from the previous page." }),
+});
+
+/** A tool's name as a lookup key: the name rule, so a name no tool can have is refused as such. */
+const ToolNameKey = z.string().regex(TOOL_NAME, "name must be 1-64 characters of A-Z, a-z, 0-9, _ and -.");
+
+export const ToolListQuery = ListQuery.extend({
+  name: ToolNameKey.optional().openapi({
+    description:
+      "Only the tool with exactly this name (case-sensitive): `items` holds it, or nothing. Maps a model's function call to its tool.",
+    example: "get_weather",
+  }),
+});
+
+/** A `{name}` path parameter: a tool's exact name. */
+export const NameParam = z.object({
+  name: ToolNameKey.openapi({ param: { name: "name", in: "path" }, example: "get_weather" }),
 });
 
 /** An `{id}` path parameter (tool or execution). */
@@ -218,7 +284,12 @@ export const IdParam = z.object({
 });
 
 export const ExecuteInput = z
-  .object({ input: z.record(z.string(), z.unknown()).default({}).openapi({ type: "object" }) })
+  .object({
+    input: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .openapi({ description: "The tool's input; absent means `{}`." }),
+  })
   .openapi("ExecuteRequest");
 
 export const ExecuteResult = z
@@ -288,7 +359,9 @@ export const ApiKeyInput = z
       .string()
       .min(1)
       .max(100)
-      .regex(/^[^\p{Cc}]*$/u, "name must not contain control characters.")
+      // The control characters (\p{Cc}) spelled as ranges: a regex flag would not reach the published
+      // pattern (it once read "^[^\p{Cc}]*$/u"), and \p{...} needs the u flag some clients do not set.
+      .regex(/^[^\x00-\x1F\x7F-\x9F]*$/, "name must not contain control characters.")
       .openapi({ description: "What the key is for, for the people who manage keys.", example: "orchestrator" }),
     scopes: z
       .array(ScopeSchema)
@@ -341,7 +414,15 @@ const RewrapFailure = z
     tool_id: z.string().optional(),
     field: z.string().nullable().optional().openapi({ description: "The secret field; null when the whole row." }),
     kv_key: z.string().optional(),
-    reason: z.enum(["unknown_key", "auth_failed", "malformed", "concurrent_change", "kv_unavailable"]),
+    reason: z.enum([
+      "unknown_key",
+      "binding_mismatch",
+      "auth_failed",
+      "legacy_format",
+      "malformed",
+      "concurrent_change",
+      "kv_unavailable",
+    ]),
     key_id: z.string().nullable().optional().openapi({ description: "For unknown_key: the key the value names." }),
     detail: z.string(),
   })
@@ -362,6 +443,12 @@ export const RewrapReport = z
     }),
     failures: z.array(RewrapFailure),
     next_cursor: z.string().nullable().openapi({ description: "Call again with this until it is null." }),
+    legacy_v1_remaining: z.number().int().openapi({
+      description:
+        "Tool secrets still in the v1 format, in the whole database, after this page. When it is 0, SEALED_V1_READS can be set to false.",
+    }),
+    sealed_v1_reads: z.boolean().openapi({ description: "Whether v1 values open (SEALED_V1_READS)." }),
+    legacy_v1_note: z.string().openapi({ description: "What legacy_v1_remaining means for you, in a sentence." }),
   })
   .openapi("RewrapReport");
 

@@ -6,15 +6,27 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { scoped } from "../access/middleware";
 import { describeFailure } from "../engine/outcomes";
-import { runTool } from "../engine/run";
-import type { AppBindings } from "../env";
+import { runStoredTool } from "../engine/run";
+import type { AppBindings, Env } from "../env";
 import { AppError } from "../problem";
-import { etagMatches, etagOf, presentTool } from "../registry/present";
+import { etagMatches, etagOf, presentStoredTool, presentTool } from "../registry/present";
 import { getTool, listTools } from "../registry/queries";
+import { runnableToolById, runnableToolByName } from "../registry/runnable";
+import type { StoredTool as StoredToolRow } from "../registry/stored-tool";
 import { createTool, removeTool, replaceToolDefinition } from "../registry/writes";
 import { EXECUTE_403, problems, problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
-import { ExecuteInput, ExecuteResult, ListQuery, Tool, IdParam, ToolInput, ToolList } from "./schemas";
+import {
+  ExecuteInput,
+  ExecuteResult,
+  IdParam,
+  NameParam,
+  StoredTool,
+  Tool,
+  ToolInput,
+  ToolList,
+  ToolListQuery,
+} from "./schemas";
 
 export const toolsApi = new OpenAPIHono<AppBindings>();
 
@@ -34,6 +46,7 @@ const toolResponse = (description: string) => ({
 const createToolRoute = createRoute({
   method: "post",
   path: "/tools",
+  operationId: "createTool",
   tags: ["Tools"],
   summary: "Register a tool",
   ...scoped("tools:write"),
@@ -57,10 +70,12 @@ toolsApi.openapi(createToolRoute, async (c) => {
 const listToolsRoute = createRoute({
   method: "get",
   path: "/tools",
+  operationId: "listTools",
   tags: ["Tools"],
   summary: "List tools, oldest first",
+  description: "With `name`, the one tool of that exact name, if there is one.",
   ...scoped("tools:read"),
-  request: { query: ListQuery },
+  request: { query: ToolListQuery },
   responses: {
     200: { description: "A page of tools.", content: { "application/json": { schema: ToolList } } },
     ...problems(400, 401, 403, 422, 500),
@@ -68,10 +83,10 @@ const listToolsRoute = createRoute({
 });
 
 toolsApi.openapi(listToolsRoute, async (c) => {
-  const { limit, cursor } = c.req.valid("query");
-  const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor));
+  const { limit, cursor, name } = c.req.valid("query");
+  const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor), { name });
   return c.json(
-    pageOf(rows, limit, (row) => row.createdAt, presentTool),
+    pageOf(rows, limit, (row) => row.createdAt, presentStoredTool),
     200,
   );
 });
@@ -79,22 +94,31 @@ toolsApi.openapi(listToolsRoute, async (c) => {
 const getToolRoute = createRoute({
   method: "get",
   path: "/tools/{id}",
+  operationId: "getTool",
   tags: ["Tools"],
   summary: "Get a tool",
   ...scoped("tools:read"),
   request: { params: IdParam },
-  responses: { 200: toolResponse("The tool."), ...problems(401, 403, 404, 422, 500) },
+  responses: {
+    200: {
+      description: "The tool; a stored row that does not read in full is a DamagedTool, which says what is wrong.",
+      headers: z.object({ ETag: ETagHeader }),
+      content: { "application/json": { schema: StoredTool } },
+    },
+    ...problems(401, 403, 404, 422, 500),
+  },
 });
 
 toolsApi.openapi(getToolRoute, async (c) => {
   const row = await getTool(drizzle(c.env.DB), c.req.valid("param").id);
   c.header("ETag", etagOf(row));
-  return c.json(presentTool(row), 200);
+  return c.json(presentStoredTool(row), 200);
 });
 
 const replaceToolRoute = createRoute({
   method: "put",
   path: "/tools/{id}",
+  operationId: "replaceTool",
   tags: ["Tools"],
   summary: "Replace a tool",
   description:
@@ -126,6 +150,7 @@ toolsApi.openapi(replaceToolRoute, async (c) => {
 const deleteToolRoute = createRoute({
   method: "delete",
   path: "/tools/{id}",
+  operationId: "deleteTool",
   tags: ["Tools"],
   summary: "Delete a tool",
   description: "Deletes the tool, its auth config and its cached OAuth2 token. Its execution logs are kept for audit.",
@@ -142,6 +167,7 @@ toolsApi.openapi(deleteToolRoute, async (c) => {
 const executeToolRoute = createRoute({
   method: "post",
   path: "/tools/{id}/execute",
+  operationId: "executeTool",
   tags: ["Execution"],
   summary: "Execute a tool",
   description:
@@ -158,12 +184,42 @@ const executeToolRoute = createRoute({
 });
 
 toolsApi.openapi(executeToolRoute, async (c) => {
-  const { tool, report } = await runTool(
-    c.env,
-    (work) => c.executionCtx.waitUntil(work),
-    c.req.valid("param").id,
-    c.req.valid("json").input,
+  const { tool } = await runnableToolById(c.env, c.req.valid("param").id);
+  return c.json(
+    await executionResult(c.env, (work) => c.executionCtx.waitUntil(work), tool, c.req.valid("json").input),
+    200,
   );
+});
+
+const executeToolByNameRoute = createRoute({
+  method: "post",
+  path: "/tools/by-name/{name}/execute",
+  operationId: "executeToolByName",
+  tags: ["Execution"],
+  summary: "Execute a tool by its name",
+  description:
+    "The same as POST /tools/{id}/execute, for a tool named by its exact name: the function name a model called. Under its own path because a name can look like an id.",
+  ...scoped("tools:execute"),
+  request: { params: NameParam, body: jsonBody(ExecuteInput) },
+  responses: executeToolRoute.responses,
+});
+
+toolsApi.openapi(executeToolByNameRoute, async (c) => {
+  const { tool } = await runnableToolByName(c.env, c.req.valid("param").name);
+  return c.json(
+    await executionResult(c.env, (work) => c.executionCtx.waitUntil(work), tool, c.req.valid("json").input),
+    200,
+  );
+});
+
+/** Both execute routes: run the tool, and answer its result, or its failure as problem+json. */
+async function executionResult(
+  env: Env,
+  waitUntil: (work: Promise<unknown>) => void,
+  tool: StoredToolRow,
+  input: Record<string, unknown>,
+): Promise<z.infer<typeof ExecuteResult>> {
+  const { report } = await runStoredTool(env, waitUntil, tool, input);
   const result = report.result;
   if (!result.ok) {
     const view = describeFailure(result.failure);
@@ -175,15 +231,12 @@ toolsApi.openapi(executeToolRoute, async (c) => {
       duration_ms: report.durationMs,
     });
   }
-  return c.json(
-    {
-      execution_id: report.executionId,
-      tool_id: tool.id,
-      tool_version: tool.version,
-      status_code: result.statusCode,
-      output: result.output,
-      duration_ms: report.durationMs,
-    },
-    200,
-  );
-});
+  return {
+    execution_id: report.executionId,
+    tool_id: tool.id,
+    tool_version: tool.version,
+    status_code: result.statusCode,
+    output: result.output,
+    duration_ms: report.durationMs,
+  };
+}

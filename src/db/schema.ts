@@ -5,7 +5,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES } from "../engine/body";
 import type { AttemptRecord } from "../engine/outbound/send";
 import type { RetryPolicy } from "../engine/outbound/retry";
 import { OUTCOMES } from "../engine/outcomes";
-import type { HttpMethod, InputMapping } from "../engine/request";
+import { BODY_FORMATS, type HttpMethod, type InputMapping } from "../engine/request";
 
 /**
  * A tool definition. Auth lives on the same row so that execute loads a tool
@@ -29,7 +29,7 @@ export const tools = sqliteTable(
     maxResponseBytes: integer("max_response_bytes").notNull().default(DEFAULT_MAX_RESPONSE_BYTES),
     /** The retry policy; null means one attempt only. */
     retryPolicy: text("retry_policy", { mode: "json" }).$type<RetryPolicy>(),
-    bodyFormat: text("body_format", { enum: ["json", "form"] }).notNull(),
+    bodyFormat: text("body_format", { enum: BODY_FORMATS }).notNull(),
     inputSchema: text("input_schema", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     outputSchema: text("output_schema", { mode: "json" }).$type<Record<string, unknown>>(),
     inputMapping: text("input_mapping", { mode: "json" }).$type<InputMapping>(),

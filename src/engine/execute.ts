@@ -4,14 +4,17 @@
  * loads the tool and writes the log row after responding.
  */
 import { loadKeyring } from "../crypto/keyring";
-import { openSecret, SealError, toolSecretAad, type Keyring } from "../crypto/seal";
+import { openSecret, SealError, type Keyring } from "../crypto/seal";
 import type { ExecutionRow, ToolRow } from "../db/schema";
 import type { Env } from "../env";
+import { damageInWords, isDamaged, type StoredTool } from "../registry/stored-tool";
 import { AppError } from "../problem";
+import { sealedV1Reads, toolSecretOpening } from "./auth/binding";
 import { TokenCache } from "./auth/token-cache";
 import { newExecutionId } from "./execution-id";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
+import { dropOptionalNulls } from "./optional-nulls";
 import { describeFailure, type ExecutionFailure, type SecretsUnavailableReason } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
 import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
@@ -35,7 +38,7 @@ export interface ExecutionReport {
 }
 
 export async function executeTool(
-  tool: ToolRow,
+  tool: StoredTool,
   rawInput: Record<string, unknown>,
   deps: ExecuteDeps,
 ): Promise<ExecutionReport> {
@@ -44,10 +47,17 @@ export async function executeTool(
   const executionId = newExecutionId(started);
   const redactor = new Redactor();
 
-  const input = applyDefaults(tool.inputSchema, rawInput) as Record<string, unknown>;
+  // A row that does not read in full (src/registry/stored-tool.ts) cannot run; it is still logged.
+  const damaged = isDamaged(tool);
+  // A null for an optional property that cannot be null means "not given" (strict-mode callers send them).
+  const input = damaged
+    ? rawInput
+    : (applyDefaults(tool.inputSchema, dropOptionalNulls(tool.inputSchema, rawInput)) as Record<string, unknown>);
   let outcome: ExecutorResult;
   try {
-    outcome = await run(tool, input, deps, redactor, startedAt);
+    outcome = damaged
+      ? failed(null, { kind: "tool_damaged", detail: damageInWords(tool) })
+      : await run(tool, input, deps, redactor, startedAt);
   } catch (err) {
     // A bug or a platform failure (KV down, say): still answered as a problem and logged.
     console.error(
@@ -121,6 +131,11 @@ type OpenedSecrets =
   | { ok: true; secrets: Record<string, string>; keyring: Keyring | undefined }
   | { ok: false; reason: SecretsUnavailableReason; keyId: string | null };
 
+/**
+ * Opens the tool's secrets for this call, each with the binding computed from
+ * the row as loaded (./auth/binding.ts): a row whose destination changed
+ * outside the service fails here, before anything is sent.
+ */
 async function openToolSecrets(tool: ToolRow, env: Env): Promise<OpenedSecrets> {
   const sealed = Object.entries(tool.authSecrets);
   if (sealed.length === 0 && tool.authType !== "oauth2") return { ok: true, secrets: {}, keyring: undefined };
@@ -133,8 +148,11 @@ async function openToolSecrets(tool: ToolRow, env: Env): Promise<OpenedSecrets> 
   }
   try {
     const secrets: Record<string, string> = {};
-    for (const [field, value] of sealed)
-      secrets[field] = await openSecret(keyring, value, toolSecretAad(tool.id, field));
+    const v1Reads = sealedV1Reads(env);
+    for (const [field, value] of sealed) {
+      const { binding, options } = toolSecretOpening(tool, field, v1Reads);
+      secrets[field] = await openSecret(keyring, value, binding, options);
+    }
     return { ok: true, secrets, keyring };
   } catch (err) {
     if (err instanceof SealError) return { ok: false, reason: err.reason, keyId: err.keyId };
@@ -143,7 +161,7 @@ async function openToolSecrets(tool: ToolRow, env: Env): Promise<OpenedSecrets> 
 }
 
 function logRowFor(
-  tool: ToolRow,
+  tool: Pick<ToolRow, "id" | "name" | "version">,
   id: string,
   startedAt: Date,
   durationMs: number,

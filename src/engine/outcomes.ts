@@ -3,6 +3,7 @@
  * what the client sees (status, problem code) and what the log records.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { SealFailure } from "../crypto/seal";
 import { MAX_JSON_DEPTH } from "../json-depth";
 import type { ProblemFieldError } from "../problem";
 import type { BlockReason } from "./outbound/policy";
@@ -24,12 +25,16 @@ export const OUTCOMES = [
 export type Outcome = (typeof OUTCOMES)[number];
 
 /**
- * Why stored secrets could not be opened: no usable keyring, a key id the
- * keyring does not hold (retired before the row was rewrapped), a value that
- * fails authentication (altered, or copied from another row or field), or one
- * that is not a sealed value at all.
+/**
+ * Why stored secrets could not be opened: no usable keyring, or one of the
+ * reasons a sealed value does not open (src/crypto/seal.ts): a key id the
+ * keyring does not hold (retired before the row was rewrapped), a destination
+ * other than the one it was sealed for (the row changed outside the service),
+ * a value that fails authentication (altered), a v1 value while v1 reads are
+ * off, or not a sealed value at all. Or why an opened one cannot be used: it
+ * goes into a header that cannot carry it.
  */
-export type SecretsUnavailableReason = "keyring_unavailable" | "unknown_key" | "auth_failed" | "malformed";
+export type SecretsUnavailableReason = "keyring_unavailable" | SealFailure | "unsendable";
 
 export type ExecutionFailure =
   | { kind: "input_invalid"; errors: ProblemFieldError[] }
@@ -53,6 +58,8 @@ export type ExecutionFailure =
   | { kind: "token_error"; tokenStatus: number | null; oauthError: string | null; detail: string }
   | { kind: "secrets_unavailable"; reason: SecretsUnavailableReason; keyId: string | null }
   | { kind: "function_failed"; functionName: string }
+  /** The stored row does not read in full (src/registry/stored-tool.ts); `detail` says which columns. */
+  | { kind: "tool_damaged"; detail: string }
   | { kind: "internal_error" };
 
 export interface FailureView {
@@ -184,6 +191,8 @@ export function describeFailure(failure: ExecutionFailure): FailureView {
         detail: `The built-in function "${failure.functionName}" failed unexpectedly.`,
         extensions: {},
       };
+    case "tool_damaged":
+      return { status: 500, code: "tool_damaged", outcome: "internal_error", detail: failure.detail, extensions: {} };
     case "internal_error":
       return {
         status: 500,
@@ -201,10 +210,16 @@ function secretsUnavailableDetail(reason: SecretsUnavailableReason, keyId: strin
       return "The tool's stored credentials cannot be opened: the encryption keyring (ENCRYPTION_KEYS or ENCRYPTION_KEY) is missing or malformed.";
     case "unknown_key":
       return `The tool's stored credentials are sealed under key ${keyId}, which is not in the keyring: it was retired before this tool was rewrapped. Put the key back in ENCRYPTION_KEYS, or send the tool's secrets again with PUT.`;
+    case "binding_mismatch":
+      return "The tool's stored credentials were sealed for another destination: its URL, token URL, API key placement or OAuth2 client was changed outside toolgate (or the credentials were copied from another tool or field), so nothing was sent. Check the tool's definition; if the change is intended, send its secrets again with PUT.";
     case "auth_failed":
       return "The tool's stored credentials fail authentication: they were altered, or copied from another tool or field.";
+    case "legacy_format":
+      return "The tool's stored credentials are in the old v1 format, which this deployment no longer opens (SEALED_V1_READS is not true). Set SEALED_V1_READS to true and run POST /admin/rewrap to move them to v2, or send the tool's secrets again with PUT.";
     case "malformed":
       return "The tool's stored credentials are not sealed values.";
+    case "unsendable":
+      return "The tool's stored credential cannot be sent in its header: it holds a line break, NUL or another character a header cannot carry (it was saved before such secrets were refused, or moved from the query to a header). Send the secret again with PUT.";
   }
 }
 

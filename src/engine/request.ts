@@ -1,6 +1,7 @@
 /**
- * Tool definition + validated input → the upstream request. Pure: no I/O, no
- * secrets (authentication is attached afterwards by ./auth).
+ * Tool definition + validated input → the upstream request. Pure (but for a
+ * multipart body's random boundary): no I/O, no secrets (authentication is
+ * attached afterwards by ./auth).
  */
 import { pointerToken, type ProblemFieldError } from "../problem";
 
@@ -12,11 +13,15 @@ export interface MappingEntry {
 }
 export type InputMapping = Record<string, MappingEntry>;
 
+/** How body inputs are encoded: a JSON object, a URL-encoded form, or multipart/form-data text fields. */
+export const BODY_FORMATS = ["json", "form", "multipart"] as const;
+export type BodyFormat = (typeof BODY_FORMATS)[number];
+
 export interface RequestTemplate {
   method: HttpMethod;
   endpointUrl: string;
   headers: Record<string, string>;
-  bodyFormat: "json" | "form";
+  bodyFormat: BodyFormat;
   inputMapping: InputMapping | null;
 }
 
@@ -208,10 +213,46 @@ export function buildUpstreamRequest(template: RequestTemplate, input: Record<st
         for (const item of Array.isArray(value) ? value : [value]) form.append(name, scalarText(item));
       encodedBody = form.toString();
       if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded");
+    } else if (template.bodyFormat === "multipart") {
+      const multipart = encodeMultipart(body);
+      encodedBody = multipart.body;
+      // Replaces a static Content-Type: only this encoding knows the boundary the body needs.
+      headers.set("content-type", `multipart/form-data; boundary=${multipart.boundary}`);
     } else {
       encodedBody = JSON.stringify(body);
       if (!headers.has("content-type")) headers.set("content-type", "application/json");
     }
   }
   return { ok: true, request: { method: template.method, url, headers, body: encodedBody } };
+}
+
+/**
+ * A multipart/form-data body of text fields, laid out as curl and browsers
+ * write one: a part per value (arrays repeat the name, as a form does), no
+ * Content-Type per part, and `"`, CR and LF in names percent-encoded (the
+ * HTML standard's rule, which curl 7.81 and later follow).
+ */
+export function encodeMultipart(
+  fields: Record<string, unknown>,
+  newBoundary: () => string = () => `toolgate-${randomHex(16)}`,
+): { boundary: string; body: string } {
+  const parts: [string, string][] = [];
+  for (const [name, value] of Object.entries(fields))
+    for (const item of Array.isArray(value) ? value : [value]) parts.push([name, scalarText(item)]);
+  let boundary: string;
+  // 128 random bits: a value holding the boundary is all but impossible, and checked all the same.
+  do boundary = newBoundary();
+  while (parts.some(([name, value]) => name.includes(boundary) || value.includes(boundary)));
+  const escapeName = (name: string) => name.replace(/["\r\n]/g, (ch) => encodeURIComponent(ch));
+  const body = parts
+    .map(
+      ([name, value]) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(name)}"\r\n\r\n${value}\r\n`,
+    )
+    .join("");
+  return { boundary, body: `${body}--${boundary}--\r\n` };
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 }

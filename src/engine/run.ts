@@ -1,16 +1,16 @@
 /**
- * Running a stored tool for a caller (the API's execute route, the UI's test
+ * Running a stored tool for a caller (the API's execute routes, the UI's test
  * panel, MCP's tools/call): find it, execute it, and write its log row after
  * the response.
  */
-import type { ToolRow } from "../db/schema";
 import type { Env } from "../env";
 import { recordExecution } from "../registry/execution-log";
 import { runnableToolById } from "../registry/runnable";
+import type { StoredTool } from "../registry/stored-tool";
 import { executeTool, type ExecutionReport } from "./execute";
 
 export interface ToolRun {
-  tool: ToolRow;
+  tool: StoredTool;
   report: ExecutionReport;
 }
 
@@ -29,11 +29,11 @@ export async function runTool(
   return runStoredTool(env, waitUntil, tool, input);
 }
 
-/** The same, for a tool the caller has already loaded (MCP finds tools by name; the UI shows the version it runs). */
+/** The same, for a tool the caller has already found (by name, through the cache; or read fresh, as the UI shows it). */
 export async function runStoredTool(
   env: Env,
   waitUntil: (work: Promise<unknown>) => void,
-  tool: ToolRow,
+  tool: StoredTool,
   input: Record<string, unknown>,
 ): Promise<ToolRun> {
   const defer = (work: Promise<unknown>) => waitUntil(work.catch(logDeferredFailure));

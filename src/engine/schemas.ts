@@ -3,19 +3,20 @@
  * Workers): checking a schema when a tool is saved, compiling validators once
  * per tool version, and turning validation output into problem errors.
  */
-import {
-  dereference,
-  format,
-  Validator,
-  type Schema,
-  type SchemaDraft,
-  type ValidationResult,
-} from "@cfworker/json-schema";
+import { format, Validator, type Schema, type SchemaDraft, type ValidationResult } from "@cfworker/json-schema";
 import { isPlainObject } from "../plain-object";
 import { pointerToken, type ProblemFieldError } from "../problem";
 import { compileFastValidator, passesFastValidator, type FastValidator } from "./fast-validator";
 import { linearPatternProblem, withLinearRegExp } from "./linear-regexp";
-import { costlyUniqueItemsArray, leafErrors, MAX_REPORTED_ERRORS, usesUniqueItems } from "./validation-limits";
+import { dereferencedCopy, refCycleProblems, type DereferencedSchema } from "./schema-cycles";
+import {
+  costlyUniqueItemsArray,
+  leafErrors,
+  MAX_REPORTED_ERRORS,
+  UNENCODABLE_KEY_MESSAGE,
+  unencodableKey,
+  usesUniqueItems,
+} from "./validation-limits";
 import draft07 from "./metaschemas/draft-07.json";
 import meta201909 from "./metaschemas/2019-09.json";
 import meta201909Applicator from "./metaschemas/2019-09/applicator.json";
@@ -137,8 +138,9 @@ function buildMetaValidator(draft: SchemaDraft, shortCircuit: boolean): Validato
 }
 
 /**
- * Checks that `schema` is a valid JSON Schema for its draft and that every
- * `$ref` resolves inside it (remote references are never fetched). Returns
+ * Checks that `schema` is a valid JSON Schema for its draft, that every
+ * `$ref` resolves inside it (remote references are never fetched), and that
+ * no reference cycle fails to descend into the value (./schema-cycles.ts). Returns
  * problem errors with paths under `pointerPrefix` (for example `/input_schema`).
  */
 export function checkSchema(schema: JsonSchema, pointerPrefix: string): ProblemFieldError[] {
@@ -148,11 +150,15 @@ export function checkSchema(schema: JsonSchema, pointerPrefix: string): ProblemF
   const meta = validateInstance(metaValidator(draft), schema, pointerPrefix);
   if (meta.length > 0)
     return meta.map((e) => ({ ...e, message: `Not a valid JSON Schema (${draftLabel(draft)}): ${e.message}` }));
-  return unresolvedRefs(schema).map((ref) => ({
+  const dereferenced = dereferencedCopy(schema);
+  const unresolved = unresolvedRefs(dereferenced).map((ref) => ({
     path: pointerPrefix + ref.pointer,
     keyword: "$ref",
     message: `$ref "${ref.ref}" does not resolve inside this schema; remote references are not supported.`,
   }));
+  // A reference cycle that never descends into the value would recurse without end on every execute.
+  if (unresolved.length > 0 || dereferenced === null) return unresolved;
+  return refCycleProblems(dereferenced, draft, pointerPrefix);
 }
 
 function draftLabel(draft: SchemaDraft): string {
@@ -198,15 +204,9 @@ function unusablePatterns(schema: JsonSchema, pointerPrefix: string): ProblemFie
   return errors.slice(0, MAX_REPORTED_ERRORS);
 }
 
-function unresolvedRefs(schema: JsonSchema): { ref: string; pointer: string }[] {
-  // dereference() annotates the schema in place, so work on a copy.
-  const copy = structuredClone(schema);
-  let lookup: Record<string, unknown>;
-  try {
-    lookup = dereference(copy as Schema);
-  } catch {
-    return [{ ref: "(invalid $id)", pointer: "" }];
-  }
+function unresolvedRefs(dereferenced: DereferencedSchema | null): { ref: string; pointer: string }[] {
+  if (dereferenced === null) return [{ ref: "(invalid $id)", pointer: "" }];
+  const { document: copy, lookup } = dereferenced;
   const missing: { ref: string; pointer: string }[] = [];
   walkSchema(copy, "", (record, pointer) => {
     if (typeof record.$ref !== "string") return;
@@ -258,11 +258,17 @@ export function validateInstance(
   if (compiled.fast !== null && passesFastValidator(compiled.fast, instance)) return [];
   let result: ValidationResult;
   try {
-    result = withLinearRegExp(() => compiled.all.validate(instance));
+    try {
+      result = withLinearRegExp(() => compiled.all.validate(instance));
+    } catch (err) {
+      // Hundreds of thousands of errors overflow the validator's argument spreading: report the first.
+      if (!(err instanceof RangeError)) throw err;
+      result = withLinearRegExp(() => compiled.first().validate(instance));
+    }
   } catch (err) {
-    // Hundreds of thousands of errors overflow the validator's argument spreading: report the first.
-    if (!(err instanceof RangeError)) throw err;
-    result = withLinearRegExp(() => compiled.first().validate(instance));
+    // The validator URI-encodes each property name it visits; encodeURI throws on a lone surrogate.
+    if (!(err instanceof URIError)) throw err;
+    return [{ path: pointerPrefix + (unencodableKey(instance) ?? ""), message: UNENCODABLE_KEY_MESSAGE }];
   }
   if (result.valid) return [];
   return leafErrors(result.errors).map((e) => {

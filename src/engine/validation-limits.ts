@@ -56,6 +56,37 @@ export function costlyUniqueItemsArray(instance: unknown, budget: number = UNIQU
 }
 
 /**
+ * The validator names each property it visits in a URI-encoded JSON Pointer,
+ * and encodeURI throws on a name that is not well-formed Unicode: a lone
+ * surrogate, which JSON's `\ud800` escape can carry. The JSON Pointer of the
+ * first such name in `instance`, or null.
+ */
+export function unencodableKey(instance: unknown): string | null {
+  const pending: [unknown, string][] = [[instance, ""]];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const [value, pointer] = item;
+    if (value === null || typeof value !== "object") continue;
+    if (Array.isArray(value)) {
+      value.forEach((child, i) => pending.push([child, `${pointer}/${i}`]));
+      continue;
+    }
+    for (const [key, child] of Object.entries(value)) {
+      const at = `${pointer}/${pointerToken(key)}`;
+      try {
+        encodeURIComponent(key);
+      } catch {
+        return at;
+      }
+      pending.push([child, at]);
+    }
+  }
+  return null;
+}
+
+export const UNENCODABLE_KEY_MESSAGE =
+  "This property name is not valid Unicode text (it holds half of a surrogate pair), so it cannot be validated.";
+
+/**
  * The validator reports every failing keyword, including wrappers such as
  * `properties` ("a subschema had errors"). Keeps the ones no other error is
  * nested under (those say what is actually wrong), without duplicates, and at

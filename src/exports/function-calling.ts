@@ -1,292 +1,97 @@
 /**
- * Tools as LLM vendors' function-calling definitions: OpenAI's Chat
- * Completions `tools` entries and Anthropic's Messages `tools` entries. Pure.
- *
- * OpenAI's strict mode (Structured Outputs) constrains the model's arguments
- * to the schema exactly, but only accepts a subset of JSON Schema. This module
- * converts an input schema into that subset when it can be expressed there,
- * and otherwise says why not, so the tool is exported non-strict instead.
+ * Tools as LLM vendors' function-calling definitions, pure: OpenAI's Chat
+ * Completions and Responses `tools` entries, and Anthropic's Messages `tools`
+ * entries. Strict mode converts each input schema into the vendor's strict
+ * subset where it can (./openai-strict.ts, ./anthropic-strict.ts) and says
+ * why not where it cannot, so that tool is exported non-strict instead.
  */
-import { isPlainObject, type JsonSchema } from "../engine/schemas";
-import { pointerToken } from "../problem";
+import type { JsonSchema } from "../engine/schemas";
+import { toAnthropicStrictSchema } from "./anthropic-strict";
+import { toOpenAiStrictSchema } from "./openai-strict";
+import type { StrictConversion } from "./strict-refusal";
 
-export const FUNCTION_FORMATS = ["openai", "anthropic"] as const;
+export const FUNCTION_FORMATS = ["openai", "openai-responses", "anthropic"] as const;
 export type FunctionFormat = (typeof FUNCTION_FORMATS)[number];
 
 /** What an export needs of a tool. */
 export interface ExportableTool {
   name: string;
   description: string | null;
+  /** An object schema: src/registry/definition.ts refuses any other top level. */
   inputSchema: JsonSchema;
 }
 
+interface FunctionFields {
+  name: string;
+  description?: string;
+  parameters: JsonSchema;
+  strict: boolean;
+}
+
+/** Chat Completions: the function nested under `function`. */
 export interface OpenAiFunction {
   type: "function";
-  function: { name: string; description?: string; parameters: JsonSchema; strict: boolean };
+  function: FunctionFields;
 }
+
+/** Responses API: the same fields, flat (its FunctionTool). */
+export type OpenAiResponsesFunction = { type: "function" } & FunctionFields;
+
+/** Anthropic types `input_schema` as an object schema: `type: "object"` at the top. */
+export type ObjectSchema = JsonSchema & { type: "object" };
 
 export interface AnthropicTool {
   name: string;
   description?: string;
-  input_schema: JsonSchema;
+  input_schema: ObjectSchema;
+  /** Present, and true, only when the schema was converted for strict tool use. */
+  strict?: true;
 }
 
 export interface ExportedFunction {
-  definition: OpenAiFunction | AnthropicTool;
+  definition: OpenAiFunction | OpenAiResponsesFunction | AnthropicTool;
   /** Why strict mode was asked for but not given; null when it was given or not asked for. */
   strictUnavailable: string | null;
 }
 
 /**
- * Both vendors take the tool's name as is: toolgate's names (1-64 of
- * A-Z a-z 0-9 _ -) are exactly what both allow. The input schema goes as
+ * Every vendor takes the tool's name as is: toolgate's names (1-64 of
+ * A-Z a-z 0-9 _ -) are exactly what they all allow. The input schema goes as
  * stored, unless strict mode converts it.
  */
 export function exportFunction(tool: ExportableTool, format: FunctionFormat, strict: boolean): ExportedFunction {
   const description = tool.description ? { description: tool.description } : {};
-  if (format === "anthropic")
-    return { definition: { name: tool.name, ...description, input_schema: tool.inputSchema }, strictUnavailable: null };
-  const converted = strict ? toStrictSchema(tool.inputSchema) : null;
-  const parameters = converted?.ok ? converted.schema : tool.inputSchema;
-  return {
-    definition: {
-      type: "function",
-      function: { name: tool.name, ...description, parameters, strict: converted?.ok === true },
-    },
-    strictUnavailable: converted && !converted.ok ? converted.reason : null,
-  };
-}
-
-/*
- * OpenAI's strict subset, from "Structured Outputs", section "Supported
- * schemas" (https://platform.openai.com/docs/guides/structured-outputs#supported-schemas):
- * - types string, number, integer, boolean, object, array, null; enum; anyOf
- *   (not at the root, which must be an object); $defs and $ref, recursion included;
- * - string: pattern, and format among date-time, time, date, duration, email,
- *   hostname, ipv4, ipv6, uuid; number: multipleOf, maximum, exclusiveMaximum,
- *   minimum, exclusiveMinimum; array: minItems, maxItems;
- * - every object has `additionalProperties: false` and lists every property
- *   in `required` (an optional one is made nullable instead);
- * - at most 5000 properties and 10 levels of nesting; at most 1000 enum
- *   values; at most 120,000 characters of property names, definition names,
- *   enum and const values; a string enum of more than 250 values at most
- *   15,000 characters.
- * Anything else is refused rather than guessed at: a keyword OpenAI does not
- * list might be rejected by the API, or accepted and silently ignored.
- * Annotations that constrain nothing are kept (description, title) or
- * dropped ($schema, $comment, examples; default, which moves into the description).
- */
-const STRICT_TYPES = new Set(["string", "number", "integer", "boolean", "object", "array", "null"]);
-const STRICT_FORMATS = new Set(["date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"]);
-/** Keywords allowed, each with the type it applies to (null: any). */
-const STRICT_KEYWORDS: Record<string, string | null> = {
-  type: null,
-  description: null,
-  title: null,
-  enum: null,
-  const: null,
-  anyOf: null,
-  $ref: null,
-  $defs: null,
-  definitions: null,
-  properties: "object",
-  required: "object",
-  additionalProperties: "object",
-  items: "array",
-  minItems: "array",
-  maxItems: "array",
-  pattern: "string",
-  format: "string",
-  multipleOf: "number",
-  maximum: "number",
-  exclusiveMaximum: "number",
-  minimum: "number",
-  exclusiveMinimum: "number",
-};
-const DROPPED_ANNOTATIONS = new Set(["$schema", "$comment", "examples", "default"]);
-
-export const STRICT_LIMITS = {
-  properties: 5000,
-  nesting: 10,
-  enumValues: 1000,
-  stringChars: 120_000,
-  largeEnum: { values: 250, chars: 15_000 },
-};
-
-export type StrictConversion = { ok: true; schema: JsonSchema } | { ok: false; reason: string };
-
-class StrictRefusal extends Error {
-  constructor(
-    readonly pointer: string,
-    readonly why: string,
-  ) {
-    super(why);
-  }
-}
-
-interface Tally {
-  properties: number;
-  enumValues: number;
-  stringChars: number;
-}
-
-/** The input schema in OpenAI's strict subset, or why it cannot be. Never mutates `schema`. */
-export function toStrictSchema(schema: JsonSchema): StrictConversion {
-  const tally: Tally = { properties: 0, enumValues: 0, stringChars: 0 };
-  try {
-    if (schema.type !== "object") throw new StrictRefusal("", 'the top level must be "type": "object"');
-    const converted = convertNode(schema, "", tally, 0);
-    for (const key of ["$defs", "definitions"] as const) {
-      const defs = schema[key];
-      if (defs === undefined) continue;
-      if (!isPlainObject(defs)) throw new StrictRefusal(`/${key}`, `${key} must be an object of schemas`);
-      converted[key] = Object.fromEntries(
-        Object.entries(defs).map(([name, def]) => {
-          tally.stringChars += name.length;
-          return [name, convertNode(def, `/${key}/${pointerToken(name)}`, tally, 0)];
-        }),
-      );
+  const converted: StrictConversion | null = !strict
+    ? null
+    : format === "anthropic"
+      ? toAnthropicStrictSchema(tool.inputSchema)
+      : toOpenAiStrictSchema(tool.inputSchema);
+  const schema = converted?.ok ? converted.schema : tool.inputSchema;
+  const strictUnavailable = converted && !converted.ok ? converted.reason : null;
+  switch (format) {
+    case "anthropic":
+      return {
+        definition: {
+          name: tool.name,
+          ...description,
+          input_schema: { ...schema, type: "object" },
+          ...(converted?.ok ? { strict: true } : {}),
+        },
+        strictUnavailable,
+      };
+    case "openai":
+    case "openai-responses": {
+      // Always explicit: the Responses API takes a function without `strict` as strict.
+      const fields: FunctionFields = {
+        name: tool.name,
+        ...description,
+        parameters: schema,
+        strict: converted?.ok === true,
+      };
+      return {
+        definition: format === "openai" ? { type: "function", function: fields } : { type: "function", ...fields },
+        strictUnavailable,
+      };
     }
-    checkTally(tally);
-    return { ok: true, schema: converted };
-  } catch (err) {
-    if (!(err instanceof StrictRefusal)) throw err;
-    const where = err.pointer === "" ? "At the top level" : `At ${err.pointer}`;
-    return { ok: false, reason: `${where}: ${err.why}, which OpenAI's strict mode does not accept.` };
   }
-}
-
-function convertNode(node: unknown, at: string, tally: Tally, depth: number): JsonSchema {
-  if (!isPlainObject(node)) throw new StrictRefusal(at, "a schema that is not an object (true or false)");
-  for (const key of Object.keys(node)) {
-    if (DROPPED_ANNOTATIONS.has(key)) continue;
-    if (!Object.hasOwn(STRICT_KEYWORDS, key)) throw new StrictRefusal(at, `the keyword ${key}`);
-    if ((key === "$defs" || key === "definitions") && at !== "")
-      throw new StrictRefusal(at, `${key} below the top level`);
-  }
-  const annotations = annotationsOf(node);
-
-  if (node.$ref !== undefined) {
-    const others = Object.keys(node).filter((k) => k !== "$ref" && !DROPPED_ANNOTATIONS.has(k));
-    if (others.length > 0) throw new StrictRefusal(at, `$ref beside other keywords (${others.join(", ")})`);
-    if (typeof node.$ref !== "string" || !/^#(\/(\$defs|definitions)\/[^/]+)?$/.test(node.$ref))
-      throw new StrictRefusal(at, "a $ref to anything but the root or a definition of this schema");
-    return { $ref: node.$ref };
-  }
-
-  if (node.anyOf !== undefined) {
-    const others = Object.keys(node).filter(
-      (k) => !["anyOf", "description", "title"].includes(k) && !DROPPED_ANNOTATIONS.has(k),
-    );
-    if (others.length > 0) throw new StrictRefusal(at, `anyOf beside other keywords (${others.join(", ")})`);
-    if (!Array.isArray(node.anyOf) || node.anyOf.length === 0) throw new StrictRefusal(at, "an empty anyOf");
-    return {
-      ...annotations,
-      anyOf: node.anyOf.map((variant, i) => convertNode(variant, `${at}/anyOf/${i}`, tally, depth)),
-    };
-  }
-
-  const types = typeof node.type === "string" ? [node.type] : Array.isArray(node.type) ? node.type : [];
-  if (types.length === 0 || !types.every((t) => typeof t === "string" && STRICT_TYPES.has(t)))
-    throw new StrictRefusal(at, "a schema without a type (string, number, integer, boolean, object, array or null)");
-  const nonNull = types.filter((t) => t !== "null") as string[];
-  if (nonNull.length > 1) throw new StrictRefusal(at, `a list of several types (${nonNull.join(", ")})`);
-  const type = nonNull[0] ?? "null";
-  for (const key of Object.keys(node)) {
-    const appliesTo = STRICT_KEYWORDS[key];
-    if (appliesTo && appliesTo !== (type === "integer" ? "number" : type))
-      throw new StrictRefusal(at, `${key} on a schema of type ${type}`);
-  }
-  if (node.format !== undefined && !STRICT_FORMATS.has(node.format as string))
-    throw new StrictRefusal(at, `the format ${JSON.stringify(node.format)}`);
-
-  const out: JsonSchema = { type: node.type, ...annotations };
-  for (const key of ["pattern", "format", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum"])
-    if (node[key] !== undefined) out[key] = node[key];
-  if (node.enum !== undefined) out.enum = countEnum(node.enum, at, tally);
-  if (node.const !== undefined) {
-    tally.stringChars += typeof node.const === "string" ? node.const.length : 0;
-    out.const = node.const;
-  }
-  if (type === "object") Object.assign(out, convertObject(node, at, tally, depth + 1));
-  if (type === "array") {
-    if (!isPlainObject(node.items)) throw new StrictRefusal(at, "an array without one items schema");
-    out.items = convertNode(node.items, `${at}/items`, tally, depth);
-    for (const key of ["minItems", "maxItems"]) if (node[key] !== undefined) out[key] = node[key];
-  }
-  return out;
-}
-
-/** Every property required, the optional ones nullable; no other properties. */
-function convertObject(node: JsonSchema, at: string, tally: Tally, depth: number): JsonSchema {
-  if (depth > STRICT_LIMITS.nesting)
-    throw new StrictRefusal(at, `more than ${STRICT_LIMITS.nesting} levels of nesting`);
-  const properties = node.properties ?? {};
-  if (!isPlainObject(properties)) throw new StrictRefusal(at, "properties that are not an object");
-  if (node.additionalProperties !== undefined && node.additionalProperties !== false)
-    throw new StrictRefusal(at, "additionalProperties other than false (properties of any name)");
-  if (node.properties === undefined && node.additionalProperties !== false)
-    throw new StrictRefusal(at, "an object that lists no properties (any properties allowed)");
-  const required = Array.isArray(node.required) ? (node.required as unknown[]) : [];
-  const missing = required.filter((name) => typeof name !== "string" || !Object.hasOwn(properties, name));
-  if (missing.length > 0)
-    throw new StrictRefusal(at, `required names a property that properties does not describe (${missing.join(", ")})`);
-  const converted: JsonSchema = {};
-  for (const [name, schema] of Object.entries(properties)) {
-    tally.properties += 1;
-    tally.stringChars += name.length;
-    const property = convertNode(schema, `${at}/properties/${pointerToken(name)}`, tally, depth);
-    converted[name] = required.includes(name) ? property : nullable(property);
-  }
-  return { properties: converted, required: Object.keys(properties), additionalProperties: false };
-}
-
-/** An optional property as strict mode expresses it: required, but null may stand for "not given". */
-export function nullable(schema: JsonSchema): JsonSchema {
-  if (schema.$ref !== undefined) return { anyOf: [schema, { type: "null" }] };
-  if (Array.isArray(schema.anyOf)) {
-    const hasNull = schema.anyOf.some((v) => isPlainObject(v) && v.type === "null");
-    return hasNull ? schema : { ...schema, anyOf: [...schema.anyOf, { type: "null" }] };
-  }
-  const types = Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
-  if (types.includes("null")) return schema;
-  const out: JsonSchema = { ...schema, type: [...types, "null"] };
-  if (Array.isArray(schema.enum) && !schema.enum.includes(null)) out.enum = [...schema.enum, null];
-  if (Object.hasOwn(schema, "const")) {
-    delete out.const;
-    out.enum = [schema.const, null];
-  }
-  return out;
-}
-
-function annotationsOf(node: JsonSchema): JsonSchema {
-  const out: JsonSchema = {};
-  if (typeof node.title === "string") out.title = node.title;
-  const description = typeof node.description === "string" ? node.description : "";
-  // Strict mode has no `default`; the engine still fills it in when the argument is left out.
-  const defaultNote = Object.hasOwn(node, "default") ? `Default: ${JSON.stringify(node.default)}.` : "";
-  const text = [description, defaultNote].filter((s) => s !== "").join(" ");
-  if (text !== "") out.description = text;
-  return out;
-}
-
-function countEnum(values: unknown, at: string, tally: Tally): unknown[] {
-  if (!Array.isArray(values) || values.length === 0)
-    throw new StrictRefusal(at, "an enum that is not a list of values");
-  const chars = values.reduce<number>((sum, v) => sum + (typeof v === "string" ? v.length : 0), 0);
-  const { values: many, chars: manyChars } = STRICT_LIMITS.largeEnum;
-  if (values.length > many && values.every((v) => typeof v === "string") && chars > manyChars)
-    throw new StrictRefusal(at, `an enum of more than ${many} strings totalling more than ${manyChars} characters`);
-  tally.enumValues += values.length;
-  tally.stringChars += chars;
-  return values;
-}
-
-function checkTally(tally: Tally): void {
-  if (tally.properties > STRICT_LIMITS.properties)
-    throw new StrictRefusal("", `more than ${STRICT_LIMITS.properties} properties in all`);
-  if (tally.enumValues > STRICT_LIMITS.enumValues)
-    throw new StrictRefusal("", `more than ${STRICT_LIMITS.enumValues} enum values in all`);
-  if (tally.stringChars > STRICT_LIMITS.stringChars)
-    throw new StrictRefusal("", `more than ${STRICT_LIMITS.stringChars} characters of names and values`);
 }

@@ -2,8 +2,10 @@
  * curl's command-line options, read from the words of a command into what
  * the request would be. Pure. Options that do not change the request are
  * accepted quietly; the rest that toolgate cannot reproduce become notes.
- * A note names options, never their values, which may be credentials.
+ * A note names options (and form fields), never their values, which may be
+ * credentials.
  */
+import { readFormArgument } from "./curl-form";
 
 export type DataKind = "data" | "raw" | "binary" | "urlencode" | "json";
 
@@ -18,8 +20,10 @@ export interface CurlCommand {
   /** `-H` (and `-A`, `-e`), in order: name and value as written, or null for a line with no colon. */
   headers: { name: string; value: string | null; raw: string }[];
   cookies: boolean;
-  /** `-F`: curl would POST a multipart body, which is left out. */
+  /** `-F` or `--form-string` given: curl would POST a multipart body. */
   multipart: boolean;
+  /** The text fields of `-F` and `--form-string`, in order; file fields are left out with a note. */
+  form: { name: string; value: string }[];
   /** `-T`: curl would PUT a file, which is left out. */
   upload: boolean;
   data: { kind: DataKind; value: string }[];
@@ -67,10 +71,25 @@ const header =
     else command.headers.push({ name: value.trim(), value: null, raw: value });
   };
 
-const multipart: Apply = (command, _, flag) => {
-  command.multipart = true;
-  command.notes.push(`Multipart form data (${flag}) is not supported; those fields were left out.`);
-};
+const multipart =
+  (literal: boolean): Apply =>
+  (command, value, flag) => {
+    command.multipart = true;
+    const field = readFormArgument(value, literal);
+    if (field.kind === "invalid")
+      command.notes.push(`Ignored a ${flag} value that is not name=value (curl refuses it too).`);
+    else if (field.kind === "file")
+      command.notes.push(
+        `Left out the file field "${field.name}" (${flag} ${field.name}=@… or <…): a stored tool has no files to send, only text fields.`,
+      );
+    else {
+      command.form.push({ name: field.name, value: field.value });
+      if (field.dropped.length > 0)
+        command.notes.push(
+          `The ${flag} field "${field.name}" is sent as a plain text field, without its ${field.dropped.map((o) => `;${o}=`).join(" ")}: a tool's multipart parts carry a name and a value only.`,
+        );
+    }
+  };
 
 /** Options that change nothing toolgate sends, or that it already does (following redirects, decompressing). */
 const QUIET_FLAGS = [
@@ -180,8 +199,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   user: { arg: true, apply: (c, v) => void (c.user = v) },
   "oauth2-bearer": { arg: true, apply: (c, v) => void (c.oauth2Bearer = v) },
   "max-time": { arg: true, apply: (c, v) => void (c.maxTime = v) },
-  form: { arg: true, apply: multipart },
-  "form-string": { arg: true, apply: multipart },
+  form: { arg: true, apply: multipart(false) },
+  "form-string": { arg: true, apply: multipart(true) },
   "upload-file": {
     arg: true,
     apply: (c, _, flag) => {
@@ -262,6 +281,7 @@ export function readCurlArguments(args: readonly string[]): CurlCommand {
     headers: [],
     cookies: false,
     multipart: false,
+    form: [],
     upload: false,
     data: [],
     user: null,

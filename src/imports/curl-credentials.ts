@@ -9,19 +9,15 @@
  */
 import { base64ToBytes, formEncode, textToBase64 } from "../encoding";
 
-/** Headers that carry an API key by convention (lower case). Deliberately short: each is unambiguous. */
-export const API_KEY_HEADERS: ReadonlySet<string> = new Set([
-  "x-api-key",
-  "api-key",
-  "apikey",
-  "x-apikey",
-  "x-api-token",
-  "x-auth-token",
-  "x-access-token",
-  "x-goog-api-key",
+/**
+ * API-key headers that the registry's rule (isCredentialHeaderName, which
+ * every other credential header comes from) does not name, lower case: a
+ * tool may send them as static headers, but in a command they are the key.
+ */
+export const MORE_API_KEY_HEADERS: ReadonlySet<string> = new Set([
   "x-rapidapi-key",
   "ocp-apim-subscription-key",
-  "private-token",
+  "x-auth-key",
 ]);
 
 /** Query parameters that carry an API key by convention (lower case). */
@@ -38,16 +34,102 @@ export const API_KEY_QUERY_PARAMS: ReadonlySet<string> = new Set([
 
 /**
  * Names that suggest a credential without being one of the conventions
- * above: they stay in the draft, with a warning to look at them.
+ * above: they stay in the draft, with a warning to look at them. Judged word
+ * by word (`maxTokens`, `max_tokens` and `X-Max-Tokens` are the words max and
+ * tokens), so that ordinary parameters that merely contain such a word
+ * (max_tokens, token_count, auth_mode, author, page_token) are not flagged.
  */
 export function looksLikeCredential(name: string): boolean {
-  return /secret|passw|token|api[-_]?key|auth|session|credential|signature/i.test(name);
+  const words = nameWords(name);
+  if (words.length === 1 && words[0] === "auth") return true;
+  if (words.length === 2 && words[0] === "x" && words[1] === "auth") return true;
+  return words.some((word, i) => {
+    if (CREDENTIAL_WORDS.has(word) || /(?:secret|password|passwd|apikey)$/.test(word)) return true;
+    // key: api_key, private_key, secret_key, access_key…; not idempotency_key, sort_key, key_id.
+    if (word === "key") return i > 0 && KEY_QUALIFIERS.has(words[i - 1] as string);
+    if (KEY_QUALIFIERS.has(word.slice(0, -3)) && word.endsWith("key")) return true;
+    // token: access_token, x-csrf-token, authtoken; not max_tokens, page_token, token_count, token_type.
+    if (word === "token") return !words.some((other) => NOT_SECRET_TOKEN_WORDS.has(other));
+    return word.endsWith("token") && !NOT_SECRET_TOKEN_WORDS.has(word.slice(0, -"token".length));
+  });
 }
 
+/** Words that name a credential wherever they appear. */
+const CREDENTIAL_WORDS: ReadonlySet<string> = new Set([
+  "secret",
+  "secrets",
+  "password",
+  "passwd",
+  "passphrase",
+  "pwd",
+  "credential",
+  "credentials",
+  "authorization",
+  "session",
+  "sessionid",
+  "signature",
+  "sig",
+  "jwt",
+  "bearer",
+]);
+
+/** Words before `key` that make it a credential. */
+const KEY_QUALIFIERS: ReadonlySet<string> = new Set([
+  "api",
+  "auth",
+  "access",
+  "secret",
+  "private",
+  "signing",
+  "master",
+  "client",
+  "app",
+  "application",
+  "subscription",
+  "license",
+]);
+
+/**
+ * Words that make a `token` something other than a credential: a page
+ * cursor an API hands out (page_token, nextPageToken, continuation_token), a
+ * count or a limit of language-model tokens, or a fact about a token.
+ */
+const NOT_SECRET_TOKEN_WORDS: ReadonlySet<string> = new Set([
+  "page",
+  "next",
+  "prev",
+  "previous",
+  "continuation",
+  "cursor",
+  "sync",
+  "count",
+  "limit",
+  "max",
+  "min",
+  "total",
+  "type",
+  "url",
+  "uri",
+  "endpoint",
+  "usage",
+  "budget",
+]);
+
+/** `X-Max-Tokens`, `maxTokens`, `max_tokens` → max, tokens. */
+function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word !== "");
+}
+
+/** A draft's auth_config: a secret is absent when the command held a placeholder for it (see ./curl-placeholders.ts). */
 export type DraftAuth =
   | { type: "none" }
-  | { type: "bearer_token"; token: string }
-  | { type: "api_key"; location: "header" | "query"; key_name: string; value: string };
+  | { type: "bearer_token"; token?: string }
+  | { type: "api_key"; location: "header" | "query"; key_name: string; value?: string };
 
 /** A credential found in the command, and where. */
 export interface Credential {
@@ -58,6 +140,8 @@ export interface Credential {
   secrets: string[];
   /** A warning to give when this is the credential used. */
   note?: string;
+  /** For Basic credentials (-u, user:password@), the two parts as written. */
+  basic?: { user: string; password: string };
 }
 
 /** `Authorization: <value>`: Bearer becomes a bearer token, any other scheme an API key in that header. */
@@ -76,7 +160,9 @@ export function credentialFromUser(user: string, password: string, source: strin
   return {
     auth: { type: "api_key", location: "header", key_name: "Authorization", value: `Basic ${encoded}` },
     source,
-    secrets: [`Basic ${encoded}`, encoded, password],
+    // With no password (Stripe's `-u sk_test_…:`), the user is the secret.
+    secrets: [`Basic ${encoded}`, encoded, password === "" ? user : password],
+    basic: { user, password },
   };
 }
 

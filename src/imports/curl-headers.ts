@@ -13,14 +13,22 @@
  *   (no-cache or max-age=0), and the conditional If-None-Match and
  *   If-Modified-Since, which would make the API answer 304 without a body;
  * - credentials: Cookie (a browser session's), Proxy-Authorization, and the
- *   Authorization and API-key headers, which become auth_config
- *   (./curl-credentials.ts) rather than headers.
+ *   Authorization header and every other header the registry would refuse as
+ *   a static one for carrying a credential (isCredentialHeaderName:
+ *   X-Api-Key, X-Shopify-Access-Token, X-Client-Secret…), which become
+ *   auth_config (./curl-credentials.ts) rather than headers.
  * Everything else is kept, Accept, Accept-Language and Content-Type
  * included.
  */
 import { isValidHeaderValue } from "../engine/request";
+import { isCredentialHeaderName } from "../registry/credential-headers";
 import { HEADER_NAME, PLATFORM_HEADERS } from "../registry/definition";
-import { API_KEY_HEADERS, credentialFromAuthorization, looksLikeCredential, type Credential } from "./curl-credentials";
+import {
+  credentialFromAuthorization,
+  looksLikeCredential,
+  MORE_API_KEY_HEADERS,
+  type Credential,
+} from "./curl-credentials";
 
 /** What the registry refuses as a static header (src/registry/definition.ts), plus what fetch sets itself. */
 const RUNTIME_HEADERS: ReadonlySet<string> = new Set([...PLATFORM_HEADERS, "accept-encoding"]);
@@ -47,7 +55,7 @@ function isBrowserHeader(lower: string, value: string): boolean {
 export interface HeaderSorting {
   /** Kept headers: the first spelling of each name; repeated names joined with ", ". */
   headers: Record<string, string>;
-  /** Authorization and API-key headers, in the order written. */
+  /** Authorization and other credential headers, in the order written. */
   authorization: Credential[];
   apiKeys: Credential[];
   cookies: boolean;
@@ -72,15 +80,15 @@ export function sortHeaders(lines: readonly { name: string; value: string | null
     const lower = name.toLowerCase();
     if (lower === "authorization")
       result.authorization.push(credentialFromAuthorization(name, value, `the ${name} header`));
-    else if (API_KEY_HEADERS.has(lower))
+    else if (lower === "cookie") result.cookies = true;
+    else if (lower === "proxy-authorization")
+      result.warnings.push(`Left out the ${name} header: it is a credential for a proxy, which tools do not use.`);
+    else if (isCredentialHeaderName(name) || MORE_API_KEY_HEADERS.has(lower))
       result.apiKeys.push({
         auth: { type: "api_key", location: "header", key_name: name, value },
         source: `the ${name} header`,
         secrets: [value],
       });
-    else if (lower === "cookie") result.cookies = true;
-    else if (lower === "proxy-authorization")
-      result.warnings.push(`Left out the ${name} header: it is a credential for a proxy, which tools do not use.`);
     else if (RUNTIME_HEADERS.has(lower)) runtime.push(name);
     else if (isBrowserHeader(lower, value)) browser.push(name);
     else if (!isValidHeaderValue(value))

@@ -6,6 +6,7 @@
 import {
   encodePathSegment,
   methodHasBody,
+  type BodyFormat,
   type HttpMethod,
   type InputMapping,
   type MappingEntry,
@@ -14,12 +15,15 @@ import { isJsonContentType } from "../encoding";
 import { isPlainObject } from "../plain-object";
 import type { CurlCommand } from "./curl-command";
 import { API_KEY_QUERY_PARAMS, type Credential } from "./curl-credentials";
+import { pathVariables } from "./curl-placeholders";
 
 /** A literal value that becomes an input: where it goes, its name there, and its value. */
 export interface Literal {
-  in: "path" | "query" | "body";
+  in: "path" | "query" | "body" | "header";
   wire: string;
   value: unknown;
+  /** The placeholder the command has instead of a value (`$CHAT_ID`): the input is required, with no default. */
+  placeholder?: string;
 }
 
 /** A form component decoded (`+` is a space), or null when an escape is malformed. */
@@ -90,18 +94,19 @@ export function joinData(curl: CurlCommand): string {
 }
 
 /**
- * The body's fields as inputs, by its Content-Type: JSON (an object's
- * top-level fields) or a form. Without a Content-Type, curl says form; a
- * JSON object is taken as JSON, which is what its author meant.
+ * The body's fields as inputs: `-F` text fields (multipart), or by the
+ * Content-Type of the data: JSON (an object's top-level fields) or a form.
+ * Without a Content-Type, curl says form; a JSON object is taken as JSON,
+ * which is what its author meant.
  */
 export function readBody(
   curl: CurlCommand,
   method: HttpMethod,
   headers: Record<string, string>,
   warnings: string[],
-): { literals: Literal[]; format: "json" | "form" | null } {
+): { literals: Literal[]; format: BodyFormat | null } {
   const none = { literals: [], format: null };
-  if (curl.get || curl.data.length === 0) return none;
+  if (curl.get || (curl.data.length === 0 && !curl.multipart)) return none;
   const contentTypeName = Object.keys(headers).find((name) => name.toLowerCase() === "content-type");
   const dropBody = (why: string) => {
     warnings.push(why);
@@ -112,6 +117,7 @@ export function readBody(
     return dropBody(
       `toolgate sends no body with ${method}, so the data was left out (curl's -G sends it in the query instead).`,
     );
+  if (curl.multipart) return readMultipart(curl, headers, contentTypeName, dropBody, warnings);
 
   const text = joinData(curl);
   const isJsonFlag = curl.data.some((d) => d.kind === "json");
@@ -161,6 +167,29 @@ export function readBody(
   return { literals: fields, format };
 }
 
+/** `-F` text fields; the engine writes the Content-Type, since the boundary is its own. */
+function readMultipart(
+  curl: CurlCommand,
+  headers: Record<string, string>,
+  contentTypeName: string | undefined,
+  dropBody: (why: string) => { literals: Literal[]; format: null },
+  warnings: string[],
+): { literals: Literal[]; format: BodyFormat | null } {
+  if (curl.data.length > 0)
+    warnings.push("Left out the -d data: curl refuses a command with both -d and -F; the -F fields were used.");
+  if (curl.form.length === 0) return dropBody("The multipart body has no text fields, so the tool sends none.");
+  if (contentTypeName) {
+    const media = (headers[contentTypeName] as string).split(";")[0]?.trim().toLowerCase();
+    if (media !== "multipart/form-data")
+      warnings.push(
+        `Left out the ${contentTypeName} header: -F sends multipart/form-data, and the tool sets that Content-Type itself.`,
+      );
+    delete headers[contentTypeName];
+  }
+  const fields = curl.form.map(({ name, value }): Literal => ({ in: "body", wire: name, value }));
+  return { literals: groupRepeats(fields), format: "multipart" };
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -173,16 +202,26 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isIdSegment = (segment: string) => /^\d+$/.test(segment) || UUID.test(segment);
 
 /**
- * Numeric and UUID path segments become `{name}` parameters, named after the
- * segment before them (`/users/42` → `{users_id}`), with the value as default.
+ * Numeric and UUID path segments but the first become `{name}` parameters,
+ * named after the segment before them (`/users/42` → `{users_id}`), with the
+ * value as default.
  */
 export function pathParameters(pathname: string): { template: string; literals: Literal[]; literalSegments: string[] } {
-  const segments = pathname.split("/");
-  const literals: Literal[] = [];
+  // Shell variables ($ACCOUNT_SID) become {account_sid} placeholders with no default.
+  const variables = pathVariables(pathname);
+  const segments = variables.pathname.split("/");
+  const literals: Literal[] = variables.variables.map(({ name, written }) => ({
+    in: "path",
+    wire: name,
+    value: undefined,
+    placeholder: written,
+  }));
   const literalSegments: string[] = [];
-  const used = new Set<string>();
+  const used = new Set<string>(variables.variables.map((v) => v.name));
   const out = segments.map((segment, index) => {
-    if (!isIdSegment(segment)) {
+    if (segment.includes("{")) return segment;
+    // The first segment is an API version when it is a number (Algolia's and Trello's /1/), never an id.
+    if (!isIdSegment(segment) || index === 1) {
       if (segment !== "") literalSegments.push(segment);
       return segment;
     }
@@ -208,7 +247,9 @@ function uniqueName(base: string, used: Set<string>): string {
 }
 
 /** JSON Schema for a literal: its JSON type (none for null: any value), with the literal as default. */
-function schemaFor(value: unknown): Record<string, unknown> {
+function schemaFor({ value, placeholder }: Literal): Record<string, unknown> {
+  if (placeholder !== undefined)
+    return { type: "string", description: `Your value for ${placeholder}, which the command has here.` };
   if (value === null) return { default: null };
   if (Array.isArray(value)) return { type: "array", default: value };
   if (typeof value === "number") return { type: Number.isInteger(value) ? "integer" : "number", default: value };
@@ -224,9 +265,15 @@ function schemaFor(value: unknown): Record<string, unknown> {
 export function inputsToSchema(inputs: readonly Literal[]): {
   properties: Record<string, Record<string, unknown>>;
   mapping: InputMapping;
+  /** The property name of each input, in order. */
+  names: string[];
+  /** The inputs that have a placeholder instead of a default. */
+  required: string[];
 } {
   const properties: Record<string, Record<string, unknown>> = {};
   const mapping: InputMapping = {};
+  const names: string[] = [];
+  const required: string[] = [];
   const used = new Set<string>();
   for (const input of inputs) {
     // filter[status] → filter_status: runs of other characters become one "_", none at the ends.
@@ -238,10 +285,12 @@ export function inputsToSchema(inputs: readonly Literal[]): {
         .slice(0, 64) || "param";
     const name = input.in === "path" ? input.wire : uniqueName(base, used);
     used.add(name);
-    define(properties, name, schemaFor(input.value));
+    names.push(name);
+    if (input.placeholder !== undefined) required.push(name);
+    define(properties, name, schemaFor(input));
     define<MappingEntry>(mapping, name, name === input.wire ? { in: input.in } : { in: input.in, name: input.wire });
   }
-  return { properties, mapping };
+  return { properties, mapping, names, required };
 }
 
 /** defineProperty, so a "__proto__" name becomes a property rather than a prototype. */

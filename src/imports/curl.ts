@@ -1,16 +1,19 @@
 /**
- * A cURL command, as browsers' "Copy as cURL" writes it (bash or cmd), into
- * a tool draft: the body of a POST /tools that makes the same request. Pure:
- * nothing is fetched, stored or run.
+ * A cURL command, as browsers' "Copy as cURL" or an API's documentation
+ * writes it (bash or cmd), into a tool draft: the body of a POST /tools that
+ * makes the same request. Pure: nothing is fetched, stored or run.
  *
  * The credential becomes auth_config, and its value appears nowhere else in
- * the draft or the warnings (./curl-credentials.ts). The literal values of
- * the query, the body and numeric or UUID path segments become inputs whose
- * defaults are those values, so the draft executed with no input sends what
- * curl would have sent. docs/curl-import.md is the user's account of this.
+ * the draft or the warnings (./curl-credentials.ts). A placeholder where a
+ * value goes ($OPENAI_API_KEY, <YOUR-TOKEN>) is never kept: the draft lacks
+ * that value, and `needs` says what to enter (./curl-placeholders.ts). The
+ * literal values of the query, the body and numeric or UUID path segments
+ * become inputs whose defaults are those values, so the draft executed with
+ * no input sends what curl would have sent. docs/curl-import.md is the
+ * user's account of this.
  */
 import { METHODS } from "../api/schemas";
-import { isValidHeaderValue, type HttpMethod, type InputMapping } from "../engine/request";
+import { isValidHeaderValue, type BodyFormat, type HttpMethod, type InputMapping } from "../engine/request";
 import { DRAFT_07 } from "../registry/infer-schema";
 import { readCurlArguments, type CurlCommand } from "./curl-command";
 import {
@@ -22,6 +25,15 @@ import {
   type DraftAuth,
 } from "./curl-credentials";
 import { sortHeaders } from "./curl-headers";
+import {
+  askForVariable,
+  credentialNeed,
+  headerVariables,
+  inputNeeds,
+  isPlaceholder,
+  placeholdersIn,
+  type DraftNeed,
+} from "./curl-placeholders";
 import { inputsToSchema, joinData, pathParameters, readBody, readQuery, type Literal } from "./curl-inputs";
 import { detectDialect, splitWords } from "./shell-words";
 
@@ -34,16 +46,22 @@ export interface ToolDraft {
   headers: Record<string, string>;
   timeout?: number;
   auth_config: DraftAuth;
-  input_schema: { $schema: string; type: "object"; properties: Record<string, Record<string, unknown>> };
+  input_schema: {
+    $schema: string;
+    type: "object";
+    properties: Record<string, Record<string, unknown>>;
+    required?: string[];
+  };
   input_mapping: InputMapping;
-  body_format?: "json" | "form";
+  body_format?: BodyFormat;
 }
 
 export type CurlImportFailureReason =
   "not_curl" | "unterminated_quote" | "no_url" | "invalid_url" | "unsupported_method" | "credential_in_url";
 
 export type CurlImportResult =
-  { ok: true; draft: ToolDraft; warnings: string[] } | { ok: false; reason: CurlImportFailureReason; detail: string };
+  | { ok: true; draft: ToolDraft; warnings: string[]; needs: DraftNeed[] }
+  | { ok: false; reason: CurlImportFailureReason; detail: string };
 
 /** The longest name on the wire an input mapping takes. */
 const MAX_WIRE_NAME = 256;
@@ -98,10 +116,20 @@ export function curlToToolDraft(command: string): CurlImportResult {
   ];
   const chosen = credentials[0];
   for (const other of credentials.slice(1))
-    warnings.push(`Left out ${other.source}: a tool holds one credential, and ${chosen?.source} was used.`);
+    warnings.push(
+      `Left out ${other.source}, a second credential: a tool holds one, and ${chosen?.source} was used. The tool does not send ${other.source}, so calls fail if the API needs both.`,
+    );
   if (chosen?.note) warnings.push(chosen.note);
-  if (chosen) warnings.push(...credentialWarnings(chosen.auth));
-  const secrets = [...credentials, ...fromFlags].flatMap((c) => c.secrets);
+  const needs: DraftNeed[] = [];
+  // A placeholder ($OPENAI_API_KEY, <YOUR-TOKEN>) is not a credential: the draft asks for the value instead.
+  const placeholder = chosen ? credentialNeed(chosen) : null;
+  if (placeholder) {
+    needs.push(placeholder.need);
+    warnings.push(
+      `The credential in the command is a placeholder (${placeholder.need.placeholders.join(", ")}), so auth_config is left without it. ${placeholder.need.detail}`,
+    );
+  } else if (chosen) warnings.push(...credentialWarnings(chosen.auth));
+  const secrets = [...credentials, ...fromFlags].flatMap((c) => c.secrets).filter((s) => !isPlaceholder(s));
 
   if (secrets.some((secret) => containsSecret(url.pathname, secret)))
     return fail(
@@ -111,7 +139,10 @@ export function curlToToolDraft(command: string): CurlImportResult {
 
   const body = readBody(curl, toolMethod, headers, warnings);
   const path = pathParameters(url.pathname);
-  const literals: Literal[] = [...path.literals, ...query.literals, ...body.literals];
+  // A query, body or header value that is one shell variable ($CHAT_ID) is asked for, like a path variable.
+  const literals: Literal[] = [...path.literals, ...query.literals, ...body.literals, ...headerVariables(headers)].map(
+    askForVariable,
+  );
 
   // Anything else that still carries a credential goes, with a warning that does not repeat it.
   const inputs = literals.filter((literal) => {
@@ -128,7 +159,7 @@ export function curlToToolDraft(command: string): CurlImportResult {
     return true;
   });
   for (const { in: where, wire } of inputs)
-    if (where !== "path" && looksLikeCredential(wire))
+    if ((where === "query" || where === "body") && looksLikeCredential(wire))
       warnings.push(
         `The ${where === "body" ? "body field" : "query parameter"} "${wire}" looks like a credential; it became an input whose default is stored in plaintext and shown to anyone who can read the tool.`,
       );
@@ -143,7 +174,8 @@ export function curlToToolDraft(command: string): CurlImportResult {
     return !leaks;
   });
 
-  const { properties, mapping } = inputsToSchema(inputs);
+  const { properties, mapping, names, required } = inputsToSchema(inputs);
+  needs.push(...inputNeeds(inputs, names, warnings));
   const endpointUrl = `${url.protocol}//${url.host}${path.template}${rawQuery.length > 0 ? `?${rawQuery.join("&")}` : ""}`;
   const draft: ToolDraft = {
     name: toolName(toolMethod, url.hostname, path.literalSegments),
@@ -153,25 +185,32 @@ export function curlToToolDraft(command: string): CurlImportResult {
     endpoint_url: endpointUrl,
     headers,
     ...timeoutOf(curl, warnings),
-    auth_config: chosen?.auth ?? { type: "none" },
-    input_schema: { $schema: DRAFT_07, type: "object", properties },
+    auth_config: placeholder?.auth ?? chosen?.auth ?? { type: "none" },
+    input_schema: { $schema: DRAFT_07, type: "object", properties, ...(required.length > 0 ? { required } : {}) },
     input_mapping: mapping,
     ...(body.format ? { body_format: body.format } : {}),
   };
 
   // The last word on secrets: whatever the steps above missed (a host, say) fails the import.
   const { auth_config: _auth, ...rest } = draft;
-  if (containsSecretAnywhere([rest, warnings], secrets))
+  if (containsSecretAnywhere([rest, warnings, needs], secrets))
     return fail(
       "credential_in_url",
       "The credential also appears in the URL where it cannot be taken out. Remove it from there, import again, and put it in auth_config.",
     );
   // Added after that check: it names variables ($API_KEY), which are what was typed instead of a secret.
-  if (split.expansions.length > 0)
+  const asked = new Set(needs.flatMap((need) => need.placeholders.map(variableOf)));
+  const kept = split.expansions.filter((expansion) => !asked.has(variableOf(expansion)));
+  if (kept.length > 0)
     warnings.unshift(
-      `Shell expansions were not run and stay as written: ${split.expansions.join(", ")}. Replace them with their values.`,
+      `Shell expansions were not run and stay as written: ${kept.join(", ")}. Replace them with their values.`,
     );
-  return { ok: true, draft, warnings };
+  return { ok: true, draft, warnings, needs };
+}
+
+/** The variable an expansion or placeholder names (`$A`, `${A…}` → A), or the text itself. */
+function variableOf(text: string): string {
+  return /^\$\{?([A-Za-z_][A-Za-z0-9_]*)/.exec(text)?.[1] ?? text;
 }
 
 function containsSecretAnywhere(values: unknown[], secrets: readonly string[]): boolean {
@@ -189,6 +228,15 @@ function readUrl(curl: CurlCommand, warnings: string[]): { ok: true; url: URL } 
     text = `https://${text}`;
     warnings.push("The URL has no scheme; https:// was assumed (curl itself would use http://).");
   }
+  // A tool's host is fixed (no {placeholders} there), so a host written as a placeholder cannot become an input.
+  const host = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^/?#]*@)?([^/?#]*)/.exec(text)?.[1] ?? "";
+  const hostPlaceholders = placeholdersIn(host);
+  if (hostPlaceholders.length > 0)
+    return {
+      ok: false,
+      reason: "invalid_url",
+      detail: `The URL's host has ${hostPlaceholders.join(", ").slice(0, 100)}, a placeholder; a tool's host is fixed. Put your value in the command and import it again.`,
+    };
   let url: URL;
   try {
     url = new URL(text);
@@ -265,7 +313,7 @@ const MAX_SECRET = 8192;
 
 /** What the registry will refuse about the credential, said now rather than when the draft is saved. */
 function credentialWarnings(auth: Exclude<DraftAuth, { type: "none" }>): string[] {
-  const secret = auth.type === "bearer_token" ? auth.token : auth.value;
+  const secret = (auth.type === "bearer_token" ? auth.token : auth.value) ?? "";
   // In code points, as the API's schema counts them.
   const length = [...secret].length;
   const warnings: string[] = [];

@@ -55,6 +55,8 @@ export function operationInputs(
   method: HttpMethod,
   refs: RefResolver,
   ctx: SchemaContext,
+  /** The header the tool's auth_config sets (its API key's name), if any: a parameter for it is the credential, not an input. */
+  authHeader: string | null = null,
 ): OperationInputs {
   const out: OperationInputs = {
     properties: {},
@@ -85,6 +87,7 @@ export function operationInputs(
       continue;
     }
     if (location === "header" && IGNORED_HEADERS.has(wire.toLowerCase())) continue;
+    if (location === "header" && wire.toLowerCase() === authHeader?.toLowerCase()) continue;
     const required = location === "path" || raw.required === true;
     const problem = unsendable(parameter, ctx);
     if (typeof problem === "string") {

@@ -199,7 +199,11 @@ function convertOperation(
       budget,
       hidden: new Set(),
     });
-    const inputs = operationInputs(pathItem, operation, ref.path, method, refs, context("request"));
+    const auth = operationAuth(operation, document, refs, options.auth, baseUrl);
+    // A header parameter that repeats the API key is the credential: auth_config sends it, sealed.
+    const authHeader =
+      auth.config?.type === "api_key" && auth.config.location === "header" ? (auth.config.key_name ?? null) : null;
+    const inputs = operationInputs(pathItem, operation, ref.path, method, refs, context("request"), authHeader);
     warnings.push(...inputs.warnings);
     const inputSchema = finishSchema(
       {
@@ -214,7 +218,6 @@ function convertOperation(
     if (inputProblems.length > 0)
       throw new OperationRefused("invalid_schema", `Its input schema is not valid: ${describeProblems(inputProblems)}`);
     const outputSchema = responseSchema(operation, refs, context("response"), version, warnings);
-    const auth = operationAuth(operation, document, refs, options.auth, baseUrl);
 
     const tool: ToolDraft = {
       description: describe(operation, ref),

@@ -22,6 +22,7 @@ import type { Env } from "../env";
 import { AppError } from "../problem";
 import { listTools } from "../registry/queries";
 import { runnableMcpTool } from "../registry/runnable";
+import { isDamaged } from "../registry/stored-tool";
 import { callResultOf, mcpToolOf } from "./tools";
 
 /** Tools per tools/list page; a client follows `nextCursor` for the rest. */
@@ -42,8 +43,15 @@ export function createMcpServer(env: Env, waitUntil: (work: Promise<unknown>) =>
     answer(async (): Promise<ListToolsResult> => {
       const after = mcpCursor(request.params?.cursor);
       const rows = await listTools(drizzle(env.DB), MCP_PAGE_SIZE, after, { mcpEnabled: true });
-      const page = pageOf(rows, MCP_PAGE_SIZE, (row) => row.createdAt, mcpToolOf);
-      return { tools: page.items, ...(page.next_cursor ? { nextCursor: page.next_cursor } : {}) };
+      // A damaged row has no schema to offer: it is left out (calling it by name says what is wrong).
+      const page = pageOf(
+        rows,
+        MCP_PAGE_SIZE,
+        (row) => row.createdAt,
+        (row) => (isDamaged(row) ? null : mcpToolOf(row)),
+      );
+      const tools = page.items.filter((tool) => tool !== null);
+      return { tools, ...(page.next_cursor ? { nextCursor: page.next_cursor } : {}) };
     }),
   );
 
@@ -52,7 +60,7 @@ export function createMcpServer(env: Env, waitUntil: (work: Promise<unknown>) =>
       const { name, arguments: args = {} } = request.params;
       const tool = (await runnableMcpTool(env, name))?.tool;
       // The one failure that is a protocol error: there is nothing to run (MCP spec, tools, "Error Handling").
-      if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      if (!tool) throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
       const { report } = await runStoredTool(env, waitUntil, tool, args);
       return callResultOf(tool, report);
     }),
@@ -66,7 +74,7 @@ function mcpCursor(cursor: string | undefined): { at: string; id: string } | nul
   try {
     return decodeCursor(cursor);
   } catch (err) {
-    if (err instanceof AppError) throw new McpError(ErrorCode.InvalidParams, err.detail);
+    if (err instanceof AppError) throw protocolError(ErrorCode.InvalidParams, err.detail);
     throw err;
   }
 }
@@ -82,6 +90,18 @@ async function answer<T>(handler: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof McpError) throw err;
     console.error(JSON.stringify({ msg: "unhandled MCP error", name: (err as Error)?.name }));
-    throw new McpError(ErrorCode.InternalError, "The server hit an unexpected error. It has been logged.");
+    throw protocolError(ErrorCode.InternalError, "The server hit an unexpected error. It has been logged.");
   }
+}
+
+/**
+ * A JSON-RPC error whose message goes on the wire as written. McpError's own
+ * message is "MCP error <code>: <message>", which the SDK server sends as is,
+ * and the SDK client prefixes again when it rebuilds the error, so users saw
+ * "MCP error -32602: MCP error -32602: Unknown tool: x".
+ */
+function protocolError(code: ErrorCode, message: string): McpError {
+  const error = new McpError(code, message);
+  error.message = message;
+  return error;
 }

@@ -7,6 +7,7 @@ import type { ToolRow } from "../db/schema";
 import type { ExecutionReport } from "../engine/execute";
 import { describeFailure } from "../engine/outcomes";
 import { isPlainObject } from "../engine/schemas";
+import { isDamaged, type StoredTool } from "../registry/stored-tool";
 
 /** Where a result names its execution log entry (GET /executions/{id}); MCP `_meta` keys are reverse-DNS prefixed. */
 export const EXECUTION_ID_META = "dev.toolgate/execution_id";
@@ -67,7 +68,7 @@ export function mcpToolOf(tool: ToolRow): McpTool {
  * and never `structuredContent`, so no client checks an error against the
  * output schema. The engine has already scrubbed secrets from everything here.
  */
-export function callResultOf(tool: ToolRow, report: ExecutionReport): CallToolResult {
+export function callResultOf(tool: StoredTool, report: ExecutionReport): CallToolResult {
   const result = report.result;
   const _meta = { [EXECUTION_ID_META]: report.executionId };
   if (result.ok) {
@@ -75,7 +76,7 @@ export function callResultOf(tool: ToolRow, report: ExecutionReport): CallToolRe
     const text = typeof output === "string" ? output : JSON.stringify(output);
     return {
       content: [{ type: "text", text }],
-      ...(offeredOutputSchema(tool) && isPlainObject(output) ? { structuredContent: output } : {}),
+      ...(!isDamaged(tool) && offeredOutputSchema(tool) && isPlainObject(output) ? { structuredContent: output } : {}),
       _meta,
     };
   }

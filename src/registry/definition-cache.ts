@@ -16,11 +16,12 @@
  * - Only definitions live here. Secrets are cached sealed, as stored; token
  *   state (leases, rotated refresh tokens) never enters this cache.
  */
-import type { ToolRow } from "../db/schema";
+import type { StoredTool } from "./stored-tool";
 
 /** A tool and everything it needs to run, as one statement loads it (src/registry/runnable.ts). */
 export interface RunnableTool {
-  tool: ToolRow;
+  /** As stored: a damaged row (./stored-tool.ts) is cached too, and fails to run as it would read fresh. */
+  tool: StoredTool;
 }
 
 export const DEFAULT_CACHE_SECONDS = 5;

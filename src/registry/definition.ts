@@ -15,11 +15,14 @@ import {
   isValidHeaderValue,
   methodHasBody,
   placeholdersOf,
+  type BodyFormat,
   type HttpMethod,
   type InputMapping,
 } from "../engine/request";
 import { checkSchema, isPlainObject, type JsonSchema } from "../engine/schemas";
 import { pointerToken, validationError, type ProblemFieldError } from "../problem";
+import { isCredentialHeaderName } from "./credential-headers";
+import { secretValueProblems } from "./secret-values";
 import { checkUrl } from "./urls";
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -38,7 +41,7 @@ export interface ToolDefinition {
   timeoutSeconds: number;
   maxResponseBytes: number;
   retryPolicy: RetryPolicy | null;
-  bodyFormat: "json" | "form";
+  bodyFormat: BodyFormat;
   inputSchema: JsonSchema;
   outputSchema: JsonSchema | null;
   inputMapping: InputMapping | null;
@@ -111,7 +114,7 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
     if (!isValidHeaderValue(value)) errors.push({ path: at, message: HEADER_VALUE_RULE });
   }
 
-  errors.push(...checkAuth(authParams, provided, outbound));
+  errors.push(...checkAuth(authParams, outbound), ...secretValueProblems(authParams, provided));
 
   inputSchema ??= { type: "object", properties: {} };
   if (inputSchema.type !== "object")
@@ -180,25 +183,17 @@ function splitAuth(auth: AuthConfigInput): { params: AuthParams; provided: Recor
   }
 }
 
-function checkAuth(
-  auth: AuthParams,
-  provided: Record<string, string>,
-  outbound: OutboundSettings,
-): ProblemFieldError[] {
+function checkAuth(auth: AuthParams, outbound: OutboundSettings): ProblemFieldError[] {
   switch (auth.type) {
     case "none":
       return [];
     case "bearer_token":
-      return provided.token !== undefined && !isValidHeaderValue(provided.token)
-        ? [{ path: "/auth_config/token", message: HEADER_VALUE_RULE }]
-        : [];
+      return [];
     case "api_key": {
       if (auth.location === "query") return [];
       const errors: ProblemFieldError[] = [];
       const nameProblem = headerNameProblem(auth.key_name, { allowCredentials: true });
       if (nameProblem) errors.push({ path: "/auth_config/key_name", message: nameProblem });
-      if (provided.value !== undefined && !isValidHeaderValue(provided.value))
-        errors.push({ path: "/auth_config/value", message: HEADER_VALUE_RULE });
       return errors;
     }
     case "oauth2":
@@ -218,15 +213,19 @@ export const PLATFORM_HEADERS: ReadonlySet<string> = new Set([
   "trailer",
   "proxy-connection",
 ]);
-/** Headers that carry credentials: static headers are stored in plaintext and returned, so not there. */
-const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "cookie"]);
-
-/** Why a header name cannot be configured (or mapped to an input), or null. */
+/**
+ * Why a header name cannot be configured (or mapped to an input), or null.
+ * With `allowCredentials` false (static headers, headers mapped from inputs),
+ * a name that says it carries a credential (./credential-headers.ts) is
+ * refused: static headers are stored in plaintext and returned by the API,
+ * and inputs are written to the execution log. Tools saved before the rule
+ * keep executing; their editor says to move the header.
+ */
 export function headerNameProblem(name: string, options: { allowCredentials: boolean }): string | null {
   if (!HEADER_NAME.test(name)) return `"${name}" is not a valid header name.`;
   const lower = name.toLowerCase();
   if (PLATFORM_HEADERS.has(lower)) return `${name} is set from the request itself and cannot be configured.`;
-  if (!options.allowCredentials && CREDENTIAL_HEADERS.has(lower))
+  if (!options.allowCredentials && isCredentialHeaderName(name))
     return `${name} carries credentials: use auth_config, which stores them encrypted and never returns them.`;
   return null;
 }

@@ -1,7 +1,8 @@
 import { loadKeyring } from "../crypto/keyring";
-import { openSecret, toolSecretAad } from "../crypto/seal";
+import { openSecret } from "../crypto/seal";
 import type { ToolRow } from "../db/schema";
 import { oauth2Client } from "../engine/auth";
+import { sealedV1Reads, toolSecretOpening } from "../engine/auth/binding";
 import { TokenCache } from "../engine/auth/token-cache";
 import type { Env } from "../env";
 
@@ -15,11 +16,12 @@ export async function forgetCachedToken(env: Env, row: ToolRow): Promise<void> {
   if (params.type !== "oauth2" || !sealed) return;
   try {
     const keyring = await loadKeyring(env);
-    const clientSecret = await openSecret(keyring, sealed, toolSecretAad(row.id, "client_secret"));
+    const { binding, options } = toolSecretOpening(row, "client_secret", sealedV1Reads(env));
+    const clientSecret = await openSecret(keyring, sealed, binding, options);
     await new TokenCache(env.TOKEN_CACHE, keyring, () => {}).invalidate(
       oauth2Client(params, { client_secret: clientSecret }),
     );
   } catch {
-    // A token we cannot name (its key retired) expires on its own TTL, or the next rewrap drops it.
+    // A token we cannot name (its key retired, its row changed) expires on its own TTL, or the next rewrap drops it.
   }
 }

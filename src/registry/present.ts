@@ -3,8 +3,30 @@
  * names of the stored secret fields, in `auth_config.secrets_set`.
  */
 import type { z } from "@hono/zod-openapi";
-import type { AuthConfigOutput, Tool } from "../api/schemas";
+import type { AuthConfigOutput, DamagedTool as DamagedToolView, Tool } from "../api/schemas";
 import type { ToolRow } from "../db/schema";
+import { damageInWords, isDamaged, type DamagedTool, type StoredTool } from "./stored-tool";
+
+/** A stored tool as reads show it: the tool, or what can be read of a damaged row, marked `damaged`. */
+export function presentStoredTool(tool: StoredTool): z.infer<typeof Tool> | z.infer<typeof DamagedToolView> {
+  return isDamaged(tool) ? presentDamagedTool(tool) : presentTool(tool);
+}
+
+function presentDamagedTool(tool: DamagedTool): z.infer<typeof DamagedToolView> {
+  return {
+    id: tool.id,
+    name: tool.name,
+    description: tool.description,
+    execution_type: tool.executionType,
+    method: tool.method,
+    endpoint_url: tool.endpointUrl,
+    mcp_enabled: tool.mcpEnabled,
+    version: tool.version,
+    created_at: tool.createdAt,
+    updated_at: tool.updatedAt,
+    damaged: { columns: tool.damage, detail: damageInWords(tool) },
+  };
+}
 
 export function presentTool(row: ToolRow): z.infer<typeof Tool> {
   return {

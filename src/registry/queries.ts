@@ -1,12 +1,14 @@
 /**
  * Tool rows in D1, through Drizzle. No repository layer: these are the few
- * queries the API needs, each one statement.
+ * queries the API needs, each one statement. Reads go through
+ * ./stored-tool.ts, so a damaged row is marked instead of failing the query.
  */
 import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { preparedPerDatabase } from "../db/prepared";
 import { tools, type ToolRow } from "../db/schema";
 import { AppError } from "../problem";
+import { damageInWords, isDamaged, readToolRow, storedToolColumns, type StoredTool } from "./stored-tool";
 
 /** Drizzle over the request's D1 binding, as `drizzle(env.DB)` returns it. */
 export type Db = DrizzleD1Database & { $client: D1Database };
@@ -18,34 +20,71 @@ export function toolNotFound(id: string): AppError {
 // Every execute loads its tool by id: the one D1 read on the hot path.
 const toolById = preparedPerDatabase((db) =>
   db
-    .select()
+    .select(storedToolColumns)
     .from(tools)
     .where(eq(tools.id, sql.placeholder("id")))
     .prepare(),
 );
 
-export async function findTool(db: Db, id: string): Promise<ToolRow | undefined> {
-  return toolById(db.$client).get({ id });
+export async function findTool(db: Db, id: string): Promise<StoredTool | undefined> {
+  const row = await toolById(db.$client).get({ id });
+  return row && readToolRow(row);
 }
 
-export async function getTool(db: Db, id: string): Promise<ToolRow> {
+export async function getTool(db: Db, id: string): Promise<StoredTool> {
   const row = await findTool(db, id);
   if (!row) throw toolNotFound(id);
   return row;
 }
 
+// Execute by name (a model's function call names the tool) loads its tool by name: the same one read.
+const toolByName = preparedPerDatabase((db) =>
+  db
+    .select(storedToolColumns)
+    .from(tools)
+    .where(eq(tools.name, sql.placeholder("name")))
+    .prepare(),
+);
+
+/** The tool with exactly this name (names are unique and case-sensitive). */
+export async function findToolByName(db: Db, name: string): Promise<StoredTool | undefined> {
+  const row = await toolByName(db.$client).get({ name });
+  return row && readToolRow(row);
+}
+
+export function toolNameNotFound(name: string): AppError {
+  return new AppError(404, "tool_not_found", `There is no tool named "${name}".`);
+}
+
+/** The tool with exactly this name, or 404 `tool_not_found`. */
+export async function getToolByName(db: Db, name: string): Promise<StoredTool> {
+  const row = await findToolByName(db, name);
+  if (!row) throw toolNameNotFound(name);
+  return row;
+}
+
+/** For what needs the whole definition (the editor, an export): a damaged row is a 500 that says what to do. */
+export async function getReadableTool(db: Db, id: string): Promise<ToolRow> {
+  const row = await getTool(db, id);
+  if (isDamaged(row)) throw new AppError(500, "tool_damaged", damageInWords(row), { damaged: row.damage });
+  return row;
+}
+
 /** The tool MCP's tools/call names, if it exists and is offered over MCP. */
-export async function findMcpTool(db: Db, name: string): Promise<ToolRow | undefined> {
-  return db
-    .select()
+export async function findMcpTool(db: Db, name: string): Promise<StoredTool | undefined> {
+  const row = await db
+    .select(storedToolColumns)
     .from(tools)
     .where(and(eq(tools.name, name), eq(tools.mcpEnabled, true)))
     .get();
+  return row && readToolRow(row);
 }
 
 export interface ToolFilter {
   /** A case-insensitive substring of the name. */
   nameContains?: string | undefined;
+  /** Exactly this name. */
+  name?: string | undefined;
   /** Only tools offered over MCP. */
   mcpEnabled?: boolean;
 }
@@ -55,10 +94,10 @@ export async function listTools(
   db: Db,
   limit: number,
   after: { at: string; id: string } | null,
-  { nameContains, mcpEnabled }: ToolFilter = {},
-): Promise<ToolRow[]> {
-  return db
-    .select()
+  { nameContains, name, mcpEnabled }: ToolFilter = {},
+): Promise<StoredTool[]> {
+  const rows = await db
+    .select(storedToolColumns)
     .from(tools)
     .where(
       and(
@@ -68,12 +107,14 @@ export async function listTools(
         // instr, not LIKE: D1 refuses LIKE patterns over 50 bytes, and instr needs no escaping of % and _.
         // lower() folds ASCII only, as LIKE does.
         nameContains ? sql`instr(lower(${tools.name}), lower(${nameContains})) > 0` : undefined,
+        name === undefined ? undefined : eq(tools.name, name),
         mcpEnabled === undefined ? undefined : eq(tools.mcpEnabled, mcpEnabled),
       ),
     )
     .orderBy(asc(tools.createdAt), asc(tools.id))
     .limit(limit + 1)
     .all();
+  return rows.map(readToolRow);
 }
 
 export async function insertTool(db: Db, row: ToolRow): Promise<void> {

@@ -8,7 +8,6 @@
  * the cache; the editor, the lists, GET /tools/{id} and every write read D1.
  */
 import { drizzle } from "drizzle-orm/d1";
-import type { ToolRow } from "../db/schema";
 import { requestDatabaseOf } from "../db/session";
 import type { Env } from "../env";
 import {
@@ -19,7 +18,8 @@ import {
   toolNameDependency,
   type RunnableTool,
 } from "./definition-cache";
-import { findMcpTool, findTool, toolNotFound } from "./queries";
+import { findMcpTool, findTool, findToolByName, toolNameNotFound, toolNotFound } from "./queries";
+import type { StoredTool } from "./stored-tool";
 
 /** The isolate's definition cache. */
 const definitionCache = new DefinitionCache();
@@ -31,7 +31,7 @@ const definitionCache = new DefinitionCache();
  * opens until that key leaves ENCRYPTION_KEYS, and changing a secret starts
  * new isolates.)
  */
-export function forgetTool(tool: Pick<ToolRow, "id" | "name">): void {
+export function forgetTool(tool: Pick<StoredTool, "id" | "name">): void {
   definitionCache.invalidate(toolDependency(tool.id));
   definitionCache.invalidate(toolNameDependency(tool.name));
 }
@@ -40,6 +40,15 @@ export function forgetTool(tool: Pick<ToolRow, "id" | "name">): void {
 export async function runnableToolById(env: Env, id: string): Promise<RunnableTool> {
   const found = await readThrough(env, `id:${id}`, [], (db) => findTool(drizzle(db), id));
   if (!found) throw toolNotFound(id);
+  return found;
+}
+
+/** The tool with exactly this name (POST /tools/by-name/{name}/execute); 404 `tool_not_found`. */
+export async function runnableToolByName(env: Env, name: string): Promise<RunnableTool> {
+  const found = await readThrough(env, `name:${name}`, [toolNameDependency(name)], (db) =>
+    findToolByName(drizzle(db), name),
+  );
+  if (!found) throw toolNameNotFound(name);
   return found;
 }
 
@@ -52,7 +61,7 @@ async function readThrough(
   env: Env,
   key: string,
   dependsOn: string[],
-  load: (db: D1Database) => Promise<ToolRow | undefined>,
+  load: (db: D1Database) => Promise<StoredTool | undefined>,
 ): Promise<RunnableTool | undefined> {
   const requestDb = requestDatabaseOf(env.DB);
   const boundMs = cacheBoundMs(env.DEFINITION_CACHE_SECONDS);

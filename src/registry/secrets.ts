@@ -1,15 +1,17 @@
 /**
- * Where a tool's secrets are sealed on write and where the rule that binds
- * them to hosts lives. Opening them for execution is in src/engine/execute.ts.
+ * Where a tool's secrets are sealed on write, and the rule for keeping stored
+ * ones on a replace. Each value is sealed bound to its row, its field and its
+ * destination (src/engine/auth/binding.ts); opening it for execution is in
+ * src/engine/execute.ts.
  */
 import { loadKeyring } from "../crypto/keyring";
-import { sealSecret, toolSecretAad } from "../crypto/seal";
+import { sealSecret } from "../crypto/seal";
 import type { ToolRow } from "../db/schema";
 import type { AuthParams } from "../engine/auth";
 import { SECRET_FIELDS } from "../engine/auth";
+import { destinationChanges, toolDestination, toolSecretBinding, type DestinationFact } from "../engine/auth/binding";
 import type { Env } from "../env";
 import { validationError, type ProblemFieldError } from "../problem";
-import { originOf } from "./urls";
 
 export interface AuthForWrite {
   params: AuthParams;
@@ -18,11 +20,24 @@ export interface AuthForWrite {
   provided: Record<string, string>;
 }
 
+/** Each destination fact as the API's messages name it. */
+const FACT_WORDS: Record<DestinationFact, string> = {
+  auth_type: "the auth type",
+  endpoint_origin: "the origin of endpoint_url",
+  token_url: "token_url",
+  api_key_location: "location",
+  api_key_name: "key_name",
+  client_id: "client_id",
+  client_auth_method: "client_auth_method",
+  scope: "scope",
+  audience: "audience",
+};
+
 /**
  * Seals the secrets of a tool being created or replaced. A secret left out of
- * a replace keeps its stored value only when the auth type and the origins of
- * `endpoint_url` and `token_url` are unchanged: a stored credential must never
- * follow a tool to a host it was not entered for.
+ * a replace keeps its stored value only when nothing that decides where and
+ * how it is sent changed (`secretReuseVerdict`): a stored credential must
+ * never follow a tool to a destination it was not entered for.
  */
 export async function sealToolSecrets(
   env: Env,
@@ -33,18 +48,18 @@ export async function sealToolSecrets(
   const fields = SECRET_FIELDS[next.params.type];
   const kept: Record<string, string> = {};
   const missing: ProblemFieldError[] = [];
-  const reuse = previous ? secretReuseVerdict(previous, next) : "new tool";
+  const changed = previous ? secretReuseVerdict(previous, next) : null;
   for (const field of fields) {
     if (next.provided[field]) continue;
     const stored = previous?.authSecrets[field];
-    if (reuse === "ok" && stored) kept[field] = stored;
+    if (changed?.length === 0 && stored) kept[field] = stored;
     else
       missing.push({
         path: `/auth_config/${field}`,
         message:
-          reuse === "ok" || reuse === "new tool"
+          changed === null || changed.length === 0
             ? `${field} is required for ${next.params.type} authentication.`
-            : `${field} must be sent again because ${reuse}; stored secrets only stay with the hosts they were entered for.`,
+            : `${field} must be sent again because ${changesInWords(changed, FACT_WORDS)}; stored secrets are only sent where they were entered for.`,
       });
   }
   if (missing.length > 0) throw validationError("secrets_required", "Some secret fields must be provided.", missing);
@@ -52,22 +67,48 @@ export async function sealToolSecrets(
   const toSeal = fields.filter((field) => next.provided[field]);
   if (toSeal.length === 0) return kept;
   const keyring = await loadKeyring(env);
+  const destination = toolDestination({ authParams: next.params, endpointUrl: next.endpointUrl });
   const sealed: Record<string, string> = { ...kept };
   for (const field of toSeal)
-    sealed[field] = await sealSecret(keyring, next.provided[field] as string, toolSecretAad(toolId, field));
+    sealed[field] = await sealSecret(
+      keyring,
+      next.provided[field] as string,
+      toolSecretBinding(toolId, field, destination),
+    );
   return sealed;
 }
 
-/** Whether a replace may keep `previous`'s stored secrets: "ok", or why not (as the API and the UI say it). */
+/**
+ * What changed, between a stored tool and its replacement, among the facts a
+ * stored secret is bound to: empty when the stored secrets may stay (they
+ * still open, as their binding is the same). The API's 422 and the UI's notice
+ * both come from this list.
+ */
 export function secretReuseVerdict(
-  previous: Pick<ToolRow, "authType" | "endpointUrl" | "authParams">,
-  next: Pick<AuthForWrite, "params" | "endpointUrl">,
-): "ok" | string {
-  if (previous.authType !== next.params.type) return "the auth type changed";
-  if (originOf(previous.endpointUrl) !== originOf(next.endpointUrl)) return "the origin of endpoint_url changed";
-  if (next.params.type === "oauth2") {
-    const before = previous.authParams.type === "oauth2" ? previous.authParams.token_url : null;
-    if (originOf(before) !== originOf(next.params.token_url)) return "the origin of token_url changed";
-  }
-  return "ok";
+  previous: Pick<ToolRow, "endpointUrl" | "authParams">,
+  /** `params`: the auth config without secrets, as the API or the UI's form has it. */
+  next: { params: unknown; endpointUrl: string | null },
+): DestinationFact[] {
+  const changed = destinationChanges(
+    toolDestination(previous),
+    toolDestination({ authParams: next.params, endpointUrl: next.endpointUrl }),
+  );
+  // Another auth type has other facts altogether; naming them would only add noise.
+  if (changed.includes("auth_type")) return ["auth_type"];
+  // A header name is compared in lower case and a query name as it is, so moving the key between them
+  // changes its name's fact too; say so only when the name itself was edited.
+  if (changed.includes("api_key_location") && keyNameOf(previous.authParams) === keyNameOf(next.params))
+    return changed.filter((fact) => fact !== "api_key_name");
+  return changed;
+}
+
+function keyNameOf(params: unknown): unknown {
+  return typeof params === "object" && params !== null ? (params as { key_name?: unknown }).key_name : undefined;
+}
+
+/** "the auth type changed", "token_url and scope changed", "a, b and c changed". */
+export function changesInWords(changed: readonly DestinationFact[], words: Record<DestinationFact, string>): string {
+  const named = changed.map((fact) => words[fact]);
+  const list = named.length <= 1 ? named.join("") : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
+  return `${list} changed`;
 }

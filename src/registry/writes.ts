@@ -13,6 +13,7 @@ import { forgetCachedToken } from "./forget-token";
 import { deleteTool, getTool, insertTool, replaceTool, toolNotFound, versionMismatch } from "./queries";
 import { forgetTool } from "./runnable";
 import { sealToolSecrets } from "./secrets";
+import { isDamaged, type StoredTool } from "./stored-tool";
 
 /** Validates, seals and stores a new tool (422, 409 on failure). */
 export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
@@ -46,11 +47,12 @@ export async function replaceToolDefinition(
   const previous = await getTool(db, id);
   if (!expected(previous.version)) throw versionMismatch(previous.id);
   const def = normalizeDefinition(input, requireOutboundSettings(env));
+  // A damaged row is repaired by a replace, but nothing of it is kept: every secret is sent again.
   const secrets = await sealToolSecrets(
     env,
     previous.id,
     { params: def.authParams, endpointUrl: def.endpointUrl, provided: def.providedSecrets },
-    previous,
+    isDamaged(previous) ? null : previous,
   );
   const row = toolRow(previous.id, def, secrets, {
     version: previous.version + 1,
@@ -63,12 +65,16 @@ export async function replaceToolDefinition(
   return row;
 }
 
-/** Deletes a tool and its cached OAuth2 token; its execution logs stay for audit. */
-export async function removeTool(env: Env, id: string): Promise<ToolRow> {
+/**
+ * Deletes a tool and its cached OAuth2 token; its execution logs stay for
+ * audit. A damaged row is deleted too; its cached token, which it cannot
+ * name, expires on its own.
+ */
+export async function removeTool(env: Env, id: string): Promise<StoredTool> {
   const db = drizzle(env.DB);
   const row = await getTool(db, id);
   if (!(await deleteTool(db, row.id))) throw toolNotFound(row.id);
   forgetTool(row);
-  if (row.authType === "oauth2") await forgetCachedToken(env, row);
+  if (!isDamaged(row) && row.authType === "oauth2") await forgetCachedToken(env, row);
   return row;
 }

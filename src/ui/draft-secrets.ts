@@ -3,11 +3,14 @@
  * round trip without saving (add a parameter, switch a view, fix an error),
  * the page must not lose what was typed, yet it must never hold a secret in
  * clear. So a typed secret goes back to the page sealed (AES-GCM under the
- * current key, AAD bound to this session, tool and field: src/crypto/seal.ts),
+ * current key, bound to this session, tool and field: `draftSecretBinding`),
  * in a hidden `draft_secret.<field>` input, and is opened again on submit.
+ * Drafts are always v2 and never opened as v1, so SEALED_V1_READS does not
+ * concern them.
  */
 import { loadKeyring } from "../crypto/keyring";
-import { draftSecretAad, openSecret, sealSecret } from "../crypto/seal";
+import { openSecret, sealSecret } from "../crypto/seal";
+import { draftSecretBinding } from "../engine/auth/binding";
 import type { Env } from "../env";
 import type { Session } from "./session";
 
@@ -37,7 +40,7 @@ export async function openDraftSecrets(
     const sealed = Array.isArray(value) ? value.at(-1) : value;
     if (out[field] || typeof sealed !== "string") continue;
     try {
-      out[field] = await openSecret(keyring, sealed, draftSecretAad(session.csrfToken, toolKey, field));
+      out[field] = await openSecret(keyring, sealed, draftSecretBinding(session.csrfToken, toolKey, field));
     } catch {
       // Not ours or no longer openable: forget it.
     }
@@ -57,6 +60,6 @@ export async function sealDraftSecrets(
   const keyring = await loadKeyring(env);
   const sealed: Record<string, string> = {};
   for (const [field, value] of entries)
-    sealed[field] = await sealSecret(keyring, value, draftSecretAad(session.csrfToken, toolKey, field));
+    sealed[field] = await sealSecret(keyring, value, draftSecretBinding(session.csrfToken, toolKey, field));
   return sealed;
 }

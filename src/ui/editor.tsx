@@ -8,14 +8,14 @@ import { drizzle } from "drizzle-orm/d1";
 import { ToolInput } from "../api/schemas";
 import { AppError, issuesToFieldErrors, type ProblemFieldError } from "../problem";
 import { inferSchema } from "../registry/infer-schema";
+import { isCredentialHeaderName } from "../registry/credential-headers";
 import { latestSuccessfulOutput } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
-import { getTool } from "../registry/queries";
+import { getReadableTool } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
-import { originOf } from "../registry/urls";
 import { createTool, replaceToolDefinition } from "../registry/writes";
 import type { ToolRow } from "../db/schema";
-import type { AuthParams } from "../engine/auth";
+import { toolDestination } from "../engine/auth/binding";
 import { addFieldError, problemErrorsToFields, type FieldErrors } from "./components";
 import { curlToToolDraft } from "../imports/curl";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
@@ -31,6 +31,7 @@ import {
   toolFormFrom,
   toolFormFromDraft,
   toToolInput,
+  authConfig,
   type ToolFormState,
 } from "./tool-form";
 
@@ -39,13 +40,14 @@ export function newToolForm(c: UiContext, session: Session) {
 }
 
 export async function editToolForm(c: UiContext, session: Session, id: string) {
-  const row = await getTool(drizzle(c.env.DB), id);
+  // A damaged row has no definition to fill the form with: an error page says what is wrong and what to do.
+  const row = await getReadableTool(drizzle(c.env.DB), id);
   return render(c, session, toolFormFrom(presentTool(row)), new Map(), row, {});
 }
 
 export async function submitToolForm(c: UiContext, session: Session, id: string | null) {
   const body = await c.req.parseBody({ all: true });
-  const stored = id === null ? null : await getTool(drizzle(c.env.DB), id);
+  const stored = id === null ? null : await getReadableTool(drizzle(c.env.DB), id);
   let state = parseToolForm(body);
   const draftKey = stored?.id ?? "new";
   state.auth.secrets = await openDraftSecrets(c.env, session, draftKey, body, state.auth.secrets);
@@ -53,6 +55,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
   const action = lastText(body._action) || "save";
   const template = { method: state.method, endpointUrl: state.endpointUrl };
   let notice: string | undefined;
+  let fillIn = false;
 
   const rowAction = /^(remove_param|remove_header)\.(\d{1,3})$/.exec(action);
   if (rowAction) {
@@ -71,6 +74,9 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     else {
       state = toolFormFromDraft(imported.draft);
       notice = ["Filled in from the cURL command. Review it, then create the tool.", ...imported.warnings].join(" ");
+      // What the command held placeholders for ($OPENAI_API_KEY), shown at the fields to fill in.
+      for (const need of imported.needs) addFieldError(errors, fieldForPointer(need.field, state), need.detail);
+      fillIn = imported.needs.length > 0;
     }
   } else if (action === "infer_last_run" && !can(session, "executions:read")) {
     addFieldError(
@@ -92,6 +98,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     stored,
     await sealDraftSecrets(c.env, session, draftKey, state.auth.secrets),
     notice,
+    fillIn,
   );
 }
 
@@ -127,7 +134,11 @@ async function save(
     if (err.code === "secrets_required")
       for (const error of fieldErrors) {
         const field = fieldForPointer(error.path, state);
-        addFieldError(errors, field, friendlySecretMessage(error.message, field));
+        addFieldError(
+          errors,
+          field,
+          friendlySecretMessage(error.message, field, stored && reenterReason(stored, state)),
+        );
       }
     else if (fieldErrors.length > 0) problemErrorsToFields(fieldErrors, (p) => fieldForPointer(p, state), errors);
     else if (err.code === "tool_name_taken") addFieldError(errors, "name", `${err.detail} Choose another name.`);
@@ -182,8 +193,10 @@ function render(
   stored: ToolRow | null,
   draftSecrets: Record<string, string>,
   notice?: string,
+  /** The errors are values a cURL command left to fill in, not a failed save. */
+  fillIn = false,
 ) {
-  const status = errors.size > 0 ? 422 : 200;
+  const status = errors.size > 0 && !fillIn ? 422 : 200;
   return c.html(
     <ToolEditorPage
       session={session}
@@ -197,13 +210,14 @@ function render(
           auth: {
             type: stored.authType,
             secretsSet: Object.keys(stored.authSecrets),
-            endpointOrigin: originOf(stored.endpointUrl),
-            tokenOrigin: stored.authParams.type === "oauth2" ? originOf(stored.authParams.token_url) : null,
+            destination: toolDestination(stored),
           },
         }
       }
       reenterReason={stored ? reenterReason(stored, state) : null}
+      storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
+      errorsTitle={fillIn ? "Before creating the tool, fill in:" : undefined}
     />,
     status,
   );
@@ -212,20 +226,8 @@ function render(
 /** Why the stored secrets cannot stay with the form as it stands (src/registry/secrets.ts decides), or null. */
 function reenterReason(stored: ToolRow, state: ToolFormState): string | null {
   if (Object.keys(stored.authSecrets).length === 0) return null;
-  const params: AuthParams =
-    state.auth.type === "oauth2"
-      ? {
-          type: "oauth2",
-          token_url: state.auth.tokenUrl,
-          client_id: state.auth.clientId,
-          grant_type: "client_credentials",
-          client_auth_method: state.auth.clientAuthMethod,
-        }
-      : state.auth.type === "api_key"
-        ? { type: "api_key", key_name: state.auth.keyName, location: state.auth.keyLocation }
-        : { type: state.auth.type };
-  const verdict = secretReuseVerdict(stored, { params, endpointUrl: state.endpointUrl });
-  return verdict === "ok" ? null : reenterInWords(verdict);
+  const changed = secretReuseVerdict(stored, { params: authConfig(state.auth), endpointUrl: state.endpointUrl });
+  return changed.length === 0 ? null : reenterInWords(changed);
 }
 
 function lastText(value: unknown): string {

@@ -7,7 +7,7 @@
  */
 import { isPlainObject } from "../engine/schemas";
 import { jsonDepthExceeds } from "../json-depth";
-import { jsonEqual, parseNumberText, setOwn } from "./parameters";
+import { jsonEqual, MAX_BUILDER_PARAMETERS, parseNumberText, setOwn } from "./parameters";
 
 export interface InputField {
   name: string;
@@ -53,7 +53,7 @@ const SHAPE_KEYWORDS = [
  * One field per property, in schema order. `rawOnly` means the UI should offer
  * a single JSON textarea instead: the schema is not a plain object schema, or
  * it lists no properties yet accepts others (the registry's default schema
- * for a tool saved without one). A schema with no properties that refuses
+ * for a tool saved without one), or it lists more than the builder shows. A schema with no properties that refuses
  * others gives no fields and `rawOnly: false`: the tool takes no input.
  */
 export function inputFieldsFor(schema: unknown): { fields: InputField[]; rawOnly: boolean } {
@@ -62,6 +62,8 @@ export function inputFieldsFor(schema: unknown): { fields: InputField[]; rawOnly
   if (SHAPE_KEYWORDS.some((k) => Object.hasOwn(schema, k)) || !isPlainObject(schema.properties)) return rawOnly;
   const names = Object.keys(schema.properties);
   if (names.length === 0 && schema.additionalProperties !== false) return rawOnly;
+  // As in the editor's builder: a control per property stops being a usable form (and a small page) past this.
+  if (names.length > MAX_BUILDER_PARAMETERS) return rawOnly;
   const required = Array.isArray(schema.required) ? schema.required : [];
   const properties = schema.properties;
   return { fields: names.map((name) => fieldFor(name, properties[name], required.includes(name))), rawOnly: false };

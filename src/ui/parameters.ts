@@ -38,6 +38,13 @@ export interface RowError {
 
 export type RowsFromSchema = { ok: true; rows: ParameterRow[] } | { ok: false; reason: string };
 
+/**
+ * The most properties the builder shows. Each row is about 2.6 KB of form, so
+ * a schema of 15,000 properties made a 40 MB page that no one could use; past
+ * this, the schema opens as JSON, where it costs its own size.
+ */
+export const MAX_BUILDER_PARAMETERS = 100;
+
 type Template = { method: HttpMethod; endpointUrl: string };
 type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -237,6 +244,11 @@ export function schemaToRows(
   if (additionalProperties !== undefined && additionalProperties !== false)
     return refuse("The input schema accepts inputs beyond its listed properties, which the builder cannot show.");
   if (!isPlainObject(properties)) return refuse("The input schema's properties are not a JSON object.");
+  const count = Object.keys(properties).length;
+  if (count > MAX_BUILDER_PARAMETERS)
+    return refuse(
+      `The input schema has ${count} properties, more than the ${MAX_BUILDER_PARAMETERS} the builder shows on one page.`,
+    );
   if (!Array.isArray(required) || !required.every((r) => typeof r === "string"))
     return refuse("The input schema's required list is not a list of names.");
   for (const name of required)

@@ -8,8 +8,9 @@ import { drizzle } from "drizzle-orm/d1";
 import { Hono, type Context } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
-import { secureHeaders } from "hono/secure-headers";
 import { assertScope } from "../access/middleware";
+import { MIN_ADMIN_TOKEN_LENGTH } from "../access/principal";
+import { clientAddress, lockoutSeconds, recordFailedAuthentication } from "../access/throttle";
 import type { Scope } from "../access/scopes";
 import { decodeCursor, pageOf } from "../api/pagination";
 import { TOOL_NAME } from "../api/schemas";
@@ -36,21 +37,7 @@ const PAGE_SIZE = 50;
 
 export const uiApp = new Hono<UiBindings>();
 
-uiApp.use(
-  "/ui/*",
-  secureHeaders({
-    contentSecurityPolicy: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'"],
-      imgSrc: ["'self'", "data:"],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
-      baseUri: ["'none'"],
-    },
-    referrerPolicy: "same-origin",
-  }),
-);
+// The Content-Security-Policy and the other security headers come from src/security-headers.ts, for every response.
 uiApp.use("/ui/*", async (c, next) => {
   await next();
   // Pages show tool definitions and execution data: never cache them.
@@ -69,21 +56,44 @@ uiApp.get("/ui/sign-in", async (c) => {
   );
 });
 
+// Failed sign-ins count against the client address, as failed bearer tokens do (src/access/throttle.ts).
 uiApp.post("/ui/sign-in", async (c) => {
   const body = await c.req.parseBody();
   const token = typeof body.token === "string" ? body.token.trim() : "";
   const next = safeNext(typeof body.next === "string" ? body.next : undefined);
-  const session = token ? await signIn(c, token, deferOf(c)) : null;
-  if (!session)
-    return c.html(
-      <SignInPage
-        next={next}
-        error="That token was not accepted. Check that you pasted all of it and that the key is not revoked."
-      />,
-      401,
-    );
-  return c.redirect(next, 303);
+  const address = clientAddress(c.req.raw);
+  const lockedOut = lockoutSeconds(c.env, address);
+  if (lockedOut !== null) return tooManySignIns(c, next, lockedOut);
+  const refused = (error: string) => c.html(<SignInPage next={next} error={error} />, 401);
+  if (!token) return refused(NOT_ACCEPTED);
+  const result = await signIn(c, token, deferOf(c));
+  if (result.ok) return c.redirect(next, 303);
+  switch (result.reason) {
+    case "admin_token_too_short":
+      return refused(
+        `This is the admin token, but it is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters, so toolgate no longer accepts it. Whoever runs this toolgate must set a new admin token of at least ${MIN_ADMIN_TOKEN_LENGTH} characters (the README's upgrade notes say how). Until then, sign in with an API key.`,
+      );
+    case "unknown_token": {
+      const wait = await recordFailedAuthentication(c.env, address);
+      return wait === null ? refused(NOT_ACCEPTED) : tooManySignIns(c, next, wait);
+    }
+  }
 });
+
+const NOT_ACCEPTED = "That token was not accepted. Check that you pasted all of it and that the key is not revoked.";
+
+/** The sign-in page, refusing for a while after too many failed attempts from this address. */
+function tooManySignIns(c: Context<UiBindings>, next: string, seconds: number) {
+  c.header("Retry-After", String(seconds));
+  const wait = seconds > 90 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`;
+  return c.html(
+    <SignInPage
+      next={next}
+      error={`Too many sign-in attempts with a wrong token came from your network, so signing in is paused for a while. Wait ${wait}, then try again with the right token.`}
+    />,
+    429,
+  );
+}
 
 // Everything below needs a session; forms must also carry its CSRF token.
 uiApp.use("/ui/*", async (c, next) => {

@@ -21,6 +21,7 @@ import {
   constantTimeEqual,
   resolvePrincipal,
   resolvePrincipalByKeyHash,
+  usableAdminToken,
   type Principal,
 } from "../access/principal";
 import type { Scope } from "../access/scopes";
@@ -44,10 +45,14 @@ export interface Session {
 type Defer = (work: Promise<unknown>) => void;
 type WithEnv = { Bindings: Env };
 
-/** Starts a session for `token` if it authenticates; sets the cookie. Null when the token is not valid. */
-export async function signIn<E extends WithEnv>(c: Context<E>, token: string, defer: Defer): Promise<Session | null> {
-  const principal = await resolvePrincipal(c.env, token, defer);
-  if (!principal) return null;
+export type SignInResult =
+  { ok: true; session: Session } | { ok: false; reason: "unknown_token" | "admin_token_too_short" };
+
+/** Starts a session for `token` if it authenticates, and sets the cookie; otherwise says why not. */
+export async function signIn<E extends WithEnv>(c: Context<E>, token: string, defer: Defer): Promise<SignInResult> {
+  const verdict = await resolvePrincipal(c.env, token, defer);
+  if (!verdict.ok) return verdict;
+  const principal = verdict.principal;
   // A new sign-in replaces the browser's previous session, which must not outlive it.
   const previous = await currentSession(c, defer);
   if (previous) await deleteSessionRow(c.env, previous.id);
@@ -71,7 +76,7 @@ export async function signIn<E extends WithEnv>(c: Context<E>, token: string, de
     path: "/",
     maxAge: SESSION_TTL_SECONDS,
   });
-  return { id, principal, csrfToken: await csrfTokenFor(id), expiresAt };
+  return { ok: true, session: { id, principal, csrfToken: await csrfTokenFor(id), expiresAt } };
 }
 
 /** The request's session, or null (no cookie, unknown, expired, or its token no longer valid). */
@@ -130,7 +135,9 @@ async function sessionPrincipal(
   tokenHash: string,
   defer: Defer,
 ): Promise<Principal | null> {
-  if (env.ADMIN_TOKEN && (await constantTimeEqual(tokenHash, await adminTokenHash(sessionId, env.ADMIN_TOKEN))))
+  // An ADMIN_TOKEN too short to sign in with opens no session either, even one made before it was refused.
+  const adminToken = usableAdminToken(env);
+  if (adminToken && (await constantTimeEqual(tokenHash, await adminTokenHash(sessionId, adminToken))))
     return ADMIN_PRINCIPAL;
   return resolvePrincipalByKeyHash(env, tokenHash, defer);
 }

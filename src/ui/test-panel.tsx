@@ -5,13 +5,15 @@
  */
 import { drizzle } from "drizzle-orm/d1";
 import type { ToolRow } from "../db/schema";
+import type { ExecutionReport } from "../engine/execute";
 import { describeFailure } from "../engine/outcomes";
 import { runStoredTool } from "../engine/run";
 import { AppError, type ProblemFieldError } from "../problem";
 import { getTool } from "../registry/queries";
+import { isDamaged } from "../registry/stored-tool";
 import { addFieldError, type FieldErrors } from "./components";
 import { inputFieldsFor, parseInputForm, parseInputJson } from "./input-form";
-import { inputFieldId, ToolPage, type RunView, type TestPanelState } from "./pages/tool-page";
+import { DamagedToolPage, inputFieldId, ToolPage, type RunView, type TestPanelState } from "./pages/tool-page";
 import type { UiContext } from "./routes";
 import type { Session } from "./session";
 
@@ -19,6 +21,7 @@ const FIELD_PREFIX = "in.";
 
 export async function toolPage(c: UiContext, session: Session, id: string) {
   const tool = await getTool(drizzle(c.env.DB), id);
+  if (isDamaged(tool)) return c.html(<DamagedToolPage session={session} tool={tool} run={null} />);
   const saved = c.req.query("saved") === "1";
   return c.html(
     <ToolPage
@@ -33,6 +36,12 @@ export async function toolPage(c: UiContext, session: Session, id: string) {
 
 export async function runFromForm(c: UiContext, session: Session, id: string) {
   const tool = await getTool(drizzle(c.env.DB), id);
+  if (isDamaged(tool)) {
+    // From a page opened before the row was damaged: run (and log) it as the API would, and show why it failed.
+    const { report } = await runStoredTool(c.env, (work) => c.executionCtx.waitUntil(work), tool, {});
+    const run = runView(report, false, new Map());
+    return c.html(<DamagedToolPage session={session} tool={tool} run={run} />, 500);
+  }
   const body = await c.req.parseBody({ all: true });
   const values: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(body)) {
@@ -50,10 +59,15 @@ export async function runFromForm(c: UiContext, session: Session, id: string) {
 
   // The version on the page, read from D1 above: the test panel runs what the person sees.
   const { report } = await runStoredTool(c.env, (work) => c.executionCtx.waitUntil(work), tool, input);
+  const run = runView(report, form.rawOnly, panel.errors);
+  return c.html(<ToolPage session={session} tool={tool} panel={panel} run={run} />);
+}
+
+/** An execution as the page shows it; input errors also go next to their fields in `fieldErrors`. */
+function runView(report: ExecutionReport, rawOnly: boolean, fieldErrors: FieldErrors): RunView {
   const result = report.result;
-  let run: RunView;
-  if (result.ok) {
-    run = {
+  if (result.ok)
+    return {
       executionId: report.executionId,
       outcome: "success",
       statusCode: result.statusCode,
@@ -62,22 +76,19 @@ export async function runFromForm(c: UiContext, session: Session, id: string) {
       output: result.output,
       problem: null,
     };
-  } else {
-    const view = describeFailure(result.failure);
-    const problem = new AppError(view.status, view.code, view.detail, view.extensions).toProblem();
-    const errors = (problem.errors ?? []) as ProblemFieldError[];
-    if (view.code === "input_invalid") pointErrorsAtFields(errors, form.rawOnly, panel.errors);
-    run = {
-      executionId: report.executionId,
-      outcome: view.outcome,
-      statusCode: report.logRow.upstreamStatus,
-      durationMs: report.durationMs,
-      request: report.request,
-      output: result.failure.kind === "upstream_status" ? result.failure.body : undefined,
-      problem: { title: problem.title, detail: problem.detail, code: problem.code, errors },
-    };
-  }
-  return c.html(<ToolPage session={session} tool={tool} panel={panel} run={run} />);
+  const view = describeFailure(result.failure);
+  const problem = new AppError(view.status, view.code, view.detail, view.extensions).toProblem();
+  const errors = (problem.errors ?? []) as ProblemFieldError[];
+  if (view.code === "input_invalid") pointErrorsAtFields(errors, rawOnly, fieldErrors);
+  return {
+    executionId: report.executionId,
+    outcome: view.outcome,
+    statusCode: report.logRow.upstreamStatus,
+    durationMs: report.durationMs,
+    request: report.request,
+    output: result.failure.kind === "upstream_status" ? result.failure.body : undefined,
+    problem: { title: problem.title, detail: problem.detail, code: problem.code, errors },
+  };
 }
 
 function parseFields(

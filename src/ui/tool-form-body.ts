@@ -4,6 +4,7 @@
  * rows are `header.N.*` and `param.N.*`. Unknown or malformed values fall back
  * to defaults; nothing here throws.
  */
+import { BODY_FORMATS } from "../engine/request";
 import { PARAM_LOCATIONS, PARAM_TYPES } from "./parameters";
 import { AUTH_TYPES, emptyToolForm, METHODS, SECRET_FIELD_IDS, type ToolFormState } from "./tool-form";
 
@@ -28,7 +29,7 @@ export function parseToolForm(body: FormBody): ToolFormState {
   state.endpointUrl = text("endpoint_url").trim();
   state.timeout = text("timeout").trim();
   state.maxResponseBytes = text("max_response_bytes").trim();
-  state.bodyFormat = oneOf("body_format", ["json", "form"] as const, "json");
+  state.bodyFormat = oneOf("body_format", BODY_FORMATS, "json");
   state.headers = indexes(body, "header").map((i) => ({
     name: text(`header.${i}.name`).trim(),
     value: text(`header.${i}.value`),

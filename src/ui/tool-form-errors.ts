@@ -2,6 +2,8 @@
  * Where the API's complaints about a ToolInput belong on the editor's form:
  * each problem's JSON Pointer mapped to the id of the field it concerns.
  */
+import type { DestinationFact } from "../engine/auth/binding";
+import { changesInWords } from "../registry/secrets";
 import { SECRET_FIELD_IDS, paramFieldId, type ToolFormState } from "./tool-form";
 
 const AUTH_POINTER_FIELDS: Record<string, string> = {
@@ -92,22 +94,34 @@ export function friendlyIssue(
   return empty ? `Fill in ${FIELD_LABELS[field] ?? "this field"}.` : issue.message;
 }
 
-const REUSE_REASONS: Record<string, string> = {
-  "the auth type changed": "the authentication type changed",
-  "the origin of endpoint_url changed": "the endpoint URL's host changed",
-  "the origin of token_url changed": "the token URL's host changed",
+/** Each fact a stored secret is bound to (src/engine/auth/binding.ts), as the form names it. */
+export const DESTINATION_WORDS: Record<DestinationFact, string> = {
+  auth_type: "the authentication type",
+  endpoint_origin: "the endpoint URL's host",
+  token_url: "the token URL",
+  api_key_location: "where the key is sent",
+  api_key_name: "the header or parameter name",
+  client_id: "the client ID",
+  client_auth_method: "the client authentication",
+  scope: "the scope",
+  audience: "the audience",
 };
 
-/** Why a stored secret cannot stay (src/registry/secrets.ts's reason), in the form's words. */
-export function reenterInWords(reason: string): string {
-  return REUSE_REASONS[reason] ?? reason;
+/** Why a stored secret cannot stay (src/registry/secrets.ts's verdict), in the form's words. */
+export function reenterInWords(changed: readonly DestinationFact[]): string {
+  return changesInWords(changed, DESTINATION_WORDS);
 }
 
-/** The API's messages about secret fields, in the form's words. */
-export function friendlySecretMessage(message: string, field: string): string {
-  const again = /must be sent again because (.*?);/.exec(message);
-  if (again?.[1])
-    return `Enter ${FIELD_LABELS[field] ?? "the secret"} again: ${reenterInWords(again[1])}, and a stored secret only goes to the host it was entered for.`;
+/** The end of every sentence that asks for a stored secret again. */
+export const REENTER_WHY = "a stored secret only goes where it was entered for";
+
+/**
+ * The API's messages about secret fields, in the form's words. `reenter`:
+ * why stored secrets cannot stay with the form (`reenterInWords`), or null.
+ */
+export function friendlySecretMessage(message: string, field: string, reenter: string | null): string {
+  if (reenter && / must be sent again because /.test(message))
+    return `Enter ${FIELD_LABELS[field] ?? "the secret"} again: ${reenter}, and ${REENTER_WHY}.`;
   if (/ is required for .* authentication\.$/.test(message)) return `Fill in ${FIELD_LABELS[field] ?? "the secret"}.`;
   return message;
 }

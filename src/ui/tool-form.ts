@@ -8,7 +8,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { Tool, ToolInput } from "../api/schemas";
-import { locate, type HttpMethod, type InputMapping } from "../engine/request";
+import { locate, type BodyFormat, type HttpMethod, type InputMapping } from "../engine/request";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../engine/body";
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../json-depth";
 import { addFieldError, type FieldErrors } from "./components";
@@ -25,7 +25,7 @@ export interface ToolFormState {
   endpointUrl: string;
   timeout: string;
   maxResponseBytes: string;
-  bodyFormat: "json" | "form";
+  bodyFormat: BodyFormat;
   headers: { name: string; value: string }[];
   auth: {
     type: AuthType;
@@ -158,9 +158,9 @@ export function toolFormFrom(tool: z.infer<typeof Tool>): ToolFormState {
       maxDelayMs: String(tool.retry.max_delay_ms),
       retryNonIdempotent: tool.retry.retry_non_idempotent,
     };
-  state.inputSchemaText = JSON.stringify(tool.input_schema, null, 2);
-  state.inputMappingText = tool.input_mapping ? JSON.stringify(tool.input_mapping, null, 2) : "";
-  state.outputSchemaText = tool.output_schema ? JSON.stringify(tool.output_schema, null, 2) : "";
+  state.inputSchemaText = jsonText(tool.input_schema);
+  state.inputMappingText = tool.input_mapping ? jsonText(tool.input_mapping) : "";
+  state.outputSchemaText = tool.output_schema ? jsonText(tool.output_schema) : "";
   state.mcpEnabled = tool.mcp_enabled;
   state.version = tool.version;
   const rows = schemaToRows(tool.input_schema, tool.input_mapping, {
@@ -174,6 +174,19 @@ export function toolFormFrom(tool: z.infer<typeof Tool>): ToolFormState {
     state.builderUnavailable = rows.reason;
   }
   return state;
+}
+
+/** Past this many characters, a stored JSON document is shown compact rather than indented. */
+export const INDENTED_JSON_LIMIT = 100_000;
+
+/**
+ * JSON for a textarea: indented, unless that is large. A schema can be as
+ * large as the API's 1 MiB body limit allows; indented, and form-encoded when
+ * the page is saved, it would no longer fit that limit.
+ */
+export function jsonText(value: unknown): string {
+  const indented = JSON.stringify(value, null, 2);
+  return indented.length <= INDENTED_JSON_LIMIT ? indented : JSON.stringify(value);
 }
 
 /**
@@ -311,7 +324,8 @@ export function toToolInput(state: ToolFormState, errors: FieldErrors): Record<s
   } satisfies Partial<Record<keyof ToolInput, unknown>>;
 }
 
-function authConfig(auth: ToolFormState["auth"]): Record<string, unknown> {
+/** The form's auth_config, as ToolInput has it (secrets typed in this submit included). */
+export function authConfig(auth: ToolFormState["auth"]): Record<string, unknown> {
   const secret = (field: string) => (auth.secrets[field] ? { [field]: auth.secrets[field] } : {});
   switch (auth.type) {
     case "none":
@@ -370,7 +384,7 @@ export function toolFormFromDraft(draft: {
   endpoint_url: string;
   headers: Record<string, string>;
   timeout?: number;
-  body_format?: "json" | "form";
+  body_format?: BodyFormat;
   auth_config: { type: AuthType } & Record<string, unknown>;
   input_schema: Record<string, unknown>;
   input_mapping: InputMapping | null;

@@ -16,13 +16,19 @@ describe.skipIf(!findChromium())("API docs in Chromium", () => {
     await server?.stop();
   });
 
-  it("renders every operation of the API, loading nothing from outside this origin", async () => {
+  it("renders every operation of the API under its Content-Security-Policy, loading nothing from outside this origin", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const requested: string[] = [];
     page.on("request", (request) => requested.push(request.url()));
+    // Chromium reports each thing the policy blocks on the console ("Refused to ...").
+    const blocked: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
 
-    await page.goto(`${server.url}/docs`);
+    const response = await page.goto(`${server.url}/docs`);
+    expect(await response?.headerValue("content-security-policy")).toContain("script-src 'self'");
     await expect.poll(() => page.locator(".opblock").count()).toBeGreaterThan(0);
     const register = page.locator(".opblock-post", { hasText: "Register a tool" });
     await register.waitFor();
@@ -33,6 +39,7 @@ describe.skipIf(!findChromium())("API docs in Chromium", () => {
 
     const foreign = requested.filter((url) => !url.startsWith("data:") && new URL(url).origin !== server.url);
     expect(foreign).toEqual([]);
+    expect(blocked).toEqual([]);
     expect(requested).toContain(`${server.url}/openapi.json`);
     await context.close();
   });

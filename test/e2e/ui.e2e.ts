@@ -159,6 +159,7 @@ describe.skipIf(!findChromium())("web UI in Chromium", () => {
     expect(await notice.isVisible()).toBe(false);
     await page.getByLabel("Endpoint URL").fill("https://weather.example.com/weather");
     await notice.waitFor();
+    expect(await notice.innerText()).toContain("the endpoint URL's host changed");
     await page.getByRole("button", { name: "Save changes" }).click();
     await page.locator("#api_key_value-error", { hasText: "Enter the API key value again" }).waitFor();
     // The rejected edit kept what was typed.
@@ -213,6 +214,16 @@ describe.skipIf(!findChromium())("web UI in Chromium", () => {
     await result.getByText("success").waitFor();
     expect(await result.innerText()).toContain("Ada Lovelace");
     await expectNoSecretsOnPage();
+
+    // Changing the scope asks for the client secret again, as the server will; undoing it takes that back.
+    await page.getByRole("link", { name: "Edit" }).click();
+    const notice = page.getByText("Enter it again: the scope changed");
+    expect(await notice.isVisible()).toBe(false);
+    await page.getByLabel("Scope (optional)").fill("contacts.write");
+    await notice.waitFor();
+    await page.getByLabel("Scope (optional)").fill("");
+    await notice.waitFor({ state: "hidden" });
+    await page.getByRole("link", { name: "Cancel" }).click();
   });
 
   it("lists the tools with their last run and filters them by name", async () => {

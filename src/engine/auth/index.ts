@@ -5,7 +5,7 @@
  * Redactor; what is derived here (Basic credentials, access tokens) is added.
  */
 import type { OutboundSettings } from "../outbound/policy";
-import { appendQuery, removeQuery, type UpstreamRequest } from "../request";
+import { appendQuery, isValidHeaderValue, removeQuery, type UpstreamRequest } from "../request";
 import type { Redactor } from "../redact";
 import { basicCredentials, type ClientAuthMethod, type OAuth2Client, type TokenFailure } from "./oauth2";
 import type { TokenCache } from "./token-cache";
@@ -33,6 +33,17 @@ export const SECRET_FIELDS: Record<AuthType, readonly string[]> = {
   api_key: ["value"],
   oauth2: ["client_secret"],
 };
+
+/**
+ * The secret field an auth type sends in a header as it is (a bearer token
+ * after "Bearer ", an API key in a header), or null when its secret is
+ * encoded first (OAuth2's Basic credentials) or sent elsewhere.
+ */
+export function headerSecretField(params: AuthParams): string | null {
+  if (params.type === "bearer_token") return "token";
+  if (params.type === "api_key" && params.location === "header") return "value";
+  return null;
+}
 
 export interface AuthContext {
   params: AuthParams;
@@ -80,7 +91,14 @@ export type AttachResult =
        */
       cachedToken: string | null;
     }
-  | { ok: false; failure: TokenFailure };
+  | { ok: false; failure: AttachFailure };
+
+/**
+ * Why credentials were not attached: the token request failed, or a stored
+ * secret cannot go into its header (a row saved before secret-values.ts
+ * refused such values, or an API key moved from the query to a header).
+ */
+export type AttachFailure = TokenFailure | { kind: "unsendable_secret" };
 
 export function oauth2Client(
   params: Extract<AuthParams, { type: "oauth2" }>,
@@ -109,6 +127,10 @@ export async function attachAuth(
 
 async function credentialsFor(auth: AuthContext, options: { refused?: string }): Promise<AttachResult> {
   const { params, secrets, redactor } = auth;
+  // Checked here, before Headers.set, which would throw on it.
+  const headerField = headerSecretField(params);
+  if (headerField !== null && !isValidHeaderValue(secrets[headerField] ?? ""))
+    return { ok: false, failure: { kind: "unsendable_secret" } };
   switch (params.type) {
     case "none":
       return { ok: true, credentials: credentials(() => {}), cachedToken: null };

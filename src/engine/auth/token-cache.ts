@@ -5,8 +5,10 @@
  *   client_secret): tools with the same client share a token, however they
  *   authenticate to the token endpoint, and a changed secret never finds an
  *   old token.
- * - KV values are sealed with the AAD `oauth2-token:v1:<key>` (the KV key);
- *   KV refuses TTLs under 60 s, so shorter-lived tokens stay in memory only.
+ * - KV values are sealed bound to the KV key (./binding.ts,
+ *   `cachedTokenBinding`); KV refuses TTLs under 60 s, so shorter-lived
+ *   tokens stay in memory only. An entry in the older v1 format is a miss:
+ *   a fresh token replaces it.
  * - The HMAC key is derived from the keyring's current key, never a retired
  *   one: a key leaves the keyring for good. So after a rotation every client
  *   misses once and fetches a new token (rotation is rare; a token request is
@@ -17,6 +19,7 @@
  */
 import { keyedHash, openSecret, sealSecret, type Keyring, type SealingKey } from "../../crypto/seal";
 import type { OutboundSettings } from "../outbound/policy";
+import { cachedTokenBinding } from "./binding";
 import { requestToken, type OAuth2Client, type TokenFailure } from "./oauth2";
 
 /** Tokens are dropped this long before the server says they expire: 30 s, or a tenth of a shorter lifetime. */
@@ -149,10 +152,12 @@ export class TokenCache {
     const sealed = await this.kv.get(KV_PREFIX + id);
     if (!sealed) return undefined;
     try {
-      const entry = JSON.parse(await openSecret(this.keyring, sealed, KV_PREFIX + id)) as CachedToken;
+      const entry = JSON.parse(
+        await openSecret(this.keyring, sealed, cachedTokenBinding(KV_PREFIX + id)),
+      ) as CachedToken;
       return typeof entry.accessToken === "string" && typeof entry.expiresAt === "number" ? entry : undefined;
     } catch {
-      // Sealed under another key or tampered with: treat as a miss; a fresh token replaces it.
+      // Sealed under another key, in the v1 format, or tampered with: a miss; a fresh token replaces it.
       return undefined;
     }
   }
@@ -172,7 +177,7 @@ export class TokenCache {
       if (ttl >= KV_MIN_TTL_S) {
         const kvKey = KV_PREFIX + id;
         this.defer(
-          sealSecret(this.keyring, JSON.stringify(entry), kvKey).then((sealed) =>
+          sealSecret(this.keyring, JSON.stringify(entry), cachedTokenBinding(kvKey)).then((sealed) =>
             this.kv.put(kvKey, sealed, { expirationTtl: ttl }),
           ),
         );

@@ -4,9 +4,10 @@
  * the current one is never looked up again: re-sealing it would keep a
  * ciphertext nobody reads. It is deleted instead, and the next execution of
  * its tool fetches a fresh token, cached under the current key. Entries
- * under a key already retired go the same way.
+ * under a key already retired go the same way, and so do entries in the v1
+ * format, which the cache no longer reads.
  */
-import { sealedKeyId, type Keyring } from "../../crypto/seal";
+import { sealedEnvelope, type Keyring } from "../../crypto/seal";
 import { KV_PREFIX } from "./token-cache";
 
 export interface TokenFailure {
@@ -19,7 +20,7 @@ export interface TokenFailure {
 export interface TokenRewrapPage {
   /** Entries under the current key, left as they are. */
   kept: number;
-  /** Entries under another key (or unreadable), deleted. */
+  /** Entries under another key, in the v1 format or unreadable: deleted. */
   dropped: number;
   failures: TokenFailure[];
   /** KV's list cursor for the next page, or null when the listing is complete. */
@@ -40,7 +41,8 @@ export async function rewrapCachedTokens(
     try {
       const sealed = await kv.get(name);
       if (sealed === null) continue; // expired since it was listed
-      if (sealedKeyId(sealed) === keyring.current.id) {
+      const envelope = sealedEnvelope(sealed);
+      if (envelope?.version === "v2" && envelope.keyId === keyring.current.id) {
         kept++;
         continue;
       }

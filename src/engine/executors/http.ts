@@ -3,8 +3,8 @@
  * outbound policy, attach credentials, send it (retries and redirects in
  * ../outbound/send.ts) under the tool's timeout, and parse what comes back.
  */
-import { attachAuth, type AttachResult } from "../auth";
-import { isTimeout, type TokenFailure } from "../auth/oauth2";
+import { attachAuth, type AttachFailure, type AttachResult } from "../auth";
+import { isTimeout } from "../auth/oauth2";
 import { cancelBody, readTextCapped, type CappedText } from "../body";
 import { checkOutboundUrl } from "../outbound/policy";
 import { MAX_REDIRECTS } from "../outbound/redirects";
@@ -72,7 +72,7 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
     outbound,
   };
   const authFailure = (result: Extract<AttachResult, { ok: false }>) =>
-    fail(tokenFailure(result.failure, tool.timeoutSeconds));
+    fail(attachFailure(result.failure, tool.timeoutSeconds));
 
   const first = await attachAuth(request, auth);
   if (!first.ok) return authFailure(first);
@@ -144,8 +144,10 @@ function sendFailure(failure: SendFailure, timeoutSeconds: number): ExecutionFai
   }
 }
 
-function tokenFailure(failure: TokenFailure, timeoutSeconds: number): ExecutionFailure {
+function attachFailure(failure: AttachFailure, timeoutSeconds: number): ExecutionFailure {
   switch (failure.kind) {
+    case "unsendable_secret":
+      return { kind: "secrets_unavailable", reason: "unsendable", keyId: null };
     case "timeout":
       return { kind: "timeout", phase: "token", timeoutSeconds };
     case "network_error":

@@ -15,6 +15,12 @@ export type SettingsResult = { ok: true; settings: OutboundSettings } | { ok: fa
 const TRUE = new Set(["true", "1", "yes", "on"]);
 const FALSE = new Set(["", "false", "0", "no", "off"]);
 
+/** A switch's value: true, false, or null when it is not one of the spellings above. Unset reads as false. */
+export function parseSwitch(value: string | undefined): boolean | null {
+  const text = (value ?? "").trim().toLowerCase();
+  return TRUE.has(text) ? true : FALSE.has(text) ? false : null;
+}
+
 /** Per-isolate cache: the vars rarely change, and executes read them on every call. */
 const settingsCache = new Map<string, SettingsResult>();
 
@@ -32,10 +38,9 @@ export function readOutboundSettings(vars: OutboundVars): SettingsResult {
 function parseOutboundSettings(vars: OutboundVars): SettingsResult {
   const problems: string[] = [];
   const flag = (name: keyof OutboundVars, value: string | undefined): boolean => {
-    const text = (value ?? "").trim().toLowerCase();
-    if (TRUE.has(text)) return true;
-    if (!FALSE.has(text)) problems.push(`${name} must be "true" or "false".`);
-    return false;
+    const parsed = parseSwitch(value);
+    if (parsed === null) problems.push(`${name} must be "true" or "false".`);
+    return parsed === true;
   };
   const allowHttp = flag("ALLOW_HTTP", vars.ALLOW_HTTP);
   const allowPrivateNetworks = flag("ALLOW_PRIVATE_NETWORKS", vars.ALLOW_PRIVATE_NETWORKS);

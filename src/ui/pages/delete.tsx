@@ -1,10 +1,10 @@
-import type { ToolRow } from "../../db/schema";
+import type { StoredTool } from "../../registry/stored-tool";
 import { CsrfField } from "../components";
 import { Page } from "../layout";
 import type { Session } from "../session";
 
 /** The confirmation step before a delete: it names the tool and says what is kept. */
-export function DeletePage({ session, tool }: { session: Session; tool: ToolRow }) {
+export function DeletePage({ session, tool }: { session: Session; tool: StoredTool }) {
   return (
     <Page title={`Delete ${tool.name}`} session={session}>
       <p class="muted">

@@ -3,6 +3,7 @@
  * (only the chosen type's show, by CSS), and the write-only secret fields.
  */
 import { describedBy, FieldError, type FieldErrors } from "../components";
+import { DESTINATION_WORDS, REENTER_WHY } from "../tool-form-errors";
 import type { ToolFormState } from "../tool-form";
 import { Select, TextField } from "./form-controls";
 import type { EditorProps } from "./tool-editor";
@@ -55,9 +56,8 @@ export function AuthSection({
           {isStored && !isDraft && (
             <span class="reenter-notice" data-reenter-notice hidden={reenterReason === null}>
               {" "}
-              {reenterReason
-                ? `It must be entered again because ${reenterReason}: a stored secret only goes to the host it was entered for.`
-                : "The host changed: enter it again. A stored secret only goes to the host it was entered for."}
+              Enter it again: <span data-reenter-changes="">{reenterReason ?? "where it is sent changed"}</span>, and{" "}
+              {REENTER_WHY}.
             </span>
           )}
         </p>
@@ -68,9 +68,8 @@ export function AuthSection({
   return (
     <fieldset
       id="authentication"
-      data-stored-auth-type={stored?.type}
-      data-stored-endpoint-origin={stored?.endpointOrigin ?? undefined}
-      data-stored-token-origin={stored?.tokenOrigin ?? undefined}
+      data-stored-destination={stored && stored.secretsSet.length > 0 ? JSON.stringify(stored.destination) : undefined}
+      data-destination-words={stored && stored.secretsSet.length > 0 ? JSON.stringify(DESTINATION_WORDS) : undefined}
     >
       <legend>Authentication</legend>
       <Select

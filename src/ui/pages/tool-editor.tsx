@@ -12,12 +12,13 @@ import { Page } from "../layout";
 import { can, type Session } from "../session";
 import type { ToolFormState } from "../tool-form";
 import { DRAFT_PREFIX } from "../draft-secrets";
+import type { ToolDestination } from "../../engine/auth/binding";
 
 export interface StoredAuth {
   type: string;
   secretsSet: string[];
-  endpointOrigin: string | null;
-  tokenOrigin: string | null;
+  /** What the stored secrets are bound to (src/engine/auth/binding.ts): the live notice compares the form with it. */
+  destination: ToolDestination;
 }
 
 export interface EditorProps {
@@ -30,10 +31,24 @@ export interface EditorProps {
   draftSecrets: Record<string, string>;
   /** Why stored secrets cannot be kept with the form as it stands, or null. */
   reenterReason: string | null;
+  /** Static headers of the stored tool whose names say they carry a credential (saved before that was refused). */
+  storedCredentialHeaders?: string[] | undefined;
   notice?: string | undefined;
+  /** The error summary's title; by default it says the save failed. */
+  errorsTitle?: string | undefined;
 }
 
-export function ToolEditorPage({ session, state, errors, tool, draftSecrets, reenterReason, notice }: EditorProps) {
+export function ToolEditorPage({
+  session,
+  state,
+  errors,
+  tool,
+  draftSecrets,
+  reenterReason,
+  storedCredentialHeaders = [],
+  notice,
+  errorsTitle,
+}: EditorProps) {
   const action = tool ? `/ui/tools/${tool.id}/edit` : "/ui/tools/new";
   const title = tool ? `Edit ${tool.name}` : "New tool";
   const isHttp = state.executionType === "http_request";
@@ -48,7 +63,7 @@ export function ToolEditorPage({ session, state, errors, tool, draftSecrets, ree
         )}
       </p>
       <h1>{title}</h1>
-      <ErrorSummary title="The tool was not saved. Please fix:" errors={errors} />
+      <ErrorSummary title={errorsTitle ?? "The tool was not saved. Please fix:"} errors={errors} />
       {notice && (
         <p class="success" role="status">
           {notice}
@@ -118,7 +133,7 @@ export function ToolEditorPage({ session, state, errors, tool, draftSecrets, ree
 
         {isHttp ? (
           <>
-            <RequestSection state={state} errors={errors} action={action} />
+            <RequestSection state={state} errors={errors} action={action} credentialHeaders={storedCredentialHeaders} />
             <AuthSection
               state={state}
               errors={errors}
@@ -165,7 +180,17 @@ export function ToolEditorPage({ session, state, errors, tool, draftSecrets, ree
   );
 }
 
-function RequestSection({ state, errors, action }: { state: ToolFormState; errors: FieldErrors; action: string }) {
+function RequestSection({
+  state,
+  errors,
+  action,
+  credentialHeaders,
+}: {
+  state: ToolFormState;
+  errors: FieldErrors;
+  action: string;
+  credentialHeaders: string[];
+}) {
   return (
     <fieldset>
       <legend>Request</legend>
@@ -184,6 +209,7 @@ function RequestSection({ state, errors, action }: { state: ToolFormState; error
           options={[
             ["json", "JSON"],
             ["form", "Form (application/x-www-form-urlencoded)"],
+            ["multipart", "Multipart form, text fields (multipart/form-data)"],
           ]}
           errors={errors}
         />
@@ -203,6 +229,7 @@ function RequestSection({ state, errors, action }: { state: ToolFormState; error
       />
       <h3 id="headers">Headers</h3>
       <p class="hint">Fixed headers sent on every call. Credentials go under Authentication, never here.</p>
+      {credentialHeaders.length > 0 && <CredentialHeadersNotice names={credentialHeaders} />}
       <FieldError id="headers" errors={errors} />
       <ul class="row-list">
         {state.headers.map((header, i) => (
@@ -256,6 +283,21 @@ function RequestSection({ state, errors, action }: { state: ToolFormState; error
         />
       </div>
     </fieldset>
+  );
+}
+
+/** A tool saved before credential-named static headers were refused: it still sends them, but cannot be saved so. */
+function CredentialHeadersNotice({ names }: { names: string[] }) {
+  const [first] = names;
+  const list = names.join(", ");
+  return (
+    <p class="notice" role="status">
+      {names.length === 1 ? `The header ${list} carries` : `The headers ${list} carry`} a credential. Headers here are
+      stored and shown in plain text, so this tool cannot be saved with {names.length === 1 ? "it" : "them"} any more.
+      Move {names.length === 1 ? "it" : "them"} to Authentication below (for example an API key sent in the header{" "}
+      {first}), where secrets are stored encrypted and never shown. Until then, the tool keeps sending{" "}
+      {names.length === 1 ? "it" : "them"}.
+    </p>
   );
 }
 

@@ -1,5 +1,6 @@
 /** One tool: what it calls, and the test panel that runs it with a form generated from its input schema. */
 import type { ToolRow } from "../../db/schema";
+import type { DamagedTool } from "../../registry/stored-tool";
 import type { DescribedRequest } from "../../engine/executors";
 import type { ProblemFieldError } from "../../problem";
 import { CsrfField, describedBy, ErrorSummary, FieldError, OutcomeBadge, type FieldErrors } from "../components";
@@ -100,6 +101,54 @@ export function ToolPage({ session, tool, panel, run, flash }: ToolPageProps) {
         )}
         {run && <RunResult run={run} showLog={can(session, "executions:read")} />}
       </div>
+    </Page>
+  );
+}
+
+/**
+ * A tool whose stored row does not read in full (src/registry/stored-tool.ts):
+ * what can be read of it, what is wrong, and what to do. It cannot run or be
+ * edited here; history and delete still work.
+ */
+export function DamagedToolPage({ session, tool, run }: { session: Session; tool: DamagedTool; run: RunView | null }) {
+  return (
+    <Page title={tool.name} session={session}>
+      <div class="page-head">
+        <div>
+          <p class="muted">
+            <a href="/ui">Tools</a> /
+          </p>
+          <h1>{tool.name}</h1>
+        </div>
+        <div class="actions">
+          {can(session, "executions:read") && (
+            <a class="button" href={`/ui/tools/${tool.id}/history`}>
+              History
+            </a>
+          )}
+          {can(session, "tools:write") && (
+            <a class="button" href={`/ui/tools/${tool.id}/delete`}>
+              Delete
+            </a>
+          )}
+        </div>
+      </div>
+      <div class="error-summary" role="alert" id="damaged">
+        <strong>This tool's stored definition is damaged, so it cannot run or be edited here.</strong>
+        <ul>
+          {tool.damage.map((d) => (
+            <li>
+              <code>{d.column}</code> {d.problem}
+            </li>
+          ))}
+        </ul>
+        <p>
+          Delete it and create it again, or replace its whole definition, secrets included, with PUT /tools/{tool.id} in
+          the API.
+        </p>
+      </div>
+      {tool.description && <p>{tool.description}</p>}
+      {run && <RunResult run={run} showLog={can(session, "executions:read")} />}
     </Page>
   );
 }

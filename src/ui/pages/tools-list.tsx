@@ -1,4 +1,4 @@
-import type { ToolRow } from "../../db/schema";
+import { isDamaged, type StoredTool } from "../../registry/stored-tool";
 import type { LatestRun } from "../../registry/execution-log";
 import { OutcomeBadge, Time } from "../components";
 import { Page } from "../layout";
@@ -7,7 +7,7 @@ import { AUTH_LABELS } from "../labels";
 
 export interface ToolsListProps {
   session: Session;
-  tools: ToolRow[];
+  tools: StoredTool[];
   latest: Map<string, LatestRun>;
   query: string;
   nextCursor: string | null;
@@ -77,11 +77,16 @@ export function ToolsListPage({ session, tools, latest, query, nextCursor, flash
   );
 }
 
-function ToolRowView({ tool, run, showRuns }: { tool: ToolRow; run: LatestRun | undefined; showRuns: boolean }) {
+function ToolRowView({ tool, run, showRuns }: { tool: StoredTool; run: LatestRun | undefined; showRuns: boolean }) {
   return (
     <tr>
       <td data-label="Name">
         <a href={`/ui/tools/${tool.id}`}>{tool.name}</a>
+        {isDamaged(tool) && (
+          <div class="field-error">
+            Damaged: its stored {tool.damage.map((d) => d.column).join(", ")} cannot be read.
+          </div>
+        )}
         {tool.description && <div class="muted">{tool.description}</div>}
       </td>
       <td data-label="Calls">
@@ -93,7 +98,7 @@ function ToolRowView({ tool, run, showRuns }: { tool: ToolRow; run: LatestRun | 
           </span>
         )}
       </td>
-      <td data-label="Authentication">{AUTH_LABELS[tool.authType]}</td>
+      <td data-label="Authentication">{AUTH_LABELS[tool.authType] ?? tool.authType}</td>
       {showRuns && (
         <td data-label="Last run">
           {run ? (
