@@ -18,6 +18,7 @@ import { d1Sessions } from "./db/session";
 import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
 import { mcpApi } from "./mcp/http";
+import { oauthApi } from "./oauth/routes";
 import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
@@ -103,6 +104,8 @@ export function buildApp() {
   app.route("/", schemaInferApi);
   // MCP (JSON-RPC over Streamable HTTP): outside the OpenAPI document, same tokens and scopes.
   app.route("/", mcpApi);
+  // OAuth for /mcp (src/oauth/): metadata, client registration, tokens; the consent page is in the UI.
+  app.route("/", oauthApi);
   app.route("/", openapiImportApi);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

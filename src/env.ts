@@ -10,6 +10,12 @@ export interface Env {
   /** KV: encrypted OAuth2 access tokens, keyed by an HMAC of the client identity. */
   TOKEN_CACHE: KVNamespace;
   /**
+   * KV: toolgate as an OAuth authorization server for /mcp (src/oauth/): the
+   * clients that registered, the grants people approved and their tokens, as
+   * @cloudflare/workers-oauth-provider lays them out (docs/storage.md).
+   */
+  OAUTH_KV: KVNamespace;
+  /**
    * Worker secret: the keyring, base64 keys of 32 bytes separated by commas,
    * the current one first (src/crypto/keyring.ts). When set, ENCRYPTION_KEY is ignored.
    */
@@ -50,7 +56,8 @@ export interface Env {
    * Worker var: the public origin of this deployment, as clients reach it,
    * such as https://toolgate.example.com (no path). What must name the
    * service by an absolute URL uses it: the OpenAPI document's `servers`
-   * (src/public-base-url.ts). Unset: `servers` is the relative "/".
+   * (src/public-base-url.ts), and OAuth for /mcp's issuer (src/oauth/). Unset:
+   * `servers` is the relative "/", and OAuth uses each request's origin.
    */
   PUBLIC_BASE_URL?: string;
   /**

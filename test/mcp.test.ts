@@ -173,7 +173,10 @@ describe("authentication", () => {
     const res = await rpc(initialize(LATEST_PROTOCOL_VERSION), {}, null);
     expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
-    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="toolgate"');
+    // It points OAuth clients to /mcp's protected resource metadata (test/mcp-oauth.test.ts).
+    expect(res.headers.get("www-authenticate")).toBe(
+      'Bearer realm="toolgate", resource_metadata="https://toolgate.test/.well-known/oauth-protected-resource/mcp", scope="tools:execute"',
+    );
     expect((await res.json<Record<string, any>>()).code).toBe("unauthorized");
     await expect(connect("not-a-token")).rejects.toThrow();
   });

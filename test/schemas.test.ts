@@ -174,7 +174,7 @@ describe("checkSchema: invalid schemas", () => {
       {
         path: "/input_schema/properties/code/pattern",
         keyword: "pattern",
-        message: "Not a valid regular expression (ECMAScript, with the u flag).",
+        message: 'Not a valid regular expression (ECMAScript, with the u flag): expected ")" at character 10.',
       },
     ]);
   });

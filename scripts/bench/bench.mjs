@@ -50,12 +50,14 @@ const ADMIN_TOKEN = randomBytes(24).toString("base64url");
 const PROFILE = Number(env.BENCH_PROFILE ?? 0);
 
 /**
- * One autocannon run; latency percentiles from per-response times (autocannon's histogram is whole ms).
- * @param {{ url: string, method: string, headers: Record<string, string>, body?: string }} target @param {number[]} pids
+ * One autocannon run; latency percentiles from per-response times (autocannon's histogram is whole ms), of
+ * responses with the expected status (200 for the passthrough, the scenario's for toolgate).
+ * @param {{ url: string, method: string, headers: Record<string, string>, body?: string, expect: number }} target @param {number[]} pids
  */
 async function load(target, pids, duration = DURATION, connections = CONNECTIONS) {
   /** @type {number[]} */
   const times = [];
+  let unexpected = 0;
   const cpuBefore = cpuMs(pids);
   const instance = autocannon({
     url: target.url,
@@ -73,7 +75,8 @@ async function load(target, pids, duration = DURATION, connections = CONNECTIONS
       /** @type {number} */ _bytes,
       /** @type {number} */ responseTime,
     ) => {
-      if (status >= 200 && status < 300) times.push(responseTime);
+      if (status === target.expect) times.push(responseTime);
+      else unexpected++;
     },
   );
   const result = await instance;
@@ -86,6 +89,7 @@ async function load(target, pids, duration = DURATION, connections = CONNECTIONS
     rps: requests / duration,
     requests,
     non2xx: result.non2xx,
+    unexpected,
     errors: result.errors + result.timeouts,
     p50_ms: pct(50),
     p99_ms: pct(99),
@@ -150,16 +154,21 @@ async function main() {
       const def = { ...s.tool, endpoint_url: upstream.url + s.tool.endpoint_url };
       if (def.auth_config?.token_url)
         def.auth_config = { ...def.auth_config, token_url: upstream.url + def.auth_config.token_url };
+      // Wall time of saving the tool: it checks (and compiles) the schemas' patterns.
+      const createStarted = performance.now();
       const tool = await json(`${toolgate.url}/tools`, {
         method: "POST",
         headers: admin,
         body: JSON.stringify({ name: `bench_${s.name.replaceAll("-", "_")}`, execution_type: "http_request", ...def }),
       });
+      const createMs = performance.now() - createStarted;
+      const expected = s.expect ?? 200;
       const tgTarget = {
         url: `${toolgate.url}/tools/${tool.id}/execute`,
         method: "POST",
         headers: admin,
         body: JSON.stringify({ input: s.input }),
+        expect: expected,
       };
       /** @type {Record<string, string>} */
       const passHeaders = { ...s.pass.headers };
@@ -178,11 +187,13 @@ async function main() {
         method: s.pass.method,
         headers: passHeaders,
         body: s.pass.body ? JSON.stringify(s.pass.body) : undefined,
+        expect: 200,
       };
-      // Warm: one call each (fills the OAuth2 token cache), checked for success.
-      const warm = await json(tgTarget.url, { method: "POST", headers: admin, body: tgTarget.body });
-      if (warm.status_code !== 200)
-        throw new Error(`${s.name}: warm-up execute answered ${JSON.stringify(warm).slice(0, 300)}`);
+      // Warm: one call each (fills the OAuth2 token cache), checked for the expected answer.
+      const warmRes = await fetch(tgTarget.url, { method: "POST", headers: admin, body: tgTarget.body });
+      const warm = /** @type {Record<string, unknown>} */ (await warmRes.json());
+      if (warmRes.status !== expected || (expected === 200 && warm.status_code !== 200))
+        throw new Error(`${s.name}: warm-up execute answered ${warmRes.status} ${JSON.stringify(warm).slice(0, 300)}`);
       await json(ptTarget.url, { method: ptTarget.method, headers: ptTarget.headers, body: ptTarget.body });
 
       if (WARMUP > 0) {
@@ -236,6 +247,8 @@ async function main() {
       const m = (runs, key) => median(runs.map((x) => x[key] ?? NaN));
       rows.push({
         scenario: s.name,
+        toolgate_status: expected,
+        create_tool_ms: round(createMs, 1),
         passthrough_rps: round(m(pt, "rps"), 0),
         toolgate_rps: round(m(tg, "rps"), 0),
         throughput_ratio: round(m(tg, "rps") / m(pt, "rps"), 3),
@@ -259,6 +272,7 @@ async function main() {
         toolgate_requests_completed: completed,
         token_calls_warm: s.pass.oauth ? tokenWarm : null,
         non2xx: tg.reduce((a, x) => a + x.non2xx, 0) + pt.reduce((a, x) => a + x.non2xx, 0),
+        unexpected_status: [...tg, ...pt, ...tg1, ...pt1].reduce((a, x) => a + x.unexpected, 0),
         errors: tg.reduce((a, x) => a + x.errors, 0) + pt.reduce((a, x) => a + x.errors, 0),
         rounds: {
           passthrough: pt.map(roundRun),
@@ -295,8 +309,10 @@ async function main() {
       startup_note: startup.note,
       notes: {
         cpu: "workerd process utime+stime from /proc over the run, divided by requests; includes Miniflare's entry worker and (toolgate) D1/KV in the same process; resolution one clock tick",
+        status:
+          "toolgate_status is what toolgate answers in the scenario (200, or 422 for invalid input); unexpected_status counts responses with another status (the passthrough always expects 200), and non2xx is autocannon's count of non-2xx responses. create_tool_ms is the wall time of the POST /tools that created the scenario's tool, which checks and compiles its patterns",
         latency:
-          "p50/p99 of 2xx response times measured by autocannon per response; added = toolgate minus passthrough (medians over rounds). With BENCH_CONNECTIONS connections both workers are saturated, so their latency is mostly queueing (connections / throughput); the *_1conn figures come from runs with one connection and one request at a time, the latency a single caller sees",
+          "p50/p99 of the expected status's response times measured by autocannon per response; added = toolgate minus passthrough (medians over rounds). With BENCH_CONNECTIONS connections both workers are saturated, so their latency is mostly queueing (connections / throughput); the *_1conn figures come from runs with one connection and one request at a time, the latency a single caller sees",
         profile:
           "with BENCH_PROFILE=<seconds>: a CPU profile of toolgate's isolate (workerd inspector, 100 µs sampling) over an extra run after the measured rounds; self time per area (package, toolgate source file via the bundle's source map, or runtime builtin) and per function, in µs per request. Profiles are saved under profiles/ (not committed)",
         d1: "toolgate runs from a bench-only entry module that imports the built bundle unchanged and gives it a DB binding that counts, in the Worker's isolate, each statement executed (first/all/run/raw, each statement of a batch): reads are SELECT, writes INSERT/UPDATE/DELETE. The counters are read, once they stop changing (log rows are written in ctx.waitUntil), before and after the measured rounds (warm-up excluded); d1_reads_per_execute and d1_writes_per_execute divide the statements in that window by d1_executes, the POST /tools/{id}/execute requests the Worker received in it (counted by the same entry module; toolgate_requests_completed is autocannon's count of responses, which misses requests still in flight when a run ends). d1_statements lists every SQL text run in the window with its count",

@@ -31,6 +31,13 @@ function largeInput() {
   };
 }
 
+/** An input with one string property matched against `pattern`. @param {string} pattern */
+function patternSchema(pattern) {
+  return { type: "object", properties: { a: { type: "string", pattern } }, required: ["a"] };
+}
+
+const REGEX_FORMAT_SCHEMA = { type: "object", properties: { r: { type: "string", format: "regex" } }, required: ["r"] };
+
 /** The output schema for upstream.mjs's /large. */
 const LARGE_OUTPUT_SCHEMA = {
   type: "object",
@@ -56,7 +63,21 @@ const LARGE_OUTPUT_SCHEMA = {
   },
 };
 
-/** Scenario definitions: the tool to create, the execute input, and the passthrough's equivalent request. */
+/**
+ * A pattern just under the per-pattern cost limit (MAX_PATTERN_COST, 4 000 in src/engine/pattern-cost.ts;
+ * this one counts 3 987: 2 738 RE2 instructions, a few milliseconds to compile), and 1 053 characters long:
+ * before issue 10, sources over 1 KiB were never cached, so every request with invalid input compiled it.
+ * Creating the tool fails if it is over the limit.
+ */
+const NEAR_LIMIT_PATTERN = `^(?:${Array.from({ length: 115 }, (_, i) => `word${String(i).padStart(4, "0")}`).join("|")})x{1000}y{700}$`;
+
+/** The issue's 60 KB `format: "regex"` value: x{1000} 8 600 times (8.6 million RE2 instructions, were it compiled). */
+const REGEX_60KB = "x{1000}".repeat(8600);
+
+/**
+ * Scenario definitions: the tool to create, the execute input, the passthrough's equivalent request, and
+ * the status toolgate answers (200 unless `expect` says otherwise; the passthrough always gets 200).
+ */
 export function scenarios() {
   const large = largeInput();
   const fixedOut = { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] };
@@ -105,6 +126,21 @@ export function scenarios() {
       tool: { method: "POST", endpoint_url: "/fixed", input_schema: large.schema },
       input: large.input,
       pass: { method: "POST", path: "/fixed", body: large.input },
+    },
+    {
+      // Issue 10's repro, at the limit: invalid input, so every request runs the full validator's pattern.
+      name: "pattern-near-limit",
+      tool: { method: "POST", endpoint_url: "/fixed", input_schema: patternSchema(NEAR_LIMIT_PATTERN) },
+      input: { a: "x" },
+      expect: 422,
+      pass: { method: "POST", path: "/fixed", body: { a: "x" } },
+    },
+    {
+      name: "regex-format-60kb",
+      tool: { method: "POST", endpoint_url: "/fixed", input_schema: REGEX_FORMAT_SCHEMA },
+      input: { r: REGEX_60KB },
+      expect: 422,
+      pass: { method: "POST", path: "/fixed", body: { r: REGEX_60KB } },
     },
     {
       name: "large-output",

@@ -21,7 +21,9 @@ const { main } = await import("./bench.mjs");
 try {
   await main();
   const results = JSON.parse(readFileSync(path.join(out, "profile-latest.json"), "utf8"));
-  assert.equal(results.scenarios.length, 6, "six scenarios");
+  assert.equal(results.scenarios.length, 8, "eight scenarios");
+  const names = results.scenarios.map((/** @type {{ scenario: string }} */ s) => s.scenario);
+  assert.ok(names.includes("pattern-near-limit") && names.includes("regex-format-60kb"), "the pattern scenarios");
   assert.ok(results.bundle.raw_bytes > 0 && results.bundle.gzip_bytes > 0, "bundle sizes");
   assert.ok(results.machine.nproc > 0 && typeof results.machine.cpu_model === "string", "machine");
   for (const s of results.scenarios) {
@@ -46,7 +48,8 @@ try {
       `${s.scenario}: profile frames map back to toolgate's sources`,
     );
     assert.ok(s.toolgate_cpu_ms_per_req === null || s.toolgate_cpu_ms_per_req >= 0, `${s.scenario}: CPU per request`);
-    assert.equal(s.non2xx, 0, `${s.scenario}: every response was 2xx`);
+    assert.equal(s.unexpected_status, 0, `${s.scenario}: every response had the expected status`);
+    assert.equal(typeof s.create_tool_ms, "number", `${s.scenario}: tool creation timed`);
     assert.equal(s.errors, 0, `${s.scenario}: no connection errors or timeouts`);
   }
   const oauth = results.scenarios.find((/** @type {{ scenario: string }} */ s) => s.scenario === "oauth2");

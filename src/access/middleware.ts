@@ -24,9 +24,17 @@ import { clientAddress, lockoutSeconds, recordFailedAuthentication, tooManyFaile
 
 const REALM = 'Bearer realm="toolgate"';
 
-export function authenticate(): MiddlewareHandler<AppBindings> {
+/** What a route adds to bearer authentication: /mcp also takes OAuth access tokens (src/oauth/bearer.ts). */
+export interface BearerOptions {
+  /** Tried when the token is neither ADMIN_TOKEN nor an API key. */
+  resolveOther?: (c: Context<AppBindings>, token: string) => Promise<Principal | null>;
+  /** Parameters every 401 challenge adds after the realm, such as RFC 9728's `resource_metadata`; "" for none. */
+  challenge?: (c: Context<AppBindings>) => string;
+}
+
+export function authenticate(options: BearerOptions = {}): MiddlewareHandler<AppBindings> {
   return async function authenticateMiddleware(c, next) {
-    await principalOf(c);
+    await principalOf(c, options);
     await next();
   };
 }
@@ -64,16 +72,21 @@ export function scoped(scope: Scope) {
  * refused counts against the client address (./throttle.ts); an address with
  * too many such failures gets 429 before its token is even looked at.
  */
-async function principalOf(c: Context<AppBindings>): Promise<Principal> {
+async function principalOf(c: Context<AppBindings>, options: BearerOptions = {}): Promise<Principal> {
   const known = c.get("principal");
   if (known) return known;
+  const challenge = () => {
+    const extra = options.challenge?.(c);
+    return extra ? `${REALM}, ${extra}` : REALM;
+  };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-  if (!match) throw unauthorized(REALM);
+  if (!match) throw unauthorized(challenge());
+  const token = match[1] as string;
   const address = clientAddress(c.req.raw);
   const lockedOut = lockoutSeconds(c.env, address);
   if (lockedOut !== null) throw tooManyFailedAttempts(lockedOut);
   const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work.catch(logDeferredFailure));
-  const verdict = await resolvePrincipal(c.env, match[1] as string, defer);
+  const verdict = await resolvePrincipal(c.env, token, defer);
   if (verdict.ok) {
     c.set("principal", verdict.principal);
     return verdict.principal;
@@ -82,8 +95,13 @@ async function principalOf(c: Context<AppBindings>): Promise<Principal> {
     case "admin_token_too_short":
       throw adminTokenTooShort();
     case "unknown_token": {
+      const other = await options.resolveOther?.(c, token);
+      if (other) {
+        c.set("principal", other);
+        return other;
+      }
       const wait = await recordFailedAuthentication(c.env, address);
-      throw wait === null ? unauthorized(`${REALM}, error="invalid_token"`) : tooManyFailedAttempts(wait);
+      throw wait === null ? unauthorized(`${challenge()}, error="invalid_token"`) : tooManyFailedAttempts(wait);
     }
   }
 }

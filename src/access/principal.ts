@@ -25,8 +25,26 @@ export const API_KEY_CACHE_TTL_MS = 30_000;
 export const LAST_USED_RESOLUTION_MS = 60_000;
 const API_KEY_CACHE_LIMIT = 1000;
 
-export type Principal =
+/** Who holds a credential of their own: ADMIN_TOKEN, or an API key. */
+export type CredentialPrincipal =
   { kind: "admin_token"; scopes: readonly Scope[] } | { kind: "api_key"; keyId: string; scopes: readonly Scope[] };
+
+/**
+ * Who a request acts for. `oauth_grant` is an OAuth access token on /mcp
+ * (src/oauth/): a client acting for the principal who approved the grant
+ * (`owner`), with no scope that principal lacks, on the tools the grant names
+ * (`toolIds`; null is every tool offered over MCP).
+ */
+export type Principal =
+  | CredentialPrincipal
+  | {
+      kind: "oauth_grant";
+      grantId: string;
+      clientId: string;
+      owner: CredentialPrincipal;
+      scopes: readonly Scope[];
+      toolIds: readonly string[] | null;
+    };
 
 interface CachedApiKey {
   id: string;

@@ -50,3 +50,7 @@ export async function touchApiKey(db: Db, id: string, at: string, staleBefore: s
     .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, staleBefore))))
     .run();
 }
+
+export async function findApiKeyById(db: Db, id: string): Promise<ApiKeyRow | undefined> {
+  return db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+}

@@ -7,7 +7,8 @@ import { format, Validator, type Schema, type SchemaDraft, type ValidationResult
 import { isPlainObject } from "../plain-object";
 import { pointerToken, type ProblemFieldError } from "../problem";
 import { compileFastValidator, passesFastValidator, type FastValidator } from "./fast-validator";
-import { linearPatternProblem, withLinearRegExp } from "./linear-regexp";
+import { isEcmaScriptRegex, linearPatternProblems, withLinearRegExp } from "./linear-regexp";
+import { patternCostProblems, type SchemaPattern } from "./pattern-cost";
 import { dereferencedCopy, refCycleProblems, type DereferencedSchema } from "./schema-cycles";
 import {
   costlyUniqueItemsArray,
@@ -70,6 +71,14 @@ function dynamicToRecursive(value: unknown): unknown {
 format.url = (value: string) => /^(?:https?|ftp):\/\//i.test(value) && URL.canParse(value);
 
 /**
+ * @cfworker/json-schema checks the "regex" format by constructing the value
+ * with the global RegExp, which validation swaps for RE2: a caller could make
+ * the service compile any pattern it sends. A regex as data only needs its
+ * syntax checked, which V8 does without compiling (linear-regexp.ts).
+ */
+format.regex = isEcmaScriptRegex;
+
+/**
  * A schema compiled twice: reporting every error, and stopping at the first
  * (used when there are so many errors that the validator cannot collect them);
  * and, when its keywords allow, once more into a validator that only says
@@ -82,6 +91,8 @@ export interface CompiledSchema {
   uniqueItems: boolean;
   /** Answers "valid" without @cfworker/json-schema, or null when the schema is beyond it. */
   fast: FastValidator | null;
+  /** Why the schema's patterns cannot be compiled (see pattern-cost.ts), or null; paths are inside the schema. */
+  refusedPatterns: ProblemFieldError[] | null;
 }
 
 function compile(
@@ -90,7 +101,7 @@ function compile(
   fast: FastValidator | null = null,
 ): CompiledSchema {
   let first: Validator | undefined;
-  return { all: build(false), first: () => (first ??= build(true)), uniqueItems, fast };
+  return { all: build(false), first: () => (first ??= build(true)), uniqueItems, fast, refusedPatterns: null };
 }
 
 /** Per-isolate cache of the three meta-schema validators, built on first use. */
@@ -187,21 +198,23 @@ function walkSchema(
 
 /**
  * Every `pattern` and `patternProperties` key, wherever it sits (a `$ref` can
- * reach a subschema under any keyword), must run on the linear-time engine.
+ * reach a subschema under any keyword), must run on the linear-time engine,
+ * and cost little enough to compile.
  */
 function unusablePatterns(schema: JsonSchema, pointerPrefix: string): ProblemFieldError[] {
-  const errors: ProblemFieldError[] = [];
+  return linearPatternProblems(schemaPatterns(schema, pointerPrefix)).slice(0, MAX_REPORTED_ERRORS);
+}
+
+/** Every `pattern` and `patternProperties` key of a schema, with its JSON Pointer under `pointerPrefix`. */
+export function schemaPatterns(schema: JsonSchema, pointerPrefix: string): SchemaPattern[] {
+  const patterns: SchemaPattern[] = [];
   walkSchema(schema, pointerPrefix, (record, at) => {
-    const check = (source: string, path: string) => {
-      const problem = linearPatternProblem(source);
-      if (problem) errors.push({ path, keyword: "pattern", message: problem });
-    };
-    if (typeof record.pattern === "string") check(record.pattern, `${at}/pattern`);
+    if (typeof record.pattern === "string") patterns.push({ source: record.pattern, path: `${at}/pattern` });
     if (isPlainObject(record.patternProperties))
       for (const source of Object.keys(record.patternProperties))
-        check(source, `${at}/patternProperties/${pointerToken(source)}`);
+        patterns.push({ source, path: `${at}/patternProperties/${pointerToken(source)}` });
   });
-  return errors.slice(0, MAX_REPORTED_ERRORS);
+  return patterns;
 }
 
 function unresolvedRefs(dereferenced: DereferencedSchema | null): { ref: string; pointer: string }[] {
@@ -223,13 +236,19 @@ const VALIDATOR_CACHE_LIMIT = 500;
 export function compiledValidator(cacheKey: string, schema: JsonSchema): CompiledSchema {
   let compiled = validatorCache.get(cacheKey);
   if (!compiled) {
+    // A schema saved before the pattern cost limits may exceed them: it is refused, and nothing compiles.
+    const refusedPatterns = patternCostProblems(schemaPatterns(schema, ""));
     // The Validator annotates its schema in place; keep the stored definition clean.
     // The fast validator keeps references to `const` and `enum` values: it gets its own copy too.
-    compiled = compile(
-      (shortCircuit) => new Validator(structuredClone(schema) as Schema, draftOf(schema), shortCircuit),
-      usesUniqueItems(schema),
-      compileFastValidator(structuredClone(schema), draftOf(schema)),
-    );
+    compiled =
+      refusedPatterns.length > 0
+        ? // The validator is never consulted: validateInstance answers with refusedPatterns.
+          { ...compile(() => new Validator(false), false), refusedPatterns }
+        : compile(
+            (shortCircuit) => new Validator(structuredClone(schema) as Schema, draftOf(schema), shortCircuit),
+            usesUniqueItems(schema),
+            compileFastValidator(structuredClone(schema), draftOf(schema)),
+          );
     if (validatorCache.size >= VALIDATOR_CACHE_LIMIT) {
       const oldest = validatorCache.keys().next().value;
       if (oldest !== undefined) validatorCache.delete(oldest);
@@ -245,6 +264,12 @@ export function validateInstance(
   instance: unknown,
   pointerPrefix: string,
 ): ProblemFieldError[] {
+  if (compiled.refusedPatterns)
+    return compiled.refusedPatterns.slice(0, MAX_REPORTED_ERRORS).map((refused) => ({
+      path: pointerPrefix,
+      keyword: "pattern",
+      message: `The tool's schema cannot be used: its pattern at ${refused.path} is refused, so no value can be checked against it. ${refused.message} Save the tool again with a cheaper pattern.`,
+    }));
   const costly = compiled.uniqueItems ? costlyUniqueItemsArray(instance) : null;
   if (costly)
     return [

@@ -2,7 +2,8 @@
  * An operation's output schema: its first 2xx JSON response, when that
  * describes an object. Pure.
  */
-import { checkSchema, isPlainObject, type JsonSchema } from "../engine/schemas";
+import { MAX_REQUEST_PATTERN_COST, type PatternBudget } from "../engine/pattern-cost";
+import { checkSchema, isPlainObject, schemaPatterns, type JsonSchema } from "../engine/schemas";
 import type { ProblemFieldError } from "../problem";
 import { OperationRefused, type RefResolver } from "./openapi-refs";
 import { convertSchema, finishSchema, typesOf, type OpenApiVersion, type SchemaContext } from "./openapi-schema";
@@ -10,6 +11,28 @@ import { convertSchema, finishSchema, typesOf, type OpenApiVersion, type SchemaC
 export function describeProblems(problems: ProblemFieldError[]): string {
   const first = problems[0] as ProblemFieldError;
   return `${first.message} (at ${first.path})${problems.length > 1 ? ` and ${problems.length - 1} more` : ""}.`;
+}
+
+/**
+ * checkSchema within the import's pattern budget: a schema whose new patterns
+ * would take the whole import over MAX_REQUEST_PATTERN_COST is refused before
+ * anything compiles them (each schema is within its own limits, but an import
+ * checks up to 200).
+ */
+export function checkImportedSchema(
+  schema: JsonSchema,
+  pointerPrefix: string,
+  patterns: PatternBudget,
+): ProblemFieldError[] {
+  if (!patterns.admit(schemaPatterns(schema, pointerPrefix)))
+    return [
+      {
+        path: pointerPrefix,
+        keyword: "pattern",
+        message: `the patterns of this import cost more to compile than one import may (${MAX_REQUEST_PATTERN_COST.toLocaleString("en-US")} units); import fewer operations at a time, with operation_ids`,
+      },
+    ];
+  return checkSchema(schema, pointerPrefix);
 }
 
 /**
@@ -39,7 +62,7 @@ export function responseSchema(
     const converted = convertSchema(raw, ctx);
     if (typeof converted === "boolean" || !isObjectish(converted)) return null;
     const schema = finishSchema(converted, version);
-    const problems = checkSchema(schema, "/output_schema");
+    const problems = checkImportedSchema(schema, "/output_schema", ctx.patterns);
     if (problems.length > 0) {
       warnings.push(`The ${code} response schema was not kept: ${describeProblems(problems)}`);
       return null;

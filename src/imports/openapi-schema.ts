@@ -3,6 +3,7 @@
  * inlined, OpenAPI-only keywords dropped, OpenAPI 3.0's dialect translated,
  * and 3.1's (2020-12) written as draft-07 when nothing is lost. Pure.
  */
+import type { PatternBudget } from "../engine/pattern-cost";
 import { isPlainObject, type JsonSchema } from "../engine/schemas";
 import { NodeBudget, OperationRefused, refCycle, type RefResolver } from "./openapi-refs";
 
@@ -14,6 +15,8 @@ export interface SchemaContext {
   /** Request schemas drop `readOnly` properties; response schemas drop `writeOnly` ones. */
   direction: "request" | "response";
   budget: NodeBudget;
+  /** What compiling the patterns of the schemas checked so far costs, shared by the whole import. */
+  patterns: PatternBudget;
   /** Names of the properties dropped by `direction`, so that merged `required` lists can drop them too. */
   hidden: Set<string>;
 }

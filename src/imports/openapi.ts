@@ -7,12 +7,13 @@
 import type { z } from "@hono/zod-openapi";
 import type { ToolInput } from "../api/schemas";
 import type { HttpMethod } from "../engine/request";
-import { checkSchema, isPlainObject } from "../engine/schemas";
+import { PatternBudget } from "../engine/pattern-cost";
+import { isPlainObject } from "../engine/schemas";
 import { jsonDepthExceeds } from "../json-depth";
 import type { ProblemFieldError } from "../problem";
 import { operationInputs } from "./openapi-inputs";
 import { NodeBudget, OperationRefused, RefResolver, type SkipReason } from "./openapi-refs";
-import { describeProblems, responseSchema } from "./openapi-responses";
+import { checkImportedSchema, describeProblems, responseSchema } from "./openapi-responses";
 import { finishSchema, type OpenApiVersion, type SchemaContext } from "./openapi-schema";
 import { operationAuth, type AuthOverrides } from "./openapi-security";
 import { resolveServer } from "./openapi-servers";
@@ -138,8 +139,9 @@ export function convertOpenApi(given: Record<string, unknown>, options: ImportOp
       "/server_url",
     );
 
+  const patterns = new PatternBudget();
   const operations = selected.map((op) =>
-    "status" in op ? op : convertOperation(op, bases.get(op) as string, document, version, refs, options),
+    "status" in op ? op : convertOperation(op, bases.get(op) as string, document, version, refs, options, patterns),
   );
   return { ok: true, version: fromSwagger ? "2.0" : version, operations, unknownOperationIds };
 }
@@ -181,6 +183,7 @@ function convertOperation(
   version: OpenApiVersion,
   refs: RefResolver,
   options: ImportOptions,
+  patterns: PatternBudget,
 ): OperationConversion {
   const { ref, pathItem, operation } = op;
   const warnings: string[] = [];
@@ -197,6 +200,7 @@ function convertOperation(
       refs,
       direction,
       budget,
+      patterns,
       hidden: new Set(),
     });
     const auth = operationAuth(operation, document, refs, options.auth, baseUrl);
@@ -214,7 +218,7 @@ function convertOperation(
       },
       version,
     );
-    const inputProblems = checkSchema(inputSchema, "/input_schema");
+    const inputProblems = checkImportedSchema(inputSchema, "/input_schema", patterns);
     if (inputProblems.length > 0)
       throw new OperationRefused("invalid_schema", `Its input schema is not valid: ${describeProblems(inputProblems)}`);
     const outputSchema = responseSchema(operation, refs, context("response"), version, warnings);

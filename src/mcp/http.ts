@@ -6,6 +6,8 @@
  *
  * Authentication comes first, like every API route: a bearer token with the
  * tools:execute scope, else 401 or 403 problem+json before any MCP processing.
+ * The token is ADMIN_TOKEN, an API key, or an OAuth access token from
+ * toolgate's own authorization server (src/oauth/).
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
@@ -13,14 +15,17 @@ import { parseAccept } from "hono/utils/accept";
 import { authenticate, requireScope } from "../access/middleware";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
-import { createMcpServer } from "./server";
+import { mcpBearer } from "../oauth/bearer";
+import { createMcpServer, toolAccessOf } from "./server";
 
 export const mcpApi = new Hono<AppBindings>();
 
-mcpApi.use("/mcp", authenticate(), requireScope("tools:execute"));
+// Bearer API keys and ADMIN_TOKEN, or an OAuth access token (src/oauth/bearer.ts), whose 401 points to OAuth.
+mcpApi.use("/mcp", authenticate(mcpBearer), requireScope("tools:execute"));
 
 mcpApi.post("/mcp", async (c) => {
-  const server = createMcpServer(c.env, (work) => c.executionCtx.waitUntil(work));
+  const access = toolAccessOf(c.get("principal"));
+  const server = createMcpServer(c.env, (work) => c.executionCtx.waitUntil(work), access);
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: !prefersEventStream(c.req.header("accept")),

@@ -16,6 +16,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
 import { drizzle } from "drizzle-orm/d1";
+import type { Principal } from "../access/principal";
 import { decodeCursor, pageOf } from "../api/pagination";
 import { runStoredTool } from "../engine/run";
 import type { Env } from "../env";
@@ -30,7 +31,24 @@ export const MCP_PAGE_SIZE = 50;
 
 export const SERVER_INFO = { name: "toolgate", version: "0.1.0" };
 
-export function createMcpServer(env: Env, waitUntil: (work: Promise<unknown>) => void): Server {
+/**
+ * The tools a caller may see and call: every tool offered over MCP, or, for
+ * an OAuth grant narrowed to chosen tools, those only. A tool outside it is
+ * not listed and is an unknown tool to tools/call, as if it did not exist.
+ */
+export type ToolAccess = { kind: "all" } | { kind: "only"; toolIds: readonly string[] };
+
+export function toolAccessOf(principal: Principal): ToolAccess {
+  return principal.kind === "oauth_grant" && principal.toolIds !== null
+    ? { kind: "only", toolIds: principal.toolIds }
+    : { kind: "all" };
+}
+
+export function createMcpServer(
+  env: Env,
+  waitUntil: (work: Promise<unknown>) => void,
+  access: ToolAccess = { kind: "all" },
+): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: {} },
     instructions:
@@ -42,7 +60,10 @@ export function createMcpServer(env: Env, waitUntil: (work: Promise<unknown>) =>
   server.setRequestHandler(ListToolsRequestSchema, (request) =>
     answer(async (): Promise<ListToolsResult> => {
       const after = mcpCursor(request.params?.cursor);
-      const rows = await listTools(drizzle(env.DB), MCP_PAGE_SIZE, after, { mcpEnabled: true });
+      const rows = await listTools(drizzle(env.DB), MCP_PAGE_SIZE, after, {
+        mcpEnabled: true,
+        ids: access.kind === "only" ? access.toolIds : undefined,
+      });
       // A damaged row has no schema to offer: it is left out (calling it by name says what is wrong).
       const page = pageOf(
         rows,
@@ -58,7 +79,8 @@ export function createMcpServer(env: Env, waitUntil: (work: Promise<unknown>) =>
   server.setRequestHandler(CallToolRequestSchema, (request) =>
     answer(async (): Promise<CallToolResult> => {
       const { name, arguments: args = {} } = request.params;
-      const tool = (await runnableMcpTool(env, name))?.tool;
+      const found = (await runnableMcpTool(env, name))?.tool;
+      const tool = found && (access.kind === "all" || access.toolIds.includes(found.id)) ? found : undefined;
       // The one failure that is a protocol error: there is nothing to run (MCP spec, tools, "Error Handling").
       if (!tool) throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
       const { report } = await runStoredTool(env, waitUntil, tool, args);

@@ -87,6 +87,12 @@ export interface ToolFilter {
   name?: string | undefined;
   /** Only tools offered over MCP. */
   mcpEnabled?: boolean;
+  /**
+   * Only these tools (an OAuth grant narrowed to chosen tools). They go in as
+   * one JSON array through json_each, so their number is not bound by D1's
+   * limit of 100 parameters per statement.
+   */
+  ids?: readonly string[] | undefined;
 }
 
 /** `limit + 1` tools after the cursor, oldest first, that pass the filter. */
@@ -94,7 +100,7 @@ export async function listTools(
   db: Db,
   limit: number,
   after: { at: string; id: string } | null,
-  { nameContains, name, mcpEnabled }: ToolFilter = {},
+  { nameContains, name, mcpEnabled, ids }: ToolFilter = {},
 ): Promise<StoredTool[]> {
   const rows = await db
     .select(storedToolColumns)
@@ -109,6 +115,7 @@ export async function listTools(
         nameContains ? sql`instr(lower(${tools.name}), lower(${nameContains})) > 0` : undefined,
         name === undefined ? undefined : eq(tools.name, name),
         mcpEnabled === undefined ? undefined : eq(tools.mcpEnabled, mcpEnabled),
+        ids === undefined ? undefined : sql`${tools.id} in (select value from json_each(${JSON.stringify(ids)}))`,
       ),
     )
     .orderBy(asc(tools.createdAt), asc(tools.id))

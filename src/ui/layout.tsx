@@ -8,11 +8,13 @@ export interface PageProps {
   title: string;
   session: Session | null;
   /** Which navigation entry is the current page. */
-  current?: "tools" | "new" | "import" | undefined;
+  current?: "tools" | "new" | "import" | "apps" | undefined;
+  /** A URL the browser goes on to by itself (meta refresh): the OAuth consent's way back to the app. */
+  refreshTo?: string | undefined;
   children: Child;
 }
 
-export function Page({ title, session, current, children }: PageProps) {
+export function Page({ title, session, current, refreshTo, children }: PageProps) {
   return (
     <>
       {raw("<!DOCTYPE html>")}
@@ -21,6 +23,7 @@ export function Page({ title, session, current, children }: PageProps) {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{`${title} · toolgate`}</title>
+          {refreshTo && <meta http-equiv="refresh" content={`0;url=${refreshTo}`} />}
           <link rel="stylesheet" href="/ui/app.css" />
           <script src="/ui/app.js" defer></script>
         </head>
@@ -45,6 +48,13 @@ export function Page({ title, session, current, children }: PageProps) {
                       <li>
                         <a href="/ui/tools/new" aria-current={current === "new" ? "page" : undefined}>
                           New tool
+                        </a>
+                      </li>
+                    )}
+                    {can(session, "tools:execute") && (
+                      <li>
+                        <a href="/ui/apps" aria-current={current === "apps" ? "page" : undefined}>
+                          Connected apps
                         </a>
                       </li>
                     )}
@@ -73,5 +83,12 @@ export function Page({ title, session, current, children }: PageProps) {
 }
 
 function principalLabel(principal: Principal): string {
-  return principal.kind === "admin_token" ? "the admin token" : "an API key";
+  switch (principal.kind) {
+    case "admin_token":
+      return "the admin token";
+    case "api_key":
+      return "an API key";
+    case "oauth_grant":
+      return "an app's OAuth grant";
+  }
 }

@@ -23,6 +23,7 @@ import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
 import { editToolForm, newToolForm, submitToolForm } from "./editor";
 import { importForm, submitImport } from "./import";
+import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } from "./oauth";
 import { DeletePage } from "./pages/delete";
 import { ExecutionPage, HistoryPage } from "./pages/history";
 import { SignInPage } from "./pages/sign-in";
@@ -222,6 +223,12 @@ uiApp.post("/ui/tools/:id/delete", async (c) => {
   return c.redirect(`/ui?${new URLSearchParams({ deleted: tool.name })}`, 303);
 });
 
+// OAuth for /mcp (./oauth.tsx): the consent page (the authorization endpoint) and Connected apps.
+uiApp.get("/ui/oauth/authorize", (c) => showConsent(c, c.get("session")));
+uiApp.post("/ui/oauth/authorize", (c) => answerConsent(c, c.get("session")));
+uiApp.get("/ui/apps", (c) => showConnectedApps(c, c.get("session")));
+uiApp.post("/ui/apps/:grantId/revoke", (c) => revokeConnectedApp(c, c.get("session"), c.req.param("grantId")));
+
 uiApp.all("/ui/*", () => {
   throw new AppError(404, "not_found", "There is no page at this address.");
 });
@@ -258,6 +265,7 @@ const ERROR_TITLES: Record<number, string> = {
   403: "Not allowed",
   404: "Not found",
   413: "Too large",
+  422: "That answer cannot be used",
   500: "Something went wrong",
 };
 
@@ -299,5 +307,6 @@ function safeNext(next: string | undefined): string {
 function formPageOf(path: string): string {
   if (/^\/ui\/tools\/[^/]+\/run$/.test(path)) return path.slice(0, -"/run".length);
   if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
+  if (/^\/ui\/apps\/[^/]+\/revoke$/.test(path)) return "/ui/apps";
   return "/ui";
 }

@@ -37,11 +37,10 @@ const commands = () => cf.calls.map((c) => c.args.join(" "));
 const output = () => printed.join("\n");
 
 /** The repository's wrangler.toml with the ids written where the deploy writes them. */
-function tomlWithIds(databaseId: string, namespaceId: string) {
-  const text = ORIGINAL_TOML.replace('binding = "DB"\n', `binding = "DB"\ndatabase_id = "${databaseId}"\n`).replace(
-    'binding = "TOKEN_CACHE"\n',
-    `binding = "TOKEN_CACHE"\nid = "${namespaceId}"\n`,
-  );
+function tomlWithIds(databaseId: string, tokenCacheId: string, oauthKvId: string) {
+  const text = ORIGINAL_TOML.replace('binding = "DB"\n', `binding = "DB"\ndatabase_id = "${databaseId}"\n`)
+    .replace('binding = "TOKEN_CACHE"\n', `binding = "TOKEN_CACHE"\nid = "${tokenCacheId}"\n`)
+    .replace('binding = "OAUTH_KV"\n', `binding = "OAUTH_KV"\nid = "${oauthKvId}"\n`);
   expect(text).not.toBe(ORIGINAL_TOML);
   return text;
 }
@@ -63,11 +62,11 @@ describe("the first deploy", () => {
     await run();
 
     expect(cf.databases.map((d) => d.name)).toEqual(["toolgate"]);
-    expect(cf.namespaces.map((n) => n.title)).toEqual(["toolgate-token-cache"]);
+    expect(cf.namespaces.map((n) => n.title)).toEqual(["toolgate-token-cache", "toolgate-oauth-kv"]);
     const [db] = cf.databases;
-    const [ns] = cf.namespaces;
-    // Only the two ids are added: the fixed preview ids (local data) and every comment stay.
-    expect(toml()).toBe(tomlWithIds(db!.uuid, ns!.id));
+    const [tokenCache, oauthKv] = cf.namespaces;
+    // Only the ids are added: the fixed preview ids (local data) and every comment stay.
+    expect(toml()).toBe(tomlWithIds(db!.uuid, tokenCache!.id, oauthKv!.id));
     expect(db!.migrated).toBe(true);
 
     const order = commands();
@@ -109,9 +108,16 @@ describe("the first deploy", () => {
   it("uses a database and namespace that already have the names it would give them", async () => {
     cf.databases.push({ uuid: "5f0c7d34-8a1e-4e0b-9c4d-2a6b8e1f3c57", name: "toolgate", migrated: false });
     cf.namespaces.push({ id: "0f1e2d3c4b5a69788796a5b4c3d2e1f0", title: "toolgate-token-cache" });
+    cf.namespaces.push({ id: "1e2d3c4b5a69788796a5b4c3d2e1f00f", title: "toolgate-oauth-kv" });
     await run();
     expect(commands().filter((c) => c.includes("create"))).toEqual([]);
-    expect(toml()).toBe(tomlWithIds("5f0c7d34-8a1e-4e0b-9c4d-2a6b8e1f3c57", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"));
+    expect(toml()).toBe(
+      tomlWithIds(
+        "5f0c7d34-8a1e-4e0b-9c4d-2a6b8e1f3c57",
+        "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "1e2d3c4b5a69788796a5b4c3d2e1f00f",
+      ),
+    );
     expect(cf.databases[0]!.migrated).toBe(true);
   });
 });
@@ -129,7 +135,7 @@ describe("a second deploy", () => {
 
     expect(commands().filter((c) => c.includes("create") || c.startsWith("secret bulk"))).toEqual([]);
     expect(cf.databases).toHaveLength(1);
-    expect(cf.namespaces).toHaveLength(1);
+    expect(cf.namespaces).toHaveLength(2);
     expect(toml()).toBe(tomlAfterFirst);
     expect(readFileSync(secretsPath(), "utf8")).toBe(fileAfterFirst);
     expect(Object.fromEntries(cf.worker!.secrets)).toEqual(secretsAfterFirst);
@@ -206,8 +212,8 @@ describe("a deploy that fails half-way, then runs again", () => {
 
     await run();
     expect(cf.databases).toHaveLength(1);
-    expect(cf.namespaces).toHaveLength(1);
-    expect(toml()).toBe(tomlWithIds(cf.databases[0]!.uuid, cf.namespaces[0]!.id));
+    expect(cf.namespaces).toHaveLength(2);
+    expect(toml()).toBe(tomlWithIds(cf.databases[0]!.uuid, cf.namespaces[0]!.id, cf.namespaces[1]!.id));
     expect(cf.worker?.deploys).toBe(1);
   });
 

@@ -9,14 +9,28 @@ export function SignInPage({
   error?: string | undefined;
   notice?: string | undefined;
 }) {
+  // An app's OAuth request (src/ui/oauth.tsx) waits behind this sign-in.
+  const forApp = next.startsWith("/ui/oauth/authorize?");
   return (
     <Page title="Sign in" session={null}>
       <div class="card sign-in">
         <h1>Sign in to toolgate</h1>
+        {forApp && (
+          <p>
+            An app is asking to connect to toolgate. Sign in to see what it asks for; nothing is given to it until you
+            allow it on the next page.
+          </p>
+        )}
         <p class="muted">
           Paste an API token: the admin token, or an API key that an administrator created for you. The token stays on
           the server; this browser keeps only a session cookie.
         </p>
+        {forApp && (
+          <p class="muted">
+            {/* The session cookie is SameSite=Strict: a browser does not send it on the way here from the app's site. */}
+            Already signed in to toolgate in this browser? <a href={next}>Continue to the app's request</a>.
+          </p>
+        )}
         {notice && (
           <p class="success" role="status">
             {notice}

@@ -50,6 +50,8 @@ export async function weatherAgent(baseUrl: string, token: string): Promise<unkn
   const tool: Tool = created.data;
 
   const fetched = await client.GET("/tools/{id}", { params: { path: { id: tool.id } } });
+  // A row damaged in storage comes back marked, without its schemas.
+  if (fetched.data !== undefined && "damaged" in fetched.data) throw new Error(fetched.data.damaged.detail);
   const inputSchema: Record<string, unknown> = fetched.data?.input_schema ?? {};
   const outputSchema: Record<string, unknown> | null = fetched.data?.output_schema ?? null;
 
