@@ -10,17 +10,19 @@ import { json } from "./workers.mjs";
  * (SELECT, or WITH ... without INSERT/UPDATE/DELETE), a write (INSERT/UPDATE/DELETE/REPLACE) or other; a
  * round trip is one call to D1 (a batch is one, however many statements it holds).
  *
- * With `production`, the wrapper also plays D1's single-threaded primary: one round trip at a time, across
- * every request of the isolate, each holding the database for 1 ms per statement before it runs. `busy_ms`
- * is the time the database was held, so `executes / busy_ms` is the rate at which it saturates.
- * @param {{ production?: boolean }} [options]
+ * "D1 as in production" (POST /__bench/d1/production with `on` or `off`): the wrapper also plays D1's
+ * single-threaded primary, which Cloudflare documents at about 1 ms per query. Round trips take turns on
+ * one clock: each holds the database for 1 ms per statement, starting when the one before it is done, and
+ * its caller waits until its turn has passed before the call runs. A caller never waits on another
+ * request (a Worker request may not), only on its own timer, so one cancelled request cannot stall the
+ * rest. `busy_ms` adds up the time held, so 1,000 × executes / busy_ms is the rate at which the primary
+ * saturates.
  */
-export function d1CountingEntry({ production = false } = {}) {
-  return `
+export const D1_COUNTING_ENTRY = `
 import worker from "./index.js";
 export * from "./index.js";
 
-const PRODUCTION = ${production ? "true" : "false"};
+let production = false;
 const counts = { requests: 0, executes: 0, reads: 0, writes: 0, other: 0, round_trips: 0, busy_ms: 0, sql: {} };
 const EXECUTE = /^\\/tools\\/[^/]+\\/execute$/;
 
@@ -37,24 +39,16 @@ function count(sql) {
   counts.sql[sql] = (counts.sql[sql] ?? 0) + 1;
 }
 
-// The single-threaded primary: round trips take tickets and run in ticket order. A waiting request looks
-// again every millisecond on its own timer: a Worker request may not wait on a promise another request
-// settles, so the one before it cannot wake it.
-let nextTicket = 0;
-let serving = 0;
+/** When the simulated primary is next free (epoch ms). */
+let primaryFreeAt = 0;
 async function onPrimary(statements, call) {
   counts.round_trips++;
-  if (!PRODUCTION) return call();
-  const ticket = nextTicket++;
-  while (serving !== ticket) await new Promise((resolve) => setTimeout(resolve, 1));
-  const started = Date.now();
-  try {
-    await new Promise((resolve) => setTimeout(resolve, statements));
-    return await call();
-  } finally {
-    counts.busy_ms += Date.now() - started;
-    serving++;
-  }
+  if (!production) return call();
+  const start = Math.max(Date.now(), primaryFreeAt);
+  primaryFreeAt = start + statements;
+  counts.busy_ms += statements;
+  await new Promise((resolve) => setTimeout(resolve, primaryFreeAt - Date.now()));
+  return call();
 }
 
 class CountingStatement {
@@ -127,6 +121,11 @@ export default {
   fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
     if (pathname === "/__bench/d1") return Response.json(counts);
+    if (pathname === "/__bench/d1/production" && request.method === "POST")
+      return request.text().then((text) => {
+        production = text.trim() === "on";
+        return Response.json({ production });
+      });
     counts.requests++;
     if (request.method === "POST" && EXECUTE.test(pathname)) counts.executes++;
     return worker.fetch(request, countingEnv(env), ctx);
@@ -138,10 +137,14 @@ export default {
     return worker.queue(batch, countingEnv(env), ctx);
   },
 };`;
-}
 
-/** The entry as the bench has always used it: counting only. */
-export const D1_COUNTING_ENTRY = d1CountingEntry();
+/**
+ * Turns "D1 as in production" on or off in toolgate's counting entry.
+ * @param {string} url toolgate's origin @param {boolean} on
+ */
+export async function setD1Production(url, on) {
+  await json(`${url}/__bench/d1/production`, { method: "POST", body: on ? "on" : "off" });
+}
 
 /**
  * toolgate's D1 counters (see D1_COUNTING_ENTRY) once they stop moving: execution log rows are written in
