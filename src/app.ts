@@ -8,6 +8,7 @@ import { authenticate } from "./access/middleware";
 import { SCOPE_DESCRIPTIONS } from "./access/scopes";
 import { adminApi } from "./api/admin";
 import { apiKeysApi } from "./api/api-keys";
+import { connectionsApi } from "./api/connections";
 import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { exportsApi } from "./api/exports";
@@ -29,6 +30,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const PROTECTED_PATHS = [
   "/tools",
   "/tools/*",
+  "/connections",
+  "/connections/*",
   "/executions/*",
   "/exports/*",
   "/api-keys",
@@ -96,6 +99,7 @@ export function buildApp() {
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.route("/", toolsApi);
+  app.route("/", connectionsApi);
   app.route("/", executionsApi);
   app.route("/", exportsApi);
   app.route("/", apiKeysApi);

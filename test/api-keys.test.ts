@@ -7,7 +7,15 @@ import { describe, expect, it, vi } from "vitest";
 import { API_KEY_CACHE_TTL_MS, resolvePrincipal } from "../src/access/principal";
 import { api, createApiKey, createTool, uniqueName, waitForLog, type ApiInit, type Json } from "./helpers";
 
-const SCOPES = ["tools:read", "tools:write", "tools:execute", "executions:read", "admin"] as const;
+const SCOPES = [
+  "tools:read",
+  "tools:write",
+  "tools:execute",
+  "executions:read",
+  "connections:read",
+  "connections:write",
+  "admin",
+] as const;
 type Scope = (typeof SCOPES)[number];
 
 const KEY_FORMAT = /^tg_[A-Za-z0-9_-]{43}$/;
@@ -39,6 +47,21 @@ async function listAllKeys(): Promise<Json[]> {
     cursor = page.next_cursor;
   }
   throw new Error("never reached the last page");
+}
+
+/** A connection without its secret: nothing is ever sent with it (its test answers 409 needs_secret). */
+async function connection(): Promise<Json> {
+  const res = await api("/connections", {
+    method: "POST",
+    json: {
+      name: uniqueName("conn"),
+      auth_config: { type: "bearer_token" },
+      allowed_origins: ["https://api.example.com"],
+    },
+  });
+  const body = await res.json<Json>();
+  expect(res.status, JSON.stringify(body)).toBe(201);
+  return body;
 }
 
 /** A tool that runs without any upstream: the built-in current_time function. */
@@ -403,6 +426,68 @@ const OPERATIONS: Operation[] = [
     scope: "admin",
     allowed: 200,
     request: async () => ({ path: "/admin/rewrap", init: { method: "POST" } }),
+  },
+  {
+    method: "post",
+    path: "/connections",
+    scope: "connections:write",
+    allowed: 201,
+    request: async () => ({
+      path: "/connections",
+      init: {
+        method: "POST",
+        json: {
+          name: uniqueName("conn"),
+          auth_config: { type: "bearer_token" },
+          allowed_origins: ["https://a.example"],
+        },
+      },
+    }),
+  },
+  {
+    method: "get",
+    path: "/connections",
+    scope: "connections:read",
+    allowed: 200,
+    request: async () => ({ path: "/connections?limit=1", init: {} }),
+  },
+  {
+    method: "get",
+    path: "/connections/{id}",
+    scope: "connections:read",
+    allowed: 200,
+    request: async () => ({ path: `/connections/${(await connection()).id}`, init: {} }),
+  },
+  {
+    method: "put",
+    path: "/connections/{id}",
+    scope: "connections:write",
+    allowed: 200,
+    request: async () => {
+      const current = await connection();
+      return {
+        path: `/connections/${current.id}`,
+        init: {
+          method: "PUT",
+          json: { name: current.name, auth_config: { type: "bearer_token" }, allowed_origins: ["https://b.example"] },
+        },
+      };
+    },
+  },
+  {
+    method: "delete",
+    path: "/connections/{id}",
+    scope: "connections:write",
+    allowed: 204,
+    request: async () => ({ path: `/connections/${(await connection()).id}`, init: { method: "DELETE" } }),
+  },
+  {
+    method: "post",
+    path: "/connections/{id}/test",
+    scope: "connections:write",
+    // Past the scope check: the connection has no secret to test yet.
+    allowed: 409,
+    request: async () => ({ path: `/connections/${(await connection()).id}/test`, init: { method: "POST" } }),
   },
   {
     method: "post",

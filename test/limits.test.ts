@@ -26,6 +26,13 @@ function definitionWith(extra: string): string {
   return `${JSON.stringify(httpTool()).slice(0, -1)},${extra}}`;
 }
 
+/**
+ * Wall-clock guards against exponential or quadratic work, not performance
+ * claims (those come from `npm run bench`): loose enough for a loaded 2-core CI
+ * machine, far below the minutes that the regressions they guard would take.
+ */
+const GUARD_MS = 10_000;
+
 describe("JSON nested deeper than the limit", () => {
   it.each([
     ["an input_schema", (d: number) => `"input_schema":{"type":"object","properties":{"x":${nestedObjects(d)}}}`],
@@ -97,15 +104,15 @@ describe("patterns run in linear time", () => {
   const evil = "^(a+)+$";
 
   it("a ReDoS pattern is accepted, and a long near-match is answered at once", async () => {
+    // 36 characters: a backtracking engine would need minutes (28 already take V8 over a second, doubling per character).
     const tool = await createTool({
       input_schema: { type: "object", properties: { s: { type: "string", pattern: evil } } },
     });
     upstream.on("GET", "https://api.example.com/v1/items", () => json({ ok: true }));
-    for (const length of [28, 5000, 500_000]) {
+    for (const length of [36, 5000, 500_000]) {
       const started = Date.now();
       const miss = await execute(tool.id, { s: `${"a".repeat(length)}!` });
-      // V8's backtracking engine takes over a second for the 28-character near-match alone.
-      expect(Date.now() - started).toBeLessThan(500);
+      expect(Date.now() - started).toBeLessThan(GUARD_MS);
       expect(miss.status).toBe(422);
       expect(miss.body.errors).toEqual([{ path: "/input/s", keyword: "pattern", message: expect.any(String) }]);
       const hit = await execute(tool.id, { s: "a".repeat(length) });
@@ -123,14 +130,14 @@ describe("patterns run in linear time", () => {
     });
     upstream.on("GET", "https://api.example.com/v1/items", () => json({ ok: true }));
     let started = Date.now();
-    const key = await execute(tool.id, { [`${"a".repeat(28)}!`]: "not checked", ["a".repeat(28)]: "x" });
-    expect(Date.now() - started).toBeLessThan(500);
+    const key = await execute(tool.id, { [`${"a".repeat(36)}!`]: "not checked", ["a".repeat(36)]: "x" });
+    expect(Date.now() - started).toBeLessThan(GUARD_MS);
     expect(key.status).toBe(422);
-    expect(key.body.errors).toEqual([expect.objectContaining({ path: `/input/${"a".repeat(28)}`, keyword: "type" })]);
+    expect(key.body.errors).toEqual([expect.objectContaining({ path: `/input/${"a".repeat(36)}`, keyword: "type" })]);
     // cfworker's regex for "url" backtracked exponentially on the host before failing at the space.
     started = Date.now();
-    const url = await execute(tool.id, { link: `http://${"a".repeat(28)}_ b` });
-    expect(Date.now() - started).toBeLessThan(500);
+    const url = await execute(tool.id, { link: `http://${"a".repeat(36)}_ b` });
+    expect(Date.now() - started).toBeLessThan(GUARD_MS);
     expect(url.status).toBe(422);
     expect(url.body.errors).toEqual([expect.objectContaining({ path: "/input/link", keyword: "format" })]);
     expect((await execute(tool.id, { link: "https://example.com/a?b=c" })).status).toBe(200);
@@ -191,7 +198,7 @@ describe("validation cost grows with the input, not with its square", () => {
         message: "This array is too large to check for unique items (30000 items).",
       },
     ]);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(GUARD_MS);
 
     expect((await execute(tool.id, { ids: Array.from({ length: 1000 }, (_, i) => i) })).status).toBe(200);
     const duplicate = await execute(tool.id, { ids: [1, 2, 3, 2] });
@@ -211,7 +218,7 @@ describe("validation cost grows with the input, not with its square", () => {
     expect((await res.json<Json>()).errors).toEqual([
       expect.objectContaining({ path: "/input_schema/required", keyword: "uniqueItems" }),
     ]);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(GUARD_MS);
   });
 
   it("200 000 failing items are reported as the first 100 errors, not a 500", async () => {
@@ -224,7 +231,7 @@ describe("validation cost grows with the input, not with its square", () => {
     expect(body.code).toBe("input_invalid");
     expect(body.errors.length).toBeGreaterThanOrEqual(1);
     expect(body.errors.length).toBeLessThanOrEqual(100);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(GUARD_MS);
   });
 
   it("30 000 failing items list the first 100 errors and say the list was cut", async () => {
@@ -239,7 +246,7 @@ describe("validation cost grows with the input, not with its square", () => {
     expect(body.detail).toBe(
       "The input does not match the tool's input schema (at least 100 errors; the first 100 are listed).",
     );
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(GUARD_MS);
   });
 
   it("a schema with 30 000 invalid entries is refused with 100 errors, at once", async () => {
@@ -251,6 +258,6 @@ describe("validation cost grows with the input, not with its square", () => {
     const body = await res.json<Json>();
     expect(res.status).toBe(422);
     expect(body.errors.length).toBeLessThanOrEqual(100);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(GUARD_MS);
   });
 });

@@ -93,6 +93,7 @@ describe("POST /tools", () => {
       max_response_bytes: 5 * 1024 * 1024,
       retry: null,
       auth_config: { type: "bearer_token", secrets_set: ["token"] },
+      connection_id: null,
       input_schema: input.input_schema,
       output_schema: input.output_schema,
       input_mapping: { qty: { in: "query", name: "quantity" } },

@@ -16,6 +16,7 @@ import { rewrapCachedTokens, type TokenFailure } from "../engine/auth/token-rewr
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
 import { countLegacyToolSecrets, rewrapToolSecrets, type ToolSecretFailure } from "../registry/rewrap";
+import { rewrapConnectionSecrets, type ConnectionSecretFailure } from "../registry/rewrap-connections";
 import { problems } from "./openapi";
 import { decodeCursor, encodeCursor } from "./pagination";
 import { RewrapQuery, RewrapReport } from "./schemas";
@@ -29,7 +30,7 @@ const rewrapRoute = createRoute({
   tags: ["Admin"],
   summary: "Re-seal stored secrets under the current encryption key",
   description:
-    "Re-seals every tool secret that is not a v2 value under the current key of ENCRYPTION_KEYS (v1 values come out as v2, bound to the tool's destination as it stands), and deletes cached OAuth2 tokens sealed under any other key or in the v1 format (their cache names derive from that key, so they are never read again; the next execution fetches a fresh token). Works a page at a time: call again with `next_cursor` until it is null. Values already current are left alone, so it is safe to re-run. A row that cannot be rewrapped is listed in `failures` and the run goes on. `legacy_v1_remaining` counts the v1 values left in the whole database. Never returns a secret.",
+    "Re-seals every tool and connection secret that is not a v2 value under the current key of ENCRYPTION_KEYS (v1 values come out as v2, bound to the tool's destination as it stands), and deletes cached OAuth2 tokens sealed under any other key or in the v1 format (their cache names derive from that key, so they are never read again; the next execution fetches a fresh token). Works a page at a time: call again with `next_cursor` until it is null. Values already current are left alone, so it is safe to re-run. A row that cannot be rewrapped is listed in `failures` and the run goes on. `legacy_v1_remaining` counts the v1 values left in the whole database. Never returns a secret.",
   ...scoped("admin"),
   request: { query: RewrapQuery },
   responses: {
@@ -43,17 +44,19 @@ const rewrapRoute = createRoute({
 
 adminApi.openapi(rewrapRoute, async (c) => {
   const { limit, cursor } = c.req.valid("query");
+  // Tools, then connections, then cached tokens: one phase after the other, a page at a time.
   let position = decodeCursor(cursor) ?? { at: "tools", id: "" };
-  if (position.at !== "tools" && position.at !== "tokens")
+  if (position.at !== "tools" && position.at !== "connections" && position.at !== "tokens")
     throw new AppError(400, "invalid_cursor", "The cursor is not one this API issued; start again without it.");
   const keyring = await loadKeyring(c.env);
   const v1Reads = sealedV1Reads(c.env);
   const db = drizzle(c.env.DB);
 
   let rewrapped = 0;
+  let connectionsRewrapped = 0;
   let kept = 0;
   let dropped = 0;
-  const failures: (ToolSecretFailure | TokenFailure)[] = [];
+  const failures: (ToolSecretFailure | ConnectionSecretFailure | TokenFailure)[] = [];
   let next: string | null = null;
 
   if (position.at === "tools") {
@@ -61,6 +64,13 @@ adminApi.openapi(rewrapRoute, async (c) => {
     rewrapped = page.rewrapped;
     failures.push(...page.failures);
     if (page.after !== null) next = encodeCursor("tools", page.after);
+    else position = { at: "connections", id: "" };
+  }
+  if (next === null && position.at === "connections") {
+    const page = await rewrapConnectionSecrets(db, keyring, position.id, limit);
+    connectionsRewrapped = page.rewrapped;
+    failures.push(...page.failures);
+    if (page.after !== null) next = encodeCursor("connections", page.after);
     else position = { at: "tokens", id: "" };
   }
   if (next === null && position.at === "tokens") {
@@ -75,6 +85,10 @@ adminApi.openapi(rewrapRoute, async (c) => {
     current_key_id: keyring.current.id,
     key_ids: [...keyring.keys.keys()],
     tool_secrets: { rewrapped, failed: failures.filter((f) => f.kind === "tool_secret").length },
+    connection_secrets: {
+      rewrapped: connectionsRewrapped,
+      failed: failures.filter((f) => f.kind === "connection_secret").length,
+    },
     cached_tokens: { kept, dropped, failed: failures.filter((f) => f.kind === "cached_token").length },
     failures,
     next_cursor: next,
@@ -86,6 +100,7 @@ adminApi.openapi(rewrapRoute, async (c) => {
       msg: "rewrap",
       current_key_id: report.current_key_id,
       tool_secrets: report.tool_secrets,
+      connection_secrets: report.connection_secrets,
       cached_tokens: report.cached_tokens,
       legacy_v1_remaining: report.legacy_v1_remaining,
       more: next !== null,

@@ -8,8 +8,11 @@ import { DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_LIMIT } from "../engine/
 import { RETRY_DEFAULTS, RETRY_LIMITS } from "../engine/outbound/retry";
 import { OUTCOMES } from "../engine/outcomes";
 import { BODY_FORMATS } from "../engine/request";
+import { CONNECTION_AUTH_CONFIG_OUTPUTS } from "./connection-schemas";
+import { SecretString, TOOL_NAME } from "./field-schemas";
 
-export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export { MIN_SECRET_LENGTH, SecretString, TOOL_NAME } from "./field-schemas";
+
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export const EXECUTION_TYPES = ["http_request", "function"] as const;
 
@@ -43,20 +46,6 @@ export const InputMappingSchema = z.record(z.string(), MappingEntry).openapi({
     "Where each input property goes on the wire. Defaults: a {placeholder} property goes to the path; others to the query (GET, DELETE) or the JSON body (POST, PUT, PATCH).",
 });
 
-/**
- * Secrets shorter than this are refused: every occurrence of a secret is
- * scrubbed from outputs and logs, and a very short one would match ordinary text.
- */
-export const MIN_SECRET_LENGTH = 8;
-
-const SecretString = (description: string) =>
-  z
-    .string()
-    .min(MIN_SECRET_LENGTH, `Secrets must be at least ${MIN_SECRET_LENGTH} characters long.`)
-    .max(8192)
-    .optional()
-    .openapi({ description: `${description} Write-only: never returned.`, writeOnly: true });
-
 const AuthNone = z.object({ type: z.literal("none") });
 const AuthBearerInput = z.object({ type: z.literal("bearer_token"), token: SecretString("The bearer token.") });
 const AuthApiKeyBase = z.object({
@@ -88,13 +77,13 @@ export const AuthConfigInput = z
 export type AuthConfigInput = z.infer<typeof AuthConfigInput>;
 
 const SecretsSet = z.array(z.string()).openapi({ description: "Names of the secret fields that are stored." });
+/**
+ * A tool's auth config as responses show it: its own (none, bearer_token,
+ * api_key, oauth2 client credentials), or with `connection_id`, its
+ * connection's (which adds basic and the authorization-code grant).
+ */
 export const AuthConfigOutput = z
-  .discriminatedUnion("type", [
-    AuthNone.extend({ secrets_set: SecretsSet }),
-    AuthBearerInput.omit({ token: true }).extend({ secrets_set: SecretsSet }),
-    AuthApiKeyBase.extend({ secrets_set: SecretsSet }),
-    AuthOAuth2Base.extend({ secrets_set: SecretsSet }),
-  ])
+  .discriminatedUnion("type", [AuthNone.extend({ secrets_set: SecretsSet }), ...CONNECTION_AUTH_CONFIG_OUTPUTS])
   .openapi("AuthConfig");
 
 const DelayMs = (description: string, fallback: number) =>
@@ -167,6 +156,10 @@ export const ToolInput = z
         "Retries 429, 502, 503, 504 and network errors, with exponential backoff and full jitter, within the tool's timeout; only GET, PUT and DELETE unless retry_non_idempotent is set. Absent or null: one attempt only.",
     }),
     auth_config: AuthConfigInput.nullish(),
+    connection_id: z.string().min(1).max(64).nullish().openapi({
+      description:
+        "Use this connection's credential (see /connections) instead of `auth_config`; sending both is refused. The endpoint's origin must be one of the connection's allowed_origins.",
+    }),
     input_schema: JsonSchemaObject.nullish(),
     output_schema: JsonSchemaObject.nullish(),
     input_mapping: InputMappingSchema.nullish(),
@@ -202,7 +195,14 @@ export const Tool = z
         retry_non_idempotent: z.boolean(),
       })
       .nullable(),
-    auth_config: AuthConfigOutput,
+    auth_config: AuthConfigOutput.openapi({
+      description:
+        "The tool's own auth config, or, with `connection_id`, its connection's. Secret values are never returned: `secrets_set` names those stored.",
+    }),
+    connection_id: z
+      .string()
+      .nullable()
+      .openapi({ description: "The connection whose credential the tool uses; null when it has its own." }),
     input_schema: JsonSchemaObject,
     output_schema: JsonSchemaObject.nullable(),
     input_mapping: InputMappingSchema.nullable(),
@@ -404,14 +404,15 @@ export const RewrapQuery = z.object({
     .min(1)
     .max(100)
     .default(100)
-    .openapi({ description: "Tools, then cached tokens, handled per call: 1-100 (default 100)." }),
+    .openapi({ description: "Tools, then connections, then cached tokens, handled per call: 1-100 (default 100)." }),
   cursor: z.string().max(2048).optional().openapi({ description: "`next_cursor` from the previous call." }),
 });
 
 const RewrapFailure = z
   .object({
-    kind: z.enum(["tool_secret", "cached_token"]),
+    kind: z.enum(["tool_secret", "connection_secret", "cached_token"]),
     tool_id: z.string().optional(),
+    connection_id: z.string().optional(),
     field: z.string().nullable().optional().openapi({ description: "The secret field; null when the whole row." }),
     kv_key: z.string().optional(),
     reason: z.enum([
@@ -434,6 +435,10 @@ export const RewrapReport = z
     key_ids: z.array(z.string()).openapi({ description: "Every key in the keyring, current first." }),
     tool_secrets: z.object({
       rewrapped: z.number().int().openapi({ description: "Secret values re-sealed under the current key." }),
+      failed: z.number().int(),
+    }),
+    connection_secrets: z.object({
+      rewrapped: z.number().int().openapi({ description: "Connection secret values re-sealed under the current key." }),
       failed: z.number().int(),
     }),
     cached_tokens: z.object({

@@ -9,10 +9,10 @@ import { describeFailure } from "../engine/outcomes";
 import { runStoredTool } from "../engine/run";
 import type { AppBindings, Env } from "../env";
 import { AppError } from "../problem";
+import { connectionsByIds, findConnection } from "../registry/connections";
 import { etagMatches, etagOf, presentStoredTool, presentTool } from "../registry/present";
-import { getTool, listTools } from "../registry/queries";
+import { getRunnableTool, listTools, type Db, type RunnableTool } from "../registry/queries";
 import { runnableToolById, runnableToolByName } from "../registry/runnable";
-import type { StoredTool as StoredToolRow } from "../registry/stored-tool";
 import { createTool, removeTool, replaceToolDefinition } from "../registry/writes";
 import { EXECUTE_403, problems, problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
@@ -64,7 +64,7 @@ toolsApi.openapi(createToolRoute, async (c) => {
   const row = await createTool(c.env, c.req.valid("json"));
   c.header("ETag", etagOf(row));
   c.header("Location", `/tools/${row.id}`);
-  return c.json(presentTool(row), 201);
+  return c.json(presentTool(row, await connectionOf(drizzle(c.env.DB), row)), 201);
 });
 
 const listToolsRoute = createRoute({
@@ -84,9 +84,20 @@ const listToolsRoute = createRoute({
 
 toolsApi.openapi(listToolsRoute, async (c) => {
   const { limit, cursor, name } = c.req.valid("query");
-  const rows = await listTools(drizzle(c.env.DB), limit, decodeCursor(cursor), { name });
+  const db = drizzle(c.env.DB);
+  const rows = await listTools(db, limit, decodeCursor(cursor), { name });
+  const connectionIdOf = (row: (typeof rows)[number]) => ("connectionId" in row ? row.connectionId : null);
+  const connections = await connectionsByIds(
+    db,
+    rows.slice(0, limit).flatMap((row) => connectionIdOf(row) ?? []),
+  );
   return c.json(
-    pageOf(rows, limit, (row) => row.createdAt, presentStoredTool),
+    pageOf(
+      rows,
+      limit,
+      (row) => row.createdAt,
+      (row) => presentStoredTool(row, connections.get(connectionIdOf(row) ?? "") ?? null),
+    ),
     200,
   );
 });
@@ -110,9 +121,9 @@ const getToolRoute = createRoute({
 });
 
 toolsApi.openapi(getToolRoute, async (c) => {
-  const row = await getTool(drizzle(c.env.DB), c.req.valid("param").id);
-  c.header("ETag", etagOf(row));
-  return c.json(presentStoredTool(row), 200);
+  const { tool, connection } = await getRunnableTool(drizzle(c.env.DB), c.req.valid("param").id);
+  c.header("ETag", etagOf(tool));
+  return c.json(presentStoredTool(tool, connection), 200);
 });
 
 const replaceToolRoute = createRoute({
@@ -122,7 +133,7 @@ const replaceToolRoute = createRoute({
   tags: ["Tools"],
   summary: "Replace a tool",
   description:
-    "Replaces the whole definition and increments `version`. Secret fields left out keep their stored values only if the auth type and the origins of `endpoint_url` and `token_url` are unchanged; otherwise they must be sent again. Send `If-Match` with the ETag you read to avoid overwriting someone else's change.",
+    "Replaces the whole definition and increments `version`. Secret fields left out keep their stored values only if the auth type and the origins of `endpoint_url` and `token_url` are unchanged; otherwise they must be sent again. With `connection_id` the tool uses that connection's credential instead (leave `auth_config` out), and its endpoint must be on one of the connection's allowed origins. Send `If-Match` with the ETag you read to avoid overwriting someone else's change.",
   ...scoped("tools:write"),
   request: {
     params: IdParam,
@@ -144,8 +155,13 @@ toolsApi.openapi(replaceToolRoute, async (c) => {
     (version) => ifMatch === undefined || etagMatches(ifMatch, version),
   );
   c.header("ETag", etagOf(row));
-  return c.json(presentTool(row), 200);
+  return c.json(presentTool(row, await connectionOf(drizzle(c.env.DB), row)), 200);
 });
+
+/** The connection a tool uses, for presenting it (its auth config); null for a tool with its own credential. */
+async function connectionOf(db: Db, row: { connectionId: string | null }) {
+  return row.connectionId === null ? null : ((await findConnection(db, row.connectionId)) ?? null);
+}
 
 const deleteToolRoute = createRoute({
   method: "delete",
@@ -184,9 +200,9 @@ const executeToolRoute = createRoute({
 });
 
 toolsApi.openapi(executeToolRoute, async (c) => {
-  const { tool } = await runnableToolById(c.env, c.req.valid("param").id);
+  const runnable = await runnableToolById(c.env, c.req.valid("param").id);
   return c.json(
-    await executionResult(c.env, (work) => c.executionCtx.waitUntil(work), tool, c.req.valid("json").input),
+    await executionResult(c.env, (work) => c.executionCtx.waitUntil(work), runnable, c.req.valid("json").input),
     200,
   );
 });
@@ -205,9 +221,9 @@ const executeToolByNameRoute = createRoute({
 });
 
 toolsApi.openapi(executeToolByNameRoute, async (c) => {
-  const { tool } = await runnableToolByName(c.env, c.req.valid("param").name);
+  const runnable = await runnableToolByName(c.env, c.req.valid("param").name);
   return c.json(
-    await executionResult(c.env, (work) => c.executionCtx.waitUntil(work), tool, c.req.valid("json").input),
+    await executionResult(c.env, (work) => c.executionCtx.waitUntil(work), runnable, c.req.valid("json").input),
     200,
   );
 });
@@ -216,10 +232,10 @@ toolsApi.openapi(executeToolByNameRoute, async (c) => {
 async function executionResult(
   env: Env,
   waitUntil: (work: Promise<unknown>) => void,
-  tool: StoredToolRow,
+  runnable: RunnableTool,
   input: Record<string, unknown>,
 ): Promise<z.infer<typeof ExecuteResult>> {
-  const { report } = await runStoredTool(env, waitUntil, tool, input);
+  const { tool, report } = await runStoredTool(env, waitUntil, runnable, input);
   const result = report.result;
   if (!result.ok) {
     const view = describeFailure(result.failure);

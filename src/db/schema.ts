@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Scope } from "../access/scopes";
-import type { AuthParams } from "../engine/auth";
+import type { AuthParams, ConnectionAuthParams, ConnectionTestRequest } from "../engine/auth";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../engine/body";
 import type { AttemptRecord } from "../engine/outbound/send";
 import type { RetryPolicy } from "../engine/outbound/retry";
@@ -40,11 +40,21 @@ export const tools = sqliteTable(
     authSecrets: text("auth_secrets", { mode: "json" }).$type<Record<string, string>>().notNull(),
     /** Whether /mcp lists the tool and lets agents call it (src/mcp/). */
     mcpEnabled: integer("mcp_enabled", { mode: "boolean" }).notNull().default(true),
+    /**
+     * The connection whose credential the tool uses, or null when the tool
+     * carries its own (auth_type/auth_params/auth_secrets above). With a
+     * connection, auth_type is "none", auth_params {type:"none"} and auth_secrets {}.
+     */
+    connectionId: text("connection_id"),
     version: integer("version").notNull(),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  (t) => [index("tools_created_at_id").on(t.createdAt, t.id)],
+  (t) => [
+    index("tools_created_at_id").on(t.createdAt, t.id),
+    // tools_count, connection_in_use and "the tools that use it" look tools up by connection.
+    index("tools_connection_id").on(t.connectionId),
+  ],
 );
 
 /**
@@ -130,3 +140,100 @@ export const uiSessions = sqliteTable(
 );
 
 export type UiSessionRow = typeof uiSessions.$inferSelect;
+
+/**
+ * Connections (src/registry/connections*.ts): a credential made once and used
+ * by many tools. Like a tool's inline auth, the configuration without secrets
+ * is in `auth_params`, the secrets sealed in `auth_secrets` (bound to the
+ * connection's id, the field and its destination: docs/storage.md).
+ */
+export const connections = sqliteTable(
+  "connections",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull().unique(),
+    description: text("description"),
+    /** `bearer_token`, `api_key`, `basic` or `oauth2` (the grant is in auth_params). */
+    authType: text("auth_type").$type<ConnectionAuthParams["type"]>().notNull(),
+    /** The auth config without its secret fields. */
+    authParams: text("auth_params", { mode: "json" }).$type<ConnectionAuthParams>().notNull(),
+    /** Secret field name → sealed value. A field not here is not set (status needs_secret). */
+    authSecrets: text("auth_secrets", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    /**
+     * Incremented whenever a secret changes: cached tokens are keyed by it, so
+     * a token obtained with an old secret is never used again.
+     */
+    secretsVersion: integer("secrets_version").notNull().default(1),
+    /** The origins (scheme://host[:port]) this credential may be sent to. */
+    allowedOrigins: text("allowed_origins", { mode: "json" }).$type<string[]>().notNull(),
+    /** An optional request that `POST /connections/{id}/test` sends with the credential. */
+    testRequest: text("test_request", { mode: "json" }).$type<ConnectionTestRequest>(),
+    /** The code of the last failure that concerns the credential itself (status `error`), or null. */
+    lastErrorCode: text("last_error_code"),
+    lastErrorAt: text("last_error_at"),
+    /** Written after the response, at most once a minute per isolate. */
+    lastUsedAt: text("last_used_at"),
+    version: integer("version").notNull(),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("connections_created_at_id").on(t.createdAt, t.id)],
+);
+
+export type ConnectionRow = typeof connections.$inferSelect;
+
+/**
+ * OAuth2 authorization-code token state, one row per connection. Never cached
+ * with definitions: a refresh takes a lease here (a conditional UPDATE on
+ * `token_version`), because providers that rotate refresh tokens revoke the
+ * whole grant when a used one is sent again, so one refresh at a time per
+ * connection across all isolates.
+ */
+export const connectionTokens = sqliteTable("connection_tokens", {
+  connectionId: text("connection_id").primaryKey(),
+  /** Sealed (docs/storage.md). */
+  accessToken: text("access_token"),
+  /** Sealed; null when the provider gave none. */
+  refreshToken: text("refresh_token"),
+  /** Epoch milliseconds when the access token expires, or null when the provider did not say. */
+  expiresAt: integer("expires_at"),
+  /** Incremented by every change of the tokens; the lease is taken on it. */
+  tokenVersion: integer("token_version").notNull(),
+  /** The scopes the provider granted (space-separated), when it said. */
+  grantedScope: text("granted_scope"),
+  /** The account the grant belongs to, when the token response or ID token names one. */
+  account: text("account"),
+  /** A random id of the isolate's refresh in progress, and until when (epoch ms) it holds the lease. */
+  leaseId: text("lease_id"),
+  leaseUntil: integer("lease_until"),
+  /** Set when the grant is no longer usable (`invalid_grant`, revoked): status needs_authorization. */
+  invalidReason: text("invalid_reason"),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export type ConnectionTokenRow = typeof connectionTokens.$inferSelect;
+
+/**
+ * OAuth2 authorization-code flows in progress. The state parameter itself is
+ * never stored: `id` is SHA-256 of it. Single use (deleted when the callback
+ * arrives) and short-lived (10 minutes).
+ */
+export const oauthStates = sqliteTable(
+  "oauth_states",
+  {
+    id: text("id").primaryKey(),
+    connectionId: text("connection_id").notNull(),
+    /** Who started the flow: "admin" or the API key's id. */
+    principal: text("principal").notNull(),
+    /** The PKCE code verifier, sealed. */
+    codeVerifier: text("code_verifier").notNull(),
+    redirectUri: text("redirect_uri").notNull(),
+    /** SHA-256 of the SameSite=Lax flow cookie for flows started in the UI; null for flows started through the API. */
+    flowCookieHash: text("flow_cookie_hash"),
+    createdAt: text("created_at").notNull(),
+    expiresAt: text("expires_at").notNull(),
+  },
+  (t) => [index("oauth_states_expires_at").on(t.expiresAt)],
+);
+
+export type OAuthStateRow = typeof oauthStates.$inferSelect;

@@ -1,21 +1,22 @@
 /**
- * The execution pipeline: validate input, open secrets, run the executor,
- * validate output, and produce the log row. The caller (src/api/tools.ts)
- * loads the tool and writes the log row after responding.
+ * The execution pipeline: validate input, open secrets (the tool's own, or
+ * its connection's), run the executor, validate output, and produce the log
+ * row. The caller (./run.ts) loads the tool with its connection and writes
+ * the log row after responding.
  */
-import { loadKeyring } from "../crypto/keyring";
-import { openSecret, SealError, type Keyring } from "../crypto/seal";
-import type { ExecutionRow, ToolRow } from "../db/schema";
+import type { ConnectionRow, ExecutionRow, ToolRow } from "../db/schema";
 import type { Env } from "../env";
-import { damageInWords, isDamaged, type StoredTool } from "../registry/stored-tool";
-import { AppError } from "../problem";
-import { sealedV1Reads, toolSecretOpening } from "./auth/binding";
+import type { RunnableTool } from "../registry/queries";
+import { damageInWords, isDamaged } from "../registry/stored-tool";
+import type { AttachParams } from "./auth";
+import { missingConnectionSecrets } from "./auth/connection-status";
 import { TokenCache } from "./auth/token-cache";
 import { newExecutionId } from "./execution-id";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
+import { openConnectionSecrets, openToolSecrets } from "./open-secrets";
 import { dropOptionalNulls } from "./optional-nulls";
-import { describeFailure, type ExecutionFailure, type SecretsUnavailableReason } from "./outcomes";
+import { describeFailure, type ExecutionFailure } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
 import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
 
@@ -38,7 +39,7 @@ export interface ExecutionReport {
 }
 
 export async function executeTool(
-  tool: StoredTool,
+  { tool, connection }: RunnableTool,
   rawInput: Record<string, unknown>,
   deps: ExecuteDeps,
 ): Promise<ExecutionReport> {
@@ -57,7 +58,7 @@ export async function executeTool(
   try {
     outcome = damaged
       ? failed(null, { kind: "tool_damaged", detail: damageInWords(tool) })
-      : await run(tool, input, deps, redactor, startedAt);
+      : await run(tool, connection, input, deps, redactor, startedAt);
   } catch (err) {
     // A bug or a platform failure (KV down, say): still answered as a problem and logged.
     console.error(
@@ -87,6 +88,7 @@ export async function executeTool(
 /** Validate input, open secrets, run the executor, validate output. Failures are values. */
 async function run(
   tool: ToolRow,
+  connection: ConnectionRow | null,
   input: Record<string, unknown>,
   deps: ExecuteDeps,
   redactor: Redactor,
@@ -96,13 +98,32 @@ async function run(
   const inputErrors = validateInstance(inputValidator, input, "/input");
   if (inputErrors.length > 0) return failed(null, { kind: "input_invalid", errors: inputErrors });
 
-  const opened = await openToolSecrets(tool, deps.env);
-  if (!opened.ok) return failed(null, { kind: "secrets_unavailable", reason: opened.reason, keyId: opened.keyId });
+  const usesConnection = tool.connectionId !== null && tool.executionType === "http_request";
+  if (usesConnection) {
+    const notReady = connectionNotReady(tool.connectionId!, connection);
+    if (notReady) return failed(null, notReady);
+  }
+  const credential = usesConnection && connection ? connection : null;
+  const opened = credential ? await openConnectionSecrets(credential, deps.env) : await openToolSecrets(tool, deps.env);
+  if (!opened.ok)
+    return failed(null, {
+      kind: "secrets_unavailable",
+      reason: opened.reason,
+      keyId: opened.keyId,
+      ...(credential ? { owner: { kind: "connection" as const, id: credential.id } } : {}),
+    });
   for (const value of Object.values(opened.secrets)) redactor.add(value);
 
   let tokens: TokenCache | undefined;
   const outcome = await EXECUTORS[tool.executionType](tool, input, {
     secrets: opened.secrets,
+    authParams: (credential?.authParams ?? tool.authParams) as AttachParams,
+    connection: credential && {
+      id: credential.id,
+      name: credential.name,
+      secretsVersion: credential.secretsVersion,
+      allowedOrigins: credential.allowedOrigins,
+    },
     tokens: () => {
       if (!opened.keyring) throw new Error("token cache requested for a tool without sealed secrets");
       return (tokens ??= new TokenCache(deps.env.TOKEN_CACHE, opened.keyring, deps.defer));
@@ -127,37 +148,23 @@ function failed(request: ExecutorResult["request"], failure: ExecutionFailure): 
   return { request, result: { ok: false, failure } };
 }
 
-type OpenedSecrets =
-  | { ok: true; secrets: Record<string, string>; keyring: Keyring | undefined }
-  | { ok: false; reason: SecretsUnavailableReason; keyId: string | null };
-
 /**
- * Opens the tool's secrets for this call, each with the binding computed from
- * the row as loaded (./auth/binding.ts): a row whose destination changed
- * outside the service fails here, before anything is sent.
+ * Why a tool's connection cannot be used now, or null. A secret not set
+ * stops the call here; an authorization-code grant that is not usable stops
+ * it where the token is read (./auth/index.ts).
  */
-async function openToolSecrets(tool: ToolRow, env: Env): Promise<OpenedSecrets> {
-  const sealed = Object.entries(tool.authSecrets);
-  if (sealed.length === 0 && tool.authType !== "oauth2") return { ok: true, secrets: {}, keyring: undefined };
-  let keyring: Keyring;
-  try {
-    keyring = await loadKeyring(env);
-  } catch (err) {
-    if (err instanceof AppError) return { ok: false, reason: "keyring_unavailable", keyId: null };
-    throw err;
-  }
-  try {
-    const secrets: Record<string, string> = {};
-    const v1Reads = sealedV1Reads(env);
-    for (const [field, value] of sealed) {
-      const { binding, options } = toolSecretOpening(tool, field, v1Reads);
-      secrets[field] = await openSecret(keyring, value, binding, options);
-    }
-    return { ok: true, secrets, keyring };
-  } catch (err) {
-    if (err instanceof SealError) return { ok: false, reason: err.reason, keyId: err.keyId };
-    throw err;
-  }
+function connectionNotReady(connectionId: string, connection: ConnectionRow | null): ExecutionFailure | null {
+  if (!connection)
+    return { kind: "connection_not_ready", connectionId, connectionName: null, status: "missing", missingSecrets: [] };
+  const missing = missingConnectionSecrets(connection);
+  if (missing.length === 0) return null;
+  return {
+    kind: "connection_not_ready",
+    connectionId,
+    connectionName: connection.name,
+    status: "needs_secret",
+    missingSecrets: missing,
+  };
 }
 
 function logRowFor(

@@ -6,6 +6,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { SealFailure } from "../crypto/seal";
 import { MAX_JSON_DEPTH } from "../json-depth";
 import type { ProblemFieldError } from "../problem";
+import { notReadyAdvice, type ConnectionStatus } from "./auth/connection-status";
 import type { BlockReason } from "./outbound/policy";
 import { MAX_REPORTED_ERRORS } from "./validation-limits";
 
@@ -19,6 +20,7 @@ export const OUTCOMES = [
   "network_error",
   "auth_error",
   "outbound_blocked",
+  "connection_not_ready",
   "internal_error",
 ] as const;
 
@@ -56,7 +58,23 @@ export type ExecutionFailure =
   | { kind: "timeout"; phase: "upstream" | "token"; timeoutSeconds: number }
   | { kind: "network_error"; phase: "upstream" | "token" }
   | { kind: "token_error"; tokenStatus: number | null; oauthError: string | null; detail: string }
-  | { kind: "secrets_unavailable"; reason: SecretsUnavailableReason; keyId: string | null }
+  | {
+      kind: "secrets_unavailable";
+      reason: SecretsUnavailableReason;
+      keyId: string | null;
+      /** Whose stored credentials: the tool's own, or its connection's. */
+      owner?: { kind: "connection"; id: string };
+    }
+  | {
+      kind: "connection_not_ready";
+      connectionId: string;
+      /** Null when the connection no longer exists. */
+      connectionName: string | null;
+      /** `missing`: the tool names a connection that does not exist (changed outside toolgate). */
+      status: Exclude<ConnectionStatus, "ready" | "error"> | "missing";
+      /** For needs_secret: the secret fields not set. */
+      missingSecrets: readonly string[];
+    }
   | { kind: "function_failed"; functionName: string }
   /** The stored row does not read in full (src/registry/stored-tool.ts); `detail` says which columns. */
   | { kind: "tool_damaged"; detail: string }
@@ -180,8 +198,26 @@ export function describeFailure(failure: ExecutionFailure): FailureView {
         status: 500,
         code: "secrets_unavailable",
         outcome: "auth_error",
-        detail: secretsUnavailableDetail(failure.reason, failure.keyId),
-        extensions: { reason: failure.reason, ...(failure.keyId ? { key_id: failure.keyId } : {}) },
+        detail: failure.owner
+          ? connectionSecretsUnavailableDetail(failure.owner.id, failure.reason, failure.keyId)
+          : secretsUnavailableDetail(failure.reason, failure.keyId),
+        extensions: {
+          reason: failure.reason,
+          ...(failure.keyId ? { key_id: failure.keyId } : {}),
+          ...(failure.owner ? { connection_id: failure.owner.id } : {}),
+        },
+      };
+    case "connection_not_ready":
+      return {
+        status: 409,
+        code: "connection_not_ready",
+        outcome: "connection_not_ready",
+        detail: notReadyAdvice(
+          { id: failure.connectionId, name: failure.connectionName },
+          failure.status,
+          failure.missingSecrets,
+        ),
+        extensions: { connection_id: failure.connectionId, connection_status: failure.status },
       };
     case "function_failed":
       return {
@@ -220,6 +256,29 @@ function secretsUnavailableDetail(reason: SecretsUnavailableReason, keyId: strin
       return "The tool's stored credentials are not sealed values.";
     case "unsendable":
       return "The tool's stored credential cannot be sent in its header: it holds a line break, NUL or another character a header cannot carry (it was saved before such secrets were refused, or moved from the query to a header). Send the secret again with PUT.";
+  }
+}
+
+function connectionSecretsUnavailableDetail(
+  id: string,
+  reason: SecretsUnavailableReason,
+  keyId: string | null,
+): string {
+  const fix = `send its secrets again with PUT /connections/${id}`;
+  switch (reason) {
+    case "keyring_unavailable":
+      return "The connection's stored credentials cannot be opened: the encryption keyring (ENCRYPTION_KEYS or ENCRYPTION_KEY) is missing or malformed.";
+    case "unknown_key":
+      return `The connection's stored credentials are sealed under key ${keyId}, which is not in the keyring: it was retired before the connection was rewrapped. Put the key back in ENCRYPTION_KEYS, or ${fix}.`;
+    case "binding_mismatch":
+      return `The connection's stored credentials were sealed for another destination: its allowed origins, token URL, API key placement or OAuth2 client was changed outside toolgate (or the credentials were copied from elsewhere), so nothing was sent. Check the connection; if the change is intended, ${fix}.`;
+    case "auth_failed":
+      return `The connection's stored credentials fail authentication: they were altered, or copied from elsewhere. ${fix[0]!.toUpperCase()}${fix.slice(1)}.`;
+    case "legacy_format":
+    case "malformed":
+      return `The connection's stored credentials are not sealed values: ${fix}.`;
+    case "unsendable":
+      return `The connection's stored credential cannot be sent in its header (it holds a character a header cannot carry): ${fix}.`;
   }
 }
 

@@ -4,7 +4,9 @@
  * the response.
  */
 import type { Env } from "../env";
+import { noteConnectionUse } from "../registry/connection-usage";
 import { recordExecution } from "../registry/execution-log";
+import type { RunnableTool } from "../registry/queries";
 import { runnableToolById } from "../registry/runnable";
 import type { StoredTool } from "../registry/stored-tool";
 import { executeTool, type ExecutionReport } from "./execute";
@@ -25,21 +27,21 @@ export async function runTool(
   toolId: string,
   input: Record<string, unknown>,
 ): Promise<ToolRun> {
-  const { tool } = await runnableToolById(env, toolId);
-  return runStoredTool(env, waitUntil, tool, input);
+  return runStoredTool(env, waitUntil, await runnableToolById(env, toolId), input);
 }
 
-/** The same, for a tool the caller has already found (by name, through the cache; or read fresh, as the UI shows it). */
+/** The same, for a tool the caller has already found with its connection (by name, through the cache; or read fresh, as the UI shows it). */
 export async function runStoredTool(
   env: Env,
   waitUntil: (work: Promise<unknown>) => void,
-  tool: StoredTool,
+  runnable: RunnableTool,
   input: Record<string, unknown>,
 ): Promise<ToolRun> {
   const defer = (work: Promise<unknown>) => waitUntil(work.catch(logDeferredFailure));
-  const report = await executeTool(tool, input, { env, defer });
+  const report = await executeTool(runnable, input, { env, defer });
   defer(recordExecution(env, report.logRow));
-  return { tool, report };
+  if (runnable.connection) noteConnectionUse(env, defer, runnable.connection, report);
+  return { tool: runnable.tool, report };
 }
 
 function logDeferredFailure(err: unknown): void {

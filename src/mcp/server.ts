@@ -79,12 +79,12 @@ export function createMcpServer(
   server.setRequestHandler(CallToolRequestSchema, (request) =>
     answer(async (): Promise<CallToolResult> => {
       const { name, arguments: args = {} } = request.params;
-      const found = (await runnableMcpTool(env, name))?.tool;
-      const tool = found && (access.kind === "all" || access.toolIds.includes(found.id)) ? found : undefined;
+      const found = await runnableMcpTool(env, name);
+      const runnable = found && (access.kind === "all" || access.toolIds.includes(found.tool.id)) ? found : undefined;
       // The one failure that is a protocol error: there is nothing to run (MCP spec, tools, "Error Handling").
-      if (!tool) throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-      const { report } = await runStoredTool(env, waitUntil, tool, args);
-      return callResultOf(tool, report);
+      if (!runnable) throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      const { report } = await runStoredTool(env, waitUntil, runnable, args);
+      return callResultOf(runnable.tool, report);
     }),
   );
 

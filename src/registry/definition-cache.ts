@@ -10,19 +10,21 @@
  *   (`invalidate`), so its own next execute reads the new version.
  * - A caller that sends a D1 bookmark newer than the one an entry was read at
  *   gets a fresh read: read-your-writes holds across isolates too.
- * - Each entry names what it was built from (`tool:<id>`, and once tools
- *   have connections `connection:<id>`); invalidating one of those drops every
- *   entry built from it.
+ * - Each entry names what it was built from (`tool:<id>`, `tool-name:<name>`,
+ *   `connection:<id>`); invalidating one of those drops every entry built
+ *   from it.
  * - Only definitions live here. Secrets are cached sealed, as stored; token
  *   state (leases, rotated refresh tokens) never enters this cache.
  */
-import type { StoredTool } from "./stored-tool";
+import type { RunnableTool } from "./queries";
 
-/** A tool and everything it needs to run, as one statement loads it (src/registry/runnable.ts). */
-export interface RunnableTool {
-  /** As stored: a damaged row (./stored-tool.ts) is cached too, and fails to run as it would read fresh. */
-  tool: StoredTool;
-}
+/**
+ * A tool and its connection, as one statement loads them (./queries.ts): a
+ * damaged row (./stored-tool.ts) is cached too, and fails to run as it would
+ * read fresh. The connection row holds its definition and sealed secrets;
+ * never token state, which lives in KV and connection_tokens.
+ */
+export type { RunnableTool };
 
 export const DEFAULT_CACHE_SECONDS = 5;
 export const MAX_CACHE_SECONDS = 3600;
@@ -45,6 +47,8 @@ export function parseCacheBound(value: unknown): { ok: true; ms: number } | { ok
 export const toolDependency = (toolId: string) => `tool:${toolId}`;
 /** An entry found by a tool's name (MCP's tools/call) also depends on whichever tool holds that name. */
 export const toolNameDependency = (name: string) => `tool-name:${name}`;
+/** An entry of a tool with a connection depends on the connection too. */
+export const connectionDependency = (connectionId: string) => `connection:${connectionId}`;
 
 interface Entry {
   value: RunnableTool;

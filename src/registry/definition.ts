@@ -46,6 +46,8 @@ export interface ToolDefinition {
   outputSchema: JsonSchema | null;
   inputMapping: InputMapping | null;
   authParams: AuthParams;
+  /** The connection whose credential the tool uses instead of authParams (then `{ type: "none" }`), or null. */
+  connectionId: string | null;
   mcpEnabled: boolean;
   /** Secret values sent with this request, by field; sealed before storage. */
   providedSecrets: Record<string, string>;
@@ -56,6 +58,13 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
   const errors: ProblemFieldError[] = [];
   const isHttp = body.execution_type === "http_request";
   const { params: authParams, provided } = splitAuth(body.auth_config ?? { type: "none" });
+  const connectionId = body.connection_id ?? null;
+  if (connectionId !== null && body.auth_config != null)
+    errors.push({
+      path: "/connection_id",
+      message:
+        "Send either connection_id or auth_config, not both: with connection_id the tool uses the connection's credential (GET shows it as auth_config; leave auth_config out when saving).",
+    });
 
   let method: HttpMethod | null = null;
   let endpointUrl: string | null = null;
@@ -103,6 +112,11 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
       errors.push({
         path: "/auth_config/type",
         message: "function tools run inside toolgate and take no authentication.",
+      });
+    if (connectionId !== null)
+      errors.push({
+        path: "/connection_id",
+        message: "function tools run inside toolgate and take no authentication, so no connection either.",
       });
   }
 
@@ -152,6 +166,7 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
     outputSchema,
     inputMapping,
     authParams,
+    connectionId,
     mcpEnabled: body.mcp_enabled ?? true,
     providedSecrets: provided,
   };
@@ -296,6 +311,7 @@ export function toolRow(
     authParams: def.authParams,
     authSecrets: secrets,
     mcpEnabled: def.mcpEnabled,
+    connectionId: def.connectionId,
     ...meta,
   };
 }

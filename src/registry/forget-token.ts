@@ -1,8 +1,8 @@
 import { loadKeyring } from "../crypto/keyring";
 import { openSecret } from "../crypto/seal";
-import type { ToolRow } from "../db/schema";
+import type { ConnectionRow, ToolRow } from "../db/schema";
 import { oauth2Client } from "../engine/auth";
-import { sealedV1Reads, toolSecretOpening } from "../engine/auth/binding";
+import { connectionSecretOpening, sealedV1Reads, toolSecretOpening } from "../engine/auth/binding";
 import { TokenCache } from "../engine/auth/token-cache";
 import type { Env } from "../env";
 
@@ -23,5 +23,25 @@ export async function forgetCachedToken(env: Env, row: ToolRow): Promise<void> {
     );
   } catch {
     // A token we cannot name (its key retired, its row changed) expires on its own TTL, or the next rewrap drops it.
+  }
+}
+
+/**
+ * The same for a connection whose client secret was replaced or which was
+ * deleted: its token under the secrets version it was cached with. Best effort.
+ */
+export async function forgetConnectionToken(env: Env, row: ConnectionRow): Promise<void> {
+  const params = row.authParams;
+  const sealed = row.authSecrets.client_secret;
+  if (params.type !== "oauth2" || params.grant_type !== "client_credentials" || !sealed) return;
+  try {
+    const keyring = await loadKeyring(env);
+    const { binding, options } = connectionSecretOpening(row, "client_secret");
+    const clientSecret = await openSecret(keyring, sealed, binding, options);
+    await new TokenCache(env.TOKEN_CACHE, keyring, () => {}).invalidate(
+      oauth2Client(params, { client_secret: clientSecret }, row),
+    );
+  } catch {
+    // As above: a token we cannot name expires on its own.
   }
 }

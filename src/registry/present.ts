@@ -1,15 +1,20 @@
 /**
  * A stored tool as the API shows it. Secret values never leave: only the
- * names of the stored secret fields, in `auth_config.secrets_set`.
+ * names of the stored secret fields, in `auth_config.secrets_set`. A tool
+ * that uses a connection shows the connection's auth config.
  */
 import type { z } from "@hono/zod-openapi";
 import type { AuthConfigOutput, DamagedTool as DamagedToolView, Tool } from "../api/schemas";
-import type { ToolRow } from "../db/schema";
+import type { ConnectionRow, ToolRow } from "../db/schema";
+import { connectionAuthConfig } from "./present-connection";
 import { damageInWords, isDamaged, type DamagedTool, type StoredTool } from "./stored-tool";
 
 /** A stored tool as reads show it: the tool, or what can be read of a damaged row, marked `damaged`. */
-export function presentStoredTool(tool: StoredTool): z.infer<typeof Tool> | z.infer<typeof DamagedToolView> {
-  return isDamaged(tool) ? presentDamagedTool(tool) : presentTool(tool);
+export function presentStoredTool(
+  tool: StoredTool,
+  connection: ConnectionRow | null = null,
+): z.infer<typeof Tool> | z.infer<typeof DamagedToolView> {
+  return isDamaged(tool) ? presentDamagedTool(tool) : presentTool(tool, connection);
 }
 
 function presentDamagedTool(tool: DamagedTool): z.infer<typeof DamagedToolView> {
@@ -28,7 +33,8 @@ function presentDamagedTool(tool: DamagedTool): z.infer<typeof DamagedToolView> 
   };
 }
 
-export function presentTool(row: ToolRow): z.infer<typeof Tool> {
+/** `connection`: the tool's connection, when it has one (null if it no longer exists). */
+export function presentTool(row: ToolRow, connection: ConnectionRow | null = null): z.infer<typeof Tool> {
   return {
     id: row.id,
     name: row.name,
@@ -48,9 +54,11 @@ export function presentTool(row: ToolRow): z.infer<typeof Tool> {
           retry_non_idempotent: row.retryPolicy.retryNonIdempotent,
         }
       : null,
-    auth_config: { ...row.authParams, secrets_set: Object.keys(row.authSecrets).sort() } as z.infer<
-      typeof AuthConfigOutput
-    >,
+    auth_config:
+      row.connectionId !== null && connection
+        ? connectionAuthConfig(connection)
+        : ({ ...row.authParams, secrets_set: Object.keys(row.authSecrets).sort() } as z.infer<typeof AuthConfigOutput>),
+    connection_id: row.connectionId,
     input_schema: row.inputSchema,
     output_schema: row.outputSchema,
     input_mapping: row.inputMapping,

@@ -6,7 +6,7 @@
 import { and, asc, eq, gt, or, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { preparedPerDatabase } from "../db/prepared";
-import { tools, type ToolRow } from "../db/schema";
+import { connections, tools, type ConnectionRow, type ToolRow } from "../db/schema";
 import { AppError } from "../problem";
 import { damageInWords, isDamaged, readToolRow, storedToolColumns, type StoredTool } from "./stored-tool";
 
@@ -17,7 +17,6 @@ export function toolNotFound(id: string): AppError {
   return new AppError(404, "tool_not_found", `There is no tool with id "${id}".`);
 }
 
-// Every execute loads its tool by id: the one D1 read on the hot path.
 const toolById = preparedPerDatabase((db) =>
   db
     .select(storedToolColumns)
@@ -31,35 +30,66 @@ export async function findTool(db: Db, id: string): Promise<StoredTool | undefin
   return row && readToolRow(row);
 }
 
-export async function getTool(db: Db, id: string): Promise<StoredTool> {
-  const row = await findTool(db, id);
-  if (!row) throw toolNotFound(id);
-  return row;
+/**
+ * A tool and what it needs to run: its connection, when it has one (null
+ * otherwise, or when the connection it names is gone). Never token state.
+ */
+export interface RunnableTool {
+  tool: StoredTool;
+  connection: ConnectionRow | null;
+}
+
+/** The tool's columns (JSON as text, read by ./stored-tool.ts) and its connection's, joined: one statement. */
+const runnableSelection = { tool: storedToolColumns, connection: connections };
+
+function runnableOf(row: { tool: Parameters<typeof readToolRow>[0]; connection: ConnectionRow | null }): RunnableTool {
+  return { tool: readToolRow(row.tool), connection: row.connection };
+}
+
+// Every execute loads its tool, and its connection, by id in one statement: the one D1 read on the hot path.
+const runnableById = preparedPerDatabase((db) =>
+  db
+    .select(runnableSelection)
+    .from(tools)
+    .leftJoin(connections, eq(tools.connectionId, connections.id))
+    .where(eq(tools.id, sql.placeholder("id")))
+    .prepare(),
+);
+
+export async function findRunnableTool(db: Db, id: string): Promise<RunnableTool | undefined> {
+  const row = await runnableById(db.$client).get({ id });
+  return row && runnableOf(row);
+}
+
+export async function getRunnableTool(db: Db, id: string): Promise<RunnableTool> {
+  const found = await findRunnableTool(db, id);
+  if (!found) throw toolNotFound(id);
+  return found;
 }
 
 // Execute by name (a model's function call names the tool) loads its tool by name: the same one read.
-const toolByName = preparedPerDatabase((db) =>
+const runnableByName = preparedPerDatabase((db) =>
   db
-    .select(storedToolColumns)
+    .select(runnableSelection)
     .from(tools)
+    .leftJoin(connections, eq(tools.connectionId, connections.id))
     .where(eq(tools.name, sql.placeholder("name")))
     .prepare(),
 );
 
-/** The tool with exactly this name (names are unique and case-sensitive). */
-export async function findToolByName(db: Db, name: string): Promise<StoredTool | undefined> {
-  const row = await toolByName(db.$client).get({ name });
-  return row && readToolRow(row);
+/** The tool with exactly this name (names are unique and case-sensitive), with its connection. */
+export async function findRunnableToolByName(db: Db, name: string): Promise<RunnableTool | undefined> {
+  const row = await runnableByName(db.$client).get({ name });
+  return row && runnableOf(row);
 }
 
 export function toolNameNotFound(name: string): AppError {
   return new AppError(404, "tool_not_found", `There is no tool named "${name}".`);
 }
 
-/** The tool with exactly this name, or 404 `tool_not_found`. */
-export async function getToolByName(db: Db, name: string): Promise<StoredTool> {
-  const row = await findToolByName(db, name);
-  if (!row) throw toolNameNotFound(name);
+export async function getTool(db: Db, id: string): Promise<StoredTool> {
+  const row = await findTool(db, id);
+  if (!row) throw toolNotFound(id);
   return row;
 }
 
@@ -70,14 +100,15 @@ export async function getReadableTool(db: Db, id: string): Promise<ToolRow> {
   return row;
 }
 
-/** The tool MCP's tools/call names, if it exists and is offered over MCP. */
-export async function findMcpTool(db: Db, name: string): Promise<StoredTool | undefined> {
+/** The tool MCP's tools/call names, with its connection, if it exists and is offered over MCP. */
+export async function findMcpTool(db: Db, name: string): Promise<RunnableTool | undefined> {
   const row = await db
-    .select(storedToolColumns)
+    .select(runnableSelection)
     .from(tools)
+    .leftJoin(connections, eq(tools.connectionId, connections.id))
     .where(and(eq(tools.name, name), eq(tools.mcpEnabled, true)))
     .get();
-  return row && readToolRow(row);
+  return row && runnableOf(row);
 }
 
 export interface ToolFilter {
@@ -124,28 +155,72 @@ export async function listTools(
   return rows.map(readToolRow);
 }
 
-export async function insertTool(db: Db, row: ToolRow): Promise<void> {
+/**
+ * The connection a tool is saved with, at the version whose allowed origins
+ * its endpoint was checked against. The write happens only if the connection
+ * is still there at that version: a connection deleted or narrowed meanwhile
+ * cannot be left with a tool it does not allow.
+ */
+export interface CheckedConnection {
+  id: string;
+  version: number;
+}
+
+const connectionUnchanged = (connection: CheckedConnection) =>
+  sql`exists (select 1 from ${connections} where ${connections.id} = ${connection.id} and ${connections.version} = ${connection.version})`;
+
+export async function insertTool(db: Db, row: ToolRow, connection: CheckedConnection | null = null): Promise<void> {
   try {
-    await db.insert(tools).values(row).run();
+    if (!connection) {
+      await db.insert(tools).values(row).run();
+      return;
+    }
+    // One transaction: the insert is undone at once if the connection changed meanwhile.
+    const [, undone] = await db.batch([
+      db.insert(tools).values(row),
+      db.delete(tools).where(and(eq(tools.id, row.id), sql`not ${connectionUnchanged(connection)}`)),
+    ]);
+    if (undone.meta.changes > 0) throw connectionChanged();
   } catch (err) {
     throw duplicateNameOr(err, row.name);
   }
 }
 
-/** Replaces a tool if it is still at `expectedVersion`; otherwise 412 (someone else saved first). */
-export async function replaceTool(db: Db, row: ToolRow, expectedVersion: number): Promise<void> {
+/** Replaces a tool if it is still at `expectedVersion` (otherwise 412: someone else saved first), and its connection unchanged. */
+export async function replaceTool(
+  db: Db,
+  row: ToolRow,
+  expectedVersion: number,
+  connection: CheckedConnection | null = null,
+): Promise<void> {
   let changed: number;
   try {
     const result = await db
       .update(tools)
       .set(row)
-      .where(and(eq(tools.id, row.id), eq(tools.version, expectedVersion)))
+      .where(
+        and(
+          eq(tools.id, row.id),
+          eq(tools.version, expectedVersion),
+          connection ? connectionUnchanged(connection) : undefined,
+        ),
+      )
       .run();
     changed = result.meta.changes;
   } catch (err) {
     throw duplicateNameOr(err, row.name);
   }
-  if (changed === 0) throw versionMismatch(row.id);
+  if (changed > 0) return;
+  const now = connection ? await findTool(db, row.id) : undefined;
+  throw now && now.version === expectedVersion ? connectionChanged() : versionMismatch(row.id);
+}
+
+function connectionChanged(): AppError {
+  return new AppError(
+    409,
+    "concurrent_change",
+    "The tool's connection changed or was deleted while the tool was being saved; save the tool again.",
+  );
 }
 
 export async function deleteTool(db: Db, id: string): Promise<boolean> {

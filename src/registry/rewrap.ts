@@ -22,7 +22,7 @@
  *   is not a string, a value that does not open) is reported by tool and
  *   reason; the run goes on with the next rows.
  */
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, sql, type SQLWrapper } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { rewrapSecret, SealError, type Keyring, type SealFailure } from "../crypto/seal";
 import { tools } from "../db/schema";
@@ -53,7 +53,7 @@ export interface ToolRewrapPage {
  * not a JSON object is never current (json_each must not see invalid JSON: it
  * would fail the whole query).
  */
-const secretsOf = (column: typeof tools.authSecrets) =>
+export const secretsOf = (column: SQLWrapper) =>
   sql`json_each(case when json_valid(${column}) and json_type(${column}) = 'object' then ${column} else '{}' end)`;
 
 export async function rewrapToolSecrets(
@@ -151,7 +151,7 @@ export async function countLegacyToolSecrets(db: DrizzleD1Database): Promise<num
   return Number(row?.n ?? 0);
 }
 
-function parseObject(text: string): Record<string, unknown> | null {
+export function parseObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
     return isPlainObject(value) ? value : null;

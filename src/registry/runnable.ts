@@ -11,14 +11,21 @@ import { drizzle } from "drizzle-orm/d1";
 import { requestDatabaseOf } from "../db/session";
 import type { Env } from "../env";
 import {
+  connectionDependency,
   DEFAULT_CACHE_SECONDS,
   DefinitionCache,
   parseCacheBound,
   toolDependency,
   toolNameDependency,
-  type RunnableTool,
 } from "./definition-cache";
-import { findMcpTool, findTool, findToolByName, toolNameNotFound, toolNotFound } from "./queries";
+import {
+  findMcpTool,
+  findRunnableTool,
+  findRunnableToolByName,
+  toolNameNotFound,
+  toolNotFound,
+  type RunnableTool,
+} from "./queries";
 import type { StoredTool } from "./stored-tool";
 
 /** The isolate's definition cache. */
@@ -36,9 +43,14 @@ export function forgetTool(tool: Pick<StoredTool, "id" | "name">): void {
   definitionCache.invalidate(toolNameDependency(tool.name));
 }
 
+/** Called by every write of a connection in this isolate: the tools that use it are read again. */
+export function forgetConnection(connectionId: string): void {
+  definitionCache.invalidate(connectionDependency(connectionId));
+}
+
 /** The tool to run by id; 404 `tool_not_found`. */
 export async function runnableToolById(env: Env, id: string): Promise<RunnableTool> {
-  const found = await readThrough(env, `id:${id}`, [], (db) => findTool(drizzle(db), id));
+  const found = await readThrough(env, `id:${id}`, [], (db) => findRunnableTool(drizzle(db), id));
   if (!found) throw toolNotFound(id);
   return found;
 }
@@ -46,7 +58,7 @@ export async function runnableToolById(env: Env, id: string): Promise<RunnableTo
 /** The tool with exactly this name (POST /tools/by-name/{name}/execute); 404 `tool_not_found`. */
 export async function runnableToolByName(env: Env, name: string): Promise<RunnableTool> {
   const found = await readThrough(env, `name:${name}`, [toolNameDependency(name)], (db) =>
-    findToolByName(drizzle(db), name),
+    findRunnableToolByName(drizzle(db), name),
   );
   if (!found) throw toolNameNotFound(name);
   return found;
@@ -61,7 +73,7 @@ async function readThrough(
   env: Env,
   key: string,
   dependsOn: string[],
-  load: (db: D1Database) => Promise<StoredTool | undefined>,
+  load: (db: D1Database) => Promise<RunnableTool | undefined>,
 ): Promise<RunnableTool | undefined> {
   const requestDb = requestDatabaseOf(env.DB);
   const boundMs = cacheBoundMs(env.DEFINITION_CACHE_SECONDS);
@@ -70,13 +82,13 @@ async function readThrough(
     if (hit) return hit;
   }
   const generation = definitionCache.generation;
-  const tool = (await load(requestDb.replica())) ?? (await load(requestDb.primary()));
-  if (!tool) return undefined;
-  // Issue 11: a tool with a connection loads it in the same statement, and the
-  // entry depends on `connection:<id>` too, which a write of the connection invalidates.
-  const value: RunnableTool = { tool };
-  if (boundMs > 0)
-    definitionCache.set(key, value, [toolDependency(tool.id), ...dependsOn], requestDb.bookmark(), generation);
+  const value = (await load(requestDb.replica())) ?? (await load(requestDb.primary()));
+  if (!value) return undefined;
+  if (boundMs > 0) {
+    const built = [toolDependency(value.tool.id), ...dependsOn];
+    if (value.connection) built.push(connectionDependency(value.connection.id));
+    definitionCache.set(key, value, built, requestDb.bookmark(), generation);
+  }
   return value;
 }
 

@@ -6,7 +6,7 @@
  * they are refused in every secret, wherever it goes today; a secret sent in
  * a header must also be a valid header value as a whole.
  */
-import { headerSecretField, type AuthParams } from "../engine/auth";
+import { headerSecretField, type AttachParams } from "../engine/auth";
 import { HEADER_VALUE_RULE, isValidHeaderValue } from "../engine/request";
 import type { ProblemFieldError } from "../problem";
 
@@ -16,8 +16,11 @@ const REFUSED_CHARACTERS: [string, string, string][] = [
   ["\0", "a NUL character (U+0000)", "without it"],
 ];
 
-/** Problems with the secret values sent in a request (`provided`, by field), at `/auth_config/<field>`. */
-export function secretValueProblems(params: AuthParams, provided: Record<string, string>): ProblemFieldError[] {
+/**
+ * Problems with the secret values sent in a request (`provided`, by field), at
+ * `/auth_config/<field>`: a tool's own or a connection's, by the same rule.
+ */
+export function secretValueProblems(params: AttachParams, provided: Record<string, string>): ProblemFieldError[] {
   const errors: ProblemFieldError[] = [];
   for (const [field, value] of Object.entries(provided)) {
     const problem =

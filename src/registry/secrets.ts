@@ -5,7 +5,7 @@
  * src/engine/execute.ts.
  */
 import { loadKeyring } from "../crypto/keyring";
-import { sealSecret } from "../crypto/seal";
+import { sealSecret, type SealBinding } from "../crypto/seal";
 import type { ToolRow } from "../db/schema";
 import type { AuthParams } from "../engine/auth";
 import { SECRET_FIELDS } from "../engine/auth";
@@ -46,36 +46,79 @@ export async function sealToolSecrets(
   previous: ToolRow | null,
 ): Promise<Record<string, string>> {
   const fields = SECRET_FIELDS[next.params.type];
+  const destination = toolDestination({ authParams: next.params, endpointUrl: next.endpointUrl });
+  const { sealed } = await sealSecretsForWrite(env, {
+    typeName: next.params.type,
+    fields,
+    required: fields,
+    provided: next.provided,
+    stored: previous?.authSecrets ?? null,
+    changed: previous ? secretReuseVerdict(previous, next) : null,
+    words: FACT_WORDS,
+    binding: (field) => toolSecretBinding(toolId, field, destination),
+  });
+  return sealed;
+}
+
+/** One write of an owner's secrets (a tool's or a connection's), for `sealSecretsForWrite`. */
+export interface SecretsWrite<Fact extends string> {
+  /** The auth type, as messages name it. */
+  typeName: string;
+  /** The secret fields of the auth type. */
+  fields: readonly string[];
+  /** Fields that must be set once written: a tool's are all required, a connection's may wait (needs_secret). */
+  required: readonly string[];
+  /** Values sent in this request, by field. */
+  provided: Record<string, string>;
+  /** The sealed values stored before this write; null on create. */
+  stored: Record<string, string> | null;
+  /** What changed among the facts the stored values are bound to; null on create. */
+  changed: readonly Fact[] | null;
+  words: Record<Fact, string>;
+  /** The binding to seal a field's new value with. */
+  binding: (field: string) => SealBinding;
+}
+
+/**
+ * The rule for keeping stored secrets, for every owner: a field left out keeps
+ * its stored value only when the binding minus the row id and field is
+ * unchanged (`changed` is empty), so the stored value still opens for the
+ * destination the row now describes; otherwise it must be sent again (422
+ * `secrets_required`, naming what changed). New values are sealed under the
+ * current key. `changedSecrets`: whether any stored value differs afterwards.
+ */
+export async function sealSecretsForWrite<Fact extends string>(
+  env: Env,
+  write: SecretsWrite<Fact>,
+): Promise<{ sealed: Record<string, string>; changedSecrets: boolean }> {
+  const { fields, provided, stored, changed } = write;
   const kept: Record<string, string> = {};
   const missing: ProblemFieldError[] = [];
-  const changed = previous ? secretReuseVerdict(previous, next) : null;
   for (const field of fields) {
-    if (next.provided[field]) continue;
-    const stored = previous?.authSecrets[field];
-    if (changed?.length === 0 && stored) kept[field] = stored;
-    else
+    if (provided[field]) continue;
+    const storedValue = stored?.[field];
+    if (changed?.length === 0 && storedValue) kept[field] = storedValue;
+    else if (storedValue || write.required.includes(field))
       missing.push({
         path: `/auth_config/${field}`,
         message:
           changed === null || changed.length === 0
-            ? `${field} is required for ${next.params.type} authentication.`
-            : `${field} must be sent again because ${changesInWords(changed, FACT_WORDS)}; stored secrets are only sent where they were entered for.`,
+            ? `${field} is required for ${write.typeName} authentication.`
+            : `${field} must be sent again because ${changesInWords(changed, write.words)}; stored secrets are only sent where they were entered for.`,
       });
   }
   if (missing.length > 0) throw validationError("secrets_required", "Some secret fields must be provided.", missing);
 
-  const toSeal = fields.filter((field) => next.provided[field]);
-  if (toSeal.length === 0) return kept;
-  const keyring = await loadKeyring(env);
-  const destination = toolDestination({ authParams: next.params, endpointUrl: next.endpointUrl });
+  const toSeal = fields.filter((field) => provided[field]);
   const sealed: Record<string, string> = { ...kept };
-  for (const field of toSeal)
-    sealed[field] = await sealSecret(
-      keyring,
-      next.provided[field] as string,
-      toolSecretBinding(toolId, field, destination),
-    );
-  return sealed;
+  if (toSeal.length > 0) {
+    const keyring = await loadKeyring(env);
+    for (const field of toSeal)
+      sealed[field] = await sealSecret(keyring, provided[field] as string, write.binding(field));
+  }
+  const before = stored ?? {};
+  const changedSecrets = toSeal.length > 0 || Object.keys(before).some((field) => before[field] !== sealed[field]);
+  return { sealed, changedSecrets };
 }
 
 /**
@@ -107,7 +150,7 @@ function keyNameOf(params: unknown): unknown {
 }
 
 /** "the auth type changed", "token_url and scope changed", "a, b and c changed". */
-export function changesInWords(changed: readonly DestinationFact[], words: Record<DestinationFact, string>): string {
+export function changesInWords<Fact extends string>(changed: readonly Fact[], words: Record<Fact, string>): string {
   const named = changed.map((fact) => words[fact]);
   const list = named.length <= 1 ? named.join("") : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
   return `${list} changed`;

@@ -5,19 +5,24 @@
  */
 import { drizzle } from "drizzle-orm/d1";
 import type { ToolInput } from "../api/schemas";
-import type { ToolRow } from "../db/schema";
+import type { ConnectionRow, ToolRow } from "../db/schema";
 import { requireOutboundSettings } from "../engine/outbound/settings";
 import type { Env } from "../env";
-import { normalizeDefinition, toolRow } from "./definition";
+import { validationError } from "../problem";
+import { findConnection } from "./connections";
+import { normalizeDefinition, toolRow, type ToolDefinition } from "./definition";
 import { forgetCachedToken } from "./forget-token";
-import { deleteTool, getTool, insertTool, replaceTool, toolNotFound, versionMismatch } from "./queries";
+import { deleteTool, getTool, insertTool, replaceTool, toolNotFound, versionMismatch, type Db } from "./queries";
 import { forgetTool } from "./runnable";
 import { sealToolSecrets } from "./secrets";
 import { isDamaged, type StoredTool } from "./stored-tool";
+import { originOf } from "./urls";
 
 /** Validates, seals and stores a new tool (422, 409 on failure). */
 export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
   const def = normalizeDefinition(input, requireOutboundSettings(env));
+  const db = drizzle(env.DB);
+  const connection = await connectionFor(db, def);
   const id = crypto.randomUUID();
   const secrets = await sealToolSecrets(
     env,
@@ -27,7 +32,7 @@ export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
   );
   const now = new Date().toISOString();
   const row = toolRow(id, def, secrets, { version: 1, createdAt: now, updatedAt: now });
-  await insertTool(drizzle(env.DB), row);
+  await insertTool(db, row, connection);
   forgetTool(row);
   return row;
 }
@@ -47,6 +52,7 @@ export async function replaceToolDefinition(
   const previous = await getTool(db, id);
   if (!expected(previous.version)) throw versionMismatch(previous.id);
   const def = normalizeDefinition(input, requireOutboundSettings(env));
+  const connection = await connectionFor(db, def);
   // A damaged row is repaired by a replace, but nothing of it is kept: every secret is sent again.
   const secrets = await sealToolSecrets(
     env,
@@ -59,7 +65,7 @@ export async function replaceToolDefinition(
     createdAt: previous.createdAt,
     updatedAt: new Date().toISOString(),
   });
-  await replaceTool(db, row, previous.version);
+  await replaceTool(db, row, previous.version, connection);
   forgetTool(previous);
   forgetTool(row);
   return row;
@@ -77,4 +83,26 @@ export async function removeTool(env: Env, id: string): Promise<StoredTool> {
   forgetTool(row);
   if (!isDamaged(row) && row.authType === "oauth2") await forgetCachedToken(env, row);
   return row;
+}
+
+/**
+ * The connection a definition names, checked: it exists, and the endpoint's
+ * origin is one of its allowed origins (422 otherwise, at the field to fix).
+ */
+async function connectionFor(db: Db, def: ToolDefinition): Promise<ConnectionRow | null> {
+  if (def.connectionId === null) return null;
+  const connection = await findConnection(db, def.connectionId);
+  if (!connection)
+    throw validationError("invalid_tool", "The tool definition is not valid.", [
+      { path: "/connection_id", message: `There is no connection with id "${def.connectionId}".` },
+    ]);
+  const origin = originOf(def.endpointUrl);
+  if (origin !== null && !connection.allowedOrigins.includes(origin))
+    throw validationError("invalid_tool", "The tool definition is not valid.", [
+      {
+        path: "/endpoint_url",
+        message: `${origin} is not one of the allowed origins of connection "${connection.name}": ${connection.allowedOrigins.join(", ")}. Call one of those, or add the origin to the connection first.`,
+      },
+    ]);
+  return connection;
 }

@@ -11,6 +11,7 @@ import { inferSchema } from "../registry/infer-schema";
 import { isCredentialHeaderName } from "../registry/credential-headers";
 import { latestSuccessfulOutput } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
+import { findConnection } from "../registry/connections";
 import { getReadableTool } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
@@ -42,6 +43,7 @@ export function newToolForm(c: UiContext, session: Session) {
 export async function editToolForm(c: UiContext, session: Session, id: string) {
   // A damaged row has no definition to fill the form with: an error page says what is wrong and what to do.
   const row = await getReadableTool(drizzle(c.env.DB), id);
+  // The connection's own config is not edited here (the form keeps only its id), so presenting without it is enough.
   return render(c, session, toolFormFrom(presentTool(row)), new Map(), row, {});
 }
 
@@ -185,7 +187,7 @@ async function inferOutputSchema(
   return "Output schema generated. Review it, then save the tool.";
 }
 
-function render(
+async function render(
   c: UiContext,
   session: Session,
   state: ToolFormState,
@@ -197,6 +199,8 @@ function render(
   fillIn = false,
 ) {
   const status = errors.size > 0 && !fillIn ? 422 : 200;
+  const connection =
+    state.connectionId === null ? undefined : await findConnection(drizzle(c.env.DB), state.connectionId);
   return c.html(
     <ToolEditorPage
       session={session}
@@ -215,6 +219,7 @@ function render(
         }
       }
       reenterReason={stored ? reenterReason(stored, state) : null}
+      connectionName={connection?.name ?? null}
       storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
       errorsTitle={fillIn ? "Before creating the tool, fill in:" : undefined}

@@ -7,3 +7,6 @@ export const AUTH_LABELS: Record<ToolRow["authType"], string> = {
   api_key: "API key",
   oauth2: "OAuth2 client credentials",
 };
+
+/** What the tools list shows for a tool that uses a saved connection. */
+export const CONNECTION_AUTH_LABEL = "Saved connection";

@@ -53,6 +53,7 @@ export function parseToolForm(body: FormBody): ToolFormState {
         .filter(([, value]) => value !== ""),
     ),
   };
+  state.connectionId = text("connection_id") || null;
   state.retry = {
     enabled: checked("retry_enabled"),
     maxAttempts: text("retry_max_attempts").trim(),

@@ -43,6 +43,7 @@ export function fieldForPointer(pointer: string, state: ToolFormState): string {
     case "body_format":
     case "output_schema":
     case "function_name":
+    case "connection_id":
       return top;
     case "headers": {
       const i = state.headers.findIndex((h) => h.name === second);

@@ -39,6 +39,8 @@ export interface ToolFormState {
     /** Entered secret values by field (token, value, client_secret); never filled from storage. */
     secrets: Record<string, string>;
   };
+  /** The connection whose credential the tool uses instead of `auth`, or null. */
+  connectionId: string | null;
   retry: {
     enabled: boolean;
     maxAttempts: string;
@@ -110,6 +112,7 @@ export function emptyToolForm(): ToolFormState {
       clientAuthMethod: "client_secret_basic",
       secrets: {},
     },
+    connectionId: null,
     retry: { enabled: false, maxAttempts: "3", baseDelayMs: "200", maxDelayMs: "5000", retryNonIdempotent: false },
     paramsView: "builder",
     params: [],
@@ -138,18 +141,9 @@ export function toolFormFrom(tool: z.infer<typeof Tool>): ToolFormState {
   state.maxResponseBytes = String(tool.max_response_bytes);
   state.bodyFormat = tool.body_format;
   state.headers = Object.entries(tool.headers).map(([name, value]) => ({ name, value }));
-  state.auth.type = auth.type;
-  if (auth.type === "api_key") {
-    state.auth.keyName = auth.key_name;
-    state.auth.keyLocation = auth.location;
-  }
-  if (auth.type === "oauth2") {
-    state.auth.tokenUrl = auth.token_url;
-    state.auth.clientId = auth.client_id;
-    state.auth.scope = auth.scope ?? "";
-    state.auth.audience = auth.audience ?? "";
-    state.auth.clientAuthMethod = auth.client_auth_method;
-  }
+  state.connectionId = tool.connection_id;
+  // With a connection, auth_config is the connection's, edited on the connection, not here.
+  if (tool.connection_id === null) fillAuth(state, auth);
   if (tool.retry)
     state.retry = {
       enabled: true,
@@ -174,6 +168,33 @@ export function toolFormFrom(tool: z.infer<typeof Tool>): ToolFormState {
     state.builderUnavailable = rows.reason;
   }
   return state;
+}
+
+/** A tool's own auth config (none, bearer_token, api_key, oauth2 client credentials) into the form. */
+function fillAuth(state: ToolFormState, auth: z.infer<typeof Tool>["auth_config"]): void {
+  switch (auth.type) {
+    case "none":
+    case "bearer_token":
+      state.auth.type = auth.type;
+      return;
+    case "api_key":
+      state.auth.type = "api_key";
+      state.auth.keyName = auth.key_name;
+      state.auth.keyLocation = auth.location;
+      return;
+    case "oauth2":
+      if (auth.grant_type !== "client_credentials") return;
+      state.auth.type = "oauth2";
+      state.auth.tokenUrl = auth.token_url;
+      state.auth.clientId = auth.client_id;
+      state.auth.scope = auth.scope ?? "";
+      state.auth.audience = auth.audience ?? "";
+      state.auth.clientAuthMethod = auth.client_auth_method;
+      return;
+    case "basic":
+      // Only connections have Basic auth; a tool never shows it without connection_id.
+      return;
+  }
 }
 
 /** Past this many characters, a stored JSON document is shown compact rather than indented. */
@@ -314,7 +335,9 @@ export function toToolInput(state: ToolFormState, errors: FieldErrors): Record<s
                 retry_non_idempotent: state.retry.retryNonIdempotent,
               }
             : null,
-          auth_config: authConfig(state.auth),
+          ...(state.connectionId !== null
+            ? { connection_id: state.connectionId }
+            : { auth_config: authConfig(state.auth) }),
         }
       : { function_name: state.functionName }),
     input_schema: inputSchema,
@@ -403,6 +426,7 @@ export function toolFormFromDraft(draft: {
     max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
     retry: null,
     auth_config: { ...params, secrets_set: [] } as z.infer<typeof Tool>["auth_config"],
+    connection_id: null,
     input_schema: draft.input_schema,
     output_schema: null,
     input_mapping: draft.input_mapping,

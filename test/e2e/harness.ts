@@ -3,7 +3,7 @@
 // Chromium driven by playwright-core. Each server gets free ports and is stopped
 // with its whole process tree, so tests never touch the developer's .dev.vars,
 // .wrangler/state or ports 8787/8788.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -135,6 +135,24 @@ async function waitUntilAnswering(
   throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms (last: ${last}):\n${tail(proc.output())}`);
 }
 
+/** Runs a command to its end without blocking the event loop; kills its group after `timeoutMs`. */
+async function runToEnd(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ status: number | null; signal: NodeJS.Signals | null; output: string }> {
+  const proc = spawnGroup(command, args, env);
+  const timer = setTimeout(() => killGroup(proc.child, "SIGKILL"), timeoutMs);
+  // "close", not "exit": by then its output has been read to the end.
+  const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    proc.child.once("close", (code, sig) => resolve([code, sig])),
+  );
+  clearTimeout(timer);
+  running.delete(proc.child);
+  return { status, signal, output: proc.output() };
+}
+
 /** A .env line wrangler's dotenv reads back verbatim: single quotes, no escapes. */
 function envLine(name: string, value: string): string {
   if (/['\r\n]/.test(value)) throw new Error(`var ${name}: quotes and newlines are not supported`);
@@ -176,15 +194,18 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     NO_COLOR: "1",
   };
   try {
-    // stdin is not a terminal, so wrangler applies without asking.
-    const migrate = spawnSync(
+    // stdin is not a terminal, so wrangler applies without asking. Asynchronously: a
+    // synchronous spawn would freeze this process's event loop, and with it the
+    // start-up deadlines of servers started beside this one (Promise.all in the suites).
+    const migrate = await runToEnd(
       process.execPath,
       [wranglerBin, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo],
-      { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: 120_000 },
+      env,
+      120_000,
     );
     if (migrate.status !== 0) {
       throw new Error(
-        `applying the D1 migrations failed (${migrate.status ?? migrate.signal}):\n${tail(migrate.stdout + migrate.stderr)}`,
+        `applying the D1 migrations failed (${migrate.status ?? migrate.signal}):\n${tail(migrate.output)}`,
       );
     }
     const [port, inspectorPort] = [await freePort(), await freePort()];
@@ -233,7 +254,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
   });
   const url = `http://127.0.0.1:${port}`;
   // Any HTTP answer (its 404 for /) means it is listening.
-  await waitUntilAnswering(`${url}/`, () => true, proc, "the mock upstream", 15_000);
+  await waitUntilAnswering(`${url}/`, () => true, proc, "the mock upstream", 60_000);
   return { url, stop: () => proc.stop() };
 }
 

@@ -17,7 +17,8 @@
  * This file lives beside the code that attaches credentials because the two
  * must change together: a new way of sending a secret is a new fact here.
  *
- * Owner kinds: "tool" now; "connection" (issue 11) gets its own facts.
+ * Owner kinds: "tool" and "connection" (a credential shared by many tools),
+ * each with its own destination facts.
  */
 import type { SealBinding } from "../../crypto/seal";
 import type { ToolRow } from "../../db/schema";
@@ -94,6 +95,106 @@ export function toolSecretBinding(toolId: string, field: string, destination: To
  */
 export function destinationChanges(before: ToolDestination, after: ToolDestination): DestinationFact[] {
   return TOOL_DESTINATION_FACTS.filter((fact) => before[fact] !== after[fact]);
+}
+
+/**
+ * Where and how a connection's secret is sent, in the binding's order. Null
+ * where a fact does not apply to the auth type. A connection has no endpoint
+ * of its own: its credential goes to any of its allowed origins, so the whole
+ * set of them is one fact.
+ */
+export const CONNECTION_DESTINATION_FACTS = [
+  "auth_type",
+  /** OAuth2: client_credentials or authorization_code. */
+  "grant_type",
+  /** The allowed origins, sorted, as the JSON text of an array: every credential and access token goes only there. */
+  "allowed_origins",
+  /** OAuth2: the whole token URL, where the client secret (and a refresh token) goes. */
+  "token_url",
+  /** OAuth2 authorization code: the whole authorization URL, where people are sent to consent. */
+  "authorization_url",
+  "client_id",
+  "client_auth_method",
+  "scope",
+  "audience",
+  "api_key_location",
+  "api_key_name",
+  /** Basic: the username the password is sent with. */
+  "username",
+] as const;
+
+export type ConnectionDestinationFact = (typeof CONNECTION_DESTINATION_FACTS)[number];
+export type ConnectionDestination = Record<ConnectionDestinationFact, string | null>;
+
+/** What a connection's destination is computed from: its auth config as stored (without secrets) and its allowed origins. */
+export type ConnectionAuthShape = { authParams: unknown; allowedOrigins: unknown };
+
+/** The destination facts of a connection. Total, like `toolDestination`: an odd row gets nulls and fails to open. */
+export function connectionDestination(connection: ConnectionAuthShape): ConnectionDestination {
+  const params: Record<string, unknown> =
+    typeof connection.authParams === "object" && connection.authParams !== null
+      ? (connection.authParams as Record<string, unknown>)
+      : {};
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : null);
+  const type = text(params.type);
+  const apiKey = type === "api_key";
+  const oauth2 = type === "oauth2";
+  const location = apiKey ? text(params.location) : null;
+  const keyName = apiKey ? text(params.key_name) : null;
+  const origins = Array.isArray(connection.allowedOrigins)
+    ? JSON.stringify(connection.allowedOrigins.map((origin) => String(origin)).sort())
+    : null;
+  return {
+    auth_type: type,
+    grant_type: oauth2 ? text(params.grant_type) : null,
+    allowed_origins: origins,
+    token_url: oauth2 ? canonicalUrl(text(params.token_url)) : null,
+    authorization_url: oauth2 ? canonicalUrl(text(params.authorization_url)) : null,
+    client_id: oauth2 ? text(params.client_id) : null,
+    client_auth_method: oauth2 ? text(params.client_auth_method) : null,
+    scope: oauth2 ? text(params.scope) : null,
+    audience: oauth2 ? text(params.audience) : null,
+    api_key_location: location,
+    api_key_name: keyName !== null && location === "header" ? keyName.toLowerCase() : keyName,
+    username: type === "basic" ? text(params.username) : null,
+  };
+}
+
+/**
+ * The binding of a connection's sealed value: `[layout, "connection", id,
+ * field, ...CONNECTION_DESTINATION_FACTS]`. `field` is a secret a person
+ * enters (token, value, password, client_secret) or token state the service
+ * obtains (access_token, refresh_token: src/engine/auth/authorization-code.ts),
+ * so a changed destination makes old tokens unusable too.
+ */
+export function connectionSecretBinding(
+  connectionId: string,
+  field: string,
+  destination: ConnectionDestination,
+): SealBinding {
+  return [
+    BINDING_LAYOUT,
+    "connection",
+    connectionId,
+    field,
+    ...CONNECTION_DESTINATION_FACTS.map((fact) => destination[fact]),
+  ];
+}
+
+/** The facts that differ between two connection destinations, in binding order (as `destinationChanges`). */
+export function connectionDestinationChanges(
+  before: ConnectionDestination,
+  after: ConnectionDestination,
+): ConnectionDestinationFact[] {
+  return CONNECTION_DESTINATION_FACTS.filter((fact) => before[fact] !== after[fact]);
+}
+
+/** How to open one of a connection's sealed values. Connections never had v1 values. */
+export function connectionSecretOpening(
+  connection: { id: string } & ConnectionAuthShape,
+  field: string,
+): { binding: SealBinding; options: { v1Aad?: string } } {
+  return { binding: connectionSecretBinding(connection.id, field, connectionDestination(connection)), options: {} };
 }
 
 /** The additional data of a v1 tool secret, read while SEALED_V1_READS is on. */

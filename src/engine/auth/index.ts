@@ -3,7 +3,9 @@
  * here already opened (src/engine/execute.ts) and leave only inside the
  * request. The stored secrets are already registered with the call's
  * Redactor; what is derived here (Basic credentials, access tokens) is added.
+ * A tool's own auth config and a connection's go through the same switch.
  */
+import { textToBase64 } from "../../encoding";
 import type { OutboundSettings } from "../outbound/policy";
 import { appendQuery, isValidHeaderValue, removeQuery, type UpstreamRequest } from "../request";
 import type { Redactor } from "../redact";
@@ -26,6 +28,56 @@ export type AuthParams =
 
 export type AuthType = AuthParams["type"];
 
+/**
+ * The configuration of a connection (a credential shared by many tools),
+ * without its secrets. Besides a tool's inline shapes it has HTTP Basic and
+ * the OAuth2 authorization-code grant.
+ */
+export type ConnectionAuthParams =
+  | { type: "bearer_token" }
+  | { type: "api_key"; key_name: string; location: "header" | "query" }
+  | { type: "basic"; username: string }
+  | {
+      type: "oauth2";
+      grant_type: "client_credentials";
+      token_url: string;
+      client_id: string;
+      scope?: string;
+      audience?: string;
+      client_auth_method: ClientAuthMethod;
+    }
+  | {
+      type: "oauth2";
+      grant_type: "authorization_code";
+      authorization_url: string;
+      token_url: string;
+      client_id: string;
+      scope?: string;
+      audience?: string;
+      /** Added to the authorization URL, e.g. { access_type: "offline", prompt: "consent" }. */
+      extra_authorize_params?: Record<string, string>;
+      /** How a confidential client authenticates at the token endpoint; a public client (no client_secret) sends only client_id. */
+      client_auth_method: ClientAuthMethod;
+    };
+
+/**
+ * The secret fields of each connection type. For the authorization-code
+ * grant `client_secret` is optional (public clients have none); its tokens are
+ * token state (connection_tokens), not secrets a person types.
+ */
+export const CONNECTION_SECRET_FIELDS: Record<ConnectionAuthParams["type"], readonly string[]> = {
+  bearer_token: ["token"],
+  api_key: ["value"],
+  basic: ["password"],
+  oauth2: ["client_secret"],
+};
+
+/** A request `POST /connections/{id}/test` sends with the credential: 2xx means it works. */
+export interface ConnectionTestRequest {
+  method: "GET" | "HEAD" | "POST";
+  url: string;
+}
+
 /** The secret fields of each auth type. Responses list which are set, never their values. */
 export const SECRET_FIELDS: Record<AuthType, readonly string[]> = {
   none: [],
@@ -34,20 +86,32 @@ export const SECRET_FIELDS: Record<AuthType, readonly string[]> = {
   oauth2: ["client_secret"],
 };
 
+/** What the attach switch takes: a tool's inline auth config, or its connection's. */
+export type AttachParams = AuthParams | ConnectionAuthParams;
+
+/** The connection a call's credential comes from: its token cache entries are its own, per version of its secrets. */
+export interface ConnectionIdentity {
+  id: string;
+  name: string;
+  secretsVersion: number;
+}
+
 /**
  * The secret field an auth type sends in a header as it is (a bearer token
  * after "Bearer ", an API key in a header), or null when its secret is
- * encoded first (OAuth2's Basic credentials) or sent elsewhere.
+ * encoded first (Basic credentials, OAuth2's client authentication) or sent elsewhere.
  */
-export function headerSecretField(params: AuthParams): string | null {
+export function headerSecretField(params: AttachParams): string | null {
   if (params.type === "bearer_token") return "token";
   if (params.type === "api_key" && params.location === "header") return "value";
   return null;
 }
 
 export interface AuthContext {
-  params: AuthParams;
+  params: AttachParams;
   secrets: Record<string, string>;
+  /** Set when the credential is a connection's. */
+  connection: ConnectionIdentity | null;
   tokens: () => TokenCache;
   redactor: Redactor;
   signal: AbortSignal;
@@ -94,15 +158,33 @@ export type AttachResult =
   | { ok: false; failure: AttachFailure };
 
 /**
- * Why credentials were not attached: the token request failed, or a stored
- * secret cannot go into its header (a row saved before secret-values.ts
- * refused such values, or an API key moved from the query to a header).
+ * The connection cannot authenticate a call yet (no usable authorization-code
+ * grant): the execution stops with 409 connection_not_ready, nothing sent.
  */
-export type AttachFailure = TokenFailure | { kind: "unsendable_secret" };
+export interface ConnectionNotReady {
+  kind: "connection_not_ready";
+  status: "needs_secret" | "needs_authorization";
+}
 
+/**
+ * Why credentials were not attached: the token request failed, a stored
+ * secret cannot go into its header (a row saved before secret-values.ts
+ * refused such values, or an API key moved from the query to a header), or
+ * the connection is not ready.
+ */
+export type AttachFailure = TokenFailure | { kind: "unsendable_secret" } | ConnectionNotReady;
+
+type ClientCredentialsParams = Extract<AttachParams, { type: "oauth2"; grant_type: "client_credentials" }>;
+
+/**
+ * The OAuth2 client of a client-credentials config. A connection's client
+ * carries its id and secrets version into the token cache's key, so a token
+ * obtained with a secret that was since replaced is never used again.
+ */
 export function oauth2Client(
-  params: Extract<AuthParams, { type: "oauth2" }>,
+  params: ClientCredentialsParams,
   secrets: Record<string, string>,
+  connection: Pick<ConnectionIdentity, "id" | "secretsVersion"> | null = null,
 ): OAuth2Client {
   return {
     tokenUrl: params.token_url,
@@ -111,11 +193,20 @@ export function oauth2Client(
     scope: params.scope,
     audience: params.audience,
     clientAuthMethod: params.client_auth_method,
+    ...(connection ? { cacheScope: `connection:${connection.id}:${connection.secretsVersion}` } : {}),
   };
 }
 
+/**
+ * HTTP Basic (RFC 7617): base64 of the UTF-8 of `username:password`. The
+ * username cannot contain ":" (checked when the connection is saved).
+ */
+export function basicAuthorization(username: string, password: string): string {
+  return `Basic ${textToBase64(`${username}:${password}`)}`;
+}
+
 export async function attachAuth(
-  request: UpstreamRequest,
+  request: Pick<UpstreamRequest, "url" | "headers">,
   auth: AuthContext,
   options: { refused?: string } = {},
 ): Promise<AttachResult> {
@@ -147,8 +238,20 @@ async function credentialsFor(auth: AuthContext, options: { refused?: string }):
           : credentials((_, h) => h.set(name, value), { header: name });
       return { ok: true, credentials: attached, cachedToken: null };
     }
+    case "basic": {
+      const password = secrets.password ?? "";
+      const value = basicAuthorization(params.username, password);
+      // The password is registered already; what carries it is too, in every form the Redactor knows.
+      redactor.add(`${params.username}:${password}`);
+      redactor.add(value.slice("Basic ".length));
+      return { ok: true, credentials: credentials((_, h) => h.set("authorization", value)), cachedToken: null };
+    }
     case "oauth2": {
-      const client = oauth2Client(params, secrets);
+      if (params.grant_type === "authorization_code")
+        // The authorization-code flow (issue 11, item 4) replaces this with the
+        // function that reads, refreshes and returns the connection's access token.
+        return { ok: false, failure: { kind: "connection_not_ready", status: "needs_authorization" } };
+      const client = oauth2Client(params, secrets, auth.connection);
       redactor.add(basicCredentials(client.clientId, client.clientSecret));
       const token = await auth.tokens().get(client, auth.signal, { ...options, outbound: auth.outbound });
       if (!token.ok) return token;

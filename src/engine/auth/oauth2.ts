@@ -22,9 +22,17 @@ export interface OAuth2Client {
   scope?: string | undefined;
   audience?: string | undefined;
   clientAuthMethod: ClientAuthMethod;
+  /**
+   * Whose client this is, for the token cache's key: a connection's id and
+   * secrets version (`connection:<id>:<version>`). Absent for a tool's own
+   * client, whose key is the client alone, as before connections.
+   */
+  cacheScope?: string;
 }
 
 export interface TokenGrant {
+  /** The token endpoint's HTTP status (2xx). */
+  status: number;
   accessToken: string;
   /** Lifetime in seconds, from `expires_in`, or undefined when the server did not say. */
   expiresIn: number | undefined;
@@ -124,7 +132,7 @@ export async function requestToken(
       `The token endpoint issued ${known ? `a "${known}"` : "another type of"} token; only Bearer tokens are supported.`,
     );
   }
-  return { ok: true, grant: { accessToken, expiresIn: lifetimeOf(record.expires_in) } };
+  return { ok: true, grant: { status: response.status, accessToken, expiresIn: lifetimeOf(record.expires_in) } };
 }
 
 /**

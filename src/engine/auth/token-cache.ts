@@ -4,7 +4,8 @@
  * - Entries are keyed by an HMAC of (token_url, client_id, scope, audience,
  *   client_secret): tools with the same client share a token, however they
  *   authenticate to the token endpoint, and a changed secret never finds an
- *   old token.
+ *   old token. A connection's client adds its id and secrets version, so its
+ *   tokens are its own and a rotated secret's token is never found again.
  * - KV values are sealed bound to the KV key (./binding.ts,
  *   `cachedTokenBinding`); KV refuses TTLs under 60 s, so shorter-lived
  *   tokens stay in memory only. An entry in the older v1 format is a miss:
@@ -54,7 +55,15 @@ export function cacheLifetime(expiresIn: number | undefined): number {
 const memoryTokenCache = new Map<string, CachedToken>();
 const inflightTokenRequests = new Map<string, { lookup: Promise<TokenLookup>; startedAt: number }>();
 
-export type TokenLookup = { ok: true; accessToken: string; fromCache: boolean } | { ok: false; failure: TokenFailure };
+export type TokenLookup =
+  | {
+      ok: true;
+      accessToken: string;
+      fromCache: boolean;
+      /** The token endpoint's status when this lookup requested the token. */
+      status?: number;
+    }
+  | { ok: false; failure: TokenFailure };
 
 export class TokenCache {
   constructor(
@@ -66,39 +75,35 @@ export class TokenCache {
 
   /** The entry's name: under the current key unless another key of the keyring is given. */
   async cacheKey(client: OAuth2Client, key: SealingKey = this.keyring.current): Promise<string> {
-    return keyedHash(
-      key,
-      JSON.stringify([
-        client.tokenUrl,
-        client.clientId,
-        client.scope ?? "",
-        client.audience ?? "",
-        client.clientSecret,
-      ]),
-    );
+    const fields = [client.tokenUrl, client.clientId, client.scope ?? "", client.audience ?? "", client.clientSecret];
+    // A tool's client keeps the five-field key it always had (its cached tokens stay valid).
+    if (client.cacheScope !== undefined) fields.push(client.cacheScope);
+    return keyedHash(key, JSON.stringify(fields));
   }
 
   /**
    * A usable access token: from memory, then KV, then the token endpoint.
    * With `refused`, that token was just answered 401: it is dropped, and a
    * newer cached token (another execution may have refreshed already) or a
-   * fresh one is returned. A token request goes through the outbound policy.
+   * fresh one is returned. With `fresh`, the cache is not read: a new token
+   * is requested (and cached), to prove the client's secret works. A token
+   * request goes through the outbound policy.
    */
   async get(
     client: OAuth2Client,
     signal: AbortSignal,
-    options: { refused?: string; outbound: OutboundSettings },
+    options: { refused?: string; fresh?: boolean; outbound: OutboundSettings },
   ): Promise<TokenLookup> {
     const id = await this.cacheKey(client);
     if (options.refused) this.drop(id, options.refused);
-    else {
+    else if (!options.fresh) {
       const cached = await this.read(id);
       if (cached) return { ok: true, accessToken: cached.accessToken, fromCache: true };
     }
     // Checked again after the awaits above: a request may have finished meanwhile.
-    const fresh = memoryTokenCache.get(id);
-    if (fresh && fresh.expiresAt > Date.now() && fresh.accessToken !== options.refused)
-      return { ok: true, accessToken: fresh.accessToken, fromCache: true };
+    const recent = options.fresh ? undefined : memoryTokenCache.get(id);
+    if (recent && recent.expiresAt > Date.now() && recent.accessToken !== options.refused)
+      return { ok: true, accessToken: recent.accessToken, fromCache: true };
 
     let inflight = inflightTokenRequests.get(id);
     // An entry older than its own deadline belongs to a request the runtime cancelled.
@@ -183,7 +188,7 @@ export class TokenCache {
         );
       }
     }
-    return { ok: true, accessToken: result.grant.accessToken, fromCache: false };
+    return { ok: true, accessToken: result.grant.accessToken, fromCache: false, status: result.grant.status };
   }
 }
 

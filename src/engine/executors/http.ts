@@ -15,7 +15,7 @@ import { truncateText, type Redactor } from "../redact";
 import { isJsonContentType } from "../../encoding";
 import { jsonDepthExceeds } from "../../json-depth";
 import { buildUpstreamRequest } from "../request";
-import type { DescribedRequest, Executor, ExecutorResult } from "./index";
+import type { DescribedRequest, Executor, ExecutorContext, ExecutorResult } from "./index";
 
 /** How much of an upstream error body is returned to the caller. */
 export const UPSTREAM_BODY_PREVIEW_CHARS = 4096;
@@ -60,19 +60,31 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
       message: verdict.message,
     });
 
+  // A connection's credential goes only to the origins it was entered for, however the tool row reads.
+  const connection = ctx.connection;
+  if (connection && !connection.allowedOrigins.includes(request.url.origin))
+    return fail({
+      kind: "outbound_blocked",
+      target: "endpoint_url",
+      hop: 0,
+      reason: "origin_not_allowed",
+      message: `${request.url.origin} is not one of the allowed origins of connection "${connection.name}" (${connection.allowedOrigins.join(", ")}): add it to the connection's allowed_origins, or change the tool's endpoint_url.`,
+    });
+
   const timeoutMs = tool.timeoutSeconds * 1000;
   const deadline = Date.now() + timeoutMs;
   const signal = AbortSignal.timeout(timeoutMs);
   const auth = {
-    params: tool.authParams,
+    params: ctx.authParams,
     secrets: ctx.secrets,
+    connection,
     tokens: ctx.tokens,
     redactor: ctx.redactor,
     signal,
     outbound,
   };
   const authFailure = (result: Extract<AttachResult, { ok: false }>) =>
-    fail(attachFailure(result.failure, tool.timeoutSeconds));
+    fail(attachFailure(result.failure, tool.timeoutSeconds, connection));
 
   const first = await attachAuth(request, auth);
   if (!first.ok) return authFailure(first);
@@ -144,10 +156,27 @@ function sendFailure(failure: SendFailure, timeoutSeconds: number): ExecutionFai
   }
 }
 
-function attachFailure(failure: AttachFailure, timeoutSeconds: number): ExecutionFailure {
+function attachFailure(
+  failure: AttachFailure,
+  timeoutSeconds: number,
+  connection: ExecutorContext["connection"],
+): ExecutionFailure {
   switch (failure.kind) {
     case "unsendable_secret":
-      return { kind: "secrets_unavailable", reason: "unsendable", keyId: null };
+      return {
+        kind: "secrets_unavailable",
+        reason: "unsendable",
+        keyId: null,
+        ...(connection ? { owner: { kind: "connection" as const, id: connection.id } } : {}),
+      };
+    case "connection_not_ready":
+      return {
+        kind: "connection_not_ready",
+        connectionId: connection?.id ?? "",
+        connectionName: connection?.name ?? null,
+        status: failure.status,
+        missingSecrets: [],
+      };
     case "timeout":
       return { kind: "timeout", phase: "token", timeoutSeconds };
     case "network_error":

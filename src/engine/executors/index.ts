@@ -6,6 +6,7 @@ import type { ToolRow } from "../../db/schema";
 import type { ExecutionFailure } from "../outcomes";
 import type { HttpMethod } from "../request";
 import type { Redactor } from "../redact";
+import type { AttachParams, ConnectionIdentity } from "../auth";
 import type { TokenCache } from "../auth/token-cache";
 import type { AttemptRecord } from "../outbound/send";
 import type { SettingsResult } from "../outbound/settings";
@@ -13,8 +14,12 @@ import { runFunctionTool } from "./function";
 import { runHttpTool } from "./http";
 
 export interface ExecutorContext {
-  /** The tool's opened secrets, by field. Only the http executor touches them. */
+  /** The opened secrets of the tool, or of its connection, by field. Only the http executor touches them. */
   secrets: Record<string, string>;
+  /** How the credential is attached: the tool's own auth config, or its connection's. */
+  authParams: AttachParams;
+  /** The connection the credential belongs to, or null: its allowed origins bound where the tool may call. */
+  connection: (ConnectionIdentity & { allowedOrigins: readonly string[] }) | null;
   tokens: () => TokenCache;
   redactor: Redactor;
   now: Date;

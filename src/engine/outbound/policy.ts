@@ -42,7 +42,9 @@ export type BlockReason =
   | "userinfo"
   | Exclude<HostClass, "public">
   /** Set by the redirect follower, not here: a Location to another origin that carries a secret. */
-  | "credential_in_redirect";
+  | "credential_in_redirect"
+  /** Set by the http executor, not here: the endpoint is not one of its connection's allowed origins. */
+  | "origin_not_allowed";
 
 export type OutboundVerdict = { ok: true; url: URL } | { ok: false; reason: BlockReason; message: string };
 

@@ -20,13 +20,17 @@ export function AuthSection({
   tool,
   drafts,
   reenterReason,
+  connectionName,
 }: {
   state: ToolFormState;
   errors: FieldErrors;
   tool: EditorProps["tool"];
   drafts: Record<string, string>;
   reenterReason: string | null;
+  connectionName: string | null;
 }) {
+  if (state.connectionId !== null)
+    return <ConnectionAuth connectionId={state.connectionId} name={connectionName} errors={errors} />;
   const stored = tool?.auth;
   const secretField = (field: string) => {
     const meta = SECRET_LABELS[field];
@@ -136,6 +140,40 @@ export function AuthSection({
           <TextField id="audience" label="Audience (optional)" value={state.auth.audience} errors={errors} />
         </div>
       </div>
+    </fieldset>
+  );
+}
+
+/**
+ * A tool that uses a saved connection: its credential is the connection's,
+ * managed there, so the editor only says which one and keeps it on save.
+ */
+function ConnectionAuth({
+  connectionId,
+  name,
+  errors,
+}: {
+  connectionId: string;
+  name: string | null;
+  errors: FieldErrors;
+}) {
+  return (
+    <fieldset id="authentication">
+      <legend>Authentication</legend>
+      <input type="hidden" name="connection_id" value={connectionId} />
+      <p id="connection_id-hint">
+        {name === null ? (
+          <>
+            This tool uses the connection <code>{connectionId}</code>, which no longer exists.
+          </>
+        ) : (
+          <>
+            This tool uses the saved connection <strong>{name}</strong>: its credential is managed on the connection,
+            and the endpoint must be on one of the connection's allowed origins.
+          </>
+        )}
+      </p>
+      <FieldError id="connection_id" errors={errors} />
     </fieldset>
   );
 }

@@ -31,6 +31,8 @@ export interface EditorProps {
   draftSecrets: Record<string, string>;
   /** Why stored secrets cannot be kept with the form as it stands, or null. */
   reenterReason: string | null;
+  /** The name of the connection the form's tool uses (state.connectionId), or null when it is gone or there is none. */
+  connectionName?: string | null;
   /** Static headers of the stored tool whose names say they carry a credential (saved before that was refused). */
   storedCredentialHeaders?: string[] | undefined;
   notice?: string | undefined;
@@ -45,6 +47,7 @@ export function ToolEditorPage({
   tool,
   draftSecrets,
   reenterReason,
+  connectionName = null,
   storedCredentialHeaders = [],
   notice,
   errorsTitle,
@@ -140,6 +143,7 @@ export function ToolEditorPage({
               tool={tool}
               drafts={draftSecrets}
               reenterReason={reenterReason}
+              connectionName={connectionName}
             />
           </>
         ) : (

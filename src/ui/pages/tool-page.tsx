@@ -154,6 +154,7 @@ export function DamagedToolPage({ session, tool, run }: { session: Session; tool
 }
 
 function authSummary(tool: ToolRow): string {
+  if (tool.connectionId !== null) return `The saved connection ${tool.connectionId} (its credential is managed there)`;
   const params = tool.authParams;
   switch (params.type) {
     case "api_key":

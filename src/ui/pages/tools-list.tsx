@@ -3,7 +3,7 @@ import type { LatestRun } from "../../registry/execution-log";
 import { OutcomeBadge, Time } from "../components";
 import { Page } from "../layout";
 import { can, type Session } from "../session";
-import { AUTH_LABELS } from "../labels";
+import { AUTH_LABELS, CONNECTION_AUTH_LABEL } from "../labels";
 
 export interface ToolsListProps {
   session: Session;
@@ -98,7 +98,11 @@ function ToolRowView({ tool, run, showRuns }: { tool: StoredTool; run: LatestRun
           </span>
         )}
       </td>
-      <td data-label="Authentication">{AUTH_LABELS[tool.authType] ?? tool.authType}</td>
+      <td data-label="Authentication">
+        {"connectionId" in tool && tool.connectionId !== null
+          ? CONNECTION_AUTH_LABEL
+          : (AUTH_LABELS[tool.authType] ?? tool.authType)}
+      </td>
       {showRuns && (
         <td data-label="Last run">
           {run ? (
