@@ -8,6 +8,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DefinitionCache, parseCacheBound } from "../src/registry/definition-cache";
+import { API_ORIGIN, connectionBody, createConnectedTool, createConnection, putConnection } from "./connection-helpers";
 import { api, callWorker, createTool, json, uniqueName, useUpstream, type Bindings, type Json } from "./helpers";
 
 const upstream = useUpstream();
@@ -42,6 +43,23 @@ describe("the definition cache in the isolate", { timeout: 60_000 }, () => {
     expect((await run(tool.id, off)).body.tool_version).toBe(1);
     await changeElsewhere(tool.id);
     expect((await run(tool.id, off)).body.tool_version).toBe(2);
+  });
+
+  it("drops the tools of a connection saved in this isolate: the next execute sends the new credential", async () => {
+    upstream.on("GET", `${API_ORIGIN}/v1/items`, () => json({ ok: true }));
+    const connection = await createConnection({ auth_config: { type: "bearer_token", token: "cached-token-one" } });
+    const tool = await createConnectedTool(connection.id);
+    const bound = { DEFINITION_CACHE_SECONDS: "60" };
+    await run(tool.id, bound);
+    expect(upstream.calls.at(-1)?.headers.get("authorization")).toBe("Bearer cached-token-one");
+
+    const saved = await putConnection(
+      connection.id,
+      connectionBody({ name: connection.name, auth_config: { type: "bearer_token", token: "cached-token-two" } }),
+    );
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    await run(tool.id, bound);
+    expect(upstream.calls.at(-1)?.headers.get("authorization")).toBe("Bearer cached-token-two");
   });
 
   it("serves a tool changed elsewhere until the bound has passed, then reads the change", async () => {
