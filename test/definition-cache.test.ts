@@ -8,7 +8,14 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DefinitionCache, parseCacheBound } from "../src/registry/definition-cache";
-import { API_ORIGIN, connectionBody, createConnectedTool, createConnection, putConnection } from "./connection-helpers";
+import {
+  API_ORIGIN,
+  connectionBody,
+  connectionRow,
+  createConnectedTool,
+  createConnection,
+  putConnection,
+} from "./connection-helpers";
 import { api, callWorker, createTool, json, uniqueName, useUpstream, type Bindings, type Json } from "./helpers";
 
 const upstream = useUpstream();
@@ -27,6 +34,37 @@ async function run(toolId: string, bindings: Bindings, headers: Record<string, s
   const body = await res.json<Json>();
   expect(res.status, JSON.stringify(body)).toBe(200);
   return { body, res, endpoint: upstream.calls.at(-1)?.url.href };
+}
+
+/** env.DB, noting the SQL of every statement prepared on it or on a session opened from it. */
+function statementsNoted() {
+  const sql: string[] = [];
+  const noting = (target: D1Database | D1DatabaseSession) => (query: string) => {
+    sql.push(query);
+    return target.prepare(query);
+  };
+  const db = {
+    prepare: noting(env.DB),
+    batch: (statements: D1PreparedStatement[]) => env.DB.batch(statements),
+    exec: (query: string) => env.DB.exec(query),
+    withSession: (constraint?: string) => {
+      const session = env.DB.withSession(constraint);
+      return {
+        prepare: noting(session),
+        batch: (statements: D1PreparedStatement[]) => session.batch(statements),
+        getBookmark: () => session.getBookmark(),
+      };
+    },
+  };
+  return { db, sql };
+}
+const readsTool = (query: string) => /from "tools"/i.test(query);
+const writesConnectionError = (query: string) => /^update "connections" set "last_error_code"/i.test(query);
+
+async function executeStatus(toolId: string, bindings: Bindings): Promise<number> {
+  const res = await callWorker(bindings, `/tools/${toolId}/execute`, { method: "POST", json: { input: {} } });
+  await res.arrayBuffer();
+  return res.status;
 }
 
 function serveBoth() {
@@ -60,6 +98,48 @@ describe("the definition cache in the isolate", { timeout: 60_000 }, () => {
     expect(saved.status, JSON.stringify(saved.body)).toBe(200);
     await run(tool.id, bound);
     expect(upstream.calls.at(-1)?.headers.get("authorization")).toBe("Bearer cached-token-two");
+  });
+
+  it("drops a connection's tools when an execute records or clears its error, so that the next success clears it", async () => {
+    let answer = 401;
+    upstream.on("GET", `${API_ORIGIN}/v1/items`, () => json({ answer }, { status: answer }));
+    const connection = await createConnection();
+    const tool = await createConnectedTool(connection.id);
+    const bound = { DEFINITION_CACHE_SECONDS: "3600" };
+
+    expect(await executeStatus(tool.id, bound)).toBe(502);
+    expect((await connectionRow(connection.id)).last_error_code).toBe("unauthorized");
+
+    // The cached row said "no error"; the write that recorded one dropped it, so this success reads it and clears it.
+    answer = 200;
+    expect(await executeStatus(tool.id, bound)).toBe(200);
+    expect((await connectionRow(connection.id)).last_error_code).toBeNull();
+
+    // The clear dropped the row that still showed the error: the next success reads it again and writes nothing.
+    const healed = statementsNoted();
+    expect(await executeStatus(tool.id, { ...bound, DB: healed.db })).toBe(200);
+    expect(healed.sql.filter(readsTool)).toHaveLength(1);
+    expect(healed.sql.filter(writesConnectionError)).toEqual([]);
+
+    const warm = statementsNoted();
+    expect(await executeStatus(tool.id, { ...bound, DB: warm.db })).toBe(200);
+    expect(warm.sql.filter(readsTool)).toEqual([]);
+  });
+
+  it("keeps serving a connection that keeps failing from the cache: only a write that changed its row drops it", async () => {
+    upstream.on("GET", `${API_ORIGIN}/v1/items`, () => json({ error: "nope" }, { status: 401 }));
+    const connection = await createConnection();
+    const tool = await createConnectedTool(connection.id);
+    const bound = { DEFINITION_CACHE_SECONDS: "3600" };
+
+    expect(await executeStatus(tool.id, bound)).toBe(502);
+    expect((await connectionRow(connection.id)).last_error_code).toBe("unauthorized");
+    // Reads the row with its error (the first failure dropped it); the same error again changes nothing.
+    expect(await executeStatus(tool.id, bound)).toBe(502);
+
+    const failing = statementsNoted();
+    expect(await executeStatus(tool.id, { ...bound, DB: failing.db })).toBe(502);
+    expect(failing.sql.filter(readsTool)).toEqual([]);
   });
 
   it("serves a tool changed elsewhere until the bound has passed, then reads the change", async () => {
