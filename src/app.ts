@@ -13,17 +13,20 @@ import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { exportsApi } from "./api/exports";
 import { curlImportApi } from "./api/imports-curl";
-import { openapiImportApi } from "./api/imports-openapi";
+import { MAX_IMPORT_BODY_BYTES, OPENAPI_IMPORT_PATH, openapiImportApi } from "./api/imports-openapi";
 import { limitJsonDepth } from "./api/json-depth";
-import { d1Sessions } from "./db/session";
+import { connectionAuthorizeApi } from "./api/connection-authorize";
 import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
+import { d1Sessions } from "./db/session";
 import { mcpApi } from "./mcp/http";
 import { oauthApi } from "./oauth/routes";
+import { connectionOAuthPages } from "./ui/connection-oauth";
 import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
 import { publicBaseUrl } from "./public-base-url";
+import { CALLBACK_PATH } from "./registry/oauth-flow";
 import { securityHeaders } from "./security-headers";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -56,9 +59,13 @@ const healthRoute = createRoute({
   },
 });
 
-/** The web UI's pages: a browser carries no D1 bookmark from page to page, so they read the primary. */
-function isUiPath(path: string): boolean {
-  return path === "/" || path === "/ui" || path.startsWith("/ui/");
+/**
+ * Browser pages read the primary: a browser carries no D1 bookmark from page
+ * to page. The web UI, and the OAuth2 callback of connections, which reads the
+ * flow its sign-in started a moment ago (a replica may not have it yet).
+ */
+function isBrowserPage(path: string): boolean {
+  return path === "/" || path === "/ui" || path.startsWith("/ui/") || path === CALLBACK_PATH;
 }
 
 export function buildApp() {
@@ -80,26 +87,36 @@ export function buildApp() {
 
   // First, so that every response passes through it: routes, errors, 404s, the UI, /mcp.
   app.use("*", securityHeaders());
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError(413, "body_too_large", "The request body is larger than 1 MiB.");
-      },
-    }),
-  );
+  const defaultLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError(413, "body_too_large", "The request body is larger than 1 MiB.");
+    },
+  });
+  // An OpenAPI import carries a whole document (GitHub's is 13 MB): that one route has a limit of its own.
+  const importLimit = bodyLimit({
+    maxSize: MAX_IMPORT_BODY_BYTES,
+    onError: () => {
+      throw new AppError(
+        413,
+        "body_too_large",
+        `The request body is larger than ${MAX_IMPORT_BODY_BYTES / 1024 / 1024} MiB: import the document in parts, with operation_ids, or from a URL with document_url.`,
+      );
+    },
+  });
+  app.use("*", (c, next) => (c.req.path === OPENAPI_IMPORT_PATH ? importLimit(c, next) : defaultLimit(c, next)));
   // Every path under these needs a valid token, known route or not; each
   // route then checks its own scope (src/access/middleware.ts).
   for (const path of PROTECTED_PATHS) app.use(path, authenticate());
   // After authentication, which reads API keys from the primary (and caches them per isolate).
-  app.use("*", d1Sessions({ primaryPaths: isUiPath }));
+  app.use("*", d1Sessions({ primaryPaths: isBrowserPage }));
   app.use("*", limitJsonDepth());
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.route("/", toolsApi);
   app.route("/", connectionsApi);
+  app.route("/", connectionAuthorizeApi);
   app.route("/", executionsApi);
   app.route("/", exportsApi);
   app.route("/", apiKeysApi);
@@ -136,6 +153,8 @@ export function buildApp() {
 
   // The web UI: / and /ui/* (src/ui/routes.tsx), with its own sessions and HTML error pages.
   app.route("/", uiApp);
+  // Where a provider sends the browser back after an OAuth2 sign-in: a page, no bearer token.
+  app.route("/", connectionOAuthPages);
 
   return app;
 }

@@ -1,7 +1,7 @@
 /**
  * Worker entry: requests enter here, log rows from the log queue (when
- * LOG_QUEUE is bound), and the cron trigger that purges old execution logs
- * and expired UI sessions.
+ * LOG_QUEUE is bound), and the cron trigger that purges old execution logs,
+ * expired UI sessions and OAuth2 flows.
  *
  * The app is imported on the first request, not at start-up: building the
  * API's zod schemas for @hono/zod-openapi is most of the module's evaluation,
@@ -10,7 +10,7 @@
  */
 import type { Env } from "./env";
 import { consumeLogBatch } from "./registry/log-consumer";
-import { purgeExpiredExecutions } from "./retention";
+import { purgeExpiredExecutions, purgeExpiredFlows } from "./retention";
 import { purgeExpiredSessions } from "./ui/session";
 
 type App = ReturnType<typeof import("./app").buildApp>;
@@ -35,5 +35,6 @@ export default {
   async scheduled(controller, env, _ctx) {
     await purgeExpiredExecutions(env, controller.scheduledTime);
     await purgeExpiredSessions(env.DB, new Date(controller.scheduledTime));
+    await purgeExpiredFlows(env.DB, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

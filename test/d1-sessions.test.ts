@@ -72,6 +72,16 @@ describe("D1 sessions per request", () => {
     expect(noted.opened).toEqual(["first-primary"]);
   });
 
+  it("the OAuth2 callback of connections reads the primary: the flow it looks up began a moment ago", async () => {
+    const noted = sessionsNoted();
+    const res = await callWorker({ DB: noted.db }, `/oauth/callback?state=${"s".repeat(43)}&code=some-code`, {
+      token: null,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("sign-in");
+    expect(noted.opened).toEqual(["first-primary"]);
+  });
+
   it("refuses a bookmark that is not one, before D1 sees it", async () => {
     const noted = sessionsNoted();
     const res = await callWorker({ DB: noted.db }, "/tools", { headers: { "x-d1-bookmark": "'; drop table tools" } });

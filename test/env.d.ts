@@ -10,6 +10,8 @@ export interface TestOnlyBindings {
   TEST_LOG_PAYLOADS: R2Bucket;
   /** What reached the test queue's dead-letter queue: GET answers `[{ body, attempts }]`. */
   DLQ_RECORDER: Fetcher;
+  /** An empty database that test/upgrade.test.ts migrates to 0005, fills, then upgrades. */
+  UPGRADE_DB: D1Database;
 }
 
 declare global {
