@@ -33,14 +33,21 @@ const definitionCache = new DefinitionCache();
 
 /**
  * Called by every write of a tool in this isolate (src/registry/writes.ts):
- * the next execute here reads the new version, by id or by its name. (The
- * rewrap does not call it: a cached row sealed under a retired key still
- * opens until that key leaves ENCRYPTION_KEYS, and changing a secret starts
- * new isolates.)
+ * the next execute here reads the new version, by id or by its name.
  */
 export function forgetTool(tool: Pick<StoredTool, "id" | "name">): void {
   definitionCache.invalidate(toolDependency(tool.id));
   definitionCache.invalidate(toolNameDependency(tool.name));
+}
+
+/**
+ * Called by the rewrap for each tool it re-sealed. A cached row sealed under
+ * a retired key would still open until that key leaves ENCRYPTION_KEYS (and
+ * changing a secret starts new isolates), but this isolate need not wait.
+ * Every entry depends on its tool's id, those found by name too.
+ */
+export function forgetRewrappedTool(toolId: string): void {
+  definitionCache.invalidate(toolDependency(toolId));
 }
 
 /** Called by every write of a connection in this isolate: the tools that use it are read again. */
