@@ -106,11 +106,15 @@ export async function execute(
   return { status: res.status, body: await res.json<Json>(), res };
 }
 
-/** The log row of an execution; it is written after the response, so wait for it. */
+/**
+ * The execution's log, once its row is in D1 (the API answers from the isolate's group-commit buffer
+ * sooner, and tests then read the row straight from D1).
+ */
 export async function waitForLog(executionId: string): Promise<Json> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const res = await api(`/executions/${executionId}`);
-    if (res.status === 200) return res.json<Json>();
+    const landed = await env.DB.prepare("SELECT 1 FROM executions WHERE id = ?").bind(executionId).first();
+    if (res.status === 200 && landed) return res.json<Json>();
     await res.arrayBuffer();
     await new Promise((r) => setTimeout(r, 10));
   }

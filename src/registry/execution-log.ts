@@ -162,6 +162,8 @@ export async function latestRunResponse(
   toolId: string,
   executionId?: string,
 ): Promise<{ ok: true; output: unknown } | { ok: false; reason: string } | null> {
+  // The run the page just showed may still be in this isolate's group: let it land first, as lists do.
+  await settleLogWrites(env.DB);
   const found = await drizzle(env.DB)
     .select({
       id: executions.id,
