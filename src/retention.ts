@@ -6,8 +6,12 @@
  *
  * A setting that cannot be read as a whole number of days in range purges
  * nothing: a typo must never empty the audit log.
+ *
+ * With LOG_PAYLOADS bound, a row's R2 object (its large payloads) is deleted
+ * first, then the row: a row never names an object that is gone, and an
+ * object whose delete failed is retried with its row on the next run.
  */
-import { asc, inArray, lt } from "drizzle-orm";
+import { asc, inArray, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { executions, oauthStates } from "./db/schema";
 import type { Env } from "./env";
@@ -51,11 +55,15 @@ export interface PurgeReport {
   complete: boolean;
 }
 
-/** Deletes rows that started before `cutoff`, oldest first, in bounded batches. */
+/**
+ * Deletes rows that started before `cutoff`, oldest first, in bounded
+ * batches; with `payloads`, each batch's R2 objects before its rows.
+ */
 export async function purgeExecutionsBefore(
   db: D1Database,
   cutoff: string,
   limits: PurgeLimits = PURGE_LIMITS,
+  payloads?: R2Bucket,
 ): Promise<PurgeReport> {
   const orm = drizzle(db);
   let deleted = 0;
@@ -66,9 +74,33 @@ export async function purgeExecutionsBefore(
       .where(lt(executions.startedAt, cutoff))
       .orderBy(asc(executions.startedAt))
       .limit(limits.batchSize);
-    const result = await orm.delete(executions).where(inArray(executions.id, oldest)).run();
-    deleted += result.meta.changes;
-    if (result.meta.changes < limits.batchSize) return { cutoff, deleted, batches: batch, complete: true };
+    let changes: number;
+    let selected: number;
+    if (payloads) {
+      // The ids and object keys first, then the rows by id (one JSON parameter: D1 binds at most 100).
+      const rows = await orm
+        .select({ id: executions.id, payloadKey: executions.payloadKey })
+        .from(executions)
+        .where(lt(executions.startedAt, cutoff))
+        .orderBy(asc(executions.startedAt))
+        .limit(limits.batchSize)
+        .all();
+      const keys = rows.flatMap((row) => (row.payloadKey ? [row.payloadKey] : []));
+      if (keys.length > 0) await payloads.delete(keys);
+      const ids = JSON.stringify(rows.map((row) => row.id));
+      changes = (
+        await orm
+          .delete(executions)
+          .where(inArray(executions.id, sql`(select value from json_each(${ids}))`))
+          .run()
+      ).meta.changes;
+      selected = rows.length;
+    } else {
+      changes = (await orm.delete(executions).where(inArray(executions.id, oldest)).run()).meta.changes;
+      selected = changes;
+    }
+    deleted += changes;
+    if (selected < limits.batchSize) return { cutoff, deleted, batches: batch, complete: true };
   }
   return { cutoff, deleted, batches: limits.maxBatches, complete: false };
 }
@@ -80,7 +112,12 @@ export async function purgeExpiredExecutions(env: Env, nowMs: number): Promise<P
     console.error(JSON.stringify({ msg: "retention skipped: invalid setting", reason: setting.reason }));
     return null;
   }
-  const report = await purgeExecutionsBefore(env.DB, retentionCutoff(nowMs, setting.days));
+  const report = await purgeExecutionsBefore(
+    env.DB,
+    retentionCutoff(nowMs, setting.days),
+    PURGE_LIMITS,
+    env.LOG_PAYLOADS,
+  );
   console.log(JSON.stringify({ msg: "retention purge", days: setting.days, ...report }));
   return report;
 }

@@ -11,7 +11,8 @@ import type { AppBindings, Env } from "../env";
 import { AppError } from "../problem";
 import { connectionsByIds, findConnection } from "../registry/connections";
 import { etagMatches, etagOf, presentStoredTool, presentTool } from "../registry/present";
-import { getRunnableTool, getRunnableToolByName, listTools, type Db, type RunnableTool } from "../registry/queries";
+import { getRunnableTool, listTools, type Db, type RunnableTool } from "../registry/queries";
+import { runnableToolById, runnableToolByName } from "../registry/runnable";
 import { createTool, removeTool, replaceToolDefinition } from "../registry/writes";
 import { EXECUTE_403, problems, problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
@@ -200,7 +201,7 @@ const executeToolRoute = createRoute({
 });
 
 toolsApi.openapi(executeToolRoute, async (c) => {
-  const runnable = await getRunnableTool(drizzle(c.env.DB), c.req.valid("param").id);
+  const runnable = await runnableToolById(c.env, c.req.valid("param").id);
   return c.json(
     await executionResult(c.env, (work) => c.executionCtx.waitUntil(work), runnable, c.req.valid("json").input),
     200,
@@ -221,7 +222,7 @@ const executeToolByNameRoute = createRoute({
 });
 
 toolsApi.openapi(executeToolByNameRoute, async (c) => {
-  const runnable = await getRunnableToolByName(drizzle(c.env.DB), c.req.valid("param").name);
+  const runnable = await runnableToolByName(c.env, c.req.valid("param").name);
   return c.json(
     await executionResult(c.env, (work) => c.executionCtx.waitUntil(work), runnable, c.req.valid("json").input),
     200,

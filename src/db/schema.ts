@@ -89,6 +89,11 @@ export const executions = sqliteTable(
     outputTruncated: integer("output_truncated", { mode: "boolean" }).notNull(),
     /** JSON: every attempt at the upstream request (status or error, duration, delay before it); null when none was due. */
     attempts: text("attempts", { mode: "json" }).$type<AttemptRecord[]>(),
+    /**
+     * The R2 object (LOG_PAYLOADS) that holds `input` and `output` when they were too large to keep
+     * in D1 (src/registry/log-payloads.ts); those columns are null then. Null when they are here.
+     */
+    payloadKey: text("payload_key"),
   },
   (t) => [
     index("executions_tool_started").on(t.toolId, t.startedAt, t.id),

@@ -12,6 +12,7 @@ import type { AttachParams } from "./auth";
 import { authorizationCodeStore } from "./auth/authorization-code";
 import { missingConnectionSecrets } from "./auth/connection-status";
 import { TokenCache } from "./auth/token-cache";
+import { newExecutionId } from "./execution-id";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
 import { openConnectionSecrets, openToolSecrets } from "./open-secrets";
@@ -44,7 +45,7 @@ export async function executeTool(
 ): Promise<ExecutionReport> {
   const started = Date.now();
   const startedAt = new Date(started);
-  const executionId = crypto.randomUUID();
+  const executionId = newExecutionId(started);
   const redactor = new Redactor();
 
   // A row that does not read in full (src/registry/stored-tool.ts) cannot run; it is still logged.
@@ -203,6 +204,7 @@ function logRowFor(
     output: outputText?.text ?? null,
     outputTruncated: outputText?.truncated ?? false,
     attempts: outcome.attempts ?? null,
+    payloadKey: null,
   };
 }
 

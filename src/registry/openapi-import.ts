@@ -20,6 +20,7 @@ import { AppError, issuesToFieldErrors, validationError } from "../problem";
 import { normalizeDefinition } from "./definition";
 import { namesStartingWith } from "./names";
 import { insertToolsBatched } from "./insert-batch";
+import { forgetTool } from "./runnable";
 import { fetchOpenApiDocument } from "./openapi-document-url";
 import { removeConnection } from "./connection-writes";
 import { importConnections, type SchemePlan } from "./openapi-import-connections";
@@ -107,7 +108,11 @@ async function insertPending(env: Env, pending: Pending[], results: ImportResult
     pending.map((p) => p.row),
   );
   for (const { index, row, result } of pending) {
-    if (inserted.has(row.id)) continue;
+    if (inserted.has(row.id)) {
+      // As createTool does: an entry this isolate cached under the name (of a tool deleted elsewhere) goes.
+      forgetTool(row);
+      continue;
+    }
     const { tool_id: _id, name: _name, ...base } = result;
     results[index] = {
       ...base,

@@ -77,11 +77,14 @@ const runnableByName = preparedPerDatabase((db) =>
     .prepare(),
 );
 
-/** The tool with exactly this name (names are unique and case-sensitive), with its connection, or 404 `tool_not_found`. */
-export async function getRunnableToolByName(db: Db, name: string): Promise<RunnableTool> {
+/** The tool with exactly this name (names are unique and case-sensitive), with its connection. */
+export async function findRunnableToolByName(db: Db, name: string): Promise<RunnableTool | undefined> {
   const row = await runnableByName(db.$client).get({ name });
-  if (!row) throw new AppError(404, "tool_not_found", `There is no tool named "${name}".`);
-  return runnableOf(row);
+  return row && runnableOf(row);
+}
+
+export function toolNameNotFound(name: string): AppError {
+  return new AppError(404, "tool_not_found", `There is no tool named "${name}".`);
 }
 
 export async function getTool(db: Db, id: string): Promise<StoredTool> {

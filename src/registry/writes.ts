@@ -13,6 +13,7 @@ import { findConnection } from "./connections";
 import { normalizeDefinition, toolRow, type ToolDefinition } from "./definition";
 import { forgetCachedToken } from "./forget-token";
 import { deleteTool, getTool, insertTool, replaceTool, toolNotFound, versionMismatch, type Db } from "./queries";
+import { forgetTool } from "./runnable";
 import { sealToolSecrets } from "./secrets";
 import { isDamaged, type StoredTool } from "./stored-tool";
 import { originOf } from "./urls";
@@ -21,6 +22,7 @@ import { originOf } from "./urls";
 export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
   const { row, connection } = await newToolRow(env, input);
   await insertTool(drizzle(env.DB), row, connection);
+  forgetTool(row);
   return row;
 }
 
@@ -80,6 +82,8 @@ export async function replaceToolDefinition(
     updatedAt: new Date().toISOString(),
   });
   await replaceTool(db, row, previous.version, connection);
+  forgetTool(previous);
+  forgetTool(row);
   return row;
 }
 
@@ -92,6 +96,7 @@ export async function removeTool(env: Env, id: string): Promise<StoredTool> {
   const db = drizzle(env.DB);
   const row = await getTool(db, id);
   if (!(await deleteTool(db, row.id))) throw toolNotFound(row.id);
+  forgetTool(row);
   if (!isDamaged(row) && row.authType === "oauth2") await forgetCachedToken(env, row);
   return row;
 }

@@ -244,7 +244,7 @@ async function inferOutputSchema(
       return undefined;
     }
   } else {
-    const last = stored ? await latestRunResponse(drizzle(c.env.DB), stored.id, executionId) : null;
+    const last = stored ? await latestRunResponse(c.env, stored.id, executionId) : null;
     if (!last?.ok) {
       addFieldError(
         errors,

@@ -183,7 +183,11 @@ uiApp.get("/ui/tools/:id/history", async (c) => {
   const outcomeParam = c.req.query("outcome") ?? "";
   const outcome = (OUTCOMES as readonly string[]).includes(outcomeParam) ? (outcomeParam as Outcome) : undefined;
   const db = drizzle(c.env.DB);
-  const rows = await listExecutions(db, id, { limit: PAGE_SIZE, after: decodeCursor(c.req.query("cursor")), outcome });
+  const rows = await listExecutions(c.env, id, {
+    limit: PAGE_SIZE,
+    after: decodeCursor(c.req.query("cursor")),
+    outcome,
+  });
   const page = pageOf(
     rows,
     PAGE_SIZE,
@@ -205,8 +209,12 @@ uiApp.get("/ui/tools/:id/history", async (c) => {
 
 uiApp.get("/ui/executions/:id", async (c) => {
   const session = requireScope(c, "executions:read");
-  const row = await findExecution(drizzle(c.env.DB), c.req.param("id"));
-  if (!row) throw new AppError(404, "execution_not_found", "There is no such execution in the log.");
+  const lookup = await findExecution(c.env, c.req.param("id"));
+  if (!lookup.found)
+    throw lookup.pending
+      ? new AppError(404, "execution_pending", "This run's log entry is not written yet. Reload the page in a moment.")
+      : new AppError(404, "execution_not_found", "There is no such execution in the log.");
+  const row = lookup.row;
   const presented = presentExecution(row);
   return c.html(<ExecutionPage session={session} row={row} input={presented.input} output={presented.output} />);
 });
