@@ -3,26 +3,34 @@
  * response), and reading it per tool, newest first, by id, and each tool's
  * latest run. Shared by the API and the UI.
  */
-import { and, desc, eq, getTableColumns, inArray, lt, or, sql, type Placeholder } from "drizzle-orm";
-import { preparedPerDatabase } from "../db/prepared";
+import { and, desc, eq, getTableColumns, gte, inArray, lt, or, sql } from "drizzle-orm";
 import { executions, type ExecutionRow } from "../db/schema";
 import type { Outcome } from "../engine/outcomes";
 import { findTool, toolNotFound, type Db } from "./queries";
+import { rollupStatements } from "./rollups";
+
+const COLUMNS = Object.entries(getTableColumns(executions)) as [
+  keyof ExecutionRow,
+  (typeof executions)["_"]["columns"][keyof ExecutionRow],
+][];
 
 // One placeholder per column: every execute writes one row, so its INSERT is built once.
-const insertExecution = preparedPerDatabase((db) =>
-  db
-    .insert(executions)
-    .values(
-      Object.fromEntries(Object.keys(getTableColumns(executions)).map((key) => [key, sql.placeholder(key)])) as {
-        [K in keyof ExecutionRow]: Placeholder;
-      },
-    )
-    .prepare(),
-);
+const INSERT_SQL =
+  `INSERT INTO "executions" (${COLUMNS.map(([, column]) => `"${column.name}"`).join(", ")}) ` +
+  `VALUES (${COLUMNS.map(() => "?").join(", ")})`;
 
+/**
+ * Writes a run's row and counts it in the monitoring rollup, in one batch (one
+ * round trip, one transaction). The batched log writer (issue 13) adds the
+ * same `rollupStatements` to its batch.
+ */
 export async function recordExecution(d1: D1Database, row: ExecutionRow): Promise<void> {
-  await insertExecution(d1).run(row);
+  // Each value as D1 stores it (JSON as text, booleans as 0/1).
+  const values = COLUMNS.map(([key, column]) => {
+    const value = row[key];
+    return value === null || value === undefined ? null : column.mapToDriverValue(value as never);
+  });
+  await d1.batch([d1.prepare(INSERT_SQL).bind(...values), ...rollupStatements(d1, [row])]);
 }
 
 export interface ExecutionPageQuery {
@@ -62,6 +70,44 @@ export async function listExecutions(db: Db, toolId: string, query: ExecutionPag
     if (!anyLog) throw toolNotFound(toolId);
   }
   return rows;
+}
+
+export interface AllRunsQuery {
+  limit: number;
+  after: { at: string; id: string } | null;
+  toolId?: string | undefined;
+  outcome?: Outcome | undefined;
+  upstreamStatus?: number | undefined;
+  /** ISO bounds on started_at: from inclusive, to exclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/**
+ * `limit + 1` rows of the log across tools, newest first, after the cursor,
+ * filtered. Each filter has an index that starts with it and goes on with
+ * (started_at, id), so a page reads `limit + 1` index entries at any depth.
+ */
+export async function listAllExecutions(db: Db, query: AllRunsQuery): Promise<ExecutionRow[]> {
+  const { limit, after, toolId, outcome, upstreamStatus, from, to } = query;
+  return db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        toolId === undefined ? undefined : eq(executions.toolId, toolId),
+        outcome === undefined ? undefined : eq(executions.outcome, outcome),
+        upstreamStatus === undefined ? undefined : eq(executions.upstreamStatus, upstreamStatus),
+        from === undefined ? undefined : gte(executions.startedAt, from),
+        to === undefined ? undefined : lt(executions.startedAt, to),
+        after
+          ? or(lt(executions.startedAt, after.at), and(eq(executions.startedAt, after.at), lt(executions.id, after.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(executions.startedAt), desc(executions.id))
+    .limit(limit + 1)
+    .all();
 }
 
 export async function findExecution(db: Db, id: string): Promise<ExecutionRow | undefined> {
