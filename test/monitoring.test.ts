@@ -22,6 +22,8 @@ import {
 } from "../src/registry/rollups";
 import { createTool, execute, json, uniqueName, useUpstream, waitForLog } from "./helpers";
 
+import { decodeEntities, getPage, signIn } from "./ui-helpers";
+
 const upstream = useUpstream();
 
 function logRow(
@@ -237,5 +239,35 @@ describe("the all-runs log", () => {
       from,
     });
     expect(second.map((r) => r.id)).toEqual([rows[2]!.id, rows[1]!.id, rows[0]!.id]);
+  });
+});
+
+describe("the monitoring pages", () => {
+  it("show a tool's calls in the chart's title and table, the dashboard, and the all-runs log filtered", async () => {
+    const session = await signIn();
+    const tool = await createTool({
+      name: uniqueName("charted"),
+      endpoint_url: "https://monitor.example.com/v1/chart",
+    });
+    let n = 0;
+    upstream.on("GET", "https://monitor.example.com/v1/chart", () =>
+      ++n % 2 === 0 ? json({ error: "busy" }, { status: 503 }) : json({ ok: true }),
+    );
+    for (let i = 0; i < 4; i++) await waitForLog((await execute(tool.id)).body.execution_id);
+
+    const chart = await (await getPage(`/ui/tools/${tool.id}/monitoring?range=7d`, session)).text();
+    expect(chart).toMatch(/<svg[^>]*role="img"/);
+    expect(decodeEntities(chart)).toContain(
+      `<title id="calls-title">Calls of ${tool.name}, last 7 days: 4 calls</title>`,
+    );
+    expect(decodeEntities(chart)).toContain("4 calls in the last 7 days, 50% succeeded");
+
+    const board = await (await getPage("/ui/monitoring?sort=errors", session)).text();
+    expect(board).toContain(`href="/ui/tools/${tool.id}/monitoring?range=24h">${tool.name}</a>`);
+
+    const runs = await (await getPage(`/ui/runs?tool=${tool.id}&status=503`, session)).text();
+    expect([...runs.matchAll(/<a href="\/ui\/executions\//g)]).toHaveLength(2);
+    const all = await (await getPage(`/ui/runs?tool=${tool.id}`, session)).text();
+    expect([...all.matchAll(/<a href="\/ui\/executions\//g)]).toHaveLength(4);
   });
 });
