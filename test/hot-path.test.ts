@@ -17,23 +17,32 @@ function recordingDb(real: D1Database) {
   const statements: string[] = [];
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
+  const underlying = new WeakMap<object, { stmt: D1PreparedStatement; sql: string }>();
   const wrap = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement => {
     const run = async <T>(call: () => Promise<T>): Promise<T> => {
       statements.push(sql);
       if (/^\s*insert/i.test(sql)) await gate;
       return call();
     };
-    return {
+    const wrapped = {
       bind: (...values: unknown[]) => wrap(stmt.bind(...values), sql),
       first: (column?: string) => run(() => (column === undefined ? stmt.first() : stmt.first(column))),
       all: () => run(() => stmt.all()),
       run: () => run(() => stmt.run()),
       raw: (options?: { columnNames?: false }) => run(() => stmt.raw(options)),
-    } as unknown as D1PreparedStatement;
+    };
+    underlying.set(wrapped, { stmt, sql });
+    return wrapped as unknown as D1PreparedStatement;
   };
   const db = {
     prepare: (sql: string) => wrap(real.prepare(sql), sql),
-    batch: () => Promise.reject(new Error("the hot path does not batch")),
+    // The log row and its rollup are written in one batch (src/registry/execution-log.ts).
+    batch: async (batch: D1PreparedStatement[]) => {
+      const parts = batch.map((stmt) => underlying.get(stmt)!);
+      statements.push(...parts.map((part) => part.sql));
+      if (parts.some((part) => /^\s*insert/i.test(part.sql))) await gate;
+      return real.batch(parts.map((part) => part.stmt));
+    },
     exec: () => Promise.reject(new Error("the hot path does not exec")),
   } as unknown as D1Database;
   return { db, statements, release };
@@ -70,7 +79,7 @@ describe("the execute hot path", () => {
     expect(run.res.status, JSON.stringify(run.body)).toBe(200);
     expect(run.body.output).toEqual({ ok: true });
     // The response is out while the INSERT is still held: the log row is not yet there.
-    expect(kinds(run.statements)).toEqual(["select tools", "insert executions"]);
+    expect(kinds(run.statements)).toEqual(["select tools", "insert executions", "insert execution_rollups"]);
     expect((await api(`/executions/${run.body.execution_id}`)).status).toBe(404);
 
     run.release();
@@ -99,7 +108,7 @@ describe("the execute hot path", () => {
       "select api_keys",
       "select tools",
     ]);
-    expect(kinds(second.statements)).toEqual(["select tools", "insert executions"]);
+    expect(kinds(second.statements)).toEqual(["select tools", "insert executions", "insert execution_rollups"]);
   });
 
   it.each([
@@ -133,7 +142,8 @@ describe("the execute hot path", () => {
       // Besides the log row, at most the once-a-minute last_used_at: a healthy execute writes nothing else.
       const writes = kinds(run.statements).filter((kind) => !kind.startsWith("select"));
       expect(writes[0]).toBe("insert executions");
-      expect(writes.slice(1)).toEqual(i === 0 ? ["update connections"] : []);
+      expect(writes[1]).toBe("insert execution_rollups");
+      expect(writes.slice(2)).toEqual(i === 0 ? ["update connections"] : []);
     }
   });
 });
