@@ -1,6 +1,7 @@
 /**
  * Retention: the cron trigger (wrangler.toml `[triggers]`) deletes execution
- * logs that started more than LOG_RETENTION_DAYS ago, and OAuth2 flows that
+ * logs that started more than LOG_RETENTION_DAYS ago (and the monitoring
+ * rollup's hours before then), and OAuth2 flows that
  * were never completed (`purgeExpiredFlows`). A log row is kept while
  * `started_at >= now - days`, so a row exactly at the cutoff survives one more run.
  *
@@ -13,7 +14,8 @@
  */
 import { asc, inArray, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { executions, oauthStates } from "./db/schema";
+import { executionRollups, executions, oauthStates } from "./db/schema";
+import { hourOf } from "./registry/rollups";
 import type { Env } from "./env";
 
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -105,6 +107,21 @@ export async function purgeExecutionsBefore(
   return { cutoff, deleted, batches: limits.maxBatches, complete: false };
 }
 
+/**
+ * Deletes the monitoring rollup's hours that ended at or before `cutoff`: an
+ * hour is dropped once every log row it counts is past retention, so the
+ * charts never count runs the log no longer holds for longer than an hour.
+ * A rollup row is one tool's outcome in one hour, so there are few: one
+ * statement, on the rollup's hour index.
+ */
+export async function purgeRollupsBefore(db: D1Database, cutoff: string): Promise<number> {
+  const result = await drizzle(db)
+    .delete(executionRollups)
+    .where(lt(executionRollups.hour, hourOf(cutoff)))
+    .run();
+  return result.meta.changes;
+}
+
 /** The scheduled handler's work: read the setting, purge, and log one line either way. */
 export async function purgeExpiredExecutions(env: Env, nowMs: number): Promise<PurgeReport | null> {
   const setting = parseRetentionDays(env.LOG_RETENTION_DAYS);
@@ -112,13 +129,10 @@ export async function purgeExpiredExecutions(env: Env, nowMs: number): Promise<P
     console.error(JSON.stringify({ msg: "retention skipped: invalid setting", reason: setting.reason }));
     return null;
   }
-  const report = await purgeExecutionsBefore(
-    env.DB,
-    retentionCutoff(nowMs, setting.days),
-    PURGE_LIMITS,
-    env.LOG_PAYLOADS,
-  );
-  console.log(JSON.stringify({ msg: "retention purge", days: setting.days, ...report }));
+  const cutoff = retentionCutoff(nowMs, setting.days);
+  const report = await purgeExecutionsBefore(env.DB, cutoff, PURGE_LIMITS, env.LOG_PAYLOADS);
+  const rollupsDeleted = await purgeRollupsBefore(env.DB, cutoff);
+  console.log(JSON.stringify({ msg: "retention purge", days: setting.days, ...report, rollupsDeleted }));
   return report;
 }
 

@@ -40,8 +40,10 @@ async function copyTool(id: string, columns: string[]): Promise<void> {
     .run();
 }
 
+// With the definition cache off: the tools copied into the upgraded database have the ids of tools this
+// isolate ran (and cached) from the test database.
 const onUpgraded = (path: string, init?: Parameters<typeof callWorker>[2]) =>
-  callWorker({ DB: env.UPGRADE_DB }, path, init);
+  callWorker({ DB: env.UPGRADE_DB, DEFINITION_CACHE_SECONDS: "0" }, path, init);
 
 describe("upgrading a database from migration 0005 to 0006", () => {
   it("keeps every tool of every auth type reading and executing unchanged", async () => {

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Scope } from "../access/scopes";
 import type { AuthParams, ConnectionAuthParams, ConnectionTestRequest } from "../engine/auth";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../engine/body";
@@ -99,6 +99,67 @@ export const executions = sqliteTable(
     index("executions_tool_started").on(t.toolId, t.startedAt, t.id),
     // The retention purge finds the oldest rows across all tools.
     index("executions_started_at").on(t.startedAt),
+    // The all-runs log across tools, newest first, filtered by outcome or by upstream status (keyset on started_at, id).
+    index("executions_started_id").on(t.startedAt, t.id),
+    index("executions_outcome_started").on(t.outcome, t.startedAt, t.id),
+    index("executions_status_started").on(t.upstreamStatus, t.startedAt, t.id),
+  ],
+);
+
+/**
+ * Latency histogram buckets of the rollups, by upper bound in ms: bucket i
+ * holds durations below LATENCY_BUCKET_BOUNDS_MS[i] (and at or above the one
+ * before); the last bucket holds everything slower. Doubling bounds keep p50
+ * and p95 within a factor of two with 17 integer columns, summable across
+ * hours and tools.
+ */
+export const LATENCY_BUCKET_BOUNDS_MS = [
+  1,
+  2,
+  4,
+  8,
+  16,
+  32,
+  64,
+  128,
+  256,
+  512,
+  1024,
+  2048,
+  4096,
+  8192,
+  16384,
+  32768,
+  Infinity,
+] as const;
+
+const latencyColumns = Object.fromEntries(
+  LATENCY_BUCKET_BOUNDS_MS.map((_, i) => [`h${i}`, integer(`h${i}`).notNull().default(0)]),
+) as Record<`h${number}`, ReturnType<typeof integer>>;
+
+/**
+ * The monitoring rollup (src/registry/rollups.ts): per tool, per hour, per
+ * outcome, the number of calls and a latency histogram. Updated in the same
+ * batch as the log rows it counts, so a chart reads a few hundred rows rather
+ * than every execution. `hour` is the ISO start of the hour
+ * (`2026-12-04T13:00:00.000Z`), comparable with `executions.started_at`.
+ */
+export const executionRollups = sqliteTable(
+  "execution_rollups",
+  {
+    toolId: text("tool_id").notNull(),
+    hour: text("hour").notNull(),
+    outcome: text("outcome", { enum: OUTCOMES }).notNull(),
+    /** The tool's name at its latest counted call: logs (and rollups) outlive their tool. */
+    toolName: text("tool_name").notNull(),
+    calls: integer("calls").notNull(),
+    durationMsSum: integer("duration_ms_sum").notNull(),
+    ...latencyColumns,
+  },
+  (t) => [
+    primaryKey({ columns: [t.toolId, t.hour, t.outcome] }),
+    // The dashboard (all tools over a range) and the retention purge read by hour.
+    index("execution_rollups_hour").on(t.hour),
   ],
 );
 

@@ -7,7 +7,7 @@
  * this isolate's buffer first, and a list waits for this isolate's rows to land.
  * Large payloads may be in R2 (./log-payloads.ts); every read puts them back.
  */
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { executions, type ExecutionRow } from "../db/schema";
 import { executionIdTime } from "../engine/execution-id";
@@ -62,6 +62,44 @@ export async function listExecutions(env: Env, toolId: string, query: ExecutionP
     if (!anyLog) throw toolNotFound(toolId);
   }
   return withPayloads(env.LOG_PAYLOADS, rows);
+}
+
+export interface AllRunsQuery {
+  limit: number;
+  after: { at: string; id: string } | null;
+  toolId?: string | undefined;
+  outcome?: Outcome | undefined;
+  upstreamStatus?: number | undefined;
+  /** ISO bounds on started_at: from inclusive, to exclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/**
+ * `limit + 1` rows of the log across tools, newest first, after the cursor,
+ * filtered. Each filter has an index that starts with it and goes on with
+ * (started_at, id), so a page reads `limit + 1` index entries at any depth.
+ */
+export async function listAllExecutions(db: Db, query: AllRunsQuery): Promise<ExecutionRow[]> {
+  const { limit, after, toolId, outcome, upstreamStatus, from, to } = query;
+  return db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        toolId === undefined ? undefined : eq(executions.toolId, toolId),
+        outcome === undefined ? undefined : eq(executions.outcome, outcome),
+        upstreamStatus === undefined ? undefined : eq(executions.upstreamStatus, upstreamStatus),
+        from === undefined ? undefined : gte(executions.startedAt, from),
+        to === undefined ? undefined : lt(executions.startedAt, to),
+        after
+          ? or(lt(executions.startedAt, after.at), and(eq(executions.startedAt, after.at), lt(executions.id, after.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(executions.startedAt), desc(executions.id))
+    .limit(limit + 1)
+    .all();
 }
 
 /**

@@ -17,7 +17,16 @@ import { MAX_SEARCH_LENGTH, TOOL_NAME } from "../api/schemas";
 import { OUTCOMES, type Outcome } from "../engine/outcomes";
 import type { Env } from "../env";
 import { AppError } from "../problem";
-import { findExecution, latestRuns, listExecutions, presentExecution } from "../registry/execution-log";
+import {
+  findExecution,
+  latestRuns,
+  listAllExecutions,
+  listExecutions,
+  presentExecution,
+} from "../registry/execution-log";
+import { dashboard, parseRange, toolSeries } from "../registry/rollups";
+import { AllRunsPage } from "./pages/all-runs";
+import { DashboardPage, ToolMonitoringPage } from "./pages/monitoring";
 import { getTool, listTools } from "../registry/queries";
 import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
@@ -206,6 +215,52 @@ uiApp.get("/ui/tools/:id/history", async (c) => {
     />,
   );
 });
+
+uiApp.get("/ui/monitoring", async (c) => {
+  const session = requireScope(c, "executions:read");
+  const range = parseRange(c.req.query("range"));
+  const sort = c.req.query("sort") === "errors" ? "errors" : "calls";
+  const tools = await dashboard(c.env.DB, range, sort, Date.now());
+  return c.html(<DashboardPage session={session} range={range} sort={sort} tools={tools} />);
+});
+
+uiApp.get("/ui/tools/:id/monitoring", async (c) => {
+  const session = requireScope(c, "executions:read");
+  const id = c.req.param("id");
+  const series = await toolSeries(c.env.DB, id, parseRange(c.req.query("range")), Date.now());
+  const tool = await getTool(drizzle(c.env.DB), id).catch(() => null);
+  if (!tool && series.total.calls === 0) throw new AppError(404, "tool_not_found", "There is no such tool.");
+  return c.html(<ToolMonitoringPage session={session} toolId={id} toolName={tool?.name ?? id} series={series} />);
+});
+
+uiApp.get("/ui/runs", async (c) => {
+  const session = requireScope(c, "executions:read");
+  const q = (name: string) => (c.req.query(name) ?? "").trim();
+  const filters = { tool: q("tool"), outcome: q("outcome"), status: q("status"), from: q("from"), to: q("to") };
+  const rows = await listAllExecutions(drizzle(c.env.DB), {
+    limit: PAGE_SIZE,
+    after: decodeCursor(c.req.query("cursor")),
+    toolId: filters.tool || undefined,
+    outcome: (OUTCOMES as readonly string[]).includes(filters.outcome) ? (filters.outcome as Outcome) : undefined,
+    upstreamStatus: /^[1-5][0-9]{2}$/.test(filters.status) ? Number(filters.status) : undefined,
+    from: utcFromInput(filters.from),
+    to: utcFromInput(filters.to),
+  });
+  const page = pageOf(
+    rows,
+    PAGE_SIZE,
+    (row) => row.startedAt,
+    (row) => row,
+  );
+  return c.html(<AllRunsPage session={session} filters={filters} rows={page.items} nextCursor={page.next_cursor} />);
+});
+
+/** A datetime-local field's value (`2026-12-04T13:05`), read as UTC, as ISO text; undefined when empty or unreadable. */
+function utcFromInput(value: string): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return undefined;
+  const ms = Date.parse(`${value}Z`);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
 
 uiApp.get("/ui/executions/:id", async (c) => {
   const session = requireScope(c, "executions:read");

@@ -63,6 +63,11 @@ export function ToolPage({ session, tool, panel, run, flash }: ToolPageProps) {
               History
             </a>
           )}
+          {can(session, "executions:read") && (
+            <a class="button" href={`/ui/tools/${tool.id}/monitoring`}>
+              Monitoring
+            </a>
+          )}
           {can(session, "tools:write") && (
             <a class="button" href={`/ui/tools/${tool.id}/delete`}>
               Delete
@@ -140,6 +145,11 @@ export function DamagedToolPage({ session, tool, run }: { session: Session; tool
           {can(session, "executions:read") && (
             <a class="button" href={`/ui/tools/${tool.id}/history`}>
               History
+            </a>
+          )}
+          {can(session, "executions:read") && (
+            <a class="button" href={`/ui/tools/${tool.id}/monitoring`}>
+              Monitoring
             </a>
           )}
           {can(session, "tools:write") && (
