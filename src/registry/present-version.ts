@@ -6,7 +6,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { ToolVersion, ToolVersionDefinition, ToolVersionSummary } from "../api/tool-version-schemas";
-import type { ToolVersionRow } from "../db/schema";
+import type { ToolRow, ToolVersionRow } from "../db/schema";
 
 export function presentVersionSummary(row: ToolVersionRow): z.infer<typeof ToolVersionSummary> {
   return {
@@ -23,6 +23,18 @@ export function presentToolVersion(row: ToolVersionRow): z.infer<typeof ToolVers
 }
 
 export function presentVersionDefinition(row: ToolVersionRow): z.infer<typeof ToolVersionDefinition> {
+  return presentDefinition(row, row.secretsSet);
+}
+
+/** A tool's current definition in the same shape, to compare with a version (never its secret values). */
+export function currentDefinition(row: ToolRow): z.infer<typeof ToolVersionDefinition> {
+  return presentDefinition(row, Object.keys(row.authSecrets).sort());
+}
+
+/** What a tool row and a version row both hold: the definition. */
+type DefinitionColumns = Omit<ToolVersionRow, "toolId" | "version" | "savedAt" | "savedBy" | "secretsSet">;
+
+function presentDefinition(row: DefinitionColumns, secretsSet: string[]): z.infer<typeof ToolVersionDefinition> {
   return {
     name: row.name,
     description: row.description,
@@ -41,7 +53,7 @@ export function presentVersionDefinition(row: ToolVersionRow): z.infer<typeof To
           retry_non_idempotent: row.retryPolicy.retryNonIdempotent,
         }
       : null,
-    auth_config: { ...row.authParams, secrets_set: row.secretsSet },
+    auth_config: { ...row.authParams, secrets_set: secretsSet },
     connection_id: row.connectionId,
     input_schema: row.inputSchema,
     output_schema: row.outputSchema,

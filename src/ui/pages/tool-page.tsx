@@ -63,6 +63,9 @@ export function ToolPage({ session, tool, panel, run, flash }: ToolPageProps) {
               History
             </a>
           )}
+          <a class="button" href={`/ui/tools/${tool.id}/versions`}>
+            Versions
+          </a>
           {can(session, "tools:write") && (
             <a class="button" href={`/ui/tools/${tool.id}/delete`}>
               Delete
