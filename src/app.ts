@@ -19,6 +19,7 @@ import { connectionAuthorizeApi } from "./api/connection-authorize";
 import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
 import { d1Sessions } from "./db/session";
+import { toolVersionsApi } from "./api/tool-versions";
 import { mcpApi } from "./mcp/http";
 import { oauthApi } from "./oauth/routes";
 import { connectionOAuthPages } from "./ui/connection-oauth";
@@ -115,6 +116,7 @@ export function buildApp() {
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.route("/", toolsApi);
+  app.route("/", toolVersionsApi);
   app.route("/", connectionsApi);
   app.route("/", connectionAuthorizeApi);
   app.route("/", executionsApi);

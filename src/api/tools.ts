@@ -13,6 +13,7 @@ import { connectionsByIds, findConnection } from "../registry/connections";
 import { etagMatches, etagOf, presentStoredTool, presentTool } from "../registry/present";
 import { getRunnableTool, listTools, type Db, type RunnableTool } from "../registry/queries";
 import { runnableToolById, runnableToolByName } from "../registry/runnable";
+import { savedByOf } from "../registry/versions";
 import { createTool, removeTool, replaceToolDefinition } from "../registry/writes";
 import { EXECUTE_403, problems, problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
@@ -61,7 +62,7 @@ const createToolRoute = createRoute({
 });
 
 toolsApi.openapi(createToolRoute, async (c) => {
-  const row = await createTool(c.env, c.req.valid("json"));
+  const row = await createTool(c.env, c.req.valid("json"), savedByOf(c.get("principal")));
   c.header("ETag", etagOf(row));
   c.header("Location", `/tools/${row.id}`);
   return c.json(presentTool(row, await connectionOf(drizzle(c.env.DB), row)), 201);
@@ -154,6 +155,7 @@ toolsApi.openapi(replaceToolRoute, async (c) => {
     c.req.valid("param").id,
     c.req.valid("json"),
     (version) => ifMatch === undefined || etagMatches(ifMatch, version),
+    savedByOf(c.get("principal")),
   );
   c.header("ETag", etagOf(row));
   return c.json(presentTool(row, await connectionOf(drizzle(c.env.DB), row)), 200);

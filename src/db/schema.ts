@@ -305,3 +305,49 @@ export const oauthStates = sqliteTable(
 );
 
 export type OAuthStateRow = typeof oauthStates.$inferSelect;
+
+/**
+ * Every saved version of a tool's definition, without its secrets: written in
+ * the same D1 batch as the tool write that made it (src/registry/versions.ts),
+ * so no version is lost and none is recorded for a write that failed. No
+ * foreign key to `tools`: like execution logs, versions outlive the tool for
+ * audit. `secrets_set` names the secret fields the tool had then; their values
+ * are never copied here.
+ */
+export const toolVersions = sqliteTable(
+  "tool_versions",
+  {
+    toolId: text("tool_id").notNull(),
+    /** The tool's `version` (its ETag) after the write. */
+    version: integer("version").notNull(),
+    /** The tool's `updated_at` of that write. */
+    savedAt: text("saved_at").notNull(),
+    /** Who saved it: `admin-token`, `api-key-<API key id>`, or null when not known (imports). */
+    savedBy: text("saved_by"),
+    name: text("name").notNull(),
+    description: text("description"),
+    executionType: text("execution_type", { enum: ["http_request", "function"] }).notNull(),
+    method: text("method").$type<HttpMethod>(),
+    endpointUrl: text("endpoint_url"),
+    functionName: text("function_name"),
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    timeoutSeconds: integer("timeout_seconds").notNull(),
+    maxResponseBytes: integer("max_response_bytes").notNull(),
+    retryPolicy: text("retry_policy", { mode: "json" }).$type<RetryPolicy>(),
+    bodyFormat: text("body_format", { enum: BODY_FORMATS }).notNull(),
+    inputSchema: text("input_schema", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    outputSchema: text("output_schema", { mode: "json" }).$type<Record<string, unknown> | boolean>(),
+    inputMapping: text("input_mapping", { mode: "json" }).$type<InputMapping>(),
+    authType: text("auth_type").$type<AuthParams["type"]>().notNull(),
+    /** The auth config without its secret fields, as `tools.auth_params`. */
+    authParams: text("auth_params", { mode: "json" }).$type<AuthParams>().notNull(),
+    /** JSON array: the names of the secret fields stored then (never their values). */
+    secretsSet: text("secrets_set", { mode: "json" }).$type<string[]>().notNull(),
+    mcpEnabled: integer("mcp_enabled", { mode: "boolean" }).notNull(),
+    connectionId: text("connection_id"),
+    formatMode: text("format_mode", { enum: FORMAT_MODES }).notNull().default("assert"),
+  },
+  (t) => [primaryKey({ columns: [t.toolId, t.version] })],
+);
+
+export type ToolVersionRow = typeof toolVersions.$inferSelect;

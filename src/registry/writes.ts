@@ -18,10 +18,13 @@ import { sealToolSecrets } from "./secrets";
 import { isDamaged, type StoredTool } from "./stored-tool";
 import { originOf } from "./urls";
 
-/** Validates, seals and stores a new tool (422, 409 on failure). */
-export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
+/**
+ * Validates, seals and stores a new tool (422, 409 on failure), and records
+ * its first version. `savedBy`: who, as ./versions.ts `savedByOf` says it.
+ */
+export async function createTool(env: Env, input: ToolInput, savedBy: string | null = null): Promise<ToolRow> {
   const { row, connection } = await newToolRow(env, input);
-  await insertTool(drizzle(env.DB), row, connection);
+  await insertTool(drizzle(env.DB), row, connection, savedBy);
   forgetTool(row);
   return row;
 }
@@ -52,15 +55,16 @@ export async function newToolRow(
 }
 
 /**
- * Replaces a tool's whole definition and increments its version. `expected`
- * is the version the caller edited (412 if someone saved since); secrets left
- * out are kept by the rule in ./secrets.ts.
+ * Replaces a tool's whole definition and increments its version, recording
+ * the new version. `expected` is the version the caller edited (412 if
+ * someone saved since); secrets left out are kept by the rule in ./secrets.ts.
  */
 export async function replaceToolDefinition(
   env: Env,
   id: string,
   input: ToolInput,
   expected: (version: number) => boolean = () => true,
+  savedBy: string | null = null,
 ): Promise<ToolRow> {
   const db = drizzle(env.DB);
   const previous = await getTool(db, id);
@@ -81,7 +85,7 @@ export async function replaceToolDefinition(
     createdAt: previous.createdAt,
     updatedAt: new Date().toISOString(),
   });
-  await replaceTool(db, row, previous.version, connection);
+  await replaceTool(db, row, previous.version, connection, savedBy);
   forgetTool(previous);
   forgetTool(row);
   return row;

@@ -17,6 +17,7 @@ import { findConnection } from "../registry/connections";
 import { getReadableTool, listTools, type Db } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
+import { savedByOf } from "../registry/versions";
 import type { ToolRow } from "../db/schema";
 import { toolDestination } from "../engine/auth/binding";
 import { addFieldError, type FieldErrors } from "./components";
@@ -159,7 +160,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     notice = await inferOutputSchema(c, state, stored, action, errors);
     title = SCHEMA_NOT_GENERATED;
   } else {
-    const saved = await save(c, state, stored, errors);
+    const saved = await save(c, state, stored, errors, savedByOf(session.principal));
     if (saved) return c.redirect(`/ui/tools/${saved.id}?saved=1`, 303);
   }
   return render(
@@ -186,6 +187,7 @@ async function save(
   state: ToolFormState,
   stored: ToolRow | null,
   errors: FieldErrors,
+  savedBy: string,
 ): Promise<ToolRow | null> {
   const input = toToolInput(state, errors);
   const problems = await draftProblems(c.env, input, stored, inputKeysWithErrors(errors));
@@ -198,8 +200,14 @@ async function save(
   if (errors.size > 0) return null;
   try {
     const parsed = ToolInput.parse(input);
-    if (!stored) return await createTool(c.env, parsed);
-    return await replaceToolDefinition(c.env, stored.id, parsed, (v) => state.version === null || v === state.version);
+    if (!stored) return await createTool(c.env, parsed, savedBy);
+    return await replaceToolDefinition(
+      c.env,
+      stored.id,
+      parsed,
+      (v) => state.version === null || v === state.version,
+      savedBy,
+    );
   } catch (err) {
     // What changed between the check and the save: someone else saved the tool, or took the name.
     if (!(err instanceof AppError)) throw err;

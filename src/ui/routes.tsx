@@ -41,6 +41,7 @@ import { ExecutionPage, HistoryPage } from "./pages/history";
 import { SignInPage } from "./pages/sign-in";
 import { ToolsListPage } from "./pages/tools-list";
 import { runFromForm, toolPage } from "./test-panel";
+import { showRestore, showVersions, submitRestore } from "./versions";
 import { csrfTokenMatches, currentSession, signIn, signOut, type Session } from "./session";
 
 export type UiBindings = { Bindings: Env; Variables: { session: Session } };
@@ -260,6 +261,21 @@ function utcFromInput(value: string): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return undefined;
   const ms = Date.parse(`${value}Z`);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+// The tool's saved versions (its definition history, ./versions.tsx): compare any two, restore one.
+uiApp.get("/ui/tools/:id/versions", (c) => showVersions(c, requireScope(c, "tools:read"), c.req.param("id")));
+uiApp.get("/ui/tools/:id/versions/:n/restore", (c) =>
+  showRestore(c, requireScope(c, "tools:read", "tools:write"), c.req.param("id"), versionParam(c)),
+);
+uiApp.post("/ui/tools/:id/versions/:n/restore", (c) =>
+  submitRestore(c, requireScope(c, "tools:read", "tools:write"), c.req.param("id"), versionParam(c)),
+);
+
+function versionParam(c: UiContext): number {
+  const n = Number(c.req.param("n"));
+  if (!Number.isSafeInteger(n) || n < 1) throw new AppError(404, "version_not_found", "There is no such version.");
+  return n;
 }
 
 uiApp.get("/ui/executions/:id", async (c) => {

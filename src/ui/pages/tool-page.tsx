@@ -68,6 +68,9 @@ export function ToolPage({ session, tool, panel, run, flash }: ToolPageProps) {
               Monitoring
             </a>
           )}
+          <a class="button" href={`/ui/tools/${tool.id}/versions`}>
+            Versions
+          </a>
           {can(session, "tools:write") && (
             <a class="button" href={`/ui/tools/${tool.id}/delete`}>
               Delete
