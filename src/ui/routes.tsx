@@ -22,6 +22,15 @@ import { getTool, listTools } from "../registry/queries";
 import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
 import { editToolForm, newToolForm, submitToolForm } from "./editor";
+import {
+  connectionPage,
+  connectionsList,
+  deleteConnectionPage,
+  newConnectionForm,
+  submitConnectionForm,
+  submitDeleteConnection,
+  testConnectionFromPage,
+} from "./connections";
 import { importForm, submitImport } from "./import";
 import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } from "./oauth";
 import { DeletePage } from "./pages/delete";
@@ -215,6 +224,24 @@ uiApp.post("/ui/tools/:id/delete", async (c) => {
   return c.redirect(`/ui?${new URLSearchParams({ deleted: tool.name })}`, 303);
 });
 
+// Connections (./connections.tsx): saved credentials that tools share.
+uiApp.get("/ui/connections", (c) => connectionsList(c, requireScope(c, "connections:read")));
+uiApp.get("/ui/connections/new", (c) => newConnectionForm(c, requireScope(c, "connections:write")));
+uiApp.post("/ui/connections/new", (c) => submitConnectionForm(c, requireScope(c, "connections:write"), null));
+uiApp.get("/ui/connections/:id", (c) => connectionPage(c, requireScope(c, "connections:read"), c.req.param("id")));
+uiApp.post("/ui/connections/:id", (c) =>
+  submitConnectionForm(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
+uiApp.post("/ui/connections/:id/test", (c) =>
+  testConnectionFromPage(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
+uiApp.get("/ui/connections/:id/delete", (c) =>
+  deleteConnectionPage(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
+uiApp.post("/ui/connections/:id/delete", (c) =>
+  submitDeleteConnection(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
+
 // OAuth for /mcp (./oauth.tsx): the consent page (the authorization endpoint) and Connected apps.
 uiApp.get("/ui/oauth/authorize", (c) => showConsent(c, c.get("session")));
 uiApp.post("/ui/oauth/authorize", (c) => answerConsent(c, c.get("session")));
@@ -300,5 +327,7 @@ function formPageOf(path: string): string {
   if (/^\/ui\/tools\/[^/]+\/run$/.test(path)) return path.slice(0, -"/run".length);
   if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
   if (/^\/ui\/apps\/[^/]+\/revoke$/.test(path)) return "/ui/apps";
+  if (/^\/ui\/connections\/[^/]+\/(test|delete)$/.test(path)) return path.replace(/\/test$/, "");
+  if (/^\/ui\/connections\/[^/]+$/.test(path)) return path;
   return "/ui";
 }
