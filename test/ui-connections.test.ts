@@ -7,7 +7,19 @@
 import { describe, expect, it } from "vitest";
 import { api, createApiKey, json, uniqueName, useUpstream, type Json } from "./helpers";
 import { API_ORIGIN, connectionRow, createConnectedTool, createConnection } from "./connection-helpers";
-import { decodeEntities, fieldError, getPage, inputValue, postForm, signIn, textareaValue } from "./ui-helpers";
+import { newToolPage, storedTool } from "./ui-fixtures";
+import {
+  decodeEntities,
+  fieldError,
+  formFields,
+  getPage,
+  inputValue,
+  postForm,
+  savedToolId,
+  signIn,
+  submitForm,
+  textareaValue,
+} from "./ui-helpers";
 
 const upstream = useUpstream();
 
@@ -245,5 +257,100 @@ describe("deleting a connection", () => {
     const list = await (await getPage(res.headers.get("location") ?? "", session)).text();
     expect(list).toContain(`Deleted the connection ${connection.name}.`);
     expect((await api(`/connections/${connection.id}`)).status).toBe(404);
+  });
+});
+
+describe("a tool that uses a connection, in the editor and the test panel", () => {
+  const toolFields = (name: string, changes: Record<string, string> = {}) => ({
+    name,
+    endpoint_url: `${API_ORIGIN}/v1/items`,
+    auth_source: "connection",
+    ...changes,
+  });
+
+  it("offers the saved connections, those matching the URL first, and saves the tool with the one chosen", async () => {
+    const session = await signIn();
+    const elsewhere = await createConnection({ allowed_origins: ["https://elsewhere.example.com"] });
+    const matching = await createConnection();
+    const page = await newToolPage(session, []);
+    expect(page).toContain('id="auth-source-connection"');
+    expect(page).toContain('href="/ui/connections/new" target="_blank"');
+    // With the URL typed, a round trip orders the picker: the matching one comes first.
+    const refreshed = await submitForm(
+      page,
+      "/ui/tools/new",
+      session,
+      toolFields(uniqueName(), { connection_id: "" }),
+      "refresh_connections",
+    );
+    expect(refreshed.res.status).toBe(200);
+    const picker = /<select id="connection_id"[\s\S]*?<\/select>/.exec(refreshed.html)?.[0] ?? "";
+    expect(picker.indexOf(matching.name)).toBeGreaterThan(0);
+    expect(picker.indexOf(matching.name)).toBeLessThan(picker.indexOf(elsewhere.name));
+    expect(decodeEntities(picker)).toContain(`${matching.name} (Ready, matches the URL)`);
+    expect(inputValue(refreshed.html, "name")).not.toBe("");
+
+    const name = uniqueName();
+    const { res } = await submitForm(page, "/ui/tools/new", session, toolFields(name, { connection_id: matching.id }));
+    const tool = await storedTool(savedToolId(res));
+    expect(tool).toMatchObject({ name, connection_id: matching.id, auth_config: { type: "bearer_token" } });
+    // Editing keeps it on the connection: the edit form sends the choice back as it is.
+    const edit = await (await getPage(`/ui/tools/${tool.id}/edit`, session)).text();
+    expect(formFields(edit, `/ui/tools/${tool.id}/edit`)).toContainEqual(["auth_source", "connection"]);
+    expect(formFields(edit, `/ui/tools/${tool.id}/edit`)).toContainEqual(["connection_id", matching.id]);
+  });
+
+  it("asks for a connection when none is picked, and refuses an endpoint outside its origins at the URL field", async () => {
+    const session = await signIn();
+    const connection = await createConnection();
+    const page = await newToolPage(session, []);
+    const none = await submitForm(page, "/ui/tools/new", session, toolFields(uniqueName(), { connection_id: "" }));
+    expect(none.res.status).toBe(422);
+    expect(fieldError(none.html, "connection_id")).toBe(
+      "Choose a connection, or choose credentials for this tool only.",
+    );
+    const outside = await submitForm(
+      page,
+      "/ui/tools/new",
+      session,
+      toolFields(uniqueName(), { connection_id: connection.id, endpoint_url: "https://other.example.com/v1/items" }),
+    );
+    expect(outside.res.status).toBe(422);
+    expect(fieldError(outside.html, "endpoint_url")).toContain(API_ORIGIN);
+  });
+
+  it("moves a tool from its own credentials onto a connection", async () => {
+    const session = await signIn();
+    const connection = await createConnection();
+    const page = await newToolPage(session, []);
+    const own = await submitForm(
+      page,
+      "/ui/tools/new",
+      session,
+      toolFields(uniqueName(), { auth_source: "own", auth_type: "bearer_token", bearer_token: SECRET }),
+    );
+    const id = savedToolId(own.res);
+    expect((await storedTool(id)).connection_id).toBeNull();
+    const edit = await (await getPage(`/ui/tools/${id}/edit`, session)).text();
+    const moved = await submitForm(edit, `/ui/tools/${id}/edit`, session, {
+      auth_source: "connection",
+      connection_id: connection.id,
+    });
+    expect(moved.res.status, moved.html).toBe(303);
+    expect(await storedTool(id)).toMatchObject({ connection_id: connection.id });
+    expectNoSecret(await (await getPage(`/ui/tools/${id}/edit`, session)).text());
+  });
+
+  it("shows a run stopped by a connection that is not ready in words, with a link to fix the connection", async () => {
+    const session = await signIn();
+    const connection = await createConnection({
+      auth_config: { type: "api_key", key_name: "X-Key", location: "header" },
+    });
+    const tool = await createConnectedTool(connection.id);
+    const res = await postForm(`/ui/tools/${tool.id}/run`, {}, session);
+    const html = decodeEntities(await res.text());
+    expect(html).toContain(connection.name);
+    expect(html).toContain(`<a href="/ui/connections/${connection.id}">Fix the connection ${connection.name}</a>`);
+    expect(upstream.calls).toEqual([]);
   });
 });

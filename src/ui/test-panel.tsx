@@ -87,6 +87,15 @@ function runView(report: ExecutionReport, rawOnly: boolean, fieldErrors: FieldEr
     request: report.request,
     output: result.failure.kind === "upstream_status" ? result.failure.body : undefined,
     problem: { title: problem.title, detail: problem.detail, code: problem.code, errors },
+    // The way out of a connection that is not ready: its page, where the secret is typed or the sign-in made.
+    ...(result.failure.kind === "connection_not_ready"
+      ? {
+          fixConnection:
+            result.failure.status === "missing"
+              ? null
+              : { id: result.failure.connectionId, name: result.failure.connectionName ?? result.failure.connectionId },
+        }
+      : {}),
   };
 }
 
