@@ -4,6 +4,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import path from "node:path";
+import { jsonSchemaTestSuite } from "./test/node/json-schema-test-suite";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -12,6 +13,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // An empty database for test/upgrade.test.ts, which migrates it step by step.
+          d1Databases: ["UPGRADE_DB"],
           bindings: {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token-for-the-test-suite",
@@ -24,6 +27,8 @@ export default defineConfig(async () => {
           },
         },
       }),
+      // The JSON Schema Test Suite for test/json-schema-suite.test.ts, read from test/fixtures.
+      jsonSchemaTestSuite(import.meta.dirname),
     ],
     // The same zod the bundle gets (wrangler.toml [alias]); vitest-pool-workers
     // does not apply wrangler's aliases itself. Exact match only, as in wrangler:
@@ -31,6 +36,8 @@ export default defineConfig(async () => {
     resolve: { alias: [{ find: /^zod$/, replacement: path.join(import.meta.dirname, "src/zod/english-only.ts") }] },
     test: {
       setupFiles: ["./test/setup.ts"],
+      // A real OAuth2 authorization server (oidc-provider) in Node for the connection tests: test/oauth/.
+      globalSetup: ["./test/oauth/global-setup.ts"],
       // Integration tests go through the Worker; under a loaded 2-core CI machine some take seconds.
       testTimeout: 20_000,
       // In CI, also write a JSON report so .ci/run can print a one-line summary.

@@ -11,7 +11,7 @@ export default defineConfig({
     // Each file starts its own dev server; one at a time keeps a 2-core machine responsive.
     fileParallelism: false,
     // Starting wrangler dev (migrations, bundle, workerd) takes seconds, more on a loaded CI machine.
-    hookTimeout: 120_000,
+    hookTimeout: 240_000,
     testTimeout: 60_000,
     // In CI, also write a JSON report that .ci/run adds to its one-line summary.
     reporters: process.env.CI ? ["default", "json"] : ["default"],

@@ -8,7 +8,13 @@
 //   GET  /prices/{sku}            answers a price whose "price" is a string (to fail an output schema)
 //   GET  /users/{id}              answers a user
 //   GET  /redirect?to=...         answers 302 with Location: to (to try the redirect rules)
+//   /oauth/authorize, /oauth/token (authorization code, refresh) and /notes: an OAuth2 provider with a
+//                                 consent page and an API behind it, for connections (scripts/mock-oauth.mjs)
+//
+// Listening on 127.0.0.1, it is also http://localhost:8788: the README's connection uses that name, so the
+// provider's redirect back to toolgate (http://127.0.0.1:8787) is cross-site, as in production.
 import { createServer } from "node:http";
+import { handleOAuth } from "./mock-oauth.mjs";
 
 const port = Number(process.env.PORT ?? 8788);
 const issued = new Set();
@@ -53,6 +59,7 @@ const server = createServer(async (req, res) => {
     const city = url.searchParams.get("q") ?? "Paris";
     return send(res, 200, { city, temperature_c: 18.5, conditions: "light rain" });
   }
+  if (handleOAuth(req, res, url, body, send, clientFrom)) return;
   if (req.method === "POST" && url.pathname === "/oauth/token") {
     const form = new URLSearchParams(body);
     const client = clientFrom(req, form);

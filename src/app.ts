@@ -13,12 +13,14 @@ import { docsPage } from "./api/docs";
 import { executionsApi } from "./api/executions";
 import { exportsApi } from "./api/exports";
 import { curlImportApi } from "./api/imports-curl";
-import { openapiImportApi } from "./api/imports-openapi";
+import { MAX_IMPORT_BODY_BYTES, OPENAPI_IMPORT_PATH, openapiImportApi } from "./api/imports-openapi";
 import { limitJsonDepth } from "./api/json-depth";
+import { connectionAuthorizeApi } from "./api/connection-authorize";
 import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
 import { mcpApi } from "./mcp/http";
 import { oauthApi } from "./oauth/routes";
+import { connectionOAuthPages } from "./ui/connection-oauth";
 import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
@@ -74,15 +76,24 @@ export function buildApp() {
 
   // First, so that every response passes through it: routes, errors, 404s, the UI, /mcp.
   app.use("*", securityHeaders());
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError(413, "body_too_large", "The request body is larger than 1 MiB.");
-      },
-    }),
-  );
+  const defaultLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError(413, "body_too_large", "The request body is larger than 1 MiB.");
+    },
+  });
+  // An OpenAPI import carries a whole document (GitHub's is 13 MB): that one route has a limit of its own.
+  const importLimit = bodyLimit({
+    maxSize: MAX_IMPORT_BODY_BYTES,
+    onError: () => {
+      throw new AppError(
+        413,
+        "body_too_large",
+        `The request body is larger than ${MAX_IMPORT_BODY_BYTES / 1024 / 1024} MiB: import the document in parts, with operation_ids, or from a URL with document_url.`,
+      );
+    },
+  });
+  app.use("*", (c, next) => (c.req.path === OPENAPI_IMPORT_PATH ? importLimit(c, next) : defaultLimit(c, next)));
   // Every path under these needs a valid token, known route or not; each
   // route then checks its own scope (src/access/middleware.ts).
   for (const path of PROTECTED_PATHS) app.use(path, authenticate());
@@ -92,6 +103,7 @@ export function buildApp() {
 
   app.route("/", toolsApi);
   app.route("/", connectionsApi);
+  app.route("/", connectionAuthorizeApi);
   app.route("/", executionsApi);
   app.route("/", exportsApi);
   app.route("/", apiKeysApi);
@@ -128,6 +140,8 @@ export function buildApp() {
 
   // The web UI: / and /ui/* (src/ui/routes.tsx), with its own sessions and HTML error pages.
   app.route("/", uiApp);
+  // Where a provider sends the browser back after an OAuth2 sign-in: a page, no bearer token.
+  app.route("/", connectionOAuthPages);
 
   return app;
 }

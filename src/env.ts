@@ -56,10 +56,19 @@ export interface Env {
    * Worker var: the public origin of this deployment, as clients reach it,
    * such as https://toolgate.example.com (no path). What must name the
    * service by an absolute URL uses it: the OpenAPI document's `servers`
-   * (src/public-base-url.ts), and OAuth for /mcp's issuer (src/oauth/). Unset:
-   * `servers` is the relative "/", and OAuth uses each request's origin.
+   * (src/public-base-url.ts), OAuth for /mcp's issuer (src/oauth/), and the
+   * OAuth2 redirect URI of connections (`<PUBLIC_BASE_URL>/oauth/callback`).
+   * Unset: `servers` is the relative "/", and OAuth uses each request's origin
+   * (a connection's redirect URI, that of the request that started the flow).
    */
   PUBLIC_BASE_URL?: string;
+  /**
+   * Worker var: how many seconds before an OAuth2 authorization-code access
+   * token expires it is refreshed (at most half its lifetime). A whole number
+   * from 0 to 3600; anything else is the default, 60
+   * (src/engine/auth/authorization-code.ts).
+   */
+  OAUTH_REFRESH_MARGIN_SECONDS?: string;
 }
 
 export type AppBindings = {

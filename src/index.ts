@@ -1,7 +1,7 @@
-/** Worker entry: requests enter here, and the cron trigger that purges old execution logs and expired UI sessions. */
+/** Worker entry: requests enter here, and the cron trigger that purges old execution logs, expired UI sessions and OAuth2 flows. */
 import { buildApp } from "./app";
 import type { Env } from "./env";
-import { purgeExpiredExecutions } from "./retention";
+import { purgeExpiredExecutions, purgeExpiredFlows } from "./retention";
 import { purgeExpiredSessions } from "./ui/session";
 
 const app = buildApp();
@@ -11,5 +11,6 @@ export default {
   async scheduled(controller, env, _ctx) {
     await purgeExpiredExecutions(env, controller.scheduledTime);
     await purgeExpiredSessions(env.DB, new Date(controller.scheduledTime));
+    await purgeExpiredFlows(env.DB, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

@@ -1,6 +1,7 @@
 /**
  * Retention: the cron trigger (wrangler.toml `[triggers]`) deletes execution
- * logs that started more than LOG_RETENTION_DAYS ago. A log row is kept while
+ * logs that started more than LOG_RETENTION_DAYS ago, and OAuth2 flows that
+ * were never completed (`purgeExpiredFlows`). A log row is kept while
  * `started_at >= now - days`, so a row exactly at the cutoff survives one more run.
  *
  * A setting that cannot be read as a whole number of days in range purges
@@ -8,7 +9,7 @@
  */
 import { asc, inArray, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { executions } from "./db/schema";
+import { executions, oauthStates } from "./db/schema";
 import type { Env } from "./env";
 
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -83,3 +84,21 @@ export async function purgeExpiredExecutions(env: Env, nowMs: number): Promise<P
   console.log(JSON.stringify({ msg: "retention purge", days: setting.days, ...report }));
   return report;
 }
+
+/**
+ * Deletes authorization-code flows (oauth_states) that expired more than an
+ * hour before `nowMs`: they can no longer complete, and a callback for one of
+ * them would only say it expired. The hour keeps that plain message for a
+ * person who comes back a little late. Only signed-in principals start
+ * flows, so there are few rows: one statement.
+ */
+export async function purgeExpiredFlows(db: D1Database, nowMs: number): Promise<number> {
+  const cutoff = new Date(nowMs - EXPIRED_FLOW_GRACE_MS).toISOString();
+  const result = await drizzle(db).delete(oauthStates).where(lt(oauthStates.expiresAt, cutoff)).run();
+  if (result.meta.changes > 0)
+    console.log(JSON.stringify({ msg: "expired oauth flows purged", deleted: result.meta.changes }));
+  return result.meta.changes;
+}
+
+/** How long an expired flow is kept, so its callback can still say "expired" rather than "unknown". */
+export const EXPIRED_FLOW_GRACE_MS = 60 * 60 * 1000;

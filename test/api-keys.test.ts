@@ -491,6 +491,14 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: "post",
+    path: "/connections/{id}/authorize",
+    scope: "connections:write",
+    // Past the scope check: a bearer connection has no sign-in to start.
+    allowed: 409,
+    request: async () => ({ path: `/connections/${(await connection()).id}/authorize`, init: { method: "POST" } }),
+  },
+  {
+    method: "post",
     path: "/imports/curl",
     scope: "tools:write",
     allowed: 200,

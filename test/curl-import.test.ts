@@ -892,7 +892,7 @@ describe("one feature at a time", () => {
       [BASIC_NOTE("-u")],
     ],
     [
-      "a short credential is kept, with a warning that saving will refuse it",
+      "a short credential is kept, with a warning that it is unusual",
       "curl -H 'x-api-key: abc' https://api.example.com/v1/me",
       {
         name: "get_api_example_com_v1_me",
@@ -900,7 +900,9 @@ describe("one feature at a time", () => {
         endpoint_url: "https://api.example.com/v1/me",
         auth_config: { type: "api_key", location: "header", key_name: "x-api-key", value: "abc" },
       },
-      ["The credential is shorter than 8 characters, which toolgate refuses: replace it before saving."],
+      [
+        "The credential is shorter than 8 characters, which is unusual for a real one: check that it is complete. It is hidden in outputs and logs only where it appears as a whole value.",
+      ],
     ],
     [
       "only the curl command is read",

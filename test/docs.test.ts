@@ -59,6 +59,7 @@ const OPERATIONS: [path: string, method: string, scope: string, statuses: string
   ],
   ["/connections/{id}", "delete", "connections:write", ["204", "401", "403", "404", "409", "422", "500"]],
   ["/connections/{id}/test", "post", "connections:write", ["200", "401", "403", "404", "409", "422", "500"]],
+  ["/connections/{id}/authorize", "post", "connections:write", ["200", "401", "403", "404", "409", "422", "500"]],
   ["/imports/curl", "post", "tools:write", ["200", "400", "401", "403", "413", "415", "422", "500"]],
   ["/schemas/infer", "post", "tools:write", ["200", "400", "401", "403", "413", "415", "422", "500"]],
   ["/imports/openapi", "post", "tools:write", ["200", "201", "400", "401", "403", "413", "415", "422", "500"]],
@@ -81,10 +82,17 @@ const OPERATION_IDS: Record<string, string> = {
   "POST /api-keys": "createApiKey",
   "GET /api-keys": "listApiKeys",
   "DELETE /api-keys/{id}": "revokeApiKey",
+  "POST /connections": "createConnection",
+  "GET /connections": "listConnections",
+  "GET /connections/{id}": "getConnection",
+  "PUT /connections/{id}": "replaceConnection",
+  "DELETE /connections/{id}": "deleteConnection",
+  "POST /connections/{id}/test": "testConnection",
   "POST /admin/rewrap": "rewrapSecrets",
   "POST /imports/curl": "importCurl",
   "POST /schemas/infer": "inferSchema",
   "POST /imports/openapi": "importOpenApi",
+  "POST /connections/{id}/authorize": "authorizeConnection",
 };
 
 /** Every published `pattern`, with a value it must match and one it must not. */

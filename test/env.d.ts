@@ -5,6 +5,8 @@ export interface TestOnlyBindings {
   TEST_MIGRATIONS: D1Migration[];
   /** The older one-key setting: the tests' keyring, which .dev.vars.example leaves out. */
   ENCRYPTION_KEY: string;
+  /** An empty database that test/upgrade.test.ts migrates to 0005, fills, then upgrades. */
+  UPGRADE_DB: D1Database;
 }
 
 declare global {

@@ -5,7 +5,8 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { api, apiRequest, createApiKey, createTool, json, useUpstream, type Json } from "./helpers";
+import { api, apiRequest, createApiKey, createTool, json, uniqueName, useUpstream, type Json } from "./helpers";
+import { createConnectedTool, createConnection } from "./connection-helpers";
 
 const upstream = useUpstream();
 
@@ -99,5 +100,40 @@ describe("the execute hot path", () => {
       "select tools",
     ]);
     expect(kinds(second.statements)).toEqual(["select tools", "insert executions"]);
+  });
+
+  it.each([
+    ["a bearer token", { type: "bearer_token", token: "hot-path-bearer-token" }],
+    [
+      "client credentials",
+      {
+        type: "oauth2",
+        grant_type: "client_credentials",
+        token_url: "https://auth.example.com/oauth/token",
+        client_id: "hot-path-client",
+        client_secret: "hot-path-client-secret",
+      },
+    ],
+  ])("with a connection (%s), reads the tool and its connection in one statement", async (_, auth) => {
+    upstream.on("POST", "https://auth.example.com/oauth/token", () =>
+      json({ access_token: "hot-path-access-token", expires_in: 3600 }),
+    );
+    upstream.on("GET", "https://api.example.com/v1/items", () => json({ ok: true }));
+    const connection = await createConnection({ name: uniqueName("hot"), auth_config: auth });
+    const tool = await createConnectedTool(connection.id);
+
+    for (let i = 0; i < 2; i++) {
+      const run = await executeRecorded(tool.id);
+      expect(run.res.status, JSON.stringify(run.body)).toBe(200);
+      run.release();
+      await waitOnExecutionContext(run.ctx);
+      const reads = run.statements.filter((sql) => /^\s*select/i.test(sql));
+      expect(reads).toHaveLength(1);
+      expect(reads[0]).toMatch(/from "tools" left join "connections"/i);
+      // Besides the log row, at most the once-a-minute last_used_at: a healthy execute writes nothing else.
+      const writes = kinds(run.statements).filter((kind) => !kind.startsWith("select"));
+      expect(writes[0]).toBe("insert executions");
+      expect(writes.slice(1)).toEqual(i === 0 ? ["update connections"] : []);
+    }
   });
 });

@@ -605,9 +605,9 @@ describe("header and secret rules at registration", () => {
     ]);
   });
 
-  it("refuses secrets shorter than 8 characters, which could not be redacted reliably", async () => {
-    expect(await refusedWith({ auth_config: { type: "bearer_token", token: "e" } }, "invalid_request")).toEqual([
-      { path: "/auth_config/token", message: "Secrets must be at least 8 characters long." },
+  it("refuses an empty secret, which is no secret at all", async () => {
+    expect(await refusedWith({ auth_config: { type: "bearer_token", token: "" } }, "invalid_request")).toEqual([
+      { path: "/auth_config/token", message: "A secret cannot be empty: leave the field out instead." },
     ]);
   });
 });

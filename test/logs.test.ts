@@ -112,7 +112,7 @@ describe("execution log rows, one per outcome", () => {
     expect(log.output).toEqual({ errors: body.errors });
   });
 
-  it("output_invalid: the upstream status and the output validation errors", async () => {
+  it("output_invalid: the upstream status, the output validation errors and the response", async () => {
     const tool = await createTool({
       name: uniqueName("log_output"),
       method: "POST",
@@ -149,7 +149,8 @@ describe("execution log rows, one per outcome", () => {
         expect.objectContaining({ path: "/output/total", keyword: "required" }),
       ]),
     );
-    expect(log.output).toEqual({ errors: body.errors });
+    // The response that failed is kept beside the errors, so that the run shows it and the schema can be fixed from it.
+    expect(log.output).toEqual({ errors: body.errors, response: { id: "ord-1" } });
   });
 
   it("upstream_error: the upstream status and its body", async () => {

@@ -137,12 +137,6 @@ describe("$refs", () => {
       "unresolved_ref",
       '$ref "#/components/parameters/Nope" does not resolve inside this document.',
     ],
-    [
-      "a schema cycle",
-      { requestBody: jsonBody({ $ref: "#/components/schemas/A" }) },
-      "ref_cycle",
-      "$ref cycle #/components/schemas/A -> #/components/schemas/B -> #/components/schemas/A: a recursive schema cannot be inlined into a tool's schema.",
-    ],
   ])("refuses %s", (_label, operation, reason, detail) => {
     const result = skipped(operation, components);
     expect(result.reason).toBe(reason);
@@ -175,17 +169,52 @@ describe("$refs", () => {
     );
   });
 
-  it("keeps the tool but drops a recursive response schema, with a warning", () => {
-    const result = draft(
+  it("keeps a recursive schema as $refs to definitions the tool's schema carries, in requests and responses", () => {
+    const { tool, warnings } = draft(
       {
+        requestBody: jsonBody({ $ref: "#/components/schemas/A" }),
         responses: {
           "200": { description: "", content: { "application/json": { schema: { $ref: "#/components/schemas/A" } } } },
         },
       },
       components,
     );
-    expect(result.tool.output_schema).toBeUndefined();
-    expect(result.warnings[0]).toMatch(/^The 200 response schema was not kept: \$ref cycle/);
+    const a = { type: "object", properties: { b: { type: "object", properties: { a: { $ref: "#/definitions/A" } } } } };
+    expect(tool.input_schema).toEqual({
+      type: "object",
+      properties: a.properties,
+      additionalProperties: false,
+      definitions: { A: a },
+    });
+    expect(tool.output_schema).toEqual({ ...a, definitions: { A: a } });
+    expect(warnings).toEqual([]);
+  });
+
+  it("3.1: a recursive schema that stays 2020-12 keeps its definitions under $defs", () => {
+    const { tool } = draft(
+      { requestBody: jsonBody({ $ref: "#/components/schemas/Node" }) },
+      {
+        schemas: {
+          Node: {
+            type: "object",
+            unevaluatedProperties: false,
+            properties: { next: { $ref: "#/components/schemas/Node" } },
+          },
+        },
+      },
+      { extra: { openapi: "3.1.0" } },
+    );
+    expect(tool.input_schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
+    expect(tool.input_schema.properties.next).toEqual({ $ref: "#/$defs/Node" });
+    expect(tool.input_schema.$defs.Node.properties.next).toEqual({ $ref: "#/$defs/Node" });
+  });
+
+  it("refuses a recursion that never descends into the value (A is allOf [A]), as ref_cycle", () => {
+    const result = skipped(
+      { requestBody: jsonBody({ $ref: "#/components/schemas/Loop" }) },
+      { schemas: { Loop: { allOf: [{ $ref: "#/components/schemas/Loop" }] } } },
+    );
+    expect(result.reason).toBe("ref_cycle");
   });
 });
 
@@ -314,11 +343,6 @@ describe("parameters and bodies", () => {
       "unsupported_parameter",
     ],
     [
-      "a required deepObject query",
-      { parameters: [query("filter", { type: "object" }, { style: "deepObject", required: true })] },
-      "unsupported_parameter",
-    ],
-    [
       "a required header list",
       {
         parameters: [
@@ -329,12 +353,43 @@ describe("parameters and bodies", () => {
     ],
     ["a path without its parameter", {}, "missing_path_parameter"],
     [
-      "a multipart body",
-      { requestBody: { content: { "multipart/form-data": { schema: { type: "object" } } } } },
+      "a required multipart file",
+      {
+        requestBody: {
+          required: true,
+          content: {
+            "multipart/form-data": {
+              schema: {
+                type: "object",
+                required: ["file"],
+                properties: { file: { type: "string", format: "binary" } },
+              },
+            },
+          },
+        },
+      },
       "unsupported_media_type",
     ],
-    ["an array body", { requestBody: jsonBody({ type: "array", items: { type: "string" } }) }, "non_object_body"],
-    ["a oneOf body", { requestBody: jsonBody({ oneOf: [{ type: "object" }, { type: "object" }] }) }, "non_object_body"],
+    [
+      "a required octet-stream body",
+      { requestBody: { required: true, content: { "application/octet-stream": { schema: { type: "string" } } } } },
+      "unsupported_media_type",
+    ],
+    [
+      "a form body that is not an object",
+      {
+        requestBody: {
+          required: true,
+          content: { "application/x-www-form-urlencoded": { schema: { type: "array" } } },
+        },
+      },
+      "non_object_body",
+    ],
+    [
+      "a credential header parameter",
+      { parameters: [{ name: "X-Api-Key", in: "header", required: true, schema: { type: "string" } }] },
+      "unsupported_parameter",
+    ],
     [
       "a form body with an object field",
       {
@@ -366,7 +421,7 @@ describe("parameters and bodies", () => {
     const result = draft({
       parameters: [
         { name: "sid", in: "cookie", schema: { type: "string" } },
-        query("ids", { type: "array", items: { type: "integer" } }, { explode: false }),
+        query("ids", { type: "array", items: { type: "integer" } }, { style: "matrix" }),
         query("keep", { type: "string" }),
         { name: "Authorization", in: "header", schema: { type: "string" } },
         { name: "Cookie", in: "header", schema: { type: "string" } },
@@ -374,9 +429,124 @@ describe("parameters and bodies", () => {
     });
     expect(Object.keys(result.tool.input_schema.properties)).toEqual(["keep"]);
     expect(result.warnings).toEqual([
-      'The query parameter "ids" is an array with style "form" and explode false; toolgate sends arrays only as repeated parameters (style form, explode true). It is optional, so it was left out.',
+      'The query parameter "ids" uses style "matrix", which is not a query style. It is optional, so it was left out.',
       'The header parameter "Cookie" cannot be sent: Cookie carries credentials: use auth_config, which stores them encrypted and never returns them. It is optional, so it was left out.',
-      'The cookie parameter "sid" is a cookie; toolgate does not send cookies. It is optional, so it was left out.',
+      'The cookie parameter "sid" cannot be an input: The cookie sid carries credentials, and inputs are written to the execution log: use auth_config for credentials. It is optional, so it was left out.',
+    ]);
+  });
+
+  it("cookie parameters map to in: cookie; query styles (deepObject, explode false, pipes) are kept on the mapping", () => {
+    const { tool } = draft({
+      parameters: [
+        { name: "lang", in: "cookie", schema: { type: "string" } },
+        query("filter", { type: "object" }, { style: "deepObject", required: true }),
+        query("ids", { type: "array", items: { type: "integer" } }, { explode: false }),
+        query("tags", { type: "array", items: { type: "string" } }, { style: "pipeDelimited", explode: false }),
+        query("plain", { type: "array", items: { type: "string" } }),
+      ],
+    });
+    expect(tool.input_mapping).toEqual({
+      lang: { in: "cookie" },
+      filter: { in: "query", style: "deepObject", explode: true },
+      ids: { in: "query", style: "form", explode: false },
+      tags: { in: "query", style: "pipeDelimited", explode: false },
+      plain: { in: "query" },
+    });
+    expect(tool.input_schema.required).toEqual(["filter"]);
+  });
+
+  it.each([
+    ["an array", { type: "array", items: { type: "string" } }],
+    ["a oneOf", { oneOf: [{ type: "object" }, { type: "string" }] }],
+    ["a string", { type: "string" }],
+  ])("a JSON body that is %s becomes the one input body, sent as the whole body", (_label, schema) => {
+    const { tool } = draft({ requestBody: jsonBody(schema) });
+    expect(tool.input_schema).toEqual({
+      type: "object",
+      properties: { body: { ...schema, description: "The request body." } },
+      required: ["body"],
+      additionalProperties: false,
+    });
+    expect(tool.input_mapping).toEqual({ body: { in: "whole_body" } });
+    expect(tool.body_format).toBe("json");
+  });
+
+  it("a text/plain body is the string input body (body_format text); XML keeps its Content-Type", () => {
+    const text = draft({
+      requestBody: { required: true, content: { "text/plain": { schema: { type: "string", maxLength: 10 } } } },
+    }).tool;
+    expect(text).toMatchObject({
+      body_format: "text",
+      input_mapping: { body: { in: "whole_body" } },
+      input_schema: { properties: { body: { type: "string", maxLength: 10 } }, required: ["body"] },
+    });
+    expect(text.headers).toBeUndefined();
+    const xml = draft({ requestBody: { content: { "application/xml": { schema: { type: "object" } } } } }).tool;
+    expect(xml).toMatchObject({ body_format: "text", headers: { "Content-Type": "application/xml" } });
+  });
+
+  it("multipart/form-data text fields are inputs (body_format multipart); an optional file is left out, saying why", () => {
+    const result = draft({
+      requestBody: {
+        required: true,
+        content: {
+          "multipart/form-data": {
+            schema: {
+              type: "object",
+              required: ["title"],
+              properties: { title: { type: "string" }, attachment: { type: "string", format: "binary" } },
+            },
+          },
+        },
+      },
+    });
+    expect(result.tool).toMatchObject({
+      body_format: "multipart",
+      input_mapping: { title: { in: "body" } },
+      input_schema: { properties: { title: { type: "string" } }, required: ["title"] },
+    });
+    expect(result.warnings).toEqual([
+      'The multipart field "attachment" is a file; toolgate sends multipart text fields only (a stored tool holds no files). It is optional, so it was left out.',
+    ]);
+  });
+
+  it("prefers JSON to the other media types, and says why an octet-stream body is refused", () => {
+    const both = draft({
+      requestBody: {
+        content: { "application/octet-stream": {}, "application/json": { schema: { type: "object" } } },
+      },
+    });
+    expect(both.tool.body_format).toBe("json");
+    const bytes = skipped({
+      requestBody: { required: true, content: { "application/octet-stream": { schema: { format: "binary" } } } },
+    });
+    expect(bytes.detail).toBe(
+      "Its request body is application/octet-stream: the bytes of a file, which a tool cannot hold (tool inputs are JSON values). Call this operation outside toolgate.",
+    );
+  });
+
+  it("AWS-style paths: a #fragment is dropped, a ?query stays in the URL; a one-value required parameter is a default", () => {
+    const fragment = draft(
+      {
+        parameters: [
+          query("Action", { type: "string", enum: ["DescribeInstances"] }, { required: true }),
+          query("Version", { type: "string", enum: ["2016-11-15"] }, { required: true }),
+        ],
+      },
+      {},
+      { path: "/#Action=DescribeInstances", method: "get" },
+    );
+    expect(fragment.tool.endpoint_url).toBe("https://api.example.com/v1/");
+    expect(fragment.tool.input_schema.properties.Action.default).toBe("DescribeInstances");
+    const fixed = draft(
+      { parameters: [query("Action", { type: "string" }, { required: true }), query("Name", { type: "string" })] },
+      {},
+      { path: "/?Action=ListQueues", method: "get" },
+    );
+    expect(fixed.tool.endpoint_url).toBe("https://api.example.com/v1/?Action=ListQueues");
+    expect(Object.keys(fixed.tool.input_schema.properties)).toEqual(["Name"]);
+    expect(fixed.warnings).toEqual([
+      'The query parameter "Action" is fixed by the path (/?Action=ListQueues); the URL sends it.',
     ]);
   });
 
@@ -536,6 +706,18 @@ describe("security schemes", () => {
     expect(result.detail).toContain(named);
   });
 
+  it("gives unsupported_security only when nothing else stands in the way (the seam for connections)", () => {
+    const components = { securitySchemes: { basic: { type: "http", scheme: "basic" } } };
+    const extra = { security: [{ basic: [] }] };
+    const octets = { requestBody: { required: true, content: { "application/octet-stream": {} } } };
+    expect(skipped(octets, components, { extra }).reason).toBe("unsupported_media_type");
+    expect(skipped({ responses: {} }, components, { extra })).toMatchObject({
+      reason: "unsupported_security",
+      detail:
+        "No security scheme it accepts can be sent by toolgate: basic (HTTP basic authentication is not supported; only bearer). Send auth_config with a type to use another.",
+    });
+  });
+
   it("prefers the first alternative the caller sent the secrets for", () => {
     const withToken = authOf([{ cc: ["a"] }, { bearer: [] }], { token: "bearer-token-1" });
     expect(withToken.tool.auth_config).toEqual({ type: "bearer_token", token: "bearer-token-1" });
@@ -599,6 +781,99 @@ describe("documents", () => {
     });
     expect(result).toMatchObject({ ok: true, version: "2.0" });
     expect(result.ok && (result.operations[0] as Json).tool.endpoint_url).toBe("https://api.example.com/v1/x");
+  });
+
+  it('selects an operation without an operationId by "METHOD /path"', () => {
+    const result = convertOpenApi(
+      document({ "/x": { get: { responses: {} }, post: { operationId: "makeX", responses: {} } } }),
+      { operationIds: ["get /x", "POST /x", "DELETE /x"] },
+    );
+    expect(result.ok && result.operations.map((op) => `${op.ref.method} ${op.ref.path}`)).toEqual([
+      "GET /x",
+      "POST /x",
+    ]);
+    expect(result.ok && result.unknownOperationIds).toEqual(["DELETE /x"]);
+  });
+
+  it.each([
+    [
+      "3.0",
+      document({
+        "/x": {
+          post: {
+            requestBody: jsonBody({
+              type: "object",
+              additionalProperties: false,
+              properties: { a: { type: "object", additionalProperties: true } },
+            }),
+            responses: {
+              "200": {
+                description: "",
+                content: { "application/json": { schema: { type: "object", additionalProperties: false } } },
+              },
+            },
+          },
+        },
+      }),
+    ],
+    [
+      "2.0",
+      {
+        swagger: "2.0",
+        info: {},
+        host: "api.example.com",
+        paths: {
+          "/x": {
+            post: {
+              parameters: [
+                {
+                  name: "b",
+                  in: "body",
+                  schema: {
+                    type: "object",
+                    additionalProperties: false,
+                    properties: { a: { type: "object", additionalProperties: true } },
+                  },
+                },
+              ],
+              responses: { "200": { description: "", schema: { type: "object", additionalProperties: false } } },
+            },
+          },
+        },
+      },
+    ],
+  ])("%s: boolean additionalProperties are kept as booleans, in inputs and outputs", (_version, doc) => {
+    const result = convertOpenApi(doc);
+    const op = (result.ok ? result.operations[0] : null) as Json;
+    expect(op?.status, JSON.stringify(op)).toBe("draft");
+    expect(op.tool.input_schema.properties.a).toEqual({ type: "object", additionalProperties: true });
+    expect(op.tool.input_schema.additionalProperties).toBe(false);
+    expect(op.tool.output_schema).toEqual({ type: "object", additionalProperties: false });
+  });
+
+  it("Swagger 2.0 without consumes (or with an empty list) sends its body as JSON", () => {
+    for (const consumes of [undefined, []]) {
+      const result = convertOpenApi({
+        swagger: "2.0",
+        info: {},
+        host: "api.example.com",
+        ...(consumes ? { consumes } : {}),
+        paths: {
+          "/x": {
+            post: {
+              parameters: [
+                { name: "b", in: "body", schema: { type: "object", properties: { a: { type: "string" } } } },
+              ],
+              responses: {},
+            },
+          },
+        },
+      });
+      expect(result.ok && (result.operations[0] as Json).tool).toMatchObject({
+        body_format: "json",
+        input_mapping: { a: { in: "body" } },
+      });
+    }
   });
 
   it("lists operation ids it was asked for and does not have", () => {

@@ -132,3 +132,100 @@ describe("Redactor.scrubValue", () => {
     expect((scrubbed as { polluted?: unknown }).polluted).toBeUndefined();
   });
 });
+
+describe("a short secret: whole values only", () => {
+  const KEY = "abc123";
+  const TOKEN = "xxxxx";
+  const redactor = new Redactor([KEY, TOKEN]);
+
+  it.each([
+    ["a whole string", KEY, REDACTED],
+    ["a whole string after Bearer", `Bearer ${TOKEN}`, `Bearer ${REDACTED}`],
+    ["a quoted string", `{"key":"${KEY}"}`, `{"key":"${REDACTED}"}`],
+    ["a single-quoted string", `{'key': '${KEY}'}`, `{'key': '${REDACTED}'}`],
+    ["a quoted Bearer value", `{"authorization":"Bearer ${TOKEN}"}`, `{"authorization":"Bearer ${REDACTED}"}`],
+    ["an escaped quoted string", `"{\\"key\\":\\"${KEY}\\"}"`, `"{\\"key\\":\\"${REDACTED}\\"}"`],
+    ["a query value", `https://x.example/?appid=${KEY}&q=1`, `https://x.example/?appid=${REDACTED}&q=1`],
+    ["a query value at the end", `https://x.example/?appid=${KEY}`, `https://x.example/?appid=${REDACTED}`],
+    ["a query value before a fragment", `/p?a=${KEY}#top`, `/p?a=${REDACTED}#top`],
+    ["a query value ending a sentence", `Called ?appid=${KEY}. Done`, `Called ?appid=${REDACTED}. Done`],
+    ["a path segment", `https://x.example/keys/${KEY}/info`, `https://x.example/keys/${REDACTED}/info`],
+    ["a JSON Pointer token", `/output/${KEY}`, `/output/${REDACTED}`],
+    [
+      "a header line",
+      `Host: x\r\nX-Api-Key: ${KEY}\r\nAccept: */*`,
+      `Host: x\r\nX-Api-Key: ${REDACTED}\r\nAccept: */*`,
+    ],
+    ["a Bearer header line", `Authorization: Bearer ${TOKEN}\n`, `Authorization: Bearer ${REDACTED}\n`],
+  ])("replaces %s", (_label, text, scrubbed) => {
+    expect(redactor.scrub(text)).toBe(scrubbed);
+    expect(redactor.contains(text)).toBe(true);
+  });
+
+  it.each([
+    ["a longer word", "abc1234"],
+    ["a longer run", "xxxxxx"],
+    ["a word in a sentence", "the abc123 model"],
+    ["a longer quoted string", '"the abc123 model"'],
+    ["a prefix in quotes", '"abc123x"'],
+    ["a longer query value", "?appid=abc123x&q=1"],
+    ["a query value that goes on after a dot", "?v=abc123.5"],
+    ["a file name", "/files/abc123.json"],
+    ["a path segment that goes on", "/keys/abc123-old/"],
+    ["a header line that goes on", "X-Note: abc123 is the model\n"],
+    ["a colon in prose", "The model was: abc123 and more"],
+    ["its base64", "YWJjMTIz"],
+    ["its hex", "616263313233"],
+    ["Bearer and more", "Bearer xxxxx more"],
+    ["six x in a quote", '"xxxxxx"'],
+  ])("leaves %s as it is", (_label, text) => {
+    expect(redactor.scrub(text)).toBe(text);
+    expect(redactor.contains(text)).toBe(false);
+  });
+
+  it("scrubs whole JSON values at any depth, a number whose digits are the secret too, and leaves the rest", () => {
+    const pin = new Redactor(["4711"]);
+    expect(pin.scrubValue({ pin: 4711, count: 47110, note: "pin 4711 sent" })).toEqual({
+      pin: REDACTED,
+      count: 47110,
+      note: "pin 4711 sent",
+    });
+    expect(
+      redactor.scrubValue({
+        [KEY]: { headers: { "x-api-key": KEY, authorization: `Bearer ${TOKEN}` } },
+        text: "the abc123 model answered xxxxxx",
+        list: ["abc1234", KEY],
+      }),
+    ).toEqual({
+      [REDACTED]: { headers: { "x-api-key": REDACTED, authorization: `Bearer ${REDACTED}` } },
+      text: "the abc123 model answered xxxxxx",
+      list: ["abc1234", REDACTED],
+    });
+  });
+
+  it("finds a short secret's URL-encoded spellings only as a query value or path segment", () => {
+    const spaced = new Redactor(["a b/c"]);
+    expect(spaced.scrub("?k=a%20b%2Fc&x=1")).toBe(`?k=${REDACTED}&x=1`);
+    expect(spaced.scrub("?k=a+b%2fc")).toBe(`?k=${REDACTED}`);
+    expect(spaced.scrub("/a%20b%2Fc/")).toBe(`/${REDACTED}/`);
+    expect(spaced.scrub("text a%20b%2Fc text")).toBe("text a%20b%2Fc text");
+  });
+
+  it("takes a host label, ignoring case, as a whole value in a host name", () => {
+    expect(redactor.containsIgnoringCase("abc123.evil.example")).toBe(true);
+    expect(redactor.containsIgnoringCase("ABC123.evil.example")).toBe(true);
+    expect(redactor.containsIgnoringCase("abc1234.evil.example")).toBe(false);
+  });
+
+  it("treats a secret of 8 characters or more as before: found inside longer text", () => {
+    const long = new Redactor(["abcd1234"]);
+    expect(long.scrub("the abcd1234 model")).toBe(`the ${REDACTED} model`);
+    const seven = new Redactor(["abcd123"]);
+    expect(seven.scrub("the abcd123 model")).toBe("the abcd123 model");
+  });
+
+  it("finds nothing at all when it holds only short secrets and the text has none", () => {
+    expect(redactor.contains("nothing here")).toBe(false);
+    expect(new Redactor([]).contains("anything")).toBe(false);
+  });
+});

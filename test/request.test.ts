@@ -552,3 +552,73 @@ describe("appendQuery", () => {
     expect(url.search).toBe("?keep=1&api_key=new");
   });
 });
+
+describe("buildUpstreamRequest: what OpenAPI imports map to", () => {
+  it.each<[string, Record<string, unknown>, unknown, string]>([
+    ["form, explode false (a list)", { style: "form", explode: false }, ["a", "b c"], "?ids=a,b+c"],
+    ["form, explode false (an object)", { style: "form", explode: false }, { r: 1, g: 2 }, "?ids=r,1,g,2"],
+    ["form, explode true (an object)", { style: "form", explode: true }, { r: 1, g: 2 }, "?r=1&g=2"],
+    ["spaceDelimited", { style: "spaceDelimited", explode: false }, ["a", "b"], "?ids=a%20b"],
+    ["pipeDelimited", { style: "pipeDelimited", explode: false }, ["a", "b|c"], "?ids=a|b%7Cc"],
+    [
+      "deepObject",
+      { style: "deepObject", explode: true },
+      { status: "open", tags: ["x", "y"], range: { gt: 1 } },
+      "?ids%5Bstatus%5D=open&ids%5Btags%5D%5B0%5D=x&ids%5Btags%5D%5B1%5D=y&ids%5Brange%5D%5Bgt%5D=1",
+    ],
+  ])("query style %s", (_label, styling, value, search) => {
+    const request = build({ inputMapping: { ids: { in: "query", ...styling } } }, { ids: value });
+    expect(request.url.search).toBe(search);
+  });
+
+  it("keeps the query an endpoint URL fixes as written, and adds inputs after it", () => {
+    const request = build(
+      { endpointUrl: "https://sqs.example.com/?Action=ListQueues&Version=2012-11-05" },
+      { QueueNamePrefix: "a b" },
+    );
+    expect(request.url.href).toBe("https://sqs.example.com/?Action=ListQueues&Version=2012-11-05&QueueNamePrefix=a+b");
+  });
+
+  it("sends cookie inputs in one Cookie header, values percent-encoded", () => {
+    const request = build(
+      { inputMapping: { lang: { in: "cookie" }, theme: { in: "cookie", name: "ui-theme" } } },
+      { lang: "en; x=1", theme: "dark" },
+    );
+    expect(request.headers.get("cookie")).toBe("lang=en%3B%20x%3D1; ui-theme=dark");
+  });
+
+  it.each<[unknown, string]>([
+    [["a", 1], '["a",1]'],
+    ["plain", '"plain"'],
+    [{ k: 1 }, '{"k":1}'],
+  ])("a whole_body input %j is the JSON body", (value, body) => {
+    const request = build({ method: "POST", inputMapping: { body: { in: "whole_body" } } }, { body: value });
+    expect(request.body).toBe(body);
+    expect(request.headers.get("content-type")).toBe("application/json");
+  });
+
+  it("a text body is the whole_body string as it is, text/plain unless a static header says otherwise", () => {
+    const text = build(
+      { method: "POST", bodyFormat: "text", inputMapping: { body: { in: "whole_body" } } },
+      { body: "line 1\n{not json}" },
+    );
+    expect(text.body).toBe("line 1\n{not json}");
+    expect(text.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    const xml = build(
+      {
+        method: "POST",
+        bodyFormat: "text",
+        headers: { "Content-Type": "application/xml" },
+        inputMapping: { body: { in: "whole_body" } },
+      },
+      { body: "<a/>" },
+    );
+    expect(xml.headers.get("content-type")).toBe("application/xml");
+    expect(
+      buildErrors(
+        { method: "POST", bodyFormat: "text", inputMapping: { body: { in: "whole_body" } } },
+        { body: { not: "text" } },
+      ),
+    ).toEqual([{ path: "/input/body", message: "A text body must be a string." }]);
+  });
+});

@@ -263,12 +263,16 @@ describe("checkSchema: invalid schemas", () => {
       "/input_schema/properties/x/anyOf/1/$ref",
     ],
   ])("rejects the unresolvable $ref %s", (ref, schema, path) => {
-    const shown = ref.split(" ")[0];
+    const shown = ref.split(" ")[0]!;
+    const remote = !shown.startsWith("#");
+    const document = remote ? new URL(shown, typeof schema.$id === "string" ? schema.$id : undefined).href : "";
     expect(checkSchema(schema, "/input_schema")).toEqual([
       {
         path,
         keyword: "$ref",
-        message: `$ref "${shown}" does not resolve inside this schema; remote references are not supported.`,
+        message: remote
+          ? `$ref "${shown}" points to another document (${document}), and toolgate does not fetch schemas: saving or running a tool never makes the service send a request. Copy the schema it needs into this one (under $defs) and refer to it there; only the draft meta-schemas are built in.`
+          : `$ref "${shown}" does not resolve: nothing in this schema is at that place.`,
       },
     ]);
   });

@@ -64,7 +64,7 @@ describe("the editor refuses what would fail every execution", () => {
     });
     expect(res.status).toBe(422);
     expect(fieldError(html, "api_key_value")).toBe(
-      "value contains a line feed (LF), which no header can carry, so no secret may contain it. Paste the secret again without line breaks; a copied secret often ends with one.",
+      "The API key value contains a line feed (LF), which cannot be sent. Paste it again without line breaks; a copied secret often ends with one.",
     );
     expect(html).not.toContain(secret);
     expect(await toolNamed(name)).toBeNull();

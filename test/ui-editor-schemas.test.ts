@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createTool, json, uniqueName, useUpstream, waitForLog } from "./helpers";
 import { newToolPage, storedTool, WEATHER_PAGE, weatherFields } from "./ui-fixtures";
 import {
+  errorSummary,
   executionIdOf,
   fieldError,
   fieldValue,
@@ -240,13 +241,17 @@ describe("generating the output schema", () => {
     });
   });
 
-  it("says so, next to the output schema, when the tool has no successful run yet", async () => {
+  it("says so, next to the output schema, when the tool has no run with a response yet", async () => {
     const session = await signIn();
     const tool = await createTool();
     const path = `/ui/tools/${tool.id}/edit`;
     const edit = await (await getPage(path, session)).text();
     const { res, html } = await submitForm(edit, path, session, {}, "infer_last_run");
     expect(res.status).toBe(422);
-    expect(fieldError(html, "output_schema")).toBe("This tool has no successful run to learn from yet.");
+    expect(fieldError(html, "output_schema")).toBe(
+      "This tool has no run with a response to learn from yet: run it from its page first.",
+    );
+    expect(errorSummary(html)).toContain("The output schema could not be generated:");
+    expect(html).not.toContain("The tool was not saved");
   });
 });

@@ -54,6 +54,7 @@ describe("creating a tool", () => {
       max_response_bytes: 5 * 1024 * 1024,
       retry: null,
       auth_config: { type: "api_key", key_name: "X-Api-Key", location: "header", secrets_set: ["value"] },
+      connection_id: null,
       input_schema: {
         type: "object",
         properties: {
@@ -187,7 +188,7 @@ describe("errors in the form", () => {
       "an invalid name",
       async () => ({ name: "not a name!" }),
       "name",
-      "name must be 1-64 characters of A-Z, a-z, 0-9, _ and -.",
+      "A name can have only letters, digits, _ and -. Not allowed: space and “!”. Use _ instead.",
     ],
     [
       "a name already taken",
@@ -226,6 +227,32 @@ describe("errors in the form", () => {
       expect(fieldValue(formFields(html, "/ui/tools/new"), "draft_secret.value")).toMatch(/.{20,}/);
       expect(await toolNamed(fields.name ?? "")).toEqual(what === "a name already taken" ? expect.anything() : null);
     });
+});
+
+describe("every problem at once, in words", () => {
+  it("shows a bad name, a timeout too long, a missing URL and a missing secret after one submit", async () => {
+    const session = await signIn();
+    const name = uniqueName();
+    const page = await newToolPage(session, WEATHER_PAGE);
+    const fields = {
+      ...weatherFields(name, ""),
+      name: `${name}.x!`,
+      timeout: "999",
+      endpoint_url: "",
+      "param.0.location": "query",
+    };
+    const { res, html } = await submitForm(page, "/ui/tools/new", session, fields);
+    expect(res.status).toBe(422);
+    expect(fieldError(html, "name")).toBe(
+      "A name can have only letters, digits, _ and -. Not allowed: “.” (dot) and “!”. Use _ instead.",
+    );
+    expect(fieldError(html, "timeout")).toBe("The timeout can be at most 300 seconds.");
+    expect(fieldError(html, "endpoint_url")).toBe("Fill in the endpoint URL.");
+    expect(fieldError(html, "api_key_value")).toBe("Fill in the API key value.");
+    // No validator's or API's own words reach the page.
+    expect(html).not.toMatch(/Too big|Too small|expected number|auth_config|Instance does not/);
+    expect(await toolNamed(fields.name)).toBeNull();
+  });
 });
 
 describe("secrets across round trips", () => {

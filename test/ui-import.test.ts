@@ -45,6 +45,16 @@ describe("the Import page", () => {
     expect(fieldValue(fields, "draft_secret.value")).toMatch(/^v2\./);
 
     const picked = fields.filter(([name, value]) => name !== "operation_id" || value === "getContact");
+    // Without its secret the operation is skipped: the document stays, with what to do, to fix and retry.
+    const skipped = picked.filter(([name]) => name !== "draft_secret.value");
+    const again = await (await postForm("/ui/import", [...skipped, ["_action", "import"]], session)).text();
+    expect(again).toContain("Created 0 tools; skipped 1.");
+    expect(again).toContain("The document is still below: fix what the list says, then preview again");
+    expect(again).toContain("enter it under Secrets, then preview again");
+    expect(again).not.toContain("auth_config");
+    expect(fieldValue(formFields(again, "/ui/import"), "document")).toBe(crmYaml);
+    expect(fieldValue(formFields(again, "/ui/import"), "name_prefix")).toBe(prefix);
+
     const imported = await postForm("/ui/import", [...picked, ["_action", "import"]], session);
     const result = await imported.text();
     expect(imported.status, result).toBe(200);
@@ -59,6 +69,28 @@ describe("the Import page", () => {
     const ran = await execute(tool.id, { contactId: 42 });
     expect(ran.status, JSON.stringify(ran.body)).toBe(200);
     expect(upstream.calls.map((c) => c.headers.get("x-api-key"))).toEqual([key]);
+  });
+
+  it("fetches the document from a URL, and offers operations without an operationId by METHOD /path", async () => {
+    const session = await signIn();
+    const url = "https://specs.example.com/crm.yaml";
+    upstream.on("GET", url, () => new Response(crmYaml, { headers: { "content-type": "application/yaml" } }));
+    const preview = await postForm("/ui/import", { document_url: url, _action: "preview" }, session);
+    const html = await preview.text();
+    expect(preview.status, html).toBe(200);
+    expect(html).toContain(`value="getContact"`);
+    // POST /contacts/search has no operationId: it is picked by method and path.
+    expect(html).toContain(`value="POST /contacts/search"`);
+    expect(fieldValue(formFields(html, "/ui/import"), "document_url")).toBe(url);
+
+    const blocked = await postForm(
+      "/ui/import",
+      { document_url: "https://10.0.0.1/spec.json", _action: "preview" },
+      session,
+    );
+    const page = await blocked.text();
+    expect(blocked.status).toBe(422);
+    expect(fieldError(page, "document_url")).toMatch(/only calls public hosts/);
   });
 
   it("shows what is wrong with a document that is not OpenAPI, next to it, keeping it", async () => {

@@ -152,7 +152,7 @@ describe("parseInputForm", () => {
     [
       { type: "array" },
       "[1, 2",
-      "p is not valid JSON (Expected ',' or ']' after array element in JSON at position 5 (line 1 column 6)).",
+      "p is not valid JSON: there is a mistake at line 1, column 6. Look for a missing comma, quote or bracket, or a comma too many, just before it.",
     ],
     [{ type: "array" }, "[".repeat(200) + "]".repeat(200), "p is nested too deeply."],
   ])("%j: %j is refused", (property, raw, message) => {
@@ -162,8 +162,8 @@ describe("parseInputForm", () => {
   it("never echoes a large invalid JSON input whole", () => {
     const { errors } = one({ type: "object" }, `{"a": ${"x".repeat(50_000)}}`);
     expect(errors).toHaveLength(1);
-    expect(errors[0]?.message.startsWith("p is not valid JSON (")).toBe(true);
-    expect(errors[0]?.message.length).toBeLessThan(140);
+    expect(errors[0]?.message.startsWith("p is not valid JSON: ")).toBe(true);
+    expect(errors[0]?.message).not.toContain("xxx");
   });
 
   it("keeps names that are special in JavaScript as ordinary properties", () => {
@@ -187,7 +187,10 @@ describe("parseInputJson", () => {
     ['  {"city": "Paris", "days": 3} ', { ok: true, input: { city: "Paris", days: 3 } }],
     ["[1]", { ok: false, message: 'The input must be a JSON object, like {"city": "Paris"}.' }],
     ["null", { ok: false, message: 'The input must be a JSON object, like {"city": "Paris"}.' }],
-    ['{"a":', { ok: false, message: "The input is not valid JSON (Unexpected end of JSON input)." }],
+    [
+      '{"a":',
+      { ok: false, message: "The input is not valid JSON: it ends too soon. A closing quote, ] or } is missing." },
+    ],
     ["[".repeat(200), { ok: false, message: "The input is nested too deeply." }],
   ])("%j", (text, expected) => {
     expect(parseInputJson(text)).toEqual(expected);

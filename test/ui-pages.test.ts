@@ -57,7 +57,7 @@ describe("the tools list", () => {
     const percent = await page(`/ui?${new URLSearchParams({ q: `${prefix}%one` })}`, session);
     expect(percent.res.status).toBe(200);
     expect(listedNames(percent.html)).toEqual([]);
-    expect(percent.html).toContain(`No tool has a name containing “${prefix}%one”.`);
+    expect(percent.html).toContain(`No tool has “${prefix}%one” in its name or description.`);
   });
 
   it("matches without regard to case, and takes a filter as long as the longest name", async () => {

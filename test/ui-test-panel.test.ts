@@ -8,14 +8,19 @@ import { createTool, json, useUpstream, waitForLog } from "./helpers";
 import { answerWeather, createWeatherTool } from "./ui-fixtures";
 import {
   codeBlocks,
+  decodeEntities,
   errorSummary,
   executionIdOf,
   factsOf,
   fieldError,
   fieldValue,
   formFields,
+  getPage,
   runFromPanel,
   signIn,
+  statusMessages,
+  submitForm,
+  textareaValue,
 } from "./ui-helpers";
 
 const upstream = useUpstream();
@@ -86,6 +91,67 @@ describe("the test panel", () => {
     expect(upstream.calls).toEqual([]);
   });
 
+  it.each([
+    [401, "The API refused the credentials (HTTP 401). Check the key or token under Authentication."],
+    [403, "The API refused the credentials (HTTP 403). Check the key or token under Authentication."],
+    [404, "The API answered HTTP 404: nothing is at this address. Check the endpoint URL and the inputs in its path."],
+  ])("heads an upstream %i with what happened and what to try, never an HTTP reason", async (status, words) => {
+    const session = await signIn();
+    const tool = await createWeatherTool(session, `k-${crypto.randomUUID()}`);
+    upstream.on("GET", "https://api.example.com/v1/weather/Paris", () => json({ error: "no" }, { status }));
+    const { html } = await runFromPanel(session, tool.id, { "in.city": "Paris" });
+    expect(errorSummary(html)).toBe(`${words} The upstream API answered ${status}.`);
+    expect(html).not.toMatch(/Bad Gateway|Internal Server Error/);
+  });
+
+  it("shows what the API returned when it fails the output schema, keeps it in the log, and updates the schema from it", async () => {
+    const session = await signIn();
+    const tool = await createTool({
+      endpoint_url: "https://api.example.com/v1/price",
+      output_schema: { type: "object", properties: { price: { type: "number" } }, required: ["price"] },
+    });
+    const id = String(tool.id);
+    upstream.on("GET", "https://api.example.com/v1/price", () => json({ price: "12.50", currency: "EUR" }));
+
+    const { html } = await runFromPanel(session, id);
+    expect(factsOf(html)).toMatchObject({ Outcome: "output invalid", Status: "HTTP 200" });
+    expect(errorSummary(html)).toContain(
+      "The API answered, but its response does not match the output schema. Update the output schema, or check the API.",
+    );
+    expect(errorSummary(html)).toContain("At price: A number was expected, but the API sent text.");
+    expect(codeBlocks(html)).toEqual([JSON.stringify({ price: "12.50", currency: "EUR" }, null, 2)]);
+    const executionId = executionIdOf(html);
+    expect(await waitForLog(executionId)).toMatchObject({
+      outcome: "output_invalid",
+      output: {
+        errors: [expect.objectContaining({ path: "/output/price" })],
+        response: { price: "12.50", currency: "EUR" },
+      },
+    });
+
+    // The offer, right there: the editor opens with the schema learned from this response, not yet saved.
+    const href = decodeEntities(
+      /<a class="button" href="([^"]+)">Update the output schema from this response<\/a>/.exec(html)?.[1] ?? "",
+    );
+    expect(href).toBe(`/ui/tools/${id}/edit?output_schema_from=${executionId}#output`);
+    const editor = await (await getPage(href.replace(/#.*$/, ""), session)).text();
+    expect(statusMessages(editor)).toContain("Output schema generated. Review it, then save the tool.");
+    expect(JSON.parse(textareaValue(editor, "output_schema") ?? "")).toMatchObject({
+      properties: { price: { type: "string" }, currency: { type: "string" } },
+    });
+    // The run's own page shows the response and the same offer.
+    const detail = await (await getPage(`/ui/executions/${executionId}`, session)).text();
+    expect(detail).toContain("What the API returned");
+    expect(detail).toContain("At price: A number was expected, but the API sent text.");
+    expect(detail).toContain("Update the output schema from this response");
+
+    // "Generate from the last test run" learns from it too, instead of "no successful run yet".
+    const page = await (await getPage(`/ui/tools/${id}/edit`, session)).text();
+    const { html: inferred } = await submitForm(page, `/ui/tools/${id}/edit`, session, {}, "infer_last_run");
+    expect(statusMessages(inferred)).toContain("Output schema generated. Review it, then save the tool.");
+    expect(inferred).not.toContain("The tool was not saved");
+  });
+
   it("shows an upstream 500 as an upstream error, with its status and body", async () => {
     const session = await signIn();
     const tool = await createWeatherTool(session, `k-${crypto.randomUUID()}`);
@@ -99,7 +165,9 @@ describe("the test panel", () => {
       Status: "HTTP 500",
       Request: "GET https://api.example.com/v1/weather/Paris?u=metric",
     });
-    expect(errorSummary(html)).toBe("Bad Gateway The upstream API answered 500.");
+    expect(errorSummary(html)).toBe(
+      "The API failed on its side (HTTP 500). Try again later. The upstream API answered 500.",
+    );
     expect(codeBlocks(html)).toEqual([JSON.stringify({ error: "backend down" }, null, 2)]);
     expect(await waitForLog(executionIdOf(html))).toMatchObject({ outcome: "upstream_error", upstream_status: 500 });
   });

@@ -4,11 +4,10 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
-import { generateApiKey } from "../access/api-key";
+import { createApiKey, revokeApiKeyNow } from "../access/key-management";
 import { scoped } from "../access/middleware";
-import { API_KEY_CACHE_TTL_MS, forgetApiKey } from "../access/principal";
-import { normalizeScopes } from "../access/scopes";
-import { insertApiKey, listApiKeys, revokeApiKey } from "../access/store";
+import { API_KEY_CACHE_TTL_MS } from "../access/principal";
+import { listApiKeys } from "../access/store";
 import type { ApiKeyRow } from "../db/schema";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
@@ -53,22 +52,10 @@ const createKeyRoute = createRoute({
 });
 
 apiKeysApi.openapi(createKeyRoute, async (c) => {
-  const body = c.req.valid("json");
-  const generated = await generateApiKey();
-  const row: ApiKeyRow = {
-    id: crypto.randomUUID(),
-    name: body.name,
-    scopes: normalizeScopes(body.scopes),
-    prefix: generated.prefix,
-    keyHash: generated.hash,
-    createdAt: new Date().toISOString(),
-    lastUsedAt: null,
-    revokedAt: null,
-  };
-  await insertApiKey(drizzle(c.env.DB), row);
+  const { row, key } = await createApiKey(drizzle(c.env.DB), c.req.valid("json"));
   c.header("Location", `/api-keys/${row.id}`);
   c.header("Cache-Control", "no-store");
-  return c.json({ ...presentApiKey(row), key: generated.key }, 201);
+  return c.json({ ...presentApiKey(row), key }, 201);
 });
 
 const listRoute = createRoute({
@@ -111,8 +98,7 @@ const revokeRoute = createRoute({
 
 apiKeysApi.openapi(revokeRoute, async (c) => {
   const { id } = c.req.valid("param");
-  const row = await revokeApiKey(drizzle(c.env.DB), id, new Date().toISOString());
+  const row = await revokeApiKeyNow(drizzle(c.env.DB), id);
   if (!row) throw new AppError(404, "api_key_not_found", `There is no API key with id "${id}".`);
-  forgetApiKey(id);
   return c.body(null, 204);
 });

@@ -8,16 +8,17 @@ import { z } from "@hono/zod-openapi";
 export const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * Secrets shorter than this are refused: every occurrence of a secret is
- * scrubbed from outputs and logs, and a very short one would match ordinary text.
+ * A secret of any length is taken: a short one is redacted as a whole value
+ * only (src/engine/redact.ts), so that it cannot mangle ordinary text. An
+ * empty one is no secret at all.
  */
-export const MIN_SECRET_LENGTH = 8;
+export const EMPTY_SECRET_MESSAGE = "A secret cannot be empty: leave the field out instead.";
 
 /** A write-only secret field: tools' and connections' secrets follow this one rule. */
 export const SecretString = (description: string) =>
   z
     .string()
-    .min(MIN_SECRET_LENGTH, `Secrets must be at least ${MIN_SECRET_LENGTH} characters long.`)
+    .min(1, EMPTY_SECRET_MESSAGE)
     .max(8192)
     .optional()
     .openapi({ description: `${description} Write-only: never returned.`, writeOnly: true });

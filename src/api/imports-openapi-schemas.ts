@@ -1,12 +1,12 @@
 /** Request and response shapes of POST /imports/openapi (zod, and so the OpenAPI document). */
 import { z } from "@hono/zod-openapi";
 import { SKIP_REASONS } from "../imports/openapi-refs";
-import { MIN_SECRET_LENGTH } from "./schemas";
+import { EMPTY_SECRET_MESSAGE } from "./schemas";
 
 const Secret = (description: string) =>
   z
     .string()
-    .min(MIN_SECRET_LENGTH, `Secrets must be at least ${MIN_SECRET_LENGTH} characters long.`)
+    .min(1, EMPTY_SECRET_MESSAGE)
     .max(8192)
     .optional()
     .openapi({ description: `${description} Write-only: never returned.`, writeOnly: true });
@@ -47,8 +47,20 @@ export const OpenApiImportRequest = z
       .union([z.string().min(1), z.record(z.string(), z.unknown())], {
         error: "document must be the OpenAPI document: JSON or YAML text, or an object.",
       })
+      .optional()
       .openapi({
-        description: "An OpenAPI 3.0 or 3.1 (or Swagger 2.0) document: JSON or YAML text, or the parsed object.",
+        description:
+          "An OpenAPI 3.0 or 3.1 (or Swagger 2.0) document: JSON (up to 16 MiB) or YAML (up to 2 MiB) text, or the parsed object. Send this or document_url.",
+      }),
+    document_url: z
+      .string()
+      .max(2048)
+      .refine((url) => /^https?:\/\//i.test(url) && URL.canParse(url), "document_url must be an absolute http(s) URL.")
+      .optional()
+      .openapi({
+        description:
+          "Where to fetch the document instead (GET, no credentials, through the outbound policy, redirects followed). Send this or document.",
+        example: "https://petstore3.swagger.io/api/v3/openapi.json",
       }),
     server_url: z
       .string()
@@ -69,6 +81,10 @@ export const OpenApiImportRequest = z
       .regex(/^[A-Za-z0-9_-]{0,32}$/, "name_prefix must be at most 32 characters of A-Z, a-z, 0-9, _ and -.")
       .optional()
       .openapi({ description: "Put before every tool name, such as crm_.", example: "crm_" }),
+  })
+  .refine((body) => (body.document === undefined) !== (body.document_url === undefined), {
+    message: "Send the document in document, or its URL in document_url (one of them).",
+    path: ["document"],
   })
   .openapi("OpenApiImportRequest");
 

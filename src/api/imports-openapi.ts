@@ -15,9 +15,16 @@ import { problems } from "./openapi";
 
 export const openapiImportApi = new OpenAPIHono<AppBindings>();
 
+export const OPENAPI_IMPORT_PATH = "/imports/openapi";
+/**
+ * This route's body limit (every other route's is 1 MiB): a 16 MiB JSON
+ * document, with room for the escaping it gains when sent as a JSON string.
+ */
+export const MAX_IMPORT_BODY_BYTES = 24 * 1024 * 1024;
+
 const importRoute = createRoute({
   method: "post",
-  path: "/imports/openapi",
+  path: OPENAPI_IMPORT_PATH,
   operationId: "importOpenApi",
   tags: ["Imports"],
   summary: "Import tools from an OpenAPI document",

@@ -7,11 +7,12 @@ import { SCOPES } from "../access/scopes";
 import { DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_BYTES_LIMIT } from "../engine/body";
 import { RETRY_DEFAULTS, RETRY_LIMITS } from "../engine/outbound/retry";
 import { OUTCOMES } from "../engine/outcomes";
-import { BODY_FORMATS } from "../engine/request";
+import { QUERY_STYLES } from "../engine/query-styles";
+import { BODY_FORMATS, INPUT_LOCATIONS } from "../engine/request";
 import { CONNECTION_AUTH_CONFIG_OUTPUTS } from "./connection-schemas";
 import { SecretString, TOOL_NAME } from "./field-schemas";
 
-export { MIN_SECRET_LENGTH, SecretString, TOOL_NAME } from "./field-schemas";
+export { EMPTY_SECRET_MESSAGE, SecretString, TOOL_NAME } from "./field-schemas";
 
 export const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export const EXECUTION_TYPES = ["http_request", "function"] as const;
@@ -29,15 +30,32 @@ const JsonSchemaObject = JsonSchemaDocument.openapi({
   description: "A JSON Schema (draft-07 unless `$schema` names 2019-09 or 2020-12).",
 });
 
+/** An output schema may also be `true` (any output) or `false` (none), as JSON Schema allows. */
+const OutputSchema = z.union([JsonSchemaDocument, z.boolean()]).openapi({
+  description:
+    "A JSON Schema for the output (draft-07 unless `$schema` names 2019-09 or 2020-12), or a boolean schema: `true` accepts any output, `false` none.",
+});
+
 const MappingEntry = z
   .object({
-    in: z.enum(["path", "query", "header", "body"]),
+    in: z.enum(INPUT_LOCATIONS).openapi({
+      description:
+        "`path`, `query`, `header`, `cookie` (a pair in the Cookie header), `body` (a member of the body) or `whole_body` (the value is the whole body: JSON, or the text of a `text` body).",
+    }),
     name: z
       .string()
       .min(1)
       .max(256)
       .optional()
       .openapi({ description: "The name on the wire; defaults to the property name." }),
+    style: z.enum(QUERY_STYLES).optional().openapi({
+      description:
+        "Query inputs: OpenAPI's serialization style. Without style and explode, a list repeats the parameter and an object is sent as JSON text.",
+    }),
+    explode: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Query inputs: OpenAPI's explode; defaults to true for form and deepObject." }),
   })
   .openapi("InputMappingEntry");
 
@@ -161,11 +179,11 @@ export const ToolInput = z
         "Use this connection's credential (see /connections) instead of `auth_config`; sending both is refused. The endpoint's origin must be one of the connection's allowed_origins.",
     }),
     input_schema: JsonSchemaObject.nullish(),
-    output_schema: JsonSchemaObject.nullish(),
+    output_schema: OutputSchema.nullish(),
     input_mapping: InputMappingSchema.nullish(),
     body_format: z.enum(BODY_FORMATS).nullish().openapi({
       description:
-        "How body inputs are sent: `json` (default), `form` (application/x-www-form-urlencoded) or `multipart` (multipart/form-data text fields; the engine sets the Content-Type with its boundary).",
+        "How body inputs are sent: `json` (default), `form` (application/x-www-form-urlencoded), `multipart` (multipart/form-data text fields; the engine sets the Content-Type with its boundary) or `text` (the whole_body input's string as it is; Content-Type text/plain unless a static header sets another).",
     }),
     mcp_enabled: z.boolean().nullish().openapi({
       description:
@@ -204,7 +222,7 @@ export const Tool = z
       .nullable()
       .openapi({ description: "The connection whose credential the tool uses; null when it has its own." }),
     input_schema: JsonSchemaObject,
-    output_schema: JsonSchemaObject.nullable(),
+    output_schema: OutputSchema.nullable(),
     input_mapping: InputMappingSchema.nullable(),
     body_format: z.enum(BODY_FORMATS),
     mcp_enabled: z.boolean(),
@@ -261,7 +279,15 @@ export const ListQuery = z.object({
 /** A tool's name as a lookup key: the name rule, so a name no tool can have is refused as such. */
 const ToolNameKey = z.string().regex(TOOL_NAME, "name must be 1-64 characters of A-Z, a-z, 0-9, _ and -.");
 
+/** The longest search text: a little over the longest name, and plenty for words of a description. */
+export const MAX_SEARCH_LENGTH = 200;
+
 export const ToolListQuery = ListQuery.extend({
+  q: z.string().min(1).max(MAX_SEARCH_LENGTH).optional().openapi({
+    description:
+      "Search: only tools whose name or description contains this text, ignoring the case of ASCII letters. Taken literally (no wildcards: `%` and `_` are plain characters).",
+    example: "weather",
+  }),
   name: ToolNameKey.optional().openapi({
     description:
       "Only the tool with exactly this name (case-sensitive): `items` holds it, or nothing. Maps a model's function call to its tool.",

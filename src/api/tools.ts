@@ -72,7 +72,8 @@ const listToolsRoute = createRoute({
   operationId: "listTools",
   tags: ["Tools"],
   summary: "List tools, oldest first",
-  description: "With `name`, the one tool of that exact name, if there is one.",
+  description:
+    "With `name`, the one tool of that exact name, if there is one. With `q`, the tools whose name or description contains that text.",
   ...scoped("tools:read"),
   request: { query: ToolListQuery },
   responses: {
@@ -82,9 +83,9 @@ const listToolsRoute = createRoute({
 });
 
 toolsApi.openapi(listToolsRoute, async (c) => {
-  const { limit, cursor, name } = c.req.valid("query");
+  const { limit, cursor, name, q } = c.req.valid("query");
   const db = drizzle(c.env.DB);
-  const rows = await listTools(db, limit, decodeCursor(cursor), { name });
+  const rows = await listTools(db, limit, decodeCursor(cursor), { name, search: q });
   const connectionIdOf = (row: (typeof rows)[number]) => ("connectionId" in row ? row.connectionId : null);
   const connections = await connectionsByIds(
     db,

@@ -31,7 +31,8 @@ export const tools = sqliteTable(
     retryPolicy: text("retry_policy", { mode: "json" }).$type<RetryPolicy>(),
     bodyFormat: text("body_format", { enum: BODY_FORMATS }).notNull(),
     inputSchema: text("input_schema", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-    outputSchema: text("output_schema", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** An object, or a boolean schema (`true`, `false`); null: no output schema. */
+    outputSchema: text("output_schema", { mode: "json" }).$type<Record<string, unknown> | boolean>(),
     inputMapping: text("input_mapping", { mode: "json" }).$type<InputMapping>(),
     authType: text("auth_type").$type<AuthParams["type"]>().notNull(),
     /** The auth config without its secret fields. */

@@ -4,6 +4,10 @@
  *
  * - OAuth2 client credentials request a fresh token (and cache it, so the
  *   next execution uses it); with a test_request, that is then sent with it.
+ * - OAuth2 authorization code refreshes the connection's token (under the
+ *   refresh lease, storing the rotated refresh token); with a test_request,
+ *   the new access token is then sent with it. A grant the provider revoked
+ *   answers 409 connection_not_ready (needs_authorization).
  * - Bearer, API key and Basic send the connection's test_request with the
  *   credential attached; a 2xx answer means it works.
  *
@@ -21,6 +25,7 @@ import { clearConnectionError, setConnectionError } from "../registry/connection
 import { getConnection } from "../registry/connections";
 import { DEFAULT_TIMEOUT_SECONDS } from "../registry/definition";
 import { attachAuth, oauth2Client, type AttachParams, type AuthContext } from "./auth";
+import { authorizationCodeStore, connectionAccessToken } from "./auth/authorization-code";
 import { basicCredentials, type TokenFailure } from "./auth/oauth2";
 import { missingConnectionSecrets, type ConnectionErrorCode } from "./auth/connection-status";
 import { TokenCache } from "./auth/token-cache";
@@ -65,10 +70,8 @@ export async function testConnection(
   const missing = missingConnectionSecrets(connection);
   if (missing.length > 0) throw notReady("needs_secret", missing);
   const clientCredentials = params.type === "oauth2" && params.grant_type === "client_credentials";
-  if (params.type === "oauth2" && params.grant_type === "authorization_code")
-    // The authorization-code flow (issue 11, item 4) replaces this with a refresh of the connection's token.
-    throw notReady("needs_authorization");
-  if (!clientCredentials && !connection.testRequest)
+  const authorizationCode = params.type === "oauth2" && params.grant_type === "authorization_code";
+  if (!clientCredentials && !authorizationCode && !connection.testRequest)
     throw new AppError(
       422,
       "test_request_missing",
@@ -108,12 +111,13 @@ export async function testConnection(
     verdict,
   });
   let tokens: TokenCache | undefined;
-  const keyring = opened.keyring ?? (clientCredentials ? await loadKeyring(env) : undefined);
+  const keyring = opened.keyring ?? (clientCredentials || authorizationCode ? await loadKeyring(env) : undefined);
   const auth: AuthContext = {
     params: params as AttachParams,
     secrets: opened.secrets,
     connection: { id: connection.id, name: connection.name, secretsVersion: connection.secretsVersion },
     tokens: () => (tokens ??= new TokenCache(env.TOKEN_CACHE, keyring!, defer)),
+    authorizationCode: () => authorizationCodeStore(env, keyring!, connection, defer),
     redactor,
     signal,
     outbound: outbound.settings,
@@ -127,6 +131,27 @@ export async function testConnection(
     if (!token.ok) return tokenFailed(token.failure, finish);
     redactor.add(token.accessToken);
     tokenStatus = token.status ?? null;
+    if (!connection.testRequest) return finish(tokenStatus, { kind: "worked" });
+  }
+
+  if (params.type === "oauth2" && params.grant_type === "authorization_code") {
+    // A refresh proves the grant is alive at the provider (an unexpired access token proves nothing).
+    const token = await connectionAccessToken(
+      {
+        ...auth.authorizationCode!(),
+        clientSecret: opened.secrets.client_secret,
+        outbound: outbound.settings,
+        redactor,
+      },
+      signal,
+      { forceRefresh: true },
+    );
+    if (!token.ok) {
+      if (token.failure.kind === "connection_not_ready") throw notReady(token.failure.status);
+      return tokenFailed(token.failure, finish);
+    }
+    redactor.add(token.accessToken);
+    tokenStatus = token.refreshStatus;
     if (!connection.testRequest) return finish(tokenStatus, { kind: "worked" });
   }
 

@@ -9,15 +9,15 @@ import type { Env } from "../env";
 import type { RunnableTool } from "../registry/queries";
 import { damageInWords, isDamaged } from "../registry/stored-tool";
 import type { AttachParams } from "./auth";
+import { authorizationCodeStore } from "./auth/authorization-code";
 import { missingConnectionSecrets } from "./auth/connection-status";
 import { TokenCache } from "./auth/token-cache";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
 import { openConnectionSecrets, openToolSecrets } from "./open-secrets";
-import { dropOptionalNulls } from "./optional-nulls";
 import { describeFailure, type ExecutionFailure } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
-import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
+import { inputProblems, outputProblems, preparedInput } from "./tool-validation";
 
 /** How much input and output a log row keeps (characters of JSON). */
 export const LOG_PAYLOAD_LIMIT = 16 * 1024;
@@ -50,9 +50,7 @@ export async function executeTool(
   // A row that does not read in full (src/registry/stored-tool.ts) cannot run; it is still logged.
   const damaged = isDamaged(tool);
   // A null for an optional property that cannot be null means "not given" (strict-mode callers send them).
-  const input = damaged
-    ? rawInput
-    : (applyDefaults(tool.inputSchema, dropOptionalNulls(tool.inputSchema, rawInput)) as Record<string, unknown>);
+  const input = damaged ? rawInput : preparedInput(tool, rawInput);
   let outcome: ExecutorResult;
   try {
     outcome = damaged
@@ -93,8 +91,7 @@ async function run(
   redactor: Redactor,
   now: Date,
 ): Promise<ExecutorResult> {
-  const inputValidator = compiledValidator(`${tool.id}:${tool.version}:input`, tool.inputSchema);
-  const inputErrors = validateInstance(inputValidator, input, "/input");
+  const inputErrors = inputProblems(tool, input);
   if (inputErrors.length > 0) return failed(null, { kind: "input_invalid", errors: inputErrors });
 
   const usesConnection = tool.connectionId !== null && tool.executionType === "http_request";
@@ -127,17 +124,25 @@ async function run(
       if (!opened.keyring) throw new Error("token cache requested for a tool without sealed secrets");
       return (tokens ??= new TokenCache(deps.env.TOKEN_CACHE, opened.keyring, deps.defer));
     },
+    authorizationCode: () => {
+      if (!credential || !opened.keyring) throw new Error("token state requested for a call without a connection");
+      return authorizationCodeStore(deps.env, opened.keyring, credential, deps.defer);
+    },
     redactor,
     now,
     outbound: readOutboundSettings(deps.env),
   });
-  if (!outcome.result.ok || !tool.outputSchema) return outcome;
+  if (!outcome.result.ok) return outcome;
 
-  const outputValidator = compiledValidator(`${tool.id}:${tool.version}:output`, tool.outputSchema);
-  const errors = validateInstance(outputValidator, outcome.result.output, "/output");
+  const errors = outputProblems(tool, outcome.result.output);
   if (errors.length > 0)
     return {
-      ...failed(outcome.request, { kind: "output_invalid", errors, statusCode: outcome.result.statusCode }),
+      ...failed(outcome.request, {
+        kind: "output_invalid",
+        errors,
+        statusCode: outcome.result.statusCode,
+        body: outcome.result.output,
+      }),
       attempts: outcome.attempts ?? null,
     };
   return outcome;
@@ -177,7 +182,8 @@ function logRowFor(
 ): ExecutionRow {
   const result = outcome.result;
   const view = result.ok ? null : describeFailure(result.failure);
-  const inputText = clip(redactor.scrub(JSON.stringify(input) ?? "null"));
+  // Value by value first: a short secret is found as a whole string, which JSON text escapes.
+  const inputText = clip(redactor.scrub(JSON.stringify(redactor.scrubValue(input)) ?? "null"));
   const outputValue = result.ok ? result.output : failureOutput(result.failure);
   const outputText = outputValue === undefined ? null : clip(redactor.scrub(JSON.stringify(outputValue) ?? "null"));
   return {
@@ -200,12 +206,17 @@ function logRowFor(
   };
 }
 
-/** What a failed execution's log row keeps as its output: the errors, or the upstream body. */
+/**
+ * What a failed execution's log row keeps as its output: the errors, or the
+ * upstream body; for a response that failed the output schema, both, so that
+ * the run shows what the API returned and the schema can be fixed from it.
+ */
 function failureOutput(failure: ExecutionFailure): unknown {
   switch (failure.kind) {
     case "input_invalid":
-    case "output_invalid":
       return { errors: failure.errors };
+    case "output_invalid":
+      return { errors: failure.errors, response: failure.body };
     case "upstream_status":
       return failure.body;
     default:

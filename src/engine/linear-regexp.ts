@@ -19,6 +19,8 @@
 import { RE2JS } from "re2js";
 import type { ProblemFieldError } from "../problem";
 import { MAX_PATTERN_COST, patternCost, patternCostProblems, type SchemaPattern } from "./pattern-cost";
+import { PatternRefused, re2Syntax } from "./pattern-re2";
+import { parsePattern } from "./pattern-syntax";
 
 const NativeRegExp = RegExp;
 
@@ -59,9 +61,11 @@ function compileLinear(source: string, flags: string): RE2JS {
   new NativeRegExp(source, flags);
   let re2Flags = 0;
   if (flags.includes("i")) re2Flags |= RE2JS.CASE_INSENSITIVE;
-  if (flags.includes("m")) re2Flags |= RE2JS.MULTILINE;
-  if (flags.includes("s")) re2Flags |= RE2JS.DOTALL;
-  const compiled = RE2JS.compile(RE2JS.translateRegExp(source), re2Flags);
+  if (flags.includes("m")) throw new PatternRefused("The m flag is not supported.");
+  // ECMAScript's meaning spelled out in RE2's syntax (./pattern-re2.ts); the cost above already parsed it once.
+  const parsed = parsePattern(source);
+  if (!parsed.ok) throw new PatternRefused(`Not supported at offset ${parsed.offset}: ${parsed.message}.`);
+  const compiled = RE2JS.compile(re2Syntax(source, parsed.tree, flags.includes("s")), re2Flags);
   const cost = estimate.cost.cost;
   for (const [oldest, entry] of compiledPatternCache) {
     if (cachedCost + cost <= PATTERN_CACHE_COST && compiledPatternCache.size < PATTERN_CACHE_ENTRIES) break;
@@ -94,7 +98,7 @@ class LinearRegExp {
     try {
       this.compiled = compileLinear(this.source, flags);
     } catch (err) {
-      if (err instanceof SyntaxError || err instanceof PatternTooCostly) throw err;
+      if (err instanceof SyntaxError || err instanceof PatternTooCostly || err instanceof PatternRefused) throw err;
       throw new SyntaxError("Invalid regular expression for the linear-time engine");
     }
   }
@@ -143,7 +147,9 @@ export function linearPatternProblems(patterns: SchemaPattern[]): ProblemFieldEr
       const message =
         err instanceof SyntaxError
           ? "Not a valid regular expression (ECMAScript, with the u flag)."
-          : "Patterns are matched in linear time (RE2), which has no lookahead, lookbehind or backreferences; rewrite the pattern without them.";
+          : err instanceof PatternRefused
+            ? `Patterns are matched in linear time (RE2), with ECMAScript's meaning; this one cannot be. ${err.message}`
+            : "Patterns are matched in linear time (RE2), which cannot run this one; rewrite it with simpler constructs.";
       problems.push({ path, keyword: "pattern", message });
     }
   }

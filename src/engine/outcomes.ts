@@ -40,7 +40,8 @@ export type SecretsUnavailableReason = "keyring_unavailable" | SealFailure | "un
 
 export type ExecutionFailure =
   | { kind: "input_invalid"; errors: ProblemFieldError[] }
-  | { kind: "output_invalid"; errors: ProblemFieldError[]; statusCode: number | null }
+  /** `body`: the response that failed the schema, kept (redacted, size-capped) in the log row to fix the schema from. */
+  | { kind: "output_invalid"; errors: ProblemFieldError[]; statusCode: number | null; body: unknown }
   | { kind: "upstream_status"; upstreamStatus: number; body: unknown }
   | { kind: "upstream_unparseable"; upstreamStatus: number }
   | { kind: "response_too_large"; upstreamStatus: number; limitBytes: number }

@@ -9,6 +9,13 @@
  * is not parsed, so its escapes stay) and as a JSON Pointer token (a secret
  * echoed back as a key shows up in a validation error's path). Its base64 is
  * also found inside a longer base64 text, at any of the three byte alignments.
+ *
+ * A short secret (fewer than SHORT_SECRET_CHARACTERS characters, such as
+ * `abc123`) would match ordinary text in those forms: its base64 or hex, even
+ * its letters, turn up by chance. So it is searched for as a whole value only
+ * (`isWholeValueAt`): a quoted string, a query or form value, a URL path
+ * segment or JSON Pointer token, a header line's value, or a whole string,
+ * and never in encoded forms.
  */
 import { bytesToBase64, bytesToHex, formEncode } from "../encoding";
 import { pointerToken } from "../problem";
@@ -32,28 +39,109 @@ export interface SecretForms {
   literals: string[];
   /** Base64 runs, matched inside longer base64 text. */
   embedded: EmbeddedBase64[];
+  /** Spellings replaced only where they stand as a whole value of one of their kinds (a short secret's). */
+  wholeValues: WholeValueSpelling[];
 }
 
 /**
- * Below this many bytes a secret's embedded base64 is not searched for: its
- * core would be so short that ordinary base64 text matches it by chance.
- * Stored secrets are at least 8 characters; this guards derived ones (an
- * access token is whatever the provider issued).
+ * Where a whole value stands in a text (`isWholeValueAt` says exactly):
+ * - `quoted`: the whole content of a quoted string, `"…"` or `'…'` (after `Bearer `, too);
+ * - `query`: a query or form value, from `=` to `&`, `#`, `;`, white space, a quote or the end;
+ * - `segment`: a URL path segment or JSON Pointer token, from `/` to `/`, `?`, `#`, white space, a quote or the end;
+ * - `header`: the value of a header line, `Name: …` (after `Bearer `, too) to the end of the line;
+ * - `whole`: the whole text (after `Bearer `, too): a JSON string value or key, a number's digits.
  */
-const MIN_EMBEDDED_BASE64_BYTES = 6;
+export type WholeValueKind = "quoted" | "query" | "segment" | "header" | "whole";
+
+export interface WholeValueSpelling {
+  text: string;
+  kinds: WholeValueKind[];
+}
+
+/**
+ * Secrets shorter than this many characters (Unicode code points) are found
+ * only as whole values. Eight is where a key stops looking like a word: the
+ * examples people type (`abc123`, `xxxxx`) are shorter, real keys are longer.
+ */
+export const SHORT_SECRET_CHARACTERS = 8;
+
+export function isShortSecret(secret: string): boolean {
+  return [...secret].length < SHORT_SECRET_CHARACTERS;
+}
 
 /**
  * Every form of `secret` that is scrubbed: the one place that decides it. A
- * per-secret policy belongs here; matching a short secret only as a whole
- * value, say, would give it no encoded forms here and a whole-value check in
- * `scrubValue`.
+ * short secret gets no literal or encoded forms, only its whole-value
+ * spellings: as written, JSON-escaped inside quotes, URL-encoded as a query
+ * value or path segment, and as a JSON Pointer token.
  */
 export function secretForms(secret: string): SecretForms {
+  if (isShortSecret(secret)) return { literals: [], embedded: [], wholeValues: wholeValueSpellings(secret) };
   const bytes = new TextEncoder().encode(secret);
   return {
     literals: [...new Set(LITERAL_ENCODINGS.flatMap((encode) => encode(secret, bytes)))].filter(Boolean),
-    embedded: bytes.length >= MIN_EMBEDDED_BASE64_BYTES ? embeddedBase64(bytes) : [],
+    embedded: embeddedBase64(bytes),
+    wholeValues: [],
   };
+}
+
+function wholeValueSpellings(secret: string): WholeValueSpelling[] {
+  const byText = new Map<string, Set<WholeValueKind>>();
+  const spell = (kind: WholeValueKind, texts: string[]) => {
+    for (const text of texts) if (text) byText.set(text, (byText.get(text) ?? new Set()).add(kind));
+  };
+  spell("whole", [secret]);
+  spell("header", [secret]);
+  spell("quoted", jsonEscapings(secret));
+  spell("query", [secret, ...bothEscapeCases(percentEncode(secret)), ...bothEscapeCases(formEncode(secret))]);
+  spell("segment", [secret, ...bothEscapeCases(percentEncode(secret)), pointerToken(secret)]);
+  return [...byText].map(([text, kinds]) => ({ text, kinds: [...kinds] }));
+}
+
+/** The start of a header line up to its value: an RFC 9110 token, a colon, blanks, and perhaps `Bearer `. */
+const HEADER_LINE_START = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[ \t]*(?:bearer )?$/i;
+/** Longer than any header line start worth looking back over: names are short. */
+const HEADER_LINE_START_LIMIT = 256;
+
+/** Whether `text` has `spelling` at `at` standing as a whole value of one of its kinds (see WholeValueKind). */
+export function isWholeValueAt(text: string, at: number, spelling: WholeValueSpelling): boolean {
+  const end = at + spelling.text.length;
+  const before = text[at - 1];
+  const after = text[end];
+  // A value ends a sentence too: "…?key=abc123." is the whole value, "…/abc123.json" is not.
+  const ends = (terminators: RegExp) =>
+    after === undefined || terminators.test(after) || (/[.,)]/.test(after) && /^\s?$/.test(text[end + 1] ?? ""));
+  // "Bearer abc123": the scheme and one space before the value (the header toolgate sends).
+  const bearer = text.slice(Math.max(0, at - 7), at).toLowerCase() === "bearer " ? 7 : 0;
+  for (const kind of spelling.kinds)
+    switch (kind) {
+      case "whole":
+        if ((at === 0 || (bearer && at === 7)) && end === text.length) return true;
+        break;
+      case "quoted": {
+        const open = text[at - 1 - bearer];
+        if ((open === '"' || open === "'") && (after === open || (after === "\\" && text[end + 1] === open)))
+          return true;
+        break;
+      }
+      case "query":
+        if (before === "=" && ends(/[&#;\s"'<>\\]/)) return true;
+        break;
+      case "segment":
+        if (before === "/" && ends(/[/?#\s"'<>\\]/)) return true;
+        break;
+      case "header": {
+        // Only a bounded stretch is looked back over: a header line's start is short.
+        const from = Math.max(0, at - HEADER_LINE_START_LIMIT);
+        const stretch = text.slice(from, at);
+        const newline = Math.max(stretch.lastIndexOf("\n"), stretch.lastIndexOf("\r"));
+        const lineStartSeen = newline >= 0 || from === 0;
+        const restOfLine = /^[ \t]*(?:[\r\n]|$)/.test(text.slice(end, end + HEADER_LINE_START_LIMIT));
+        if (lineStartSeen && restOfLine && HEADER_LINE_START.test(stretch.slice(newline + 1))) return true;
+        break;
+      }
+    }
+  return false;
 }
 
 type Encoding = (secret: string, bytes: Uint8Array) => string[];
@@ -160,9 +248,11 @@ export class Redactor {
   /**
    * Matches any literal or embedded core: one regular expression answers
    * "anything here?" several times faster than a search per form, and
-   * almost every string is clean.
+   * almost every string is clean. Null when there are none.
    */
   private detector: RegExp | null = null;
+  /** Short secrets' spellings, longest first: each found only where it stands as a whole value. */
+  private wholeValues: WholeValueSpelling[] = [];
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret);
@@ -180,44 +270,86 @@ export class Redactor {
       if (this.embedded.some((known) => known.pattern.source === pattern.source)) continue;
       this.embedded.push({ core: run.core, pattern });
     }
-    this.detector = new RegExp(
-      [...this.literals, ...this.embedded.map(({ core }) => core)].map(escapeRegExp).join("|"),
-    );
+    for (const spelling of forms.wholeValues) {
+      const known = this.wholeValues.find((w) => w.text === spelling.text);
+      if (known) known.kinds = [...new Set([...known.kinds, ...spelling.kinds])];
+      else this.wholeValues.push({ text: spelling.text, kinds: [...spelling.kinds] });
+    }
+    this.wholeValues.sort((a, b) => b.text.length - a.text.length);
+    const searched = this.searchedForms();
+    this.detector = searched.length > 0 ? new RegExp(searched.map(escapeRegExp).join("|")) : null;
   }
 
   /** Whether any form of any secret occurs in `text`. */
   contains(text: string): boolean {
-    return this.detector !== null && this.detector.test(text);
+    return (this.detector !== null && this.detector.test(text)) || this.wholeValueRanges(text, true).length > 0;
   }
 
   /**
    * Whether any form of any secret occurs in `text`, letters compared without
-   * regard to case: for text that was case-folded on the way, such as a host name.
+   * regard to case: for text that was case-folded on the way, such as a host
+   * name. A short secret counts as a whole label (between dots) or the whole text.
    */
   containsIgnoringCase(text: string): boolean {
     const folded = text.toLowerCase();
-    return [...this.literals, ...this.embedded.map(({ core }) => core)].some((form) =>
-      folded.includes(form.toLowerCase()),
+    const labels = folded.split(".");
+    return (
+      this.searchedForms().some((form) => folded.includes(form.toLowerCase())) ||
+      this.wholeValues.some(({ text: spelling }) => labels.includes(spelling.toLowerCase()))
     );
   }
 
   scrub(text: string): string {
-    if (!this.contains(text)) return text;
     let out = text;
-    for (const literal of this.literals) if (out.includes(literal)) out = out.replaceAll(literal, REDACTED);
-    for (const { core, pattern } of this.embedded) if (out.includes(core)) out = out.replace(pattern, REDACTED);
-    return out;
+    if (this.detector !== null && this.detector.test(out)) {
+      for (const literal of this.literals) if (out.includes(literal)) out = out.replaceAll(literal, REDACTED);
+      for (const { core, pattern } of this.embedded) if (out.includes(core)) out = out.replace(pattern, REDACTED);
+    }
+    const ranges = this.wholeValueRanges(out, false);
+    if (ranges.length === 0) return out;
+    const parts: string[] = [];
+    let from = 0;
+    for (const [start, end] of ranges) {
+      parts.push(out.slice(from, start), REDACTED);
+      from = end;
+    }
+    parts.push(out.slice(from));
+    return parts.join("");
   }
 
-  /** Scrubs every string (keys included) inside a JSON value. */
+  /** Scrubs every string (keys included) inside a JSON value, and a number whose digits are a secret. */
   scrubValue<T>(value: T): T {
-    if (this.detector === null) return value;
+    if (this.detector === null && this.wholeValues.length === 0) return value;
     if (typeof value === "string") return this.scrub(value) as T;
+    if (typeof value === "number") return (this.contains(String(value)) ? REDACTED : value) as T;
     if (Array.isArray(value)) return value.map((v) => this.scrubValue(v)) as T;
     if (value !== null && typeof value === "object")
       // fromEntries defines own properties, so a "__proto__" key stays a key.
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.scrub(k), this.scrubValue(v)])) as T;
     return value;
+  }
+
+  private searchedForms(): string[] {
+    return [...this.literals, ...this.embedded.map(({ core }) => core)];
+  }
+
+  /** Where short secrets stand as whole values in `text`: [start, end) ranges, in order, not overlapping. */
+  private wholeValueRanges(text: string, firstOnly: boolean): [number, number][] {
+    const found: [number, number][] = [];
+    for (const spelling of this.wholeValues)
+      for (let at = text.indexOf(spelling.text); at >= 0; at = text.indexOf(spelling.text, at + 1))
+        if (isWholeValueAt(text, at, spelling)) {
+          found.push([at, at + spelling.text.length]);
+          if (firstOnly) return found;
+        }
+    found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+    const merged: [number, number][] = [];
+    for (const range of found) {
+      const last = merged.at(-1);
+      if (last && range[0] < last[1]) last[1] = Math.max(last[1], range[1]);
+      else merged.push(range);
+    }
+    return merged;
   }
 }
 

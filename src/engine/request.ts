@@ -4,17 +4,31 @@
  * attached afterwards by ./auth).
  */
 import { pointerToken, type ProblemFieldError } from "../problem";
+import { formEncode, serializeQuery, type QueryStyle } from "./query-styles";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-export type InputLocation = "path" | "query" | "header" | "body";
+/**
+ * Where an input goes: a path placeholder, a query parameter, a header, a
+ * cookie (in the one Cookie header), a member of the body, or the whole body
+ * (its value is the body: an array, a string, a number).
+ */
+export const INPUT_LOCATIONS = ["path", "query", "header", "cookie", "body", "whole_body"] as const;
+export type InputLocation = (typeof INPUT_LOCATIONS)[number];
 export interface MappingEntry {
   in: InputLocation;
   name?: string;
+  /** Query inputs only: OpenAPI's serialization style; without style and explode, the original rule (lists repeated, objects as JSON). */
+  style?: QueryStyle;
+  explode?: boolean;
 }
 export type InputMapping = Record<string, MappingEntry>;
 
-/** How body inputs are encoded: a JSON object, a URL-encoded form, or multipart/form-data text fields. */
-export const BODY_FORMATS = ["json", "form", "multipart"] as const;
+/**
+ * How the body is encoded: a JSON object (or any JSON value, from a
+ * whole_body input), a URL-encoded form, multipart/form-data text fields, or
+ * text (a whole_body string sent as it is).
+ */
+export const BODY_FORMATS = ["json", "form", "multipart", "text"] as const;
 export type BodyFormat = (typeof BODY_FORMATS)[number];
 
 export interface RequestTemplate {
@@ -72,10 +86,10 @@ export function locate(
   template: Pick<RequestTemplate, "method" | "endpointUrl" | "inputMapping">,
   property: string,
   placeholders: readonly string[] = placeholdersOf(template.endpointUrl),
-): { in: InputLocation; name: string } {
+): MappingEntry & { name: string } {
   const mapping = template.inputMapping;
   const mapped = mapping && Object.hasOwn(mapping, property) ? mapping[property] : undefined;
-  if (mapped) return { in: mapped.in, name: mapped.name ?? property };
+  if (mapped) return { ...mapped, name: mapped.name ?? property };
   if (placeholders.includes(property)) return { in: "path", name: property };
   return { in: methodHasBody(template.method) ? "body" : "query", name: property };
 }
@@ -153,10 +167,13 @@ function scalarText(value: unknown): string {
 export function buildUpstreamRequest(template: RequestTemplate, input: Record<string, unknown>): BuildResult {
   const { parts, placeholders } = prepareUrl(template.endpointUrl);
   const pathValues = new Map<string, string>();
-  const query: [string, string][] = [];
+  /** Encoded `name=value` parts, in input order. */
+  const query: string[] = [];
   const headerValues: [string, string][] = [];
+  const cookies: string[] = [];
   const body: Record<string, unknown> = {};
   let hasBody = false;
+  let wholeBody: { property: string; value: unknown } | null = null;
   const errors: ProblemFieldError[] = [];
 
   for (const [property, value] of Object.entries(input)) {
@@ -171,7 +188,17 @@ export function buildUpstreamRequest(template: RequestTemplate, input: Record<st
         break;
       }
       case "query":
-        for (const item of Array.isArray(value) ? value : [value]) query.push([target.name, scalarText(item)]);
+        if (target.style === undefined && target.explode === undefined)
+          for (const item of Array.isArray(value) ? value : [value])
+            query.push(`${formEncode(target.name)}=${formEncode(scalarText(item))}`);
+        else query.push(...serializeQuery(target.name, value, target));
+        break;
+      case "cookie":
+        // RFC 6265 cookie-octets exclude space, quotes, comma, semicolon and backslash: values are percent-encoded.
+        cookies.push(`${target.name}=${encodeURIComponent(scalarText(value))}`);
+        break;
+      case "whole_body":
+        wholeBody = { property, value };
         break;
       case "header": {
         const text = scalarText(value);
@@ -199,14 +226,27 @@ export function buildUpstreamRequest(template: RequestTemplate, input: Record<st
   // Values are never empty, ".", or "..", and "/" is encoded, so no
   // combination of them can form a dot segment or change the path's shape.
   const url = new URL(parts.map((part, i) => (i % 2 === 0 ? part : (pathValues.get(part) ?? ""))).join(""));
-  appendQuery(url, query);
+  appendEncodedQuery(url, query);
 
   const headers = new Headers(template.headers);
   for (const [name, value] of headerValues) headers.set(name, value);
   if (!headers.has("accept")) headers.set("accept", "application/json");
+  if (cookies.length > 0) {
+    const existing = headers.get("cookie");
+    headers.set("cookie", [existing, ...cookies].filter(Boolean).join("; "));
+  }
 
   let encodedBody: string | undefined;
-  if (hasBody) {
+  if (wholeBody !== null) {
+    const whole = encodeWholeBody(wholeBody.value, template.bodyFormat);
+    if (whole === null)
+      return {
+        ok: false,
+        errors: [{ path: `/input/${pointerToken(wholeBody.property)}`, message: "A text body must be a string." }],
+      };
+    encodedBody = whole.body;
+    if (!headers.has("content-type")) headers.set("content-type", whole.contentType);
+  } else if (hasBody) {
     if (template.bodyFormat === "form") {
       const form = new URLSearchParams();
       for (const [name, value] of Object.entries(body))
@@ -224,6 +264,28 @@ export function buildUpstreamRequest(template: RequestTemplate, input: Record<st
     }
   }
   return { ok: true, request: { method: template.method, url, headers, body: encodedBody } };
+}
+
+/**
+ * Appends already encoded `name=value` parts to the query, after whatever the
+ * endpoint URL fixes there, leaving those bytes as they were.
+ */
+function appendEncodedQuery(url: URL, parts: string[]): void {
+  if (parts.length === 0) return;
+  const existing = url.search.length > 1 ? url.search.slice(1).split("&") : [];
+  url.search = [...existing, ...parts].join("&");
+}
+
+/**
+ * The body a whole_body input makes: its value as JSON, or for a text body
+ * the string itself (numbers and booleans as written; anything else is null,
+ * an input error).
+ */
+function encodeWholeBody(value: unknown, format: BodyFormat): { body: string; contentType: string } | null {
+  if (format !== "text") return { body: JSON.stringify(value), contentType: "application/json" };
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+    return { body: String(value), contentType: "text/plain; charset=utf-8" };
+  return null;
 }
 
 /**

@@ -9,7 +9,9 @@ import { pointerToken, type ProblemFieldError } from "../problem";
 import { compileFastValidator, passesFastValidator, type FastValidator } from "./fast-validator";
 import { isEcmaScriptRegex, linearPatternProblems, withLinearRegExp } from "./linear-regexp";
 import { patternCostProblems, type SchemaPattern } from "./pattern-cost";
-import { dereferencedCopy, refCycleProblems, type DereferencedSchema } from "./schema-cycles";
+import { metaSchemaDocuments } from "./bundled-metaschemas";
+import { dereferencedCopy, refCycleProblems } from "./schema-cycles";
+import { referenceProblems, validationDocuments } from "./schema-references";
 import {
   costlyUniqueItemsArray,
   leafErrors,
@@ -18,29 +20,14 @@ import {
   unencodableKey,
   usesUniqueItems,
 } from "./validation-limits";
-import draft07 from "./metaschemas/draft-07.json";
-import meta201909 from "./metaschemas/2019-09.json";
-import meta201909Applicator from "./metaschemas/2019-09/applicator.json";
-import meta201909Content from "./metaschemas/2019-09/content.json";
-import meta201909Core from "./metaschemas/2019-09/core.json";
-import meta201909Format from "./metaschemas/2019-09/format.json";
-import meta201909MetaData from "./metaschemas/2019-09/meta-data.json";
-import meta201909Validation from "./metaschemas/2019-09/validation.json";
-import meta202012 from "./metaschemas/2020-12.json";
-import meta202012Applicator from "./metaschemas/2020-12/applicator.json";
-import meta202012Content from "./metaschemas/2020-12/content.json";
-import meta202012Core from "./metaschemas/2020-12/core.json";
-import meta202012Format from "./metaschemas/2020-12/format-annotation.json";
-import meta202012MetaData from "./metaschemas/2020-12/meta-data.json";
-import meta202012Unevaluated from "./metaschemas/2020-12/unevaluated.json";
-import meta202012Validation from "./metaschemas/2020-12/validation.json";
-
 export type JsonSchema = Record<string, unknown>;
+/** A whole schema as a tool stores it: an object, or (for output schemas) `true` or `false`. */
+export type SchemaDocument = JsonSchema | boolean;
 export { isPlainObject };
 
-/** Draft-07 unless `$schema` names 2019-09 or 2020-12. */
-export function draftOf(schema: JsonSchema): SchemaDraft {
-  const declared = typeof schema.$schema === "string" ? schema.$schema : "";
+/** Draft-07 unless `$schema` names 2019-09 or 2020-12 (a boolean schema means the same in every draft). */
+export function draftOf(schema: SchemaDocument): SchemaDraft {
+  const declared = typeof schema === "object" && typeof schema.$schema === "string" ? schema.$schema : "";
   if (declared.includes("2020-12")) return "2020-12";
   if (declared.includes("2019-09")) return "2019-09";
   return "7";
@@ -118,43 +105,24 @@ function metaValidator(draft: SchemaDraft): CompiledSchema {
 }
 
 function buildMetaValidator(draft: SchemaDraft, shortCircuit: boolean): Validator {
-  let validator: Validator;
-  if (draft === "2020-12") {
-    validator = new Validator(dynamicToRecursive(meta202012) as Schema, "2019-09", shortCircuit);
-    for (const part of [
-      meta202012Core,
-      meta202012Applicator,
-      meta202012Unevaluated,
-      meta202012Validation,
-      meta202012MetaData,
-      meta202012Format,
-      meta202012Content,
-    ])
-      validator.addSchema(dynamicToRecursive(part) as Schema);
-  } else if (draft === "2019-09") {
-    validator = new Validator(structuredClone(meta201909) as Schema, "2019-09", shortCircuit);
-    for (const part of [
-      meta201909Core,
-      meta201909Applicator,
-      meta201909Validation,
-      meta201909MetaData,
-      meta201909Format,
-      meta201909Content,
-    ])
-      validator.addSchema(structuredClone(part) as Schema);
-  } else {
-    validator = new Validator(structuredClone(draft07) as Schema, "7", shortCircuit);
-  }
+  const [meta, ...vocabularies] = metaSchemaDocuments(draft).map((document) =>
+    draft === "2020-12" ? dynamicToRecursive(document) : document,
+  );
+  // 2020-12's meta-schemas, rewritten into 2019-09's recursive references, are evaluated by 2019-09's rules.
+  const validator = new Validator(meta as Schema, draft === "2020-12" ? "2019-09" : draft, shortCircuit);
+  for (const vocabulary of vocabularies) validator.addSchema(vocabulary as Schema);
   return validator;
 }
 
 /**
  * Checks that `schema` is a valid JSON Schema for its draft, that every
- * `$ref` resolves inside it (remote references are never fetched), and that
- * no reference cycle fails to descend into the value (./schema-cycles.ts). Returns
- * problem errors with paths under `pointerPrefix` (for example `/input_schema`).
+ * reference resolves inside it or in the bundled meta-schemas (remote
+ * references are never fetched; ./schema-references.ts), and that no reference
+ * cycle fails to descend into the value (./schema-cycles.ts). Returns problem
+ * errors with paths under `pointerPrefix` (for example `/input_schema`).
  */
-export function checkSchema(schema: JsonSchema, pointerPrefix: string): ProblemFieldError[] {
+export function checkSchema(schema: SchemaDocument, pointerPrefix: string): ProblemFieldError[] {
+  if (typeof schema === "boolean") return [];
   const patterns = unusablePatterns(schema, pointerPrefix);
   if (patterns.length > 0) return patterns;
   const draft = draftOf(schema);
@@ -162,19 +130,25 @@ export function checkSchema(schema: JsonSchema, pointerPrefix: string): ProblemF
   if (meta.length > 0)
     return meta.map((e) => ({ ...e, message: `Not a valid JSON Schema (${draftLabel(draft)}): ${e.message}` }));
   const dereferenced = dereferencedCopy(schema);
-  const unresolved = unresolvedRefs(dereferenced).map((ref) => ({
-    path: pointerPrefix + ref.pointer,
-    keyword: "$ref",
-    message: `$ref "${ref.ref}" does not resolve inside this schema; remote references are not supported.`,
-  }));
+  const references = referenceProblems(schema, draft, dereferenced, pointerPrefix);
   // A reference cycle that never descends into the value would recurse without end on every execute.
-  if (unresolved.length > 0 || dereferenced === null) return unresolved;
+  if (references.length > 0 || dereferenced === null) return references;
   return refCycleProblems(dereferenced, draft, pointerPrefix);
 }
 
 function draftLabel(draft: SchemaDraft): string {
   return draft === "7" ? "draft-07" : draft;
 }
+
+/** Keywords whose members are named schemas: a member called `default` or `enum` there is a schema, not data. */
+const SCHEMA_MAPS = new Set([
+  "properties",
+  "patternProperties",
+  "$defs",
+  "definitions",
+  "dependentSchemas",
+  "dependencies",
+]);
 
 /**
  * Visits every object of a schema document with its JSON Pointer, except
@@ -184,6 +158,7 @@ function walkSchema(
   node: unknown,
   pointer: string,
   visit: (record: Record<string, unknown>, at: string) => void,
+  isMap = false,
 ): void {
   if (Array.isArray(node)) return node.forEach((v, i) => walkSchema(v, `${pointer}/${i}`, visit));
   if (node === null || typeof node !== "object") return;
@@ -191,8 +166,8 @@ function walkSchema(
   visit(record, pointer);
   for (const [k, v] of Object.entries(record)) {
     if (k.startsWith("__absolute_")) continue;
-    if (k === "enum" || k === "const" || k === "default" || k === "examples") continue;
-    walkSchema(v, `${pointer}/${pointerToken(k)}`, visit);
+    if (!isMap && (k === "enum" || k === "const" || k === "default" || k === "examples")) continue;
+    walkSchema(v, `${pointer}/${pointerToken(k)}`, visit, !isMap && SCHEMA_MAPS.has(k));
   }
 }
 
@@ -201,12 +176,12 @@ function walkSchema(
  * reach a subschema under any keyword), must run on the linear-time engine,
  * and cost little enough to compile.
  */
-function unusablePatterns(schema: JsonSchema, pointerPrefix: string): ProblemFieldError[] {
+function unusablePatterns(schema: SchemaDocument, pointerPrefix: string): ProblemFieldError[] {
   return linearPatternProblems(schemaPatterns(schema, pointerPrefix)).slice(0, MAX_REPORTED_ERRORS);
 }
 
 /** Every `pattern` and `patternProperties` key of a schema, with its JSON Pointer under `pointerPrefix`. */
-export function schemaPatterns(schema: JsonSchema, pointerPrefix: string): SchemaPattern[] {
+export function schemaPatterns(schema: SchemaDocument, pointerPrefix: string): SchemaPattern[] {
   const patterns: SchemaPattern[] = [];
   walkSchema(schema, pointerPrefix, (record, at) => {
     if (typeof record.pattern === "string") patterns.push({ source: record.pattern, path: `${at}/pattern` });
@@ -217,38 +192,33 @@ export function schemaPatterns(schema: JsonSchema, pointerPrefix: string): Schem
   return patterns;
 }
 
-function unresolvedRefs(dereferenced: DereferencedSchema | null): { ref: string; pointer: string }[] {
-  if (dereferenced === null) return [{ ref: "(invalid $id)", pointer: "" }];
-  const { document: copy, lookup } = dereferenced;
-  const missing: { ref: string; pointer: string }[] = [];
-  walkSchema(copy, "", (record, pointer) => {
-    if (typeof record.$ref !== "string") return;
-    const absolute = typeof record.__absolute_ref__ === "string" ? record.__absolute_ref__ : record.$ref;
-    if (!(absolute in lookup)) missing.push({ ref: record.$ref, pointer: `${pointer}/$ref` });
-  });
-  return missing;
-}
-
 /** Per-isolate cache of compiled validators, keyed by tool id, version and which schema. */
 const validatorCache = new Map<string, CompiledSchema>();
 const VALIDATOR_CACHE_LIMIT = 500;
 
-export function compiledValidator(cacheKey: string, schema: JsonSchema): CompiledSchema {
+export function compiledValidator(cacheKey: string, schema: SchemaDocument): CompiledSchema {
   let compiled = validatorCache.get(cacheKey);
   if (!compiled) {
     // A schema saved before the pattern cost limits may exceed them: it is refused, and nothing compiles.
     const refusedPatterns = patternCostProblems(schemaPatterns(schema, ""));
+    const draft = draftOf(schema);
     // The Validator annotates its schema in place; keep the stored definition clean.
     // The fast validator keeps references to `const` and `enum` values: it gets its own copy too.
-    compiled =
-      refusedPatterns.length > 0
-        ? // The validator is never consulted: validateInstance answers with refusedPatterns.
-          { ...compile(() => new Validator(false), false), refusedPatterns }
-        : compile(
-            (shortCircuit) => new Validator(structuredClone(schema) as Schema, draftOf(schema), shortCircuit),
-            usesUniqueItems(schema),
-            compileFastValidator(structuredClone(schema), draftOf(schema)),
-          );
+    if (refusedPatterns.length > 0)
+      // The validator is never consulted: validateInstance answers with refusedPatterns.
+      compiled = { ...compile(() => new Validator(false), false), refusedPatterns };
+    else {
+      const { root, others } = validationDocuments(schema, draft);
+      compiled = compile(
+        (shortCircuit) => {
+          const validator = new Validator(structuredClone(root) as Schema, draft, shortCircuit);
+          for (const other of others) validator.addSchema(structuredClone(other) as Schema);
+          return validator;
+        },
+        usesUniqueItems(root) || others.length > 0,
+        compileFastValidator(structuredClone(root), draft),
+      );
+    }
     if (validatorCache.size >= VALIDATOR_CACHE_LIMIT) {
       const oldest = validatorCache.keys().next().value;
       if (oldest !== undefined) validatorCache.delete(oldest);

@@ -8,6 +8,7 @@
  * sealed on write and never returned.
  */
 import { base64ToBytes, formEncode, textToBase64 } from "../encoding";
+import { isShortSecret } from "../engine/redact";
 
 /**
  * API-key headers that the registry's rule (isCredentialHeaderName, which
@@ -177,14 +178,16 @@ function basicParts(encoded: string): string[] {
   }
 }
 
-/** Secrets shorter than this match ordinary text, so they are only looked for as whole values. */
-const SUBSTRING_MATCH_MIN = 8;
-
-/** Whether `text` contains `secret` as written, URL-encoded, form-encoded or JSON-escaped. */
+/**
+ * Whether `text` contains `secret` as written, URL-encoded, form-encoded or
+ * JSON-escaped. A short secret (src/engine/redact.ts's rule) would match
+ * ordinary text, so it counts only when it is the whole text: a whole header
+ * value, query value or body field, as the Redactor finds it.
+ */
 export function containsSecret(text: string, secret: string): boolean {
   if (secret === "") return false;
   const forms = new Set([secret, encodeURIComponent(secret), formEncode(secret), JSON.stringify(secret).slice(1, -1)]);
-  if (secret.length < SUBSTRING_MATCH_MIN) return forms.has(text);
+  if (isShortSecret(secret)) return forms.has(text);
   for (const form of forms) if (text.includes(form)) return true;
   return false;
 }

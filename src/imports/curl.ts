@@ -14,6 +14,7 @@
  */
 import { METHODS } from "../api/schemas";
 import { isValidHeaderValue, type BodyFormat, type HttpMethod, type InputMapping } from "../engine/request";
+import { isShortSecret, SHORT_SECRET_CHARACTERS } from "../engine/redact";
 import { DRAFT_07 } from "../registry/infer-schema";
 import { readCurlArguments, type CurlCommand } from "./curl-command";
 import {
@@ -308,18 +309,18 @@ function decodeLenient(text: string): string {
   }
 }
 
-const MIN_SECRET = 8;
 const MAX_SECRET = 8192;
 
-/** What the registry will refuse about the credential, said now rather than when the draft is saved. */
+/** What the registry will refuse about the credential, said now rather than when the draft is saved, and what is unusual. */
 function credentialWarnings(auth: Exclude<DraftAuth, { type: "none" }>): string[] {
   const secret = (auth.type === "bearer_token" ? auth.token : auth.value) ?? "";
   // In code points, as the API's schema counts them.
   const length = [...secret].length;
   const warnings: string[] = [];
-  if (length < MIN_SECRET)
+  if (secret === "") warnings.push("The credential is empty, which toolgate refuses: fill it in before saving.");
+  else if (isShortSecret(secret))
     warnings.push(
-      `The credential is shorter than ${MIN_SECRET} characters, which toolgate refuses: replace it before saving.`,
+      `The credential is shorter than ${SHORT_SECRET_CHARACTERS} characters, which is unusual for a real one: check that it is complete. It is hidden in outputs and logs only where it appears as a whole value.`,
     );
   if (length > MAX_SECRET)
     warnings.push(`The credential is longer than ${MAX_SECRET} characters, which toolgate refuses.`);

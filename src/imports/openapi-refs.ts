@@ -108,12 +108,16 @@ export class RefResolver {
   }
 }
 
-/** The refusal for a chain of `$ref`s that leads back to itself, naming the whole chain. */
+/**
+ * The refusal for a chain of `$ref`s to parameters, request bodies, responses
+ * or path items that leads back to itself, naming the whole chain: it never
+ * reaches an object. (Recursive schemas are kept, as `$ref`s.)
+ */
 export function refCycle(chain: readonly string[]): OperationRefused {
   const last = chain[chain.length - 1] as string;
   const cycle = chain.slice(chain.indexOf(last));
   return new OperationRefused(
     "ref_cycle",
-    `$ref cycle ${cycle.join(" -> ")}: a recursive schema cannot be inlined into a tool's schema.`,
+    `$ref cycle ${cycle.join(" -> ")}: these references lead back to themselves without reaching an object; fix the document.`,
   );
 }

@@ -5,8 +5,15 @@
 import { MAX_REQUEST_PATTERN_COST, type PatternBudget } from "../engine/pattern-cost";
 import { checkSchema, isPlainObject, schemaPatterns, type JsonSchema } from "../engine/schemas";
 import type { ProblemFieldError } from "../problem";
-import { OperationRefused, type RefResolver } from "./openapi-refs";
-import { convertSchema, finishSchema, typesOf, type OpenApiVersion, type SchemaContext } from "./openapi-schema";
+import { OperationRefused } from "./openapi-refs";
+import {
+  convertSchema,
+  finishSchema,
+  typesOf,
+  withDefinitions,
+  type OpenApiVersion,
+  type SchemaContext,
+} from "./openapi-schema";
 
 export function describeProblems(problems: ProblemFieldError[]): string {
   const first = problems[0] as ProblemFieldError;
@@ -42,7 +49,6 @@ export function checkImportedSchema(
  */
 export function responseSchema(
   operation: Record<string, unknown>,
-  refs: RefResolver,
   ctx: SchemaContext,
   version: OpenApiVersion,
   warnings: string[],
@@ -54,19 +60,20 @@ export function responseSchema(
   const code = codes[0];
   if (code === undefined) return null;
   try {
-    const response = refs.follow(responses[code]);
+    const response = ctx.refs.follow(responses[code]);
     const content = isPlainObject(response) && isPlainObject(response.content) ? response.content : {};
     const media = Object.keys(content).find((m) => /^application\/(?:[\w.+-]+\+)?json\s*(;|$)/i.test(m));
     const raw = media !== undefined && isPlainObject(content[media]) ? content[media].schema : undefined;
     if (raw === undefined) return null;
     const converted = convertSchema(raw, ctx);
     if (typeof converted === "boolean" || !isObjectish(converted)) return null;
-    const schema = finishSchema(converted, version);
+    const schema = finishSchema(withDefinitions(converted, ctx), version);
     const problems = checkImportedSchema(schema, "/output_schema", ctx.patterns);
     if (problems.length > 0) {
       warnings.push(`The ${code} response schema was not kept: ${describeProblems(problems)}`);
       return null;
     }
+    warnings.push(...[...ctx.notes].map((note) => `In the ${code} response schema: ${note}`));
     return schema;
   } catch (err) {
     if (!(err instanceof OperationRefused)) throw err;

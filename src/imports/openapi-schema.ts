@@ -1,11 +1,13 @@
 /**
  * OpenAPI Schema Objects → JSON Schema a tool can store: every `$ref`
- * inlined, OpenAPI-only keywords dropped, OpenAPI 3.0's dialect translated,
- * and 3.1's (2020-12) written as draft-07 when nothing is lost. Pure.
+ * inlined but those that recur (kept as `$ref`s to definitions carried in the
+ * tool's schema), OpenAPI-only keywords dropped, OpenAPI 3.0's dialect
+ * translated, and 3.1's (2020-12) written as draft-07 when nothing is lost. Pure.
  */
+import { linearPatternProblems } from "../engine/linear-regexp";
 import type { PatternBudget } from "../engine/pattern-cost";
 import { isPlainObject, type JsonSchema } from "../engine/schemas";
-import { NodeBudget, OperationRefused, refCycle, type RefResolver } from "./openapi-refs";
+import { NodeBudget, OperationRefused, type RefResolver } from "./openapi-refs";
 
 export type OpenApiVersion = "3.0" | "3.1";
 
@@ -19,6 +21,27 @@ export interface SchemaContext {
   patterns: PatternBudget;
   /** Names of the properties dropped by `direction`, so that merged `required` lists can drop them too. */
   hidden: Set<string>;
+  /**
+   * The document `$ref`s met inside themselves (recursive schemas), by the
+   * name of the definition the tool's schema carries for each.
+   */
+  recursive: Map<string, string>;
+  /** What was left out of the schemas (a pattern the engine cannot run), as warnings. */
+  notes: Set<string>;
+}
+
+/** Where a tool's schema keeps the definitions of its recursive schemas (draft-07's word; 2020-12's is `$defs`). */
+const DEFINITIONS = "definitions";
+const DEFINITION_REF = `#/${DEFINITIONS}/`;
+
+export function newSchemaContext(
+  version: OpenApiVersion,
+  refs: RefResolver,
+  direction: SchemaContext["direction"],
+  budget: NodeBudget,
+  patterns: PatternBudget,
+): SchemaContext {
+  return { version, refs, direction, budget, patterns, hidden: new Set(), recursive: new Map(), notes: new Set() };
 }
 
 export const JSON_SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema";
@@ -61,10 +84,18 @@ function isOneOf<T extends string>(list: readonly T[], key: string): key is T {
   return (list as readonly string[]).includes(key);
 }
 
-/** Converts one Schema Object (or a `$ref` to one); `stack` is the chain of refs being expanded, for cycles. */
+/**
+ * Converts one Schema Object (or a `$ref` to one); `stack` is the chain of
+ * refs being expanded, for recursion. `true` and `false` are schemas in every
+ * version: OpenAPI 3.0 and Swagger 2.0 write `additionalProperties: false`.
+ */
 export function convertSchema(node: unknown, ctx: SchemaContext, stack: readonly string[] = []): JsonSchema | boolean {
-  if (typeof node === "boolean" && ctx.version === "3.1") return node;
-  if (!isPlainObject(node)) throw new OperationRefused("invalid_schema", "A schema is not an object.");
+  if (typeof node === "boolean") return node;
+  if (!isPlainObject(node))
+    throw new OperationRefused(
+      "invalid_schema",
+      `A schema in it is ${Array.isArray(node) ? "a list" : JSON.stringify(node)}, not an object or a boolean: fix the document.`,
+    );
   ctx.budget.spend();
   if (typeof node.$ref === "string") return convertRef(node, node.$ref, ctx, stack);
 
@@ -79,13 +110,29 @@ export function convertSchema(node: unknown, ctx: SchemaContext, stack: readonly
     else if (isOneOf(SCHEMA_LISTS, key) && Array.isArray(value))
       out[key] = value.map((v) => convertSchema(v, ctx, stack));
     else if (ctx.version === "3.0" && (key === "exclusiveMinimum" || key === "exclusiveMaximum")) continue;
+    else if (key === "pattern" && typeof value === "string" && !usablePattern(value, ctx)) continue;
     else out[key] = value;
   }
+  if (isPlainObject(out.patternProperties))
+    for (const source of Object.keys(out.patternProperties))
+      if (!usablePattern(source, ctx)) delete out.patternProperties[source];
   if (ctx.version === "3.0") translate30(node, out);
   translateNullable(node, out);
   if (node.example !== undefined && out.examples === undefined) out.examples = [node.example];
   dropHiddenProperties(out, ctx);
   return out;
+}
+
+/**
+ * A pattern the engine cannot run (not ECMAScript with the u flag, or beyond
+ * RE2: lookaround, backreferences) is left out, with a note: the API checks
+ * its own input, and refusing the whole operation for it helps no one.
+ */
+function usablePattern(source: string, ctx: SchemaContext): boolean {
+  const problem = linearPatternProblems([{ source, path: "" }])[0];
+  if (problem === undefined) return true;
+  ctx.notes.add(`The pattern ${JSON.stringify(source.slice(0, 80))} was left out of its schema: ${problem.message}`);
+  return false;
 }
 
 function convertRef(
@@ -94,8 +141,10 @@ function convertRef(
   ctx: SchemaContext,
   stack: readonly string[],
 ): JsonSchema | boolean {
-  if (stack.includes(ref)) throw refCycle([...stack, ref]);
-  const target = convertSchema(ctx.refs.lookup(ref), ctx, [...stack, ref]);
+  // A schema met inside itself stays a $ref, to a definition the tool's schema carries (see withDefinitions).
+  const target = stack.includes(ref)
+    ? { $ref: `${DEFINITION_REF}${definitionName(ref, ctx)}` }
+    : convertSchema(ctx.refs.lookup(ref), ctx, [...stack, ref]);
   // OpenAPI 3.0 ignores a $ref's siblings; 3.1 (JSON Schema 2020-12) applies them as well.
   if (ctx.version === "3.0") return target;
   const { $ref: _ref, ...siblings } = node;
@@ -110,6 +159,46 @@ function convertRef(
   if (typeof siblings.description === "string") base.description = siblings.description;
   if (typeof siblings.title === "string") base.title = siblings.title;
   return base;
+}
+
+/** The definition name of a recursive `$ref`: its last pointer token, made safe for a JSON Pointer and unique. */
+function definitionName(ref: string, ctx: SchemaContext): string {
+  const known = ctx.recursive.get(ref);
+  if (known !== undefined) return known;
+  const last = ref.slice(ref.lastIndexOf("/") + 1);
+  let token = last;
+  try {
+    token = decodeURIComponent(last);
+  } catch {
+    // Kept as written: lookup() refuses a malformed pointer before this name is used.
+  }
+  const base =
+    token
+      .replaceAll("~1", "/")
+      .replaceAll("~0", "~")
+      .replace(/[^A-Za-z0-9_.-]+/g, "_") || "schema";
+  const taken = new Set(ctx.recursive.values());
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
+  ctx.recursive.set(ref, name);
+  return name;
+}
+
+/**
+ * `schema` (the root of a tool's input or output schema) with the
+ * definitions its recursive `$ref`s point at. Each definition is converted
+ * like any schema, its own recursion kept as `$ref`s in turn, until none is
+ * missing. A recursion that never descends into the value (`A: {allOf:
+ * [$ref A]}`) is kept too, and refused by the engine's check, naming it.
+ */
+export function withDefinitions(schema: JsonSchema, ctx: SchemaContext): JsonSchema {
+  const definitions: Record<string, JsonSchema | boolean> = {};
+  for (let done = 0; done < ctx.recursive.size;) {
+    const pending = [...ctx.recursive].slice(done);
+    done = ctx.recursive.size;
+    for (const [ref, name] of pending) definitions[name] = convertSchema(ctx.refs.lookup(ref), ctx, [ref]);
+  }
+  return Object.keys(definitions).length > 0 ? { ...schema, [DEFINITIONS]: definitions } : schema;
 }
 
 /** OpenAPI 3.0's draft-04-style boolean `exclusiveMinimum`/`exclusiveMaximum`, as draft-07's numbers. */
@@ -193,7 +282,7 @@ export function toDraft07(schema: JsonSchema | boolean): JsonSchema | boolean | 
       const converted = toDraft07(value as JsonSchema);
       if (converted === null) return null;
       out[key] = converted;
-    } else if ((isOneOf(SCHEMA_MAPS, key) || key === "dependentSchemas") && isPlainObject(value)) {
+    } else if ((isOneOf(SCHEMA_MAPS, key) || key === DEFINITIONS) && isPlainObject(value)) {
       const entries: [string, unknown][] = [];
       for (const [k, v] of Object.entries(value)) {
         const converted = toDraft07(v as JsonSchema);
@@ -217,7 +306,17 @@ export function finishSchema(schema: JsonSchema, version: OpenApiVersion): JsonS
   if (version === "3.0") return schema;
   const draft07 = toDraft07(schema);
   if (draft07 !== null && typeof draft07 !== "boolean") return draft07;
-  return { $schema: JSON_SCHEMA_2020_12, ...schema };
+  const { [DEFINITIONS]: definitions, ...rest } = schema;
+  if (definitions === undefined) return { $schema: JSON_SCHEMA_2020_12, ...schema };
+  // 2020-12 names the place `$defs`; every `$ref` left in a converted schema points at a definition.
+  const renamed = JSON.parse(
+    JSON.stringify({ ...rest, $defs: definitions }, (key, value: unknown) =>
+      key === "$ref" && typeof value === "string" && value.startsWith(DEFINITION_REF)
+        ? `#/$defs/${value.slice(DEFINITION_REF.length)}`
+        : value,
+    ),
+  ) as JsonSchema;
+  return { $schema: JSON_SCHEMA_2020_12, ...renamed };
 }
 
 /** The JSON types a schema admits at its top level (all of them when it does not say). */
@@ -240,7 +339,8 @@ export function mergeAllOf(schema: JsonSchema): JsonSchema {
   const { allOf, ...outer } = schema;
   const merged: JsonSchema = { ...outer };
   for (const raw of allOf) {
-    if (!isPlainObject(raw)) return schema;
+    // A recursive member stays a $ref, which is no set of properties to merge.
+    if (!isPlainObject(raw) || raw.$ref !== undefined) return schema;
     const { properties, required, ...others } = mergeAllOf(raw);
     if (Array.isArray(others.allOf)) return schema;
     for (const [key, value] of Object.entries(others)) {

@@ -1,7 +1,7 @@
 /**
  * The base URL an operation is called at: the caller's server_url, else the
- * first server of the operation, its path or the document, with server
- * variables set to their defaults. Pure.
+ * first https server of the operation, its path or the document (the first
+ * server when none is https), with server variables set to their defaults. Pure.
  */
 import { isPlainObject } from "../engine/schemas";
 
@@ -28,10 +28,14 @@ export function resolveServer(
   return { ok: false, problem: `its server URL "${url.url}" is relative` };
 }
 
+/**
+ * The first https server of a list, else its first: documents often list
+ * http first (AWS's do), and toolgate refuses plain http unless ALLOW_HTTP is on.
+ */
 function firstServer(servers: unknown): Record<string, unknown> | null {
   if (!Array.isArray(servers)) return null;
-  const first: unknown = servers[0];
-  return isPlainObject(first) && typeof first.url === "string" ? first : null;
+  const usable = servers.filter((s): s is Record<string, unknown> => isPlainObject(s) && typeof s.url === "string");
+  return usable.find((s) => /^https:\/\//i.test(s.url as string)) ?? usable[0] ?? null;
 }
 
 function substituteVariables(server: Record<string, unknown>): ServerChoice {

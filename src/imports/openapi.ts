@@ -14,14 +14,18 @@ import type { ProblemFieldError } from "../problem";
 import { operationInputs } from "./openapi-inputs";
 import { NodeBudget, OperationRefused, RefResolver, type SkipReason } from "./openapi-refs";
 import { checkImportedSchema, describeProblems, responseSchema } from "./openapi-responses";
-import { finishSchema, type OpenApiVersion, type SchemaContext } from "./openapi-schema";
-import { operationAuth, type AuthOverrides } from "./openapi-security";
+import { finishSchema, newSchemaContext, withDefinitions, type OpenApiVersion } from "./openapi-schema";
+import { operationAuth, type AuthOverrides, type OperationAuth } from "./openapi-security";
 import { resolveServer } from "./openapi-servers";
 import { isSwagger2, upgradeSwagger2 } from "./swagger2";
 import { baseToolName } from "./tool-names";
 
-/** Operations one import may handle: each becomes a validated, sealed row in one request. */
-export const MAX_IMPORT_OPERATIONS = 100;
+/**
+ * Operations one import may handle: each becomes a validated, sealed row in
+ * one request, inserted in batches that keep the request within D1's 1,000
+ * queries (src/registry/insert-batch.ts). GitHub's document has 1,223.
+ */
+export const MAX_IMPORT_OPERATIONS = 2000;
 
 export interface ImportOptions {
   serverUrl?: string | undefined;
@@ -112,10 +116,14 @@ export function convertOpenApi(given: Record<string, unknown>, options: ImportOp
   let selected = all;
   let unknownOperationIds: string[] = [];
   if (options.operationIds) {
-    const wanted = new Set(options.operationIds);
-    selected = all.filter((op) => op.ref.operation_id !== null && wanted.has(op.ref.operation_id));
-    const found = new Set(selected.map((op) => op.ref.operation_id));
-    unknownOperationIds = [...wanted].filter((id) => !found.has(id));
+    const wanted = new Set(options.operationIds.map(selector));
+    const found = new Set<string>();
+    selected = all.filter((op) => {
+      const keys = [op.ref.operation_id, `${op.ref.method} ${op.ref.path}`].filter((k) => k !== null && wanted.has(k));
+      for (const key of keys) found.add(key as string);
+      return keys.length > 0;
+    });
+    unknownOperationIds = [...new Set(options.operationIds)].filter((id) => !found.has(selector(id)));
   }
   if (selected.length > MAX_IMPORT_OPERATIONS)
     return failure(
@@ -144,6 +152,16 @@ export function convertOpenApi(given: Record<string, unknown>, options: ImportOp
     "status" in op ? op : convertOperation(op, bases.get(op) as string, document, version, refs, options, patterns),
   );
   return { ok: true, version: fromSwagger ? "2.0" : version, operations, unknownOperationIds };
+}
+
+/**
+ * An entry of operation_ids: an operationId, or "METHOD /path" as the
+ * document writes the path (what picks an operation that has no id); the
+ * method in any case.
+ */
+function selector(entry: string): string {
+  const match = /^([A-Za-z]+) (\/.*)$/.exec(entry);
+  return match ? `${(match[1] as string).toUpperCase()} ${match[2]}` : entry;
 }
 
 function versionOf(document: Record<string, unknown>): OpenApiVersion | Extract<Conversion, { ok: false }> {
@@ -195,39 +213,47 @@ function convertOperation(
       );
     const method = ref.method as HttpMethod;
     const budget = new NodeBudget();
-    const context = (direction: SchemaContext["direction"]): SchemaContext => ({
-      version,
-      refs,
-      direction,
-      budget,
-      patterns,
-      hidden: new Set(),
-    });
-    const auth = operationAuth(operation, document, refs, options.auth, baseUrl);
+    const auth = securityOf(operation, document, refs, options.auth, baseUrl);
     // A header parameter that repeats the API key is the credential: auth_config sends it, sealed.
+    const authConfig = auth instanceof OperationRefused ? null : auth.config;
     const authHeader =
-      auth.config?.type === "api_key" && auth.config.location === "header" ? (auth.config.key_name ?? null) : null;
-    const inputs = operationInputs(pathItem, operation, ref.path, method, refs, context("request"), authHeader);
+      authConfig?.type === "api_key" && authConfig.location === "header" ? (authConfig.key_name ?? null) : null;
+    const request = newSchemaContext(version, refs, "request", budget, patterns);
+    const inputs = operationInputs(pathItem, operation, ref.path, method, refs, request, authHeader);
     warnings.push(...inputs.warnings);
     const inputSchema = finishSchema(
-      {
-        type: "object",
-        properties: inputs.properties,
-        ...(inputs.required.length > 0 ? { required: inputs.required } : {}),
-        additionalProperties: inputs.additionalProperties,
-      },
+      withDefinitions(
+        {
+          type: "object",
+          properties: inputs.properties,
+          ...(inputs.required.length > 0 ? { required: inputs.required } : {}),
+          additionalProperties: inputs.additionalProperties,
+        },
+        request,
+      ),
       version,
     );
     const inputProblems = checkImportedSchema(inputSchema, "/input_schema", patterns);
     if (inputProblems.length > 0)
-      throw new OperationRefused("invalid_schema", `Its input schema is not valid: ${describeProblems(inputProblems)}`);
-    const outputSchema = responseSchema(operation, refs, context("response"), version, warnings);
+      throw new OperationRefused(
+        inputProblems.some((p) => p.keyword === "$ref") ? "ref_cycle" : "invalid_schema",
+        `Its input schema is not valid: ${describeProblems(inputProblems)}`,
+      );
+    warnings.push(...request.notes);
+    const response = newSchemaContext(version, refs, "response", budget, patterns);
+    const outputSchema = responseSchema(operation, response, version, warnings);
+
+    // The seam for connections: security toolgate cannot send refuses the operation only once everything
+    // else converted, so that unsupported_security means nothing else stands in the way. A connection
+    // (when an operation can use one) is what would be attached here instead.
+    if (auth instanceof OperationRefused) throw auth;
 
     const tool: ToolDraft = {
       description: describe(operation, ref),
       execution_type: "http_request",
       method,
       endpoint_url: `${baseUrl}${inputs.path}`,
+      ...(Object.keys(inputs.headers).length > 0 ? { headers: inputs.headers } : {}),
       input_schema: inputSchema,
       input_mapping: inputs.mapping,
       ...(inputs.bodyFormat ? { body_format: inputs.bodyFormat } : {}),
@@ -240,6 +266,16 @@ function convertOperation(
     return { status: "draft", ref, baseName, tool, scheme: auth.scheme, missing: auth.missing, warnings };
   } catch (err) {
     if (err instanceof OperationRefused) return skipped(ref, err, warnings);
+    throw err;
+  }
+}
+
+/** The operation's auth, or the refusal its security gives (held until the rest of the operation converted). */
+function securityOf(...args: Parameters<typeof operationAuth>): OperationAuth | OperationRefused {
+  try {
+    return operationAuth(...args);
+  } catch (err) {
+    if (err instanceof OperationRefused) return err;
     throw err;
   }
 }

@@ -13,6 +13,7 @@ export function isSwagger2(document: Record<string, unknown>): boolean {
 }
 
 export function upgradeSwagger2(document: Record<string, unknown>): Upgrade {
+  dropEmptyConsumes(document);
   let upgraded: unknown;
   try {
     upgraded = upgradeFromTwoToThree(document);
@@ -36,4 +37,20 @@ function preferHttps(document: Record<string, unknown>): void {
   const isHttps = (server: unknown) =>
     isPlainObject(server) && typeof server.url === "string" && /^https:/i.test(server.url);
   document.servers = [...document.servers.filter(isHttps), ...document.servers.filter((s) => !isHttps(s))];
+}
+
+/**
+ * `consumes: []` says nothing, like no `consumes` at all, but the upgrader
+ * reads it as "no media type", which leaves a body with none. Without it the
+ * upgrader gives a body application/json (and form fields
+ * multipart/form-data), Swagger 2.0's common defaults.
+ */
+function dropEmptyConsumes(document: Record<string, unknown>): void {
+  const drop = (node: unknown) => {
+    if (isPlainObject(node) && Array.isArray(node.consumes) && node.consumes.length === 0) delete node.consumes;
+  };
+  drop(document);
+  if (!isPlainObject(document.paths)) return;
+  for (const pathItem of Object.values(document.paths))
+    if (isPlainObject(pathItem)) for (const operation of Object.values(pathItem)) drop(operation);
 }

@@ -39,7 +39,7 @@ export function annotationsFor(tool: Pick<ToolRow, "executionType" | "method">):
  */
 export function offeredOutputSchema(tool: Pick<ToolRow, "outputSchema">): McpTool["outputSchema"] | undefined {
   const schema = tool.outputSchema;
-  return schema && schema.type === "object" ? (schema as McpTool["outputSchema"]) : undefined;
+  return isPlainObject(schema) && schema.type === "object" ? (schema as McpTool["outputSchema"]) : undefined;
 }
 
 /**

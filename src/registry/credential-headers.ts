@@ -39,3 +39,13 @@ export function isCredentialHeaderName(name: string): boolean {
     lower.includes("password")
   );
 }
+
+/**
+ * Whether a cookie with this name carries a credential: the header rule with
+ * `_` read as `-` (cookies are written `auth_token`, `api_key`), and session
+ * cookies (`session`, `PHPSESSID`, `connect.sid`): a session is a credential.
+ */
+export function isCredentialCookieName(name: string): boolean {
+  const dashed = name.replaceAll("_", "-");
+  return isCredentialHeaderName(dashed) || /session|sessid|(^|[-.])sid$/i.test(dashed);
+}

@@ -13,6 +13,7 @@ import type { RetryPolicy } from "../engine/outbound/retry";
 import {
   HEADER_VALUE_RULE,
   isValidHeaderValue,
+  locate,
   methodHasBody,
   placeholdersOf,
   type BodyFormat,
@@ -20,8 +21,9 @@ import {
   type InputMapping,
 } from "../engine/request";
 import { checkSchema, isPlainObject, type JsonSchema } from "../engine/schemas";
+import { defaultProblems } from "../engine/schema-defaults";
 import { pointerToken, validationError, type ProblemFieldError } from "../problem";
-import { isCredentialHeaderName } from "./credential-headers";
+import { isCredentialCookieName, isCredentialHeaderName } from "./credential-headers";
 import { secretValueProblems } from "./secret-values";
 import { checkUrl } from "./urls";
 
@@ -43,7 +45,8 @@ export interface ToolDefinition {
   retryPolicy: RetryPolicy | null;
   bodyFormat: BodyFormat;
   inputSchema: JsonSchema;
-  outputSchema: JsonSchema | null;
+  /** A boolean is a schema too: `true` accepts any output, `false` none. */
+  outputSchema: JsonSchema | boolean | null;
   inputMapping: InputMapping | null;
   authParams: AuthParams;
   /** The connection whose credential the tool uses instead of authParams (then `{ type: "none" }`), or null. */
@@ -70,7 +73,7 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
   let endpointUrl: string | null = null;
   let functionName: string | null = null;
   let inputSchema: JsonSchema | null = body.input_schema ?? null;
-  let outputSchema: JsonSchema | null = body.output_schema ?? null;
+  let outputSchema: JsonSchema | boolean | null = body.output_schema ?? null;
 
   if (isHttp) {
     if (!body.method) errors.push({ path: "/method", message: "method is required for http_request tools." });
@@ -136,11 +139,16 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
       path: "/input_schema/type",
       message: 'The top level of input_schema must be "type": "object": inputs are named.',
     });
-  else errors.push(...checkSchema(inputSchema, "/input_schema"));
-  if (outputSchema) errors.push(...checkSchema(outputSchema, "/output_schema"));
+  else {
+    const schemaErrors = checkSchema(inputSchema, "/input_schema");
+    // Defaults are checked against a schema that is known to be usable.
+    errors.push(...(schemaErrors.length > 0 ? schemaErrors : defaultProblems(inputSchema, "/input_schema")));
+  }
+  if (outputSchema !== null) errors.push(...checkSchema(outputSchema, "/output_schema"));
 
   const inputMapping = body.input_mapping ?? null;
-  if (method && endpointUrl) errors.push(...checkMapping(method, endpointUrl, inputSchema, inputMapping));
+  if (method && endpointUrl)
+    errors.push(...checkMapping(method, endpointUrl, inputSchema, inputMapping, body.body_format ?? "json"));
 
   if (errors.length > 0) throw validationError("invalid_tool", "The tool definition is not valid.", errors);
   return {
@@ -172,7 +180,8 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
   };
 }
 
-function splitAuth(auth: AuthConfigInput): { params: AuthParams; provided: Record<string, string> } {
+/** An auth config split into what is stored in clear (params) and the secrets it sends, by field. */
+export function splitAuth(auth: AuthConfigInput): { params: AuthParams; provided: Record<string, string> } {
   switch (auth.type) {
     case "none":
       return { params: { type: "none" }, provided: {} };
@@ -245,16 +254,30 @@ export function headerNameProblem(name: string, options: { allowCredentials: boo
   return null;
 }
 
+/**
+ * Why a cookie name cannot take an input, or null: it must be a cookie-name
+ * token (RFC 6265), and not a name that says it carries a credential, since
+ * inputs are written to the execution log.
+ */
+export function cookieNameProblem(name: string): string | null {
+  if (!HEADER_NAME.test(name)) return `"${name}" is not a valid cookie name.`;
+  if (isCredentialCookieName(name))
+    return `The cookie ${name} carries credentials, and inputs are written to the execution log: use auth_config for credentials.`;
+  return null;
+}
+
 function checkMapping(
   method: HttpMethod,
   endpointUrl: string,
   inputSchema: JsonSchema,
   mapping: InputMapping | null,
+  bodyFormat: BodyFormat,
 ): ProblemFieldError[] {
   const errors: ProblemFieldError[] = [];
   const properties = isPlainObject(inputSchema.properties) ? inputSchema.properties : {};
   const placeholders = placeholdersOf(endpointUrl);
   const pathNames = new Set<string>();
+  const wholeBody = Object.entries(mapping ?? {}).filter(([, entry]) => entry.in === "whole_body");
   for (const [property, entry] of Object.entries(mapping ?? {})) {
     const at = `/input_mapping/${pointerToken(property)}`;
     if (!Object.hasOwn(properties, property))
@@ -267,11 +290,38 @@ function checkMapping(
     }
     const headerProblem = entry.in === "header" ? headerNameProblem(wire, { allowCredentials: false }) : null;
     if (headerProblem) errors.push({ path: `${at}/name`, message: headerProblem });
-    if (entry.in === "body" && !methodHasBody(method))
+    const cookieProblem = entry.in === "cookie" ? cookieNameProblem(wire) : null;
+    if (cookieProblem) errors.push({ path: `${at}/name`, message: cookieProblem });
+    if ((entry.in === "body" || entry.in === "whole_body") && !methodHasBody(method))
       errors.push({
         path: `${at}/in`,
         message: `${method} requests carry no body; map this property to query or header.`,
       });
+    if ((entry.style !== undefined || entry.explode !== undefined) && entry.in !== "query")
+      errors.push({ path: at, message: "style and explode apply to query inputs only." });
+    if (entry.in === "whole_body" && bodyFormat !== "json" && bodyFormat !== "text")
+      errors.push({
+        path: `${at}/in`,
+        message: `A whole_body input is sent as JSON or as text; body_format ${bodyFormat} sends named fields: map them to body.`,
+      });
+  }
+  if (wholeBody.length > 1)
+    errors.push({
+      path: `/input_mapping/${pointerToken(wholeBody[1]?.[0] ?? "")}/in`,
+      message: "Only one input can be the whole body.",
+    });
+  // A whole body, or a text one, leaves no room for named body members (mapped, or by default on POST, PUT, PATCH).
+  if (wholeBody.length > 0 || bodyFormat === "text") {
+    const template = { method, endpointUrl, inputMapping: mapping };
+    for (const property of Object.keys(properties))
+      if (locate(template, property, placeholders).in === "body")
+        errors.push({
+          path: `/input_mapping/${pointerToken(property)}`,
+          message:
+            bodyFormat === "text"
+              ? "A text body is one whole_body input: map this property to the path, query, a header or a cookie."
+              : "Another input is the whole body: map this property to the path, query, a header or a cookie.",
+        });
   }
   for (const name of placeholders) {
     const byDefault = Object.hasOwn(properties, name) && !(mapping && Object.hasOwn(mapping, name));

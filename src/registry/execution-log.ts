@@ -134,15 +134,26 @@ function storedJson(text: string | null, truncated: boolean): unknown {
   }
 }
 
-/** The output of a tool's latest successful run, to learn an output schema from. Null when it never succeeded. */
-export async function latestSuccessfulOutput(
+/**
+ * What the API returned in a tool's latest run that got a response to judge
+ * (a success, or one whose response failed the output schema), to learn an
+ * output schema from; with `executionId`, in that run. Null when there is none.
+ */
+export async function latestRunResponse(
   db: Db,
   toolId: string,
+  executionId?: string,
 ): Promise<{ ok: true; output: unknown } | { ok: false; reason: string } | null> {
   const row = await db
-    .select({ output: executions.output, truncated: executions.outputTruncated })
+    .select({ outcome: executions.outcome, output: executions.output, truncated: executions.outputTruncated })
     .from(executions)
-    .where(and(eq(executions.toolId, toolId), eq(executions.outcome, "success")))
+    .where(
+      and(
+        eq(executions.toolId, toolId),
+        inArray(executions.outcome, ["success", "output_invalid"]),
+        executionId === undefined ? undefined : eq(executions.id, executionId),
+      ),
+    )
     .orderBy(desc(executions.startedAt), desc(executions.id))
     .limit(1)
     .get();
@@ -150,7 +161,13 @@ export async function latestSuccessfulOutput(
   if (row.truncated)
     return {
       ok: false,
-      reason: "The last successful response was too large to keep in the log; paste a sample instead.",
+      reason: "The last response was too large to keep in the log; paste a sample instead.",
     };
-  return { ok: true, output: JSON.parse(row.output) };
+  const output: unknown = JSON.parse(row.output);
+  // A response that failed the schema is kept beside the errors (src/engine/execute.ts, failureOutput).
+  if (row.outcome === "output_invalid") {
+    if (output === null || typeof output !== "object" || !("response" in output)) return null;
+    return { ok: true, output: output.response };
+  }
+  return { ok: true, output };
 }

@@ -7,6 +7,7 @@
 import type { z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { ToolInput } from "../api/schemas";
+import type { ToolRow } from "../db/schema";
 import type { OpenApiImportRequest, ImportResult } from "../api/imports-openapi-schemas";
 import type { OutboundSettings } from "../engine/outbound/policy";
 import { requireOutboundSettings } from "../engine/outbound/settings";
@@ -17,15 +18,19 @@ import { lookupPrefix, uniqueToolName } from "../imports/tool-names";
 import { AppError, issuesToFieldErrors, validationError } from "../problem";
 import { normalizeDefinition } from "./definition";
 import { namesStartingWith } from "./names";
-import { createTool } from "./writes";
+import { insertToolsBatched } from "./insert-batch";
+import { fetchOpenApiDocument } from "./openapi-document-url";
+import { newToolRow } from "./writes";
 
 export type OpenApiImportBody = z.output<typeof OpenApiImportRequest>;
 
 /** Converts, names and (unless a dry run) creates; 422 for a document that cannot be imported at all. */
 export async function importOpenApi(env: Env, body: OpenApiImportBody) {
-  const parsed = typeof body.document === "string" ? parseOpenApiText(body.document) : asJsonDocument(body.document);
-  if (!parsed.ok)
-    throw validationError("invalid_openapi", parsed.message, [{ path: "/document", message: parsed.message }]);
+  const outbound = requireOutboundSettings(env);
+  const given = body.document_url ? await fetchOpenApiDocument(body.document_url, outbound) : body.document;
+  const where = body.document_url ? "/document_url" : "/document";
+  const parsed = typeof given === "string" ? parseOpenApiText(given) : asJsonDocument(given, { parsedJson: true });
+  if (!parsed.ok) throw validationError("invalid_openapi", parsed.message, [{ path: where, message: parsed.message }]);
   const conversion = convertOpenApi(parsed.document, {
     serverUrl: body.server_url,
     operationIds: body.operation_ids,
@@ -39,9 +44,14 @@ export async function importOpenApi(env: Env, body: OpenApiImportBody) {
     drizzle(env.DB),
     drafts.map((op) => lookupPrefix(op.baseName)),
   );
-  const outbound = requireOutboundSettings(env);
   const results: ImportResult[] = [];
-  for (const op of conversion.operations) results.push(await importOperation(env, op, taken, outbound, body.dry_run));
+  const pending: Pending[] = [];
+  for (const op of conversion.operations) {
+    const result = await importOperation(env, op, taken, outbound, body.dry_run);
+    if ("row" in result) pending.push({ index: results.length, ...result });
+    results.push("row" in result ? result.result : result);
+  }
+  await insertPending(env, pending, results);
 
   const response = {
     dry_run: body.dry_run,
@@ -62,14 +72,44 @@ function conversionProblem(failure: Extract<Conversion, { ok: false }>): AppErro
   }
 }
 
-/** One operation: skipped as converted, checked (dry run), or created through the registry. */
+/** A tool ready to insert: its row, and its result once inserted (the result's status says "created"). */
+interface Pending {
+  index: number;
+  row: ToolRow;
+  result: ImportResult;
+}
+
+/**
+ * Inserts the rows in batches (insertToolsBatched), so that a document of a
+ * thousand operations stays within D1's queries per invocation. A name
+ * another request took meanwhile skips that operation, as name_taken.
+ */
+async function insertPending(env: Env, pending: Pending[], results: ImportResult[]): Promise<void> {
+  if (pending.length === 0) return;
+  const inserted = await insertToolsBatched(
+    drizzle(env.DB),
+    pending.map((p) => p.row),
+  );
+  for (const { index, row, result } of pending) {
+    if (inserted.has(row.id)) continue;
+    const { tool_id: _id, name: _name, ...base } = result;
+    results[index] = {
+      ...base,
+      status: "skipped",
+      reason: "name_taken",
+      detail: `A tool named "${row.name}" was created meanwhile; import this operation again.`,
+    };
+  }
+}
+
+/** One operation: skipped as converted, checked (dry run), or made into a row to insert. */
 async function importOperation(
   env: Env,
   op: OperationConversion,
   taken: Set<string>,
   outbound: OutboundSettings,
   dryRun: boolean,
-): Promise<ImportResult> {
+): Promise<ImportResult | Omit<Pending, "index">> {
   const base = { operation_id: op.ref.operation_id, method: op.ref.method, path: op.ref.path };
   const warnings = op.warnings.length > 0 ? { warnings: op.warnings } : {};
   if (op.status === "skipped") return { ...base, status: "skipped", reason: op.reason, detail: op.detail, ...warnings };
@@ -107,14 +147,12 @@ async function importOperation(
     };
   }
   try {
-    const row = await createTool(env, input.data);
+    // Imported drafts name no connection_id, so there is no connection to re-check at insert time.
+    const { row } = await newToolRow(env, input.data);
     taken.add(name);
-    return { ...base, status: "created", tool_id: row.id, name: row.name, ...warnings };
+    return { row, result: { ...base, status: "created", tool_id: row.id, name: row.name, ...warnings } };
   } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    if (err.status === 409)
-      return { ...base, status: "skipped", reason: "name_taken", detail: err.detail, ...warnings };
-    if (err.status === 422) return invalidTool(base, warnings, fieldErrors(err));
+    if (err instanceof AppError && err.status === 422) return invalidTool(base, warnings, fieldErrors(err));
     throw err;
   }
 }

@@ -109,8 +109,8 @@ export async function findMcpTool(db: Db, name: string): Promise<RunnableTool | 
 }
 
 export interface ToolFilter {
-  /** A case-insensitive substring of the name. */
-  nameContains?: string | undefined;
+  /** Text the name or the description contains, ignoring ASCII case (search). */
+  search?: string | undefined;
   /** Exactly this name. */
   name?: string | undefined;
   /** Only tools offered over MCP. */
@@ -128,7 +128,7 @@ export async function listTools(
   db: Db,
   limit: number,
   after: { at: string; id: string } | null,
-  { nameContains, name, mcpEnabled, ids }: ToolFilter = {},
+  { search, name, mcpEnabled, ids }: ToolFilter = {},
 ): Promise<StoredTool[]> {
   const rows = await db
     .select(storedToolColumns)
@@ -139,8 +139,11 @@ export async function listTools(
           ? or(gt(tools.createdAt, after.at), and(eq(tools.createdAt, after.at), gt(tools.id, after.id)))
           : undefined,
         // instr, not LIKE: D1 refuses LIKE patterns over 50 bytes, and instr needs no escaping of % and _.
-        // lower() folds ASCII only, as LIKE does.
-        nameContains ? sql`instr(lower(${tools.name}), lower(${nameContains})) > 0` : undefined,
+        // lower() folds ASCII only, as LIKE does. Not FTS5: its virtual tables break `wrangler d1 export`.
+        // A scan, which is fine at registry sizes (thousands of tools, not millions of log rows).
+        search
+          ? sql`(instr(lower(${tools.name}), lower(${search})) > 0 or instr(lower(coalesce(${tools.description}, '')), lower(${search})) > 0)`
+          : undefined,
         name === undefined ? undefined : eq(tools.name, name),
         mcpEnabled === undefined ? undefined : eq(tools.mcpEnabled, mcpEnabled),
         ids === undefined ? undefined : sql`${tools.id} in (select value from json_each(${JSON.stringify(ids)}))`,

@@ -60,6 +60,24 @@ export async function sealToolSecrets(
   return sealed;
 }
 
+/**
+ * The secret fields of a tool that `next` must send and does not, with why:
+ * the rule of `sealSecretsForWrite` for a tool (every field required), without
+ * sealing anything, for the editor's check of a whole draft (./draft-check.ts).
+ */
+export function missingSecrets(next: AuthForWrite, previous: ToolRow | null): ProblemFieldError[] {
+  const changed = previous ? secretReuseVerdict(previous, next) : null;
+  return SECRET_FIELDS[next.params.type]
+    .filter((field) => !next.provided[field] && !(changed?.length === 0 && previous?.authSecrets[field]))
+    .map((field) => ({
+      path: `/auth_config/${field}`,
+      message:
+        changed === null || changed.length === 0
+          ? `${field} is required for ${next.params.type} authentication.`
+          : `${field} must be sent again because ${changesInWords(changed, FACT_WORDS)}; stored secrets are only sent where they were entered for.`,
+    }));
+}
+
 /** One write of an owner's secrets (a tool's or a connection's), for `sealSecretsForWrite`. */
 export interface SecretsWrite<Fact extends string> {
   /** The auth type, as messages name it. */

@@ -83,7 +83,10 @@ const SHAPES: Record<JsonColumn, { nullable: boolean; problem: (value: unknown, 
   },
   retryPolicy: { nullable: true, problem: (v) => (isPlainObject(v) ? null : "is not an object") },
   inputSchema: { nullable: false, problem: (v) => (isPlainObject(v) ? null : "is not a JSON Schema object") },
-  outputSchema: { nullable: true, problem: (v) => (isPlainObject(v) ? null : "is not a JSON Schema object") },
+  outputSchema: {
+    nullable: true,
+    problem: (v) => (isPlainObject(v) || typeof v === "boolean" ? null : "is not a JSON Schema"),
+  },
   inputMapping: { nullable: true, problem: (v) => (isPlainObject(v) ? null : "is not an object") },
   authParams: {
     nullable: false,

@@ -19,6 +19,19 @@ import { originOf } from "./urls";
 
 /** Validates, seals and stores a new tool (422, 409 on failure). */
 export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
+  const { row, connection } = await newToolRow(env, input);
+  await insertTool(drizzle(env.DB), row, connection);
+  return row;
+}
+
+/**
+ * The row a new tool is stored as, not yet stored: validated (422), its
+ * connection checked, its secrets sealed. An OpenAPI import inserts many at once.
+ */
+export async function newToolRow(
+  env: Env,
+  input: ToolInput,
+): Promise<{ row: ToolRow; connection: ConnectionRow | null }> {
   const def = normalizeDefinition(input, requireOutboundSettings(env));
   const db = drizzle(env.DB);
   const connection = await connectionFor(db, def);
@@ -30,9 +43,7 @@ export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
     null,
   );
   const now = new Date().toISOString();
-  const row = toolRow(id, def, secrets, { version: 1, createdAt: now, updatedAt: now });
-  await insertTool(db, row, connection);
-  return row;
+  return { row: toolRow(id, def, secrets, { version: 1, createdAt: now, updatedAt: now }), connection };
 }
 
 /**

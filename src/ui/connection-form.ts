@@ -6,7 +6,8 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { Connection, ConnectionInput } from "../api/connection-schemas";
-import { friendlyIssue } from "./tool-form-errors";
+import type { ZodIssue } from "../registry/draft-check";
+import { zodIssueInWords } from "./plain-words";
 
 /** The form's choice of auth type: the API's type, with OAuth2 split by grant. */
 export const CONNECTION_AUTH_CHOICES = [
@@ -283,16 +284,15 @@ const FIELD_LABELS: Record<string, string> = {
   test_url: "the test URL",
 };
 
-/** A schema issue in a person's words: "Fill in …" for an empty required field, the API's message otherwise. */
-export function connectionIssueInWords(
-  issue: { code: string; message: string; minimum?: unknown; origin?: unknown; input?: unknown },
-  field: string,
-): string {
-  const words = friendlyIssue(issue, field);
-  if (words.startsWith("Fill in")) return `Fill in ${FIELD_LABELS[field] ?? "this field"}.`;
+/** A schema issue in a person's words: "Fill in …" for an empty required field, the tool form's plain words otherwise. */
+export function connectionIssueInWords(issue: ZodIssue, field: string): string {
+  const empty =
+    (issue.code === "too_small" && issue.origin === "string" && issue.minimum === 1) ||
+    (issue.code === "invalid_type" && issue.input === undefined);
+  if (empty) return `Fill in ${FIELD_LABELS[field] ?? "this field"}.`;
   if (field === "allowed_origins" && issue.code === "too_small")
     return "List at least one origin the credential may be sent to, for example https://api.example.com.";
   if (field === "name" && issue.code === "invalid_format")
     return "Use 1-64 letters, digits, _ or - for the name (no spaces or dots).";
-  return words;
+  return zodIssueInWords(issue, field, issue.input);
 }

@@ -78,11 +78,7 @@ export async function submitConnectionForm(c: UiContext, session: Session, id: s
     for (const issue of parsed.error.issues) {
       const [error] = issuesToFieldErrors([issue]);
       const field = connectionFieldForPointer(error?.path ?? "");
-      addFieldError(
-        errors,
-        field,
-        connectionIssueInWords(issue as Parameters<typeof connectionIssueInWords>[0], field),
-      );
+      addFieldError(errors, field, connectionIssueInWords(issue, field));
     }
   }
   if (!parsed.success || errors.size > 0) return renderEditor(c, session, state, errors, id);

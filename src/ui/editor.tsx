@@ -6,24 +6,33 @@
  */
 import { drizzle } from "drizzle-orm/d1";
 import { ToolInput } from "../api/schemas";
-import { AppError, issuesToFieldErrors, type ProblemFieldError } from "../problem";
+import { AppError, type ProblemFieldError } from "../problem";
+import { draftProblems } from "../registry/draft-check";
+import { jsonMistakeInWords } from "./plain-words";
 import { inferSchema } from "../registry/infer-schema";
 import { isCredentialHeaderName } from "../registry/credential-headers";
-import { latestSuccessfulOutput } from "../registry/execution-log";
+import { latestRunResponse } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
 import { findConnection, listConnectionViews } from "../registry/connections";
 import { presentConnection } from "../registry/present-connection";
 import { statusInWords } from "./pages/connection-status";
-import { getReadableTool } from "../registry/queries";
+import { getReadableTool, listTools, type Db } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
 import type { ToolRow } from "../db/schema";
 import { toolDestination } from "../engine/auth/binding";
-import { addFieldError, problemErrorsToFields, type FieldErrors } from "./components";
+import { addFieldError, type FieldErrors } from "./components";
 import { curlToToolDraft } from "../imports/curl";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
 import { parseToolForm } from "./tool-form-body";
-import { fieldForPointer, friendlyIssue, friendlySecretMessage, reenterInWords } from "./tool-form-errors";
+import {
+  fieldForPointer,
+  inputKeysWithErrors,
+  placeholderProblem,
+  reenterInWords,
+  REENTER_WHY,
+  toolProblemInWords,
+} from "./tool-form-errors";
 import { ToolEditorPage } from "./pages/tool-editor";
 import { emptyRow } from "./parameters";
 import type { UiContext } from "./routes";
@@ -49,8 +58,61 @@ export async function editToolForm(c: UiContext, session: Session, id: string) {
   // A damaged row has no definition to fill the form with: an error page says what is wrong and what to do.
   const row = await getReadableTool(drizzle(c.env.DB), id);
   // The connection's own config is not edited here (the form keeps only its id), so presenting without it is enough.
-  return render(c, session, toolFormFrom(presentTool(row)), new Map(), row, {});
+  const state = toolFormFrom(presentTool(row));
+  // "Update the output schema from this response", offered where a run's response failed the schema.
+  const fromRun = c.req.query("output_schema_from");
+  if (fromRun === undefined || !can(session, "executions:read")) return render(c, session, state, new Map(), row, {});
+  const errors: FieldErrors = new Map();
+  const notice = await inferOutputSchema(c, state, row, "infer_last_run", errors, fromRun);
+  return render(c, session, state, errors, row, {}, notice, false, SCHEMA_NOT_GENERATED);
 }
+
+/**
+ * A new tool's form filled from a stored one. Its secrets are not copied:
+ * each is asked for at its field, since a secret goes only where it was
+ * entered for, and a copy is a new tool. A tool that uses a connection keeps
+ * it (toolFormFrom carries connection_id): the connection's credential is no
+ * secret of the tool's, and its allowed origins still decide where it goes.
+ */
+export async function duplicateToolForm(c: UiContext, session: Session, id: string) {
+  const db = drizzle(c.env.DB);
+  const row = await getReadableTool(db, id);
+  const state = toolFormFrom(presentTool(row));
+  state.name = await freeCopyName(db, row.name);
+  state.version = null;
+  const errors: FieldErrors = new Map();
+  for (const secret of Object.keys(row.authSecrets)) {
+    const field = fieldForPointer(`/auth_config/${secret}`, state);
+    addFieldError(
+      errors,
+      field,
+      `Enter ${SECRET_WORDS[secret] ?? "the secret"} again: secrets are not copied from ${row.name}, and ${REENTER_WHY}.`,
+    );
+  }
+  const notice = `A copy of ${row.name}. Review it, then create it.`;
+  return render(c, session, state, errors, null, {}, notice, true);
+}
+
+const SECRET_WORDS: Record<string, string> = {
+  token: "the bearer token",
+  value: "the API key value",
+  client_secret: "the client secret",
+};
+
+/** `<name>_copy`, or `_copy_2` and on when that is taken, within the 64-character name limit. */
+async function freeCopyName(db: Db, name: string): Promise<string> {
+  let candidate = "";
+  for (let n = 1; n <= 20; n++) {
+    const suffix = n === 1 ? "_copy" : `_copy_${n}`;
+    candidate = name.slice(0, 64 - suffix.length) + suffix;
+    if ((await listTools(db, 1, null, { name: candidate })).length === 0) return candidate;
+  }
+  // Twenty copies exist: the form says the name is taken when saved.
+  return candidate;
+}
+
+/** The error summary's title when generating the output schema failed: nothing was saved, nor meant to be. */
+const SCHEMA_NOT_GENERATED = "The output schema could not be generated:";
 
 export async function submitToolForm(c: UiContext, session: Session, id: string | null) {
   const body = await c.req.parseBody({ all: true });
@@ -63,6 +125,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
   const template = { method: state.method, endpointUrl: state.endpointUrl };
   let notice: string | undefined;
   let fillIn = false;
+  let title: string | undefined;
 
   const rowAction = /^(remove_param|remove_header)\.(\d{1,3})$/.exec(action);
   if (rowAction) {
@@ -95,6 +158,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     );
   } else if (action === "infer_sample" || action === "infer_last_run") {
     notice = await inferOutputSchema(c, state, stored, action, errors);
+    title = SCHEMA_NOT_GENERATED;
   } else {
     const saved = await save(c, state, stored, errors);
     if (saved) return c.redirect(`/ui/tools/${saved.id}?saved=1`, 303);
@@ -108,9 +172,15 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     await sealDraftSecrets(c.env, session, draftKey, state.auth.secrets),
     notice,
     fillIn,
+    title,
   );
 }
 
+/**
+ * Saves the form, or shows every problem with it at once: the form's own
+ * (numbers, JSON, rows), the API's schema, the definition's rules, the
+ * secrets and the name, each next to its field in words (./plain-words.ts).
+ */
 async function save(
   c: UiContext,
   state: ToolFormState,
@@ -118,39 +188,29 @@ async function save(
   errors: FieldErrors,
 ): Promise<ToolRow | null> {
   const input = toToolInput(state, errors);
-  if (errors.size > 0) return null;
-  const parsed = ToolInput.safeParse(input);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const [error] = issuesToFieldErrors([issue]);
-      const field = fieldForPointer(error?.path ?? "", state);
-      addFieldError(errors, field, friendlyIssue(issue as Parameters<typeof friendlyIssue>[0], field));
-    }
-    return null;
+  const problems = await draftProblems(c.env, input, stored, inputKeysWithErrors(errors));
+  const reenter = stored && reenterReason(stored, state);
+  for (const problem of problems) {
+    const placed = placeholderProblem(problem, state);
+    const field = placed?.field ?? fieldForPointer(problem.path, state);
+    addFieldError(errors, field, placed?.message ?? toolProblemInWords(problem, field, input, reenter));
   }
+  if (errors.size > 0) return null;
   try {
-    if (!stored) return await createTool(c.env, parsed.data);
-    return await replaceToolDefinition(
-      c.env,
-      stored.id,
-      parsed.data,
-      (v) => state.version === null || v === state.version,
-    );
+    const parsed = ToolInput.parse(input);
+    if (!stored) return await createTool(c.env, parsed);
+    return await replaceToolDefinition(c.env, stored.id, parsed, (v) => state.version === null || v === state.version);
   } catch (err) {
+    // What changed between the check and the save: someone else saved the tool, or took the name.
     if (!(err instanceof AppError)) throw err;
     if (err.status >= 500 || err.status === 404) throw err;
     const fieldErrors = (err.extensions.errors as ProblemFieldError[] | undefined) ?? [];
-    if (err.code === "secrets_required")
-      for (const error of fieldErrors) {
-        const field = fieldForPointer(error.path, state);
-        addFieldError(
-          errors,
-          field,
-          friendlySecretMessage(error.message, field, stored && reenterReason(stored, state)),
-        );
-      }
-    else if (fieldErrors.length > 0) problemErrorsToFields(fieldErrors, (p) => fieldForPointer(p, state), errors);
-    else if (err.code === "tool_name_taken") addFieldError(errors, "name", `${err.detail} Choose another name.`);
+    for (const error of fieldErrors) {
+      const field = fieldForPointer(error.path, state);
+      addFieldError(errors, field, toolProblemInWords(error, field, input, reenter));
+    }
+    if (fieldErrors.length > 0) return null;
+    if (err.code === "tool_name_taken") addFieldError(errors, "name", `${err.detail} Choose another name.`);
     else if (err.code === "version_mismatch")
       addFieldError(
         errors,
@@ -168,6 +228,8 @@ async function inferOutputSchema(
   stored: ToolRow | null,
   action: "infer_sample" | "infer_last_run",
   errors: FieldErrors,
+  /** The run to learn from, for infer_last_run; the latest when undefined. */
+  executionId?: string,
 ): Promise<string | undefined> {
   let sample: unknown;
   if (action === "infer_sample") {
@@ -178,13 +240,21 @@ async function inferOutputSchema(
     try {
       sample = JSON.parse(state.sampleText);
     } catch (err) {
-      addFieldError(errors, "sample", `The sample is not valid JSON: ${(err as Error).message}`);
+      addFieldError(errors, "sample", `The sample is not valid JSON: ${jsonMistakeInWords(state.sampleText, err)}`);
       return undefined;
     }
   } else {
-    const last = stored ? await latestSuccessfulOutput(drizzle(c.env.DB), stored.id) : null;
+    const last = stored ? await latestRunResponse(drizzle(c.env.DB), stored.id, executionId) : null;
     if (!last?.ok) {
-      addFieldError(errors, "output_schema", last ? last.reason : "This tool has no successful run to learn from yet.");
+      addFieldError(
+        errors,
+        "output_schema",
+        last
+          ? last.reason
+          : executionId === undefined
+            ? "This tool has no run with a response to learn from yet: run it from its page first."
+            : "That run is not in the log (yet): wait a moment and reload, or use Generate from the last test run.",
+      );
       return undefined;
     }
     sample = last.output;
@@ -204,6 +274,8 @@ async function render(
   notice?: string,
   /** The errors are values a cURL command left to fill in, not a failed save. */
   fillIn = false,
+  /** The error summary's title, when the errors are not a failed save's. */
+  errorsTitle?: string,
 ) {
   const status = errors.size > 0 && !fillIn ? 422 : 200;
   const db = drizzle(c.env.DB);
@@ -242,7 +314,7 @@ async function render(
       connectionChoices={choices}
       storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
-      errorsTitle={fillIn ? "Before creating the tool, fill in:" : undefined}
+      errorsTitle={errorsTitle ?? (fillIn ? "Before creating the tool, fill in:" : undefined)}
     />,
     status,
   );

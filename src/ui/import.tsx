@@ -16,7 +16,7 @@ const DRAFT_KEY = "openapi-import";
 const SECRET_FIELDS = ["value", "token", "client_id", "client_secret"];
 
 export function importForm(c: UiContext, session: Session) {
-  const state: ImportFormState = { document: "", serverUrl: "", namePrefix: "", picked: null };
+  const state: ImportFormState = { document: "", documentUrl: "", serverUrl: "", namePrefix: "", picked: null };
   return c.html(
     <ImportPage session={session} state={state} errors={new Map()} drafts={{}} preview={null} imported={null} />,
   );
@@ -34,6 +34,7 @@ export async function submitImport(c: UiContext, session: Session) {
   const picked = ([] as unknown[]).concat(body.operation_id ?? []).filter((v): v is string => typeof v === "string");
   const state: ImportFormState = {
     document: uploaded || text("document"),
+    documentUrl: text("document_url").trim(),
     serverUrl: text("server_url").trim(),
     namePrefix: text("name_prefix").trim(),
     picked: text("_action") === "import" ? picked : null,
@@ -45,7 +46,8 @@ export async function submitImport(c: UiContext, session: Session) {
   if (importing && picked.length === 0) addFieldError(errors, "operations", "Choose at least one operation to import.");
 
   const request = OpenApiImportRequest.safeParse({
-    document: state.document,
+    ...(state.document || !state.documentUrl ? { document: state.document } : {}),
+    ...(state.documentUrl ? { document_url: state.documentUrl } : {}),
     ...(state.serverUrl ? { server_url: state.serverUrl } : {}),
     ...(state.namePrefix ? { name_prefix: state.namePrefix } : {}),
     ...(importing && picked.length > 0 ? { operation_ids: picked } : {}),
@@ -67,11 +69,18 @@ export async function submitImport(c: UiContext, session: Session) {
       else addFieldError(errors, "document", err.detail);
     }
   }
-  const drafts = imported ? {} : await sealDraftSecrets(c.env, session, DRAFT_KEY, secrets);
+  // Done only when every operation picked was created: with one skipped, the document and the
+  // secrets stay, so that what the list says can be fixed and the rest imported.
+  const done = imported !== null && imported.every((r) => r.status === "created");
+  const drafts = done ? {} : await sealDraftSecrets(c.env, session, DRAFT_KEY, secrets);
   return c.html(
     <ImportPage
       session={session}
-      state={imported ? { document: "", serverUrl: "", namePrefix: "", picked: null } : state}
+      state={
+        done
+          ? { document: "", documentUrl: "", serverUrl: "", namePrefix: "", picked: null }
+          : { ...state, picked: null }
+      }
       errors={errors}
       drafts={drafts}
       preview={preview}
@@ -84,7 +93,7 @@ export async function submitImport(c: UiContext, session: Session) {
 /** The field a problem's pointer into the import request concerns. */
 function fieldFor(pointer: string): string {
   const top = pointer.split("/")[1] ?? "";
-  if (top === "document" || top === "server_url" || top === "name_prefix") return top;
+  if (top === "document" || top === "document_url" || top === "server_url" || top === "name_prefix") return top;
   if (top === "auth_config") return `secret-${pointer.split("/")[2] ?? "value"}`;
   return "document";
 }

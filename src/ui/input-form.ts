@@ -5,6 +5,7 @@
  * It converts and does not validate: the engine validates the input against
  * the schema and reports errors with the same property names.
  */
+import { jsonMistakeInWords } from "./plain-words";
 import { isPlainObject } from "../engine/schemas";
 import { jsonDepthExceeds } from "../json-depth";
 import { jsonEqual, MAX_BUILDER_PARAMETERS, parseNumberText, setOwn } from "./parameters";
@@ -185,16 +186,12 @@ export function parseInputJson(
   return { ok: true, input: parsed.value };
 }
 
-const MAX_PARSE_MESSAGE = 120;
-
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
   if (jsonDepthExceeds(text)) return { ok: false, message: "is nested too deeply." };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
-    // V8's message quotes a window of the input; cap it so a large paste is never echoed back whole.
-    const detail = err instanceof Error ? err.message : String(err);
-    const short = detail.length > MAX_PARSE_MESSAGE ? `${detail.slice(0, MAX_PARSE_MESSAGE)}…` : detail;
-    return { ok: false, message: `is not valid JSON (${short}).` };
+    // Never V8's message: it is written for programmers, and quotes a window of the input.
+    return { ok: false, message: `is not valid JSON: ${jsonMistakeInWords(text, err)}` };
   }
 }

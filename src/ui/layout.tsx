@@ -8,7 +8,7 @@ export interface PageProps {
   title: string;
   session: Session | null;
   /** Which navigation entry is the current page. */
-  current?: "tools" | "new" | "import" | "apps" | "connections" | undefined;
+  current?: "tools" | "new" | "import" | "apps" | "connections" | "agents" | "keys" | undefined;
   /** A URL the browser goes on to by itself (meta refresh): the OAuth consent's way back to the app. */
   refreshTo?: string | undefined;
   children: Child;
@@ -51,6 +51,13 @@ export function Page({ title, session, current, refreshTo, children }: PageProps
                         </a>
                       </li>
                     )}
+                    {can(session, "tools:write") && (
+                      <li>
+                        <a href="/ui/import" aria-current={current === "import" ? "page" : undefined}>
+                          Import
+                        </a>
+                      </li>
+                    )}
                     {can(session, "connections:read") && (
                       <li>
                         <a href="/ui/connections" aria-current={current === "connections" ? "page" : undefined}>
@@ -62,6 +69,18 @@ export function Page({ title, session, current, refreshTo, children }: PageProps
                       <li>
                         <a href="/ui/apps" aria-current={current === "apps" ? "page" : undefined}>
                           Connected apps
+                        </a>
+                      </li>
+                    )}
+                    <li>
+                      <a href="/ui/agents" aria-current={current === "agents" ? "page" : undefined}>
+                        Connect an AI agent
+                      </a>
+                    </li>
+                    {can(session, "admin") && (
+                      <li>
+                        <a href="/ui/keys" aria-current={current === "keys" ? "page" : undefined}>
+                          API keys
                         </a>
                       </li>
                     )}

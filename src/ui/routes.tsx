@@ -13,7 +13,7 @@ import { MIN_ADMIN_TOKEN_LENGTH } from "../access/principal";
 import { clientAddress, lockoutSeconds, recordFailedAuthentication } from "../access/throttle";
 import type { Scope } from "../access/scopes";
 import { decodeCursor, pageOf } from "../api/pagination";
-import { TOOL_NAME } from "../api/schemas";
+import { MAX_SEARCH_LENGTH, TOOL_NAME } from "../api/schemas";
 import { OUTCOMES, type Outcome } from "../engine/outcomes";
 import type { Env } from "../env";
 import { AppError } from "../problem";
@@ -21,7 +21,7 @@ import { findExecution, latestRuns, listExecutions, presentExecution } from "../
 import { getTool, listTools } from "../registry/queries";
 import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
-import { editToolForm, newToolForm, submitToolForm } from "./editor";
+import { duplicateToolForm, editToolForm, newToolForm, submitToolForm } from "./editor";
 import {
   connectionPage,
   connectionsList,
@@ -32,6 +32,9 @@ import {
   testConnectionFromPage,
 } from "./connections";
 import { importForm, submitImport } from "./import";
+import { createAgentKey, showConnectAgent } from "./agents";
+import { revokeApiKeyFromUi, showApiKeys, submitApiKey } from "./api-keys";
+import { connectFromForm } from "./connection-oauth";
 import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } from "./oauth";
 import { DeletePage } from "./pages/delete";
 import { ExecutionPage, HistoryPage } from "./pages/history";
@@ -130,10 +133,10 @@ uiApp.post("/ui/sign-out", async (c) => {
 
 uiApp.get("/ui", async (c) => {
   const session = requireScope(c, "tools:read");
-  const query = (c.req.query("q") ?? "").trim().slice(0, 64);
+  const query = (c.req.query("q") ?? "").trim().slice(0, MAX_SEARCH_LENGTH);
   const db = drizzle(c.env.DB);
   const rows = await listTools(db, PAGE_SIZE, decodeCursor(c.req.query("cursor")), {
-    nameContains: query || undefined,
+    search: query || undefined,
   });
   const page = pageOf(
     rows,
@@ -168,6 +171,11 @@ uiApp.get("/ui/tools/:id/edit", (c) =>
 );
 uiApp.post("/ui/tools/:id/edit", (c) =>
   submitToolForm(c, requireScope(c, "tools:read", "tools:write"), c.req.param("id")),
+);
+
+// A new tool's form filled from a stored one, posting to /ui/tools/new; its secrets are asked for again.
+uiApp.get("/ui/tools/:id/duplicate", (c) =>
+  duplicateToolForm(c, requireScope(c, "tools:read", "tools:write"), c.req.param("id")),
 );
 
 uiApp.get("/ui/import", (c) => importForm(c, requireScope(c, "tools:write")));
@@ -242,11 +250,28 @@ uiApp.post("/ui/connections/:id/delete", (c) =>
   submitDeleteConnection(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
 );
 
+// Connect (or Reconnect) on a connection's page: off to the provider's consent screen (./connection-oauth.tsx).
+uiApp.post("/ui/connections/:id/connect", (c) =>
+  connectFromForm(c, requireScope(c, "connections:write"), c.req.param("id")),
+);
+
 // OAuth for /mcp (./oauth.tsx): the consent page (the authorization endpoint) and Connected apps.
 uiApp.get("/ui/oauth/authorize", (c) => showConsent(c, c.get("session")));
 uiApp.post("/ui/oauth/authorize", (c) => answerConsent(c, c.get("session")));
 uiApp.get("/ui/apps", (c) => showConnectedApps(c, c.get("session")));
 uiApp.post("/ui/apps/:grantId/revoke", (c) => revokeConnectedApp(c, c.get("session"), c.req.param("grantId")));
+
+// Connect an AI agent (./agents.tsx): its key is an API key, so creating one needs the admin scope.
+uiApp.get("/ui/agents", (c) => showConnectAgent(c, c.get("session")));
+uiApp.post("/ui/agents/key", (c) => createAgentKey(c, requireScope(c, "admin")));
+
+// API keys (./api-keys.tsx): the same functions and scope as /api-keys.
+uiApp.get("/ui/keys", (c) => showApiKeys(c, requireScope(c, "admin")));
+uiApp.post("/ui/keys", (c) => submitApiKey(c, requireScope(c, "admin")));
+uiApp.post("/ui/keys/:id/revoke", (c) => {
+  requireScope(c, "admin");
+  return revokeApiKeyFromUi(c, c.req.param("id"));
+});
 
 uiApp.all("/ui/*", () => {
   throw new AppError(404, "not_found", "There is no page at this address.");
@@ -325,9 +350,12 @@ function safeNext(next: string | undefined): string {
 /** The page whose form posts to `path`: the editors and the delete confirmation post to themselves, a run to its tool. */
 function formPageOf(path: string): string {
   if (/^\/ui\/tools\/[^/]+\/run$/.test(path)) return path.slice(0, -"/run".length);
+  if (/^\/ui\/connections\/[^/]+\/connect$/.test(path)) return path.slice(0, -"/connect".length);
   if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
   if (/^\/ui\/apps\/[^/]+\/revoke$/.test(path)) return "/ui/apps";
   if (/^\/ui\/connections\/[^/]+\/(test|delete)$/.test(path)) return path.replace(/\/test$/, "");
   if (/^\/ui\/connections\/[^/]+$/.test(path)) return path;
+  if (path === "/ui/agents/key") return "/ui/agents";
+  if (/^\/ui\/keys(\/[^/]+\/revoke)?$/.test(path)) return "/ui/keys";
   return "/ui";
 }

@@ -7,6 +7,7 @@ import { drizzle } from "drizzle-orm/d1";
 import type { ToolRow } from "../db/schema";
 import type { ExecutionReport } from "../engine/execute";
 import { describeFailure } from "../engine/outcomes";
+import { failureInWords } from "./plain-words";
 import { runTool } from "../engine/run";
 import { AppError, type ProblemFieldError } from "../problem";
 import { getTool } from "../registry/queries";
@@ -85,8 +86,12 @@ function runView(report: ExecutionReport, rawOnly: boolean, fieldErrors: FieldEr
     statusCode: report.logRow.upstreamStatus,
     durationMs: report.durationMs,
     request: report.request,
-    output: result.failure.kind === "upstream_status" ? result.failure.body : undefined,
-    problem: { title: problem.title, detail: problem.detail, code: problem.code, errors },
+    output:
+      result.failure.kind === "upstream_status" || result.failure.kind === "output_invalid"
+        ? result.failure.body
+        : undefined,
+    // The heading says what happened and what to try; the detail keeps the precise account.
+    problem: { title: failureInWords(result.failure), detail: problem.detail, code: problem.code, errors },
     // The way out of a connection that is not ready: its page, where the secret is typed or the sign-in made.
     ...(result.failure.kind === "connection_not_ready"
       ? {

@@ -3,7 +3,11 @@
  * each problem's JSON Pointer mapped to the id of the field it concerns.
  */
 import type { DestinationFact } from "../engine/auth/binding";
+import type { ProblemFieldError } from "../problem";
+import type { DraftProblem } from "../registry/draft-check";
 import { changesInWords } from "../registry/secrets";
+import type { FieldErrors } from "./components";
+import { apiMessageInWords, nounFor, zodIssueInWords } from "./plain-words";
 import { SECRET_FIELD_IDS, paramFieldId, type ToolFormState } from "./tool-form";
 
 const AUTH_POINTER_FIELDS: Record<string, string> = {
@@ -69,30 +73,69 @@ export function fieldForPointer(pointer: string, state: ToolFormState): string {
   }
 }
 
-/** The labels the editor shows, by field id, for messages that must name their field. */
-const FIELD_LABELS: Record<string, string> = {
-  name: "a name",
-  endpoint_url: "the endpoint URL",
-  api_key_name: "the header or parameter name",
-  token_url: "the token URL",
-  client_id: "the client ID",
-  bearer_token: "the bearer token",
-  api_key_value: "the API key value",
-  client_secret: "the client secret",
-};
+/**
+ * A problem with the form's ToolInput (./../registry/draft-check.ts, or the
+ * save itself), in words: a schema issue by its code, a secret the API asks
+ * for again with the form's reason (`reenter`), anything else by the API's
+ * message (./plain-words.ts).
+ */
+export function toolProblemInWords(
+  problem: DraftProblem,
+  field: string,
+  input: Record<string, unknown>,
+  reenter: string | null,
+): string {
+  if (problem.issue) return zodIssueInWords(problem.issue, field, valueAt(input, problem.path));
+  if (problem.path.startsWith("/auth_config/") && Object.values(SECRET_FIELD_IDS).includes(field))
+    return secretMessageInWords(problem.message, field, reenter);
+  return apiMessageInWords(problem.message, field);
+}
+
+/** The value at a JSON Pointer into a plain JSON value, or undefined. */
+function valueAt(value: unknown, pointer: string): unknown {
+  let current = value;
+  for (const token of pointer.split("/").slice(1)) {
+    if (current === null || typeof current !== "object") return undefined;
+    const key = token.replaceAll("~1", "/").replaceAll("~0", "~");
+    current = Object.hasOwn(current, key) ? (current as Record<string, unknown>)[key] : undefined;
+  }
+  return current;
+}
 
 /**
- * A schema issue in words for people who fill in forms: a required field left
- * empty says which, instead of zod's "expected string to have >=1 characters".
+ * The ToolInput fields the form itself already found wrong (a number that is
+ * not one, JSON that does not parse, a builder row), by the form's field ids:
+ * the later checks leave them out rather than report what follows from them.
  */
-export function friendlyIssue(
-  issue: { code: string; message: string; minimum?: unknown; origin?: unknown; input?: unknown },
-  field: string,
-): string {
-  const empty =
-    (issue.code === "too_small" && issue.origin === "string" && issue.minimum === 1) ||
-    (issue.code === "invalid_type" && issue.input === undefined);
-  return empty ? `Fill in ${FIELD_LABELS[field] ?? "this field"}.` : issue.message;
+export function inputKeysWithErrors(errors: FieldErrors): Set<string> {
+  const keys = new Set<string>();
+  for (const field of errors.keys()) {
+    if (/^(?:params|param-\d+-.+|input_schema|input_mapping)$/.test(field))
+      keys.add("input_schema").add("input_mapping");
+    else if (/^header-\d+-/.test(field)) keys.add("headers");
+    else if (field.startsWith("retry_")) keys.add("retry");
+    else keys.add(field);
+  }
+  return keys;
+}
+
+/**
+ * A URL placeholder that no parameter fills, when the builder has a
+ * parameter of that name sent elsewhere: the problem belongs to that
+ * parameter's "Sent in", which is what to change.
+ */
+export function placeholderProblem(
+  problem: ProblemFieldError,
+  state: ToolFormState,
+): { field: string; message: string } | null {
+  const name = /^The placeholder \{(.+)\} is not an input_schema property/.exec(problem.message)?.[1];
+  if (name === undefined || state.paramsView !== "builder") return null;
+  const row = state.params.findIndex((p) => p.name === name && p.wireName === "");
+  if (row < 0) return null;
+  return {
+    field: paramFieldId(row, "location"),
+    message: `The endpoint URL has {${name}}, so ${name} must be sent in the path: choose "the path" under "Sent in", or take {${name}} out of the URL.`,
+  };
 }
 
 /** Each fact a stored secret is bound to (src/engine/auth/binding.ts), as the form names it. */
@@ -120,9 +163,8 @@ export const REENTER_WHY = "a stored secret only goes where it was entered for";
  * The API's messages about secret fields, in the form's words. `reenter`:
  * why stored secrets cannot stay with the form (`reenterInWords`), or null.
  */
-export function friendlySecretMessage(message: string, field: string, reenter: string | null): string {
+export function secretMessageInWords(message: string, field: string, reenter: string | null): string {
   if (reenter && / must be sent again because /.test(message))
-    return `Enter ${FIELD_LABELS[field] ?? "the secret"} again: ${reenter}, and ${REENTER_WHY}.`;
-  if (/ is required for .* authentication\.$/.test(message)) return `Fill in ${FIELD_LABELS[field] ?? "the secret"}.`;
-  return message;
+    return `Enter ${nounFor(field)} again: ${reenter}, and ${REENTER_WHY}.`;
+  return apiMessageInWords(message, field);
 }

@@ -154,7 +154,7 @@ export function toolFormFrom(tool: z.infer<typeof Tool>): ToolFormState {
     };
   state.inputSchemaText = jsonText(tool.input_schema);
   state.inputMappingText = tool.input_mapping ? jsonText(tool.input_mapping) : "";
-  state.outputSchemaText = tool.output_schema ? jsonText(tool.output_schema) : "";
+  state.outputSchemaText = tool.output_schema === null ? "" : jsonText(tool.output_schema);
   state.mcpEnabled = tool.mcp_enabled;
   state.version = tool.version;
   const rows = schemaToRows(tool.input_schema, tool.input_mapping, {

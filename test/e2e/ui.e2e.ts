@@ -234,8 +234,8 @@ describe.skipIf(!findChromium())("web UI in Chromium", () => {
       /GET\s+127\.0\.0\.1:\d+[\s\S]*API key[\s\S]*success/,
     );
     await screenshot(page, "ui-tools");
-    await page.getByLabel("Filter by name").fill("crm");
-    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByLabel("Search names and descriptions").fill("crm");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain("crm_contacts");
   });

@@ -9,6 +9,7 @@ import { textToBase64 } from "../../encoding";
 import type { OutboundSettings } from "../outbound/policy";
 import { appendQuery, isValidHeaderValue, removeQuery, type UpstreamRequest } from "../request";
 import type { Redactor } from "../redact";
+import { connectionAccessToken, type AuthorizationCodeStore } from "./authorization-code";
 import { basicCredentials, type ClientAuthMethod, type OAuth2Client, type TokenFailure } from "./oauth2";
 import type { TokenCache } from "./token-cache";
 
@@ -113,6 +114,8 @@ export interface AuthContext {
   /** Set when the credential is a connection's. */
   connection: ConnectionIdentity | null;
   tokens: () => TokenCache;
+  /** An authorization-code connection's token state (connection_tokens): only that grant asks for it. */
+  authorizationCode?: () => AuthorizationCodeStore;
   redactor: Redactor;
   signal: AbortSignal;
   outbound: OutboundSettings;
@@ -247,10 +250,7 @@ async function credentialsFor(auth: AuthContext, options: { refused?: string }):
       return { ok: true, credentials: credentials((_, h) => h.set("authorization", value)), cachedToken: null };
     }
     case "oauth2": {
-      if (params.grant_type === "authorization_code")
-        // The authorization-code flow (issue 11, item 4) replaces this with the
-        // function that reads, refreshes and returns the connection's access token.
-        return { ok: false, failure: { kind: "connection_not_ready", status: "needs_authorization" } };
+      if (params.grant_type === "authorization_code") return authorizationCodeCredentials(auth, options);
       const client = oauth2Client(params, secrets, auth.connection);
       redactor.add(basicCredentials(client.clientId, client.clientSecret));
       const token = await auth.tokens().get(client, auth.signal, { ...options, outbound: auth.outbound });
@@ -264,4 +264,28 @@ async function credentialsFor(auth: AuthContext, options: { refused?: string }):
       };
     }
   }
+}
+
+/**
+ * The connection's access token (./authorization-code.ts: read from D1,
+ * refreshed ahead of expiry under a lease). Reported as `cachedToken` when a
+ * refresh token could replace it, so a 401 gets one refresh and one retry;
+ * one that was just obtained is not refreshed again on a 401.
+ */
+async function authorizationCodeCredentials(auth: AuthContext, options: { refused?: string }): Promise<AttachResult> {
+  const store = auth.authorizationCode?.();
+  if (!store) return { ok: false, failure: { kind: "connection_not_ready", status: "needs_authorization" } };
+  const token = await connectionAccessToken(
+    { ...store, clientSecret: auth.secrets.client_secret, outbound: auth.outbound, redactor: auth.redactor },
+    auth.signal,
+    options,
+  );
+  if (!token.ok) return token;
+  auth.redactor.add(token.accessToken);
+  const value = `Bearer ${token.accessToken}`;
+  return {
+    ok: true,
+    credentials: credentials((_, h) => h.set("authorization", value)),
+    cachedToken: token.refreshable && token.refreshStatus === null ? token.accessToken : null,
+  };
 }

@@ -18,6 +18,30 @@ export const TOKEN_ENDPOINT_ERRORS = [
   "invalid_scope",
 ] as const;
 
+/**
+ * The error codes an authorization endpoint sends back to the redirect URI:
+ * RFC 6749 section 4.1.2.1, and those OpenID Connect Core 1.0 section 3.1.2.6
+ * adds (registered in IANA's "OAuth Extensions Error Registry").
+ */
+export const AUTHORIZATION_ENDPOINT_ERRORS = [
+  "invalid_request",
+  "unauthorized_client",
+  "access_denied",
+  "unsupported_response_type",
+  "invalid_scope",
+  "server_error",
+  "temporarily_unavailable",
+  "interaction_required",
+  "login_required",
+  "account_selection_required",
+  "consent_required",
+  "invalid_request_uri",
+  "invalid_request_object",
+  "request_not_supported",
+  "request_uri_not_supported",
+  "registration_not_supported",
+] as const;
+
 /** What stands for an `error` that is not one of the registered codes. */
 export const UNREGISTERED_ERROR = "unrecognized";
 

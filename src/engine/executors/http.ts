@@ -79,6 +79,7 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
     secrets: ctx.secrets,
     connection,
     tokens: ctx.tokens,
+    authorizationCode: ctx.authorizationCode,
     redactor: ctx.redactor,
     signal,
     outbound,

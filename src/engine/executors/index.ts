@@ -7,6 +7,7 @@ import type { ExecutionFailure } from "../outcomes";
 import type { HttpMethod } from "../request";
 import type { Redactor } from "../redact";
 import type { AttachParams, ConnectionIdentity } from "../auth";
+import type { AuthorizationCodeStore } from "../auth/authorization-code";
 import type { TokenCache } from "../auth/token-cache";
 import type { AttemptRecord } from "../outbound/send";
 import type { SettingsResult } from "../outbound/settings";
@@ -21,6 +22,8 @@ export interface ExecutorContext {
   /** The connection the credential belongs to, or null: its allowed origins bound where the tool may call. */
   connection: (ConnectionIdentity & { allowedOrigins: readonly string[] }) | null;
   tokens: () => TokenCache;
+  /** The token state of an authorization-code connection, read per call (never from a definition cache). */
+  authorizationCode: () => AuthorizationCodeStore;
   redactor: Redactor;
   now: Date;
   /** The outbound policy's settings (or why they cannot be read). Only the http executor sends requests. */

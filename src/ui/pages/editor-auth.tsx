@@ -128,6 +128,10 @@ function OwnAuth({
     if (!meta) return null;
     const isStored = stored?.type === meta.authType && stored.secretsSet.includes(field);
     const isDraft = drafts[field] !== undefined;
+    // While the stored secret must be entered again, nothing may say it can be left empty
+    // (./../../../public/ui/app.js switches these as the destination changes).
+    const mustReenter = isStored && !isDraft && reenterReason !== null;
+    const keepPlaceholder = isDraft ? "entered, leave empty to keep" : isStored ? "saved, leave empty to keep" : "";
     return (
       <div class="field">
         <label for={meta.id}>{meta.label}</label>
@@ -138,15 +142,21 @@ function OwnAuth({
           value=""
           autocomplete="new-password"
           spellcheck={false}
-          placeholder={isDraft ? "entered, leave empty to keep" : isStored ? "saved, leave empty to keep" : ""}
+          placeholder={mustReenter ? "" : keepPlaceholder}
+          data-keep-placeholder={isStored && !isDraft ? keepPlaceholder : undefined}
+          data-short-secret-warning={`${meta.id}-short`}
           {...describedBy(meta.id, errors, true)}
         />
         <p class="hint" id={`${meta.id}-hint`}>
-          {isDraft
-            ? "Entered but not saved yet; leave empty to keep what you entered. "
-            : isStored
-              ? "Saved, leave empty to keep. "
-              : ""}
+          {isDraft ? (
+            "Entered but not saved yet; leave empty to keep what you entered. "
+          ) : isStored ? (
+            <span data-keep-notice hidden={mustReenter}>
+              Saved, leave empty to keep.{" "}
+            </span>
+          ) : (
+            ""
+          )}
           Write-only: it is stored encrypted and never shown again.
           {isStored && !isDraft && (
             <span class="reenter-notice" data-reenter-notice hidden={reenterReason === null}>
@@ -154,7 +164,8 @@ function OwnAuth({
               Enter it again: <span data-reenter-changes="">{reenterReason ?? "where it is sent changed"}</span>, and{" "}
               {REENTER_WHY}.
             </span>
-          )}
+          )}{" "}
+          <span id={`${meta.id}-short`} class="short-secret-warning" aria-live="polite"></span>
         </p>
         <FieldError id={meta.id} errors={errors} />
       </div>

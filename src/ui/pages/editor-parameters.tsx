@@ -31,12 +31,22 @@ export function ParametersSection({
       )}
       {state.paramsView === "builder" ? (
         <>
-          {state.params.length === 0 && <p class="muted">No parameters: the tool takes no input.</p>}
+          {state.params.length === 0 && (
+            <p class="muted" id="no-params">
+              No parameters: the tool takes no input.
+            </p>
+          )}
           <ol class="row-list">
             {state.params.map((row, i) => (
               <ParameterRowView row={row} index={i} errors={errors} isHttp={isHttp} back={back} />
             ))}
           </ol>
+          {isHttp && (
+            // The row public/ui/app.js adds for a {placeholder} typed into the URL (index -1 is replaced).
+            <template id="param-row-template">
+              <ParameterRowView row={PATH_ROW} index={-1} errors={new Map()} isHttp={isHttp} back={back} />
+            </template>
+          )}
           <div class="actions">
             <button type="submit" name="_action" value="add_param" formaction={back}>
               Add parameter
@@ -194,6 +204,18 @@ function ParameterRowView({
     </li>
   );
 }
+
+/** A parameter that fills a URL placeholder: sent in the path, and required, since the URL needs it. */
+const PATH_ROW: ParameterRow = {
+  name: "",
+  type: "string",
+  required: true,
+  location: "path",
+  wireName: "",
+  description: "",
+  defaultValue: "",
+  allowedValues: "",
+};
 
 const LOCATION_LABELS: Record<(typeof PARAM_LOCATIONS)[number], string> = {
   path: "the path",

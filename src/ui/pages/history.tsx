@@ -3,7 +3,9 @@ import type { ExecutionRow } from "../../db/schema";
 import { OUTCOMES } from "../../engine/outcomes";
 import { OutcomeBadge, Time } from "../components";
 import { Page } from "../layout";
-import type { Session } from "../session";
+import { can, type Session } from "../session";
+import type { ProblemFieldError } from "../../problem";
+import { schemaErrorInWords } from "../plain-words";
 
 export interface HistoryProps {
   session: Session;
@@ -90,6 +92,8 @@ export function ExecutionPage({
   input: unknown;
   output: unknown;
 }) {
+  // A response that failed the output schema is logged beside the errors (src/engine/execute.ts, failureOutput).
+  const mismatch = row.outcome === "output_invalid" && !row.outputTruncated && isMismatch(output) ? output : null;
   return (
     <Page title="Execution" session={session}>
       <p class="muted">
@@ -146,14 +150,49 @@ export function ExecutionPage({
             <code>{pretty(input)}</code>
           </pre>
         </section>
-        <section class="card" aria-labelledby="output-heading">
-          <h2 id="output-heading">Output{row.outputTruncated ? " (truncated)" : ""}</h2>
-          <pre>
-            <code>{output === null ? "(none)" : pretty(output)}</code>
-          </pre>
-        </section>
+        {mismatch ? (
+          <section class="card" aria-labelledby="output-heading">
+            <h2 id="output-heading">What the API returned</h2>
+            <p>It does not match the tool's output schema:</p>
+            <ul>
+              {mismatch.errors.map((e) => (
+                <li>{schemaErrorInWords(e, "output")}</li>
+              ))}
+            </ul>
+            <pre>
+              <code>{pretty(mismatch.response)}</code>
+            </pre>
+            {can(session, "tools:write") && (
+              <p>
+                <a
+                  class="button"
+                  href={`/ui/tools/${row.toolId}/edit?output_schema_from=${encodeURIComponent(row.id)}#output`}
+                >
+                  Update the output schema from this response
+                </a>
+              </p>
+            )}
+          </section>
+        ) : (
+          <section class="card" aria-labelledby="output-heading">
+            <h2 id="output-heading">Output{row.outputTruncated ? " (truncated)" : ""}</h2>
+            <pre>
+              <code>{output === null ? "(none)" : pretty(output)}</code>
+            </pre>
+          </section>
+        )}
       </div>
     </Page>
+  );
+}
+
+function isMismatch(value: unknown): value is { errors: ProblemFieldError[]; response: unknown } {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    "response" in value &&
+    "errors" in value &&
+    Array.isArray(value.errors)
   );
 }
 

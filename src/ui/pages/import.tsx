@@ -7,13 +7,16 @@ import type { ImportResult } from "../../api/imports-openapi-schemas";
 import { CsrfField, describedBy, ErrorSummary, FieldError, Hint, type FieldErrors } from "../components";
 import { DRAFT_PREFIX } from "../draft-secrets";
 import { Page } from "../layout";
+import { importMessageInWords } from "../plain-words";
 import type { Session } from "../session";
 
 export interface ImportFormState {
   document: string;
+  /** Where to fetch the document instead (through the outbound policy). */
+  documentUrl: string;
   serverUrl: string;
   namePrefix: string;
-  /** The operations picked, by id; null before a preview (all). */
+  /** The operations picked, by id (or "METHOD /path" when they have none); null before a preview (all). */
   picked: string[] | null;
 }
 
@@ -61,6 +64,21 @@ export function ImportPage({ session, state, errors, drafts, preview, imported }
         <div class="field">
           <label for="document_file">Or upload a file</label>
           <input type="file" id="document_file" name="document_file" accept=".json,.yaml,.yml,application/json" />
+        </div>
+        <div class="field">
+          <label for="document_url">Or fetch it from a URL</label>
+          <input
+            type="url"
+            id="document_url"
+            name="document_url"
+            value={state.documentUrl}
+            placeholder="https://api.example.com/openapi.json"
+            {...describedBy("document_url", errors, true)}
+          />
+          <Hint id="document_url">
+            Fetched by toolgate, without credentials, through its outbound policy. JSON up to 16 MiB, YAML up to 2 MiB.
+          </Hint>
+          <FieldError id="document_url" errors={errors} />
         </div>
         <div class="grid">
           <div class="field">
@@ -132,15 +150,15 @@ function PickOperations({ results, picked }: { results: ImportResult[]; picked: 
       <legend>Operations</legend>
       <ul class="row-list">
         {results.map((r, i) =>
-          r.status === "would_create" && r.operation_id ? (
+          r.status === "would_create" ? (
             <li class="field">
               <label class="check" for={`op-${i}`}>
                 <input
                   type="checkbox"
                   id={`op-${i}`}
                   name="operation_id"
-                  value={r.operation_id}
-                  checked={picked === null || picked.includes(r.operation_id)}
+                  value={selectorOf(r)}
+                  checked={picked === null || picked.includes(selectorOf(r))}
                 />
                 <span>
                   <span class="method">{r.method.toUpperCase()}</span> <code>{r.path}</code> as {r.name}
@@ -151,13 +169,18 @@ function PickOperations({ results, picked }: { results: ImportResult[]; picked: 
           ) : (
             <li class="field muted">
               <span class="method">{r.method.toUpperCase()}</span> <code>{r.path}</code>: cannot be imported (
-              {r.reason?.replaceAll("_", " ")}){r.detail ? `: ${r.detail}` : ""}
+              {r.reason?.replaceAll("_", " ")}){r.detail ? `: ${importMessageInWords(r.detail)}` : ""}
             </li>
           ),
         )}
       </ul>
     </fieldset>
   );
+}
+
+/** What operation_ids picks an operation by: its operationId, or "METHOD /path" when it has none. */
+function selectorOf(r: ImportResult): string {
+  return r.operation_id ?? `${r.method.toUpperCase()} ${r.path}`;
 }
 
 function Results({ results, title }: { results: ImportResult[]; title: string }) {
@@ -167,6 +190,8 @@ function Results({ results, title }: { results: ImportResult[]; title: string })
       <h2 id="results-heading">{title}</h2>
       <p role="status">
         Created {created.length} {created.length === 1 ? "tool" : "tools"}; skipped {results.length - created.length}.
+        {created.length < results.length &&
+          " The document is still below: fix what the list says, then preview again to import the rest."}
       </p>
       <ul>
         {results.map((r) => (
@@ -175,7 +200,7 @@ function Results({ results, title }: { results: ImportResult[]; title: string })
             {r.status === "created" && r.tool_id ? (
               <a href={`/ui/tools/${r.tool_id}`}>{r.name}</a>
             ) : (
-              `skipped (${r.reason?.replaceAll("_", " ")})${r.detail ? `: ${r.detail}` : ""}`
+              `skipped (${r.reason?.replaceAll("_", " ")})${r.detail ? `: ${importMessageInWords(r.detail)}` : ""}`
             )}
           </li>
         ))}

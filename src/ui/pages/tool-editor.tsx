@@ -75,12 +75,18 @@ export function ToolEditorPage({
           {notice}
         </p>
       )}
+      {!tool && (
+        <p>
+          Have an OpenAPI (Swagger) document? <a href="/ui/import">Import tools from it</a> instead.
+        </p>
+      )}
       <form method="post" action={action} novalidate>
-        {!tool && <CurlStart errors={errors} action={action} />}
-        {/* Enter in a text field submits the first button: make that Save, not "remove row". */}
+        {/* Enter in a text field submits the form's first button: make that Save, not "remove row" nor
+            the cURL import below, even while its section is closed. */}
         <button type="submit" name="_action" value="save" class="sr-only" tabindex={-1} aria-hidden="true">
           Save
         </button>
+        {!tool && <CurlStart errors={errors} action={action} />}
         <CsrfField token={session.csrfToken} />
         <input type="hidden" name="version" value={state.version === null ? "" : String(state.version)} />
         <input type="hidden" name="execution_type" value={state.executionType} />

@@ -7,6 +7,7 @@ import { CsrfField, describedBy, ErrorSummary, FieldError, OutcomeBadge, type Fi
 import type { InputField } from "../input-form";
 import { AUTH_LABELS } from "../labels";
 import { Page } from "../layout";
+import { schemaErrorInWords } from "../plain-words";
 import { can, type Session } from "../session";
 
 export interface RunView {
@@ -52,6 +53,11 @@ export function ToolPage({ session, tool, panel, run, flash }: ToolPageProps) {
           {can(session, "tools:write") && (
             <a class="button" href={`/ui/tools/${tool.id}/edit`}>
               Edit
+            </a>
+          )}
+          {can(session, "tools:write") && (
+            <a class="button" href={`/ui/tools/${tool.id}/duplicate`}>
+              Duplicate
             </a>
           )}
           {can(session, "executions:read") && (
@@ -101,7 +107,17 @@ export function ToolPage({ session, tool, panel, run, flash }: ToolPageProps) {
         ) : (
           <p class="card muted">Your API key cannot run tools (it lacks the tools:execute scope).</p>
         )}
-        {run && <RunResult run={run} showLog={can(session, "executions:read")} />}
+        {run && (
+          <RunResult
+            run={run}
+            showLog={can(session, "executions:read")}
+            fixSchemaHref={
+              run.outcome === "output_invalid" && can(session, "tools:write") && can(session, "executions:read")
+                ? `/ui/tools/${tool.id}/edit?output_schema_from=${encodeURIComponent(run.executionId)}#output`
+                : undefined
+            }
+          />
+        )}
       </div>
     </Page>
   );
@@ -262,7 +278,8 @@ function InputControl({ field, value, errors }: { field: InputField; value: stri
   );
 }
 
-function RunResult({ run, showLog }: { run: RunView; showLog: boolean }) {
+/** `fixSchemaHref`: where to update the output schema from this run's response, when it failed the schema. */
+function RunResult({ run, showLog, fixSchemaHref }: { run: RunView; showLog: boolean; fixSchemaHref?: string }) {
   return (
     <section class="card" aria-labelledby="result-heading" id="result">
       <h2 id="result-heading">Result</h2>
@@ -309,11 +326,15 @@ function RunResult({ run, showLog }: { run: RunView; showLog: boolean }) {
           )}
           {run.problem.errors.length > 0 && (
             <ul>
-              {run.problem.errors.map((e) => (
-                <li>
-                  <code>{e.path || "/"}</code>: {e.message}
-                </li>
-              ))}
+              {run.problem.errors.map((e) =>
+                run.outcome === "output_invalid" ? (
+                  <li>{schemaErrorInWords(e, "output")}</li>
+                ) : (
+                  <li>
+                    <code>{e.path || "/"}</code>: {e.message}
+                  </li>
+                ),
+              )}
             </ul>
           )}
         </div>
@@ -324,6 +345,13 @@ function RunResult({ run, showLog }: { run: RunView; showLog: boolean }) {
           <pre>
             <code>{JSON.stringify(run.output, null, 2)}</code>
           </pre>
+          {fixSchemaHref && (
+            <p>
+              <a class="button" href={fixSchemaHref}>
+                Update the output schema from this response
+              </a>
+            </p>
+          )}
         </>
       )}
     </section>

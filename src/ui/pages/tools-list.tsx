@@ -24,9 +24,14 @@ export function ToolsListPage({ session, tools, latest, query, nextCursor, flash
       <div class="page-head">
         <h1>Tools</h1>
         {mayWrite && (
-          <a class="button primary" href="/ui/tools/new">
-            New tool
-          </a>
+          <span class="actions">
+            <a class="button" href="/ui/import">
+              Import from OpenAPI
+            </a>{" "}
+            <a class="button primary" href="/ui/tools/new">
+              New tool
+            </a>
+          </span>
         )}
       </div>
       {flash && (
@@ -40,14 +45,14 @@ export function ToolsListPage({ session, tools, latest, query, nextCursor, flash
         <>
           <form class="filter" method="get" action="/ui" role="search">
             <div class="field">
-              <label for="q">Filter by name</label>
+              <label for="q">Search names and descriptions</label>
               <input type="search" id="q" name="q" value={query} autocomplete="off" />
             </div>
-            <button type="submit">Filter</button>
-            {filtered && <a href="/ui">Clear filter</a>}
+            <button type="submit">Search</button>
+            {filtered && <a href="/ui">Clear search</a>}
           </form>
           {tools.length === 0 ? (
-            <p class="card">No tool has a name containing “{query}”.</p>
+            <p class="card">No tool has “{query}” in its name or description.</p>
           ) : (
             <table>
               <caption class="sr-only">Registered tools</caption>
@@ -94,7 +99,7 @@ function ToolRowView({ tool, run, showRuns }: { tool: StoredTool; run: LatestRun
           <span>built-in function {tool.functionName}</span>
         ) : (
           <span>
-            <span class="method">{tool.method}</span> {hostOf(tool.endpointUrl)}
+            <span class="method">{tool.method}</span> <Host host={hostOf(tool.endpointUrl)} />
           </span>
         )}
       </td>
@@ -129,13 +134,38 @@ function EmptyState({ mayWrite }: { mayWrite: boolean }) {
         its credentials.
       </p>
       {mayWrite ? (
-        <a class="button primary" href="/ui/tools/new">
-          Create your first tool
-        </a>
+        <p>
+          <a class="button primary" href="/ui/tools/new">
+            Create your first tool
+          </a>{" "}
+          or <a href="/ui/import">import tools from an OpenAPI document</a>.
+        </p>
       ) : (
         <p class="muted">Your API key cannot create tools; ask an administrator for one with the tools:write scope.</p>
       )}
     </div>
+  );
+}
+
+/**
+ * A host that a narrow column may wrap only between its labels and before the
+ * port, never inside one ("127.0.0.1:878 / 8" misreads the port): each part
+ * unbreakable, a line-break opportunity between them. An IP address is one part.
+ */
+function Host({ host }: { host: string }) {
+  const port = /:\d+$/.exec(host)?.[0] ?? "";
+  const name = host.slice(0, host.length - port.length);
+  const labels = /^[\d.]+$|^\[/.test(name) ? [name] : name.split(/(?<=\.)/);
+  const parts = [...labels, ...(port ? [port] : [])].filter((p) => p !== "");
+  return (
+    <span class="host">
+      {parts.map((part, i) => (
+        <>
+          {i > 0 && <wbr />}
+          <span class="host-part">{part}</span>
+        </>
+      ))}
+    </span>
   );
 }
 

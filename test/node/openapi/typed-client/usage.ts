@@ -53,7 +53,8 @@ export async function weatherAgent(baseUrl: string, token: string): Promise<unkn
   // A row damaged in storage comes back marked, without its schemas.
   if (fetched.data !== undefined && "damaged" in fetched.data) throw new Error(fetched.data.damaged.detail);
   const inputSchema: Record<string, unknown> = fetched.data?.input_schema ?? {};
-  const outputSchema: Record<string, unknown> | null = fetched.data?.output_schema ?? null;
+  // An output schema may be a boolean schema: `true` (any output) or `false` (none).
+  const outputSchema: Record<string, unknown> | boolean | null = fetched.data?.output_schema ?? null;
 
   const etag = fetched.response.headers.get("etag");
   await client.PUT("/tools/{id}", {
