@@ -4,6 +4,7 @@
  * again after a change of destination), Test connection, and a delete that
  * names the tools that block it. No page ever shows a secret.
  */
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, createApiKey, json, uniqueName, useUpstream, type Json } from "./helpers";
 import { API_ORIGIN, connectionRow, createConnectedTool, createConnection } from "./connection-helpers";
@@ -207,13 +208,14 @@ describe("creating and editing a connection", () => {
     expect(second).toContain("test_request");
   });
 
-  it("renders every type's fields, the redirect URI for sign-in, and says that Connect is coming", async () => {
+  it("renders every type's fields, the redirect URI to copy, and Connect (then Reconnect) on a sign-in connection's page", async () => {
     const session = await signIn();
     const html = await (await getPage("/ui/connections/new", session)).text();
     for (const id of ["conn-auth-type", "key_name", "username", "token_url", "authorization_url", "client_id"])
       expect(html).toContain(`id="${id}"`);
     expect(inputValue(html, "redirect_uri")).toBe("https://toolgate.test/oauth/callback");
-    expect(html).toContain("coming soon");
+    expect(html).toContain('data-copy="redirect_uri"');
+    expect(html).toContain("press Connect on its page");
     const res = await postForm(
       "/ui/connections/new",
       form({
@@ -231,6 +233,28 @@ describe("creating and editing a connection", () => {
     const page = decodeEntities(await (await getPage(res.headers.get("location") ?? "", session)).text());
     expect(page).toContain("Not signed in");
     expect(textareaValue(page, "extra_authorize_params")).toBe("access_type=offline\nprompt=consent");
+    const id = (res.headers.get("location") ?? "").split("/").pop() ?? "";
+    expect(page).toContain(`action="/ui/connections/${id}/connect"`);
+    expect(page).toMatch(/<button type="submit">Connect<\/button>/);
+    expect(page).not.toContain(">Reconnect<");
+
+    // The provider revoked the grant (a refresh got invalid_grant): the page says so and offers Reconnect.
+    await env.DB.prepare(
+      "INSERT INTO connection_tokens (connection_id, access_token, token_version, invalid_reason, updated_at) VALUES (?, NULL, 1, 'invalid_grant', ?)",
+    )
+      .bind(id, new Date().toISOString())
+      .run();
+    const revoked = decodeEntities(await (await getPage(`/ui/connections/${id}`, session)).text());
+    expect(revoked).toContain("Not signed in");
+    expect(revoked).toContain("The provider no longer accepts the grant");
+    expect(revoked).toMatch(/<button type="submit">Reconnect<\/button>/);
+
+    // Connect starts the flow: a page that goes on to the provider's authorization URL with PKCE.
+    const started = await postForm(`/ui/connections/${id}/connect`, {}, session);
+    expect(started.status).toBe(200);
+    const handoff = decodeEntities(await started.text());
+    expect(handoff).toContain("https://auth.example.com/authorize?");
+    expect(handoff).toContain("code_challenge_method=S256");
   });
 });
 

@@ -8,6 +8,8 @@ import { drizzle } from "drizzle-orm/d1";
 import { ConnectionInput } from "../api/connection-schemas";
 import { decodeCursor, pageOf } from "../api/pagination";
 import { TOOL_NAME } from "../api/schemas";
+import { isAuthorizationCode, type GrantState } from "../engine/auth/connection-status";
+import { INVALID_REASONS } from "../engine/auth/connection-tokens";
 import { testAndRecord, type ConnectionTestResult } from "../engine/connection-test";
 import { AppError, issuesToFieldErrors, type ProblemFieldError } from "../problem";
 import { publicBaseUrl } from "../public-base-url";
@@ -30,7 +32,7 @@ import {
   type ConnectionFormState,
 } from "./connection-form";
 import { ConnectionDeletePage } from "./pages/connection-delete";
-import { ConnectionEditorPage } from "./pages/connection-editor";
+import { ConnectionEditorPage, type SignInState } from "./pages/connection-editor";
 import { ConnectionsListPage } from "./pages/connections-list";
 import type { UiContext } from "./routes";
 import type { Session } from "./session";
@@ -179,7 +181,21 @@ async function renderEditor(
       testResult={extra.testResult}
       notice={extra.notice}
       redirectUri={`${base}/oauth/callback`}
+      signIn={stored && isAuthorizationCode(stored.row.authParams) ? signInState(stored.grant) : null}
     />,
     errors.size > 0 ? 422 : 200,
   );
+}
+
+/** What the Connect button needs to know of the grant: ever stored, and why it stopped working. */
+function signInState(grant: GrantState): SignInState {
+  const reason = grant?.invalidReason ?? null;
+  return {
+    connected: grant !== null,
+    invalid:
+      reason === null
+        ? null
+        : ((INVALID_REASONS as Record<string, string>)[reason] ??
+          "The provider no longer accepts the sign-in: connect again."),
+  };
 }

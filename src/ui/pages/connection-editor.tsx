@@ -34,6 +34,38 @@ export interface ConnectionEditorProps {
   notice?: string | undefined;
   /** The redirect URI to register at the provider, for OAuth2 sign-in. */
   redirectUri: string;
+  /** An OAuth2 sign-in connection's grant: whether it was ever signed in, and why it no longer works. */
+  signIn?: SignInState | null | undefined;
+}
+
+export interface SignInState {
+  /** A grant was stored (even if it was revoked since): the button says Reconnect. */
+  connected: boolean;
+  /** Why the stored grant no longer works, in words; null while it does. */
+  invalid: string | null;
+}
+
+/** Connect, or Reconnect: off to the provider's sign-in and consent (POST /ui/connections/{id}/connect). */
+function SignIn({ id, signIn, csrf }: { id: string; signIn: SignInState; csrf: string }) {
+  return (
+    <section aria-labelledby="sign-in-heading">
+      <h2 id="sign-in-heading">Sign-in to the provider</h2>
+      {signIn.invalid && (
+        <p class="error-summary" role="status">
+          {signIn.invalid}
+        </p>
+      )}
+      <p class="hint">
+        {signIn.connected
+          ? "Reconnect to sign in again (for example after access was revoked, or to use another account)."
+          : "Connect opens the provider's sign-in page; once you agree there, you come back here, connected."}
+      </p>
+      <form method="post" action={`/ui/connections/${id}/connect`} class="actions">
+        <CsrfField token={csrf} />
+        <button type="submit">{signIn.connected ? "Reconnect" : "Connect"}</button>
+      </form>
+    </section>
+  );
 }
 
 const SECRET_LABELS: Record<ConnectionSecretField, string> = {
@@ -165,13 +197,18 @@ export function ConnectionEditorPage(props: ConnectionEditorProps) {
             />
             <div class="field">
               <label for="redirect_uri">Redirect URI to register at the provider</label>
-              <input
-                type="text"
-                id="redirect_uri"
-                value={props.redirectUri}
-                readonly
-                aria-describedby="redirect_uri-hint"
-              />
+              <div class="copy-row">
+                <input
+                  type="text"
+                  id="redirect_uri"
+                  value={props.redirectUri}
+                  readonly
+                  aria-describedby="redirect_uri-hint"
+                />
+                <button type="button" data-copy="redirect_uri" hidden>
+                  Copy redirect URI
+                </button>
+              </div>
               <p class="hint" id="redirect_uri-hint">
                 Copy this into the provider's settings for your OAuth app, as its redirect (callback) URI.
               </p>
@@ -228,10 +265,12 @@ export function ConnectionEditorPage(props: ConnectionEditorProps) {
               </Hint>
               <FieldError id="extra_authorize_params" errors={errors} />
             </div>
-            <p class="notice" id="sign-in-coming">
-              Signing in to the provider from this page (the Connect button) is coming soon. Until then the connection
-              is saved and shows “Not signed in”, and tools that use it cannot run yet.
-            </p>
+            {!stored && (
+              <p class="hint" id="sign-in-next">
+                Once the connection is created, press Connect on its page to sign in to the provider and agree to the
+                access; tools that use it can run from then on.
+              </p>
+            )}
           </div>
         </fieldset>
         <fieldset>
@@ -273,6 +312,7 @@ export function ConnectionEditorPage(props: ConnectionEditorProps) {
           </div>
         )}
       </form>
+      {stored && mayWrite && props.signIn && <SignIn id={stored.id} signIn={props.signIn} csrf={session.csrfToken} />}
       {stored && mayWrite && (
         <form method="post" action={`/ui/connections/${stored.id}/test`} class="actions">
           <CsrfField token={session.csrfToken} />

@@ -53,7 +53,7 @@ export function AuthSection(props: {
     <OwnAuth {...props}>
       <div class="field" role="radiogroup" aria-labelledby="auth-source-label">
         <p id="auth-source-label">Where the credential comes from</p>
-        <label>
+        <label for="auth-source-connection">
           <input
             type="radio"
             id="auth-source-connection"
@@ -63,7 +63,7 @@ export function AuthSection(props: {
           />{" "}
           Use a saved connection
         </label>
-        <label>
+        <label for="auth-source-own">
           <input type="radio" id="auth-source-own" name="auth_source" value="own" checked={!useConnection} />{" "}
           Credentials for this tool only
         </label>
