@@ -27,7 +27,7 @@ export default defineConfig(async () => {
           },
         },
       }),
-      // The JSON Schema Test Suite for test/json-schema-suite.test.ts, read from test/fixtures.
+      // The JSON Schema Test Suite for test/json-schema-suite-*.test.ts, read from test/fixtures.
       jsonSchemaTestSuite(import.meta.dirname),
     ],
     // The same zod the bundle gets (wrangler.toml [alias]); vitest-pool-workers

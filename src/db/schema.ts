@@ -6,6 +6,7 @@ import type { AttemptRecord } from "../engine/outbound/send";
 import type { RetryPolicy } from "../engine/outbound/retry";
 import { OUTCOMES } from "../engine/outcomes";
 import { BODY_FORMATS, type HttpMethod, type InputMapping } from "../engine/request";
+import { FORMAT_MODES } from "../engine/validated-schema";
 
 /**
  * A tool definition. Auth lives on the same row so that execute loads a tool
@@ -34,6 +35,11 @@ export const tools = sqliteTable(
     /** An object, or a boolean schema (`true`, `false`); null: no output schema. */
     outputSchema: text("output_schema", { mode: "json" }).$type<Record<string, unknown> | boolean>(),
     inputMapping: text("input_mapping", { mode: "json" }).$type<InputMapping>(),
+    /**
+     * How the schemas treat `format` (src/engine/validated-schema.ts): "assert" in every draft, as for
+     * every tool saved before 2020-12 formats became annotations; "by_draft" for tools saved since.
+     */
+    formatMode: text("format_mode", { enum: FORMAT_MODES }).notNull().default("assert"),
     authType: text("auth_type").$type<AuthParams["type"]>().notNull(),
     /** The auth config without its secret fields. */
     authParams: text("auth_params", { mode: "json" }).$type<AuthParams>().notNull(),

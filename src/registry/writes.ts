@@ -31,10 +31,13 @@ export async function createTool(env: Env, input: ToolInput): Promise<ToolRow> {
 export async function newToolRow(
   env: Env,
   input: ToolInput,
+  /** The connection the input names, already read (an import reads it once for many tools, not once each). */
+  known?: ConnectionRow,
 ): Promise<{ row: ToolRow; connection: ConnectionRow | null }> {
   const def = normalizeDefinition(input, requireOutboundSettings(env));
   const db = drizzle(env.DB);
-  const connection = await connectionFor(db, def);
+  const connection =
+    known && known.id === def.connectionId ? checkedConnection(def, known) : await connectionFor(db, def);
   const id = crypto.randomUUID();
   const secrets = await sealToolSecrets(
     env,
@@ -60,7 +63,9 @@ export async function replaceToolDefinition(
   const db = drizzle(env.DB);
   const previous = await getTool(db, id);
   if (!expected(previous.version)) throw versionMismatch(previous.id);
-  const def = normalizeDefinition(input, requireOutboundSettings(env));
+  const def = normalizeDefinition(input, requireOutboundSettings(env), {
+    formatMode: isDamaged(previous) ? undefined : previous.formatMode,
+  });
   const connection = await connectionFor(db, def);
   // A damaged row is repaired by a replace, but nothing of it is kept: every secret is sent again.
   const secrets = await sealToolSecrets(
@@ -102,6 +107,11 @@ async function connectionFor(db: Db, def: ToolDefinition): Promise<ConnectionRow
     throw validationError("invalid_tool", "The tool definition is not valid.", [
       { path: "/connection_id", message: `There is no connection with id "${def.connectionId}".` },
     ]);
+  return checkedConnection(def, connection);
+}
+
+/** The connection, if the endpoint's origin is one of its allowed origins (422 at /endpoint_url otherwise). */
+export function checkedConnection(def: Pick<ToolDefinition, "endpointUrl">, connection: ConnectionRow): ConnectionRow {
   const origin = originOf(def.endpointUrl);
   if (origin !== null && !connection.allowedOrigins.includes(origin))
     throw validationError("invalid_tool", "The tool definition is not valid.", [

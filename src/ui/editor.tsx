@@ -23,6 +23,8 @@ import type { ToolRow } from "../db/schema";
 import { toolDestination } from "../engine/auth/binding";
 import { addFieldError, type FieldErrors } from "./components";
 import { curlToToolDraft } from "../imports/curl";
+import { curlConnectionOffer, moveFormOntoConnection } from "./curl-connection";
+import type { CurlConnectionOffer } from "./pages/curl-connection-offer";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
 import { parseToolForm } from "./tool-form-body";
 import {
@@ -126,6 +128,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
   let notice: string | undefined;
   let fillIn = false;
   let title: string | undefined;
+  let curlOffer: CurlConnectionOffer | null = null;
 
   const rowAction = /^(remove_param|remove_header)\.(\d{1,3})$/.exec(action);
   if (rowAction) {
@@ -149,7 +152,10 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
       // What the command held placeholders for ($OPENAI_API_KEY), shown at the fields to fill in.
       for (const need of imported.needs) addFieldError(errors, fieldForPointer(need.field, state), need.detail);
       fillIn = imported.needs.length > 0;
+      curlOffer = await curlConnectionOffer(c, session, state);
     }
+  } else if (action === "curl_save_connection" || action.startsWith("curl_use_connection.")) {
+    notice = await moveFormOntoConnection(c, session, state, action, errors);
   } else if (action === "infer_last_run" && !can(session, "executions:read")) {
     addFieldError(
       errors,
@@ -173,6 +179,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     notice,
     fillIn,
     title,
+    curlOffer,
   );
 }
 
@@ -276,6 +283,8 @@ async function render(
   fillIn = false,
   /** The error summary's title, when the errors are not a failed save's. */
   errorsTitle?: string,
+  /** After a cURL command filled in a credential: what the page offers to do with it (./curl-connection.ts). */
+  curlOffer: CurlConnectionOffer | null = null,
 ) {
   const status = errors.size > 0 && !fillIn ? 422 : 200;
   const db = drizzle(c.env.DB);
@@ -315,6 +324,7 @@ async function render(
       storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
       errorsTitle={errorsTitle ?? (fillIn ? "Before creating the tool, fill in:" : undefined)}
+      curlOffer={curlOffer}
     />,
     status,
   );

@@ -434,6 +434,8 @@ export function toolFormFromDraft(draft: {
     input_mapping: draft.input_mapping,
     body_format: draft.body_format ?? "json",
     mcp_enabled: true,
+    // Not a form field: a new tool gets the API's default.
+    format_mode: "by_draft",
     version: 0,
     created_at: "",
     updated_at: "",

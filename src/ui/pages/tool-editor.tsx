@@ -5,6 +5,7 @@
  */
 import { BUILTIN_FUNCTIONS } from "../../engine/executors/functions";
 import { CsrfField, describedBy, ErrorSummary, FieldError, Hint, type FieldErrors } from "../components";
+import { CurlConnectionOfferSection, type CurlConnectionOffer } from "./curl-connection-offer";
 import { AuthSection, type ConnectionChoice } from "./editor-auth";
 import { ParametersSection } from "./editor-parameters";
 import { Select, same, TextField } from "./form-controls";
@@ -40,6 +41,8 @@ export interface EditorProps {
   notice?: string | undefined;
   /** The error summary's title; by default it says the save failed. */
   errorsTitle?: string | undefined;
+  /** After "Start from a cURL command" filled in a credential: save it as a connection, or use a matching one. */
+  curlOffer?: CurlConnectionOffer | null;
 }
 
 export function ToolEditorPage({
@@ -54,6 +57,7 @@ export function ToolEditorPage({
   storedCredentialHeaders = [],
   notice,
   errorsTitle,
+  curlOffer = null,
 }: EditorProps) {
   const action = tool ? `/ui/tools/${tool.id}/edit` : "/ui/tools/new";
   const title = tool ? `Edit ${tool.name}` : "New tool";
@@ -87,6 +91,7 @@ export function ToolEditorPage({
           Save
         </button>
         {!tool && <CurlStart errors={errors} action={action} />}
+        {!tool && curlOffer && <CurlConnectionOfferSection offer={curlOffer} />}
         <CsrfField token={session.csrfToken} />
         <input type="hidden" name="version" value={state.version === null ? "" : String(state.version)} />
         <input type="hidden" name="execution_type" value={state.executionType} />
