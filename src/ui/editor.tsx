@@ -13,7 +13,9 @@ import { inferSchema } from "../registry/infer-schema";
 import { isCredentialHeaderName } from "../registry/credential-headers";
 import { latestRunResponse } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
-import { findConnection } from "../registry/connections";
+import { findConnection, listConnectionViews } from "../registry/connections";
+import { presentConnection } from "../registry/present-connection";
+import { statusInWords } from "./pages/connection-status";
 import { getReadableTool, listTools, type Db } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
@@ -47,6 +49,9 @@ import {
   authConfig,
   type ToolFormState,
 } from "./tool-form";
+
+/** How many connections the editor's picker offers (the first page of the list). */
+const CONNECTION_CHOICES = 100;
 
 export function newToolForm(c: UiContext, session: Session) {
   return render(c, session, emptyToolForm(), new Map(), null, {});
@@ -137,6 +142,8 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     state.headers.push({ name: "", value: "" });
   } else if (action === "view_advanced" || action === "view_builder") {
     state = switchParamsView(state, action === "view_advanced" ? "advanced" : "builder", errors);
+  } else if (action === "refresh_connections") {
+    notice = "The list of connections is up to date.";
   } else if (action === "import_curl") {
     const imported = curlToToolDraft(lastText(body.curl_command));
     if (!imported.ok) addFieldError(errors, "curl_command", imported.detail);
@@ -288,8 +295,20 @@ async function render(
   curlOffer: CurlConnectionOffer | null = null,
 ) {
   const status = errors.size > 0 && !fillIn ? 422 : 200;
-  const connection =
-    state.connectionId === null ? undefined : await findConnection(drizzle(c.env.DB), state.connectionId);
+  const db = drizzle(c.env.DB);
+  const connection = state.connectionId ? await findConnection(db, state.connectionId) : undefined;
+  // The picker: shown only to keys that may read connections, those whose origins match the URL first.
+  const choices = can(session, "connections:read")
+    ? (await listConnectionViews(db, CONNECTION_CHOICES, null)).slice(0, CONNECTION_CHOICES).map((view) => {
+        const presented = presentConnection(view);
+        return {
+          id: presented.id,
+          name: presented.name,
+          origins: presented.allowed_origins,
+          status: statusInWords(presented).label,
+        };
+      })
+    : null;
   return c.html(
     <ToolEditorPage
       session={session}
@@ -309,6 +328,7 @@ async function render(
       }
       reenterReason={stored ? reenterReason(stored, state) : null}
       connectionName={connection?.name ?? null}
+      connectionChoices={choices}
       storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
       errorsTitle={errorsTitle ?? (fillIn ? "Before creating the tool, fill in:" : undefined)}

@@ -31,6 +31,15 @@ import { getTool, listTools } from "../registry/queries";
 import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
 import { duplicateToolForm, editToolForm, newToolForm, submitToolForm } from "./editor";
+import {
+  connectionPage,
+  connectionsList,
+  deleteConnectionPage,
+  newConnectionForm,
+  submitConnectionForm,
+  submitDeleteConnection,
+  testConnectionFromPage,
+} from "./connections";
 import { importForm, submitImport } from "./import";
 import { createAgentKey, showConnectAgent } from "./agents";
 import { revokeApiKeyFromUi, showApiKeys, submitApiKey } from "./api-keys";
@@ -302,6 +311,24 @@ uiApp.post("/ui/tools/:id/delete", async (c) => {
   return c.redirect(`/ui?${new URLSearchParams({ deleted: tool.name })}`, 303);
 });
 
+// Connections (./connections.tsx): saved credentials that tools share.
+uiApp.get("/ui/connections", (c) => connectionsList(c, requireScope(c, "connections:read")));
+uiApp.get("/ui/connections/new", (c) => newConnectionForm(c, requireScope(c, "connections:write")));
+uiApp.post("/ui/connections/new", (c) => submitConnectionForm(c, requireScope(c, "connections:write"), null));
+uiApp.get("/ui/connections/:id", (c) => connectionPage(c, requireScope(c, "connections:read"), c.req.param("id")));
+uiApp.post("/ui/connections/:id", (c) =>
+  submitConnectionForm(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
+uiApp.post("/ui/connections/:id/test", (c) =>
+  testConnectionFromPage(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
+uiApp.get("/ui/connections/:id/delete", (c) =>
+  deleteConnectionPage(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
+uiApp.post("/ui/connections/:id/delete", (c) =>
+  submitDeleteConnection(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
+
 // Connect (or Reconnect) on a connection's page: off to the provider's consent screen (./connection-oauth.tsx).
 uiApp.post("/ui/connections/:id/connect", (c) =>
   connectFromForm(c, requireScope(c, "connections:write"), c.req.param("id")),
@@ -405,6 +432,8 @@ function formPageOf(path: string): string {
   if (/^\/ui\/connections\/[^/]+\/connect$/.test(path)) return path.slice(0, -"/connect".length);
   if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
   if (/^\/ui\/apps\/[^/]+\/revoke$/.test(path)) return "/ui/apps";
+  if (/^\/ui\/connections\/[^/]+\/(test|delete)$/.test(path)) return path.replace(/\/test$/, "");
+  if (/^\/ui\/connections\/[^/]+$/.test(path)) return path;
   if (path === "/ui/agents/key") return "/ui/agents";
   if (/^\/ui\/keys(\/[^/]+\/revoke)?$/.test(path)) return "/ui/keys";
   return "/ui";

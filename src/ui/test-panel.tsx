@@ -94,6 +94,15 @@ function runView(report: ExecutionReport, rawOnly: boolean, fieldErrors: FieldEr
         : undefined,
     // The heading says what happened and what to try; the detail keeps the precise account.
     problem: { title: failureInWords(result.failure), detail: problem.detail, code: problem.code, errors },
+    // The way out of a connection that is not ready: its page, where the secret is typed or the sign-in made.
+    ...(result.failure.kind === "connection_not_ready"
+      ? {
+          fixConnection:
+            result.failure.status === "missing"
+              ? null
+              : { id: result.failure.connectionId, name: result.failure.connectionName ?? result.failure.connectionId },
+        }
+      : {}),
   };
 }
 

@@ -315,6 +315,8 @@ export function toToolInput(state: ToolFormState, errors: FieldErrors): Record<s
     else headers[header.name] = header.value;
   });
   const isHttp = state.executionType === "http_request";
+  if (isHttp && state.connectionId === "")
+    addFieldError(errors, "connection_id", "Choose a connection, or choose credentials for this tool only.");
   return {
     name: state.name,
     description: state.description.trim() === "" ? null : state.description,

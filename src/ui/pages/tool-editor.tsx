@@ -6,7 +6,7 @@
 import { BUILTIN_FUNCTIONS } from "../../engine/executors/functions";
 import { CsrfField, describedBy, ErrorSummary, FieldError, Hint, type FieldErrors } from "../components";
 import { CurlConnectionOfferSection, type CurlConnectionOffer } from "./curl-connection-offer";
-import { AuthSection } from "./editor-auth";
+import { AuthSection, type ConnectionChoice } from "./editor-auth";
 import { ParametersSection } from "./editor-parameters";
 import { Select, same, TextField } from "./form-controls";
 import { Page } from "../layout";
@@ -34,6 +34,8 @@ export interface EditorProps {
   reenterReason: string | null;
   /** The name of the connection the form's tool uses (state.connectionId), or null when it is gone or there is none. */
   connectionName?: string | null;
+  /** The connections the picker offers, or null when the key may not read connections. */
+  connectionChoices?: ConnectionChoice[] | null;
   /** Static headers of the stored tool whose names say they carry a credential (saved before that was refused). */
   storedCredentialHeaders?: string[] | undefined;
   notice?: string | undefined;
@@ -51,6 +53,7 @@ export function ToolEditorPage({
   draftSecrets,
   reenterReason,
   connectionName = null,
+  connectionChoices = null,
   storedCredentialHeaders = [],
   notice,
   errorsTitle,
@@ -155,6 +158,7 @@ export function ToolEditorPage({
               drafts={draftSecrets}
               reenterReason={reenterReason}
               connectionName={connectionName}
+              connectionChoices={connectionChoices}
             />
           </>
         ) : (
