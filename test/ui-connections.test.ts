@@ -233,7 +233,7 @@ describe("creating and editing a connection", () => {
     const page = decodeEntities(await (await getPage(res.headers.get("location") ?? "", session)).text());
     expect(page).toContain("Not signed in");
     expect(textareaValue(page, "extra_authorize_params")).toBe("access_type=offline\nprompt=consent");
-    const id = (res.headers.get("location") ?? "").split("/").pop() ?? "";
+    const id = new URL(res.headers.get("location") ?? "", "https://toolgate.test").pathname.split("/").pop() ?? "";
     expect(page).toContain(`action="/ui/connections/${id}/connect"`);
     expect(page).toMatch(/<button type="submit">Connect<\/button>/);
     expect(page).not.toContain(">Reconnect<");

@@ -46,6 +46,7 @@ describe("creating a tool", () => {
       name,
       description: "Current weather for a city.",
       execution_type: "http_request",
+      format_mode: "by_draft",
       method: "GET",
       endpoint_url: "https://api.example.com/v1/weather/{city}",
       function_name: null,
