@@ -139,7 +139,7 @@ describe("header parameters of an imported OpenAPI operation", () => {
     return result.operations[0] as Json;
   };
 
-  it("drops a parameter that repeats the operation's API key header: auth_config sends it", () => {
+  it("drops a parameter that repeats the operation's API key header: its connection sends it", () => {
     const result = convert(
       {
         security: [{ key: [] }],
@@ -152,7 +152,12 @@ describe("header parameters of an imported OpenAPI operation", () => {
     );
     expect(result.status).toBe("draft");
     expect(Object.keys(result.tool.input_schema.properties)).toEqual(["q"]);
-    expect(result.tool.auth_config).toEqual({ type: "api_key", key_name: "x-api-key", location: "header" });
+    expect(result.tool.auth_config).toBeUndefined();
+    expect(result.connection).toEqual({
+      scheme: "key",
+      auth: { type: "api_key", key_name: "x-api-key", location: "header" },
+      scopes: [],
+    });
     expect(result.warnings).toEqual([]);
   });
 
