@@ -27,7 +27,9 @@ import { createAgentKey, showConnectAgent } from "./agents";
 import { revokeApiKeyFromUi, showApiKeys, submitApiKey } from "./api-keys";
 import { connectFromForm } from "./connection-oauth";
 import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } from "./oauth";
+import { listDeletedTools } from "../registry/deleted-tools";
 import { DeletePage } from "./pages/delete";
+import { DeletedToolsPage } from "./pages/deleted-tools";
 import { ExecutionPage, HistoryPage } from "./pages/history";
 import { SignInPage } from "./pages/sign-in";
 import { ToolsListPage } from "./pages/tools-list";
@@ -199,9 +201,19 @@ uiApp.get("/ui/tools/:id/history", async (c) => {
       rows={page.items}
       outcome={outcome ?? ""}
       nextCursor={page.next_cursor}
+      deleted={tool === null}
     />,
   );
 });
+
+// Deleted tools whose runs the log keeps (src/registry/deleted-tools.ts): reached from the tools list.
+uiApp.get("/ui/deleted-tools", async (c) => {
+  const session = requireScope(c, "executions:read");
+  const deleted = await listDeletedTools(drizzle(c.env.DB), DELETED_TOOLS_SHOWN);
+  return c.html(<DeletedToolsPage session={session} tools={deleted} limit={DELETED_TOOLS_SHOWN} />);
+});
+
+const DELETED_TOOLS_SHOWN = 100;
 
 uiApp.get("/ui/executions/:id", async (c) => {
   const session = requireScope(c, "executions:read");
