@@ -28,7 +28,14 @@ export async function listDeletedTools(db: Db, limit: number): Promise<DeletedTo
   const groups = await db
     .select({ toolId: executions.toolId, runs: sql<number>`count(*)`, lastRunAt })
     .from(executions)
-    .where(notExists(db.select({ one: sql`1` }).from(tools).where(eq(tools.id, executions.toolId))))
+    .where(
+      notExists(
+        db
+          .select({ one: sql`1` })
+          .from(tools)
+          .where(eq(tools.id, executions.toolId)),
+      ),
+    )
     .groupBy(executions.toolId)
     .orderBy(desc(lastRunAt))
     .limit(limit)
