@@ -22,6 +22,7 @@ import { toolDestination } from "../engine/auth/binding";
 import { addFieldError, type FieldErrors } from "./components";
 import { curlToToolDraft } from "../imports/curl";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
+import { markLostSecrets } from "./editor-draft";
 import { parseToolForm } from "./tool-form-body";
 import {
   fieldForPointer,
@@ -133,6 +134,11 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     state.headers.push({ name: "", value: "" });
   } else if (action === "view_advanced" || action === "view_builder") {
     state = switchParamsView(state, action === "view_advanced" ? "advanced" : "builder", errors);
+  } else if (action === "restore_draft") {
+    // The form kept in the browser while the session ended (./editor-draft.ts), without its secrets.
+    notice = markLostSecrets(body, stored, errors);
+    fillIn = true;
+    title = "Type again before saving:";
   } else if (action === "import_curl") {
     const imported = curlToToolDraft(lastText(body.curl_command));
     if (!imported.ok) addFieldError(errors, "curl_command", imported.detail);
