@@ -112,7 +112,7 @@ describe("the web UI", () => {
       });
     const refused = await open(SHORT);
     expect(refused.status).toBe(303);
-    expect(refused.headers.get("location")).toBe("/ui/sign-in?next=%2Fui");
+    expect(refused.headers.get("location")).toBe("/ui/sign-in?next=%2Fui&reason=session_ended");
     // The same row, had that token been long enough, opens the page: the length is what closed it.
     const longId = "b".repeat(43);
     await env.DB.prepare("INSERT INTO ui_sessions (id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)")

@@ -43,10 +43,10 @@ describe("inputFieldsFor", () => {
         // "1" and 1 would look alike, and "" means "not set": such options are all shown as JSON.
         field("clash", "select", { options: ['"1"', "1", "null"], value: "1" }),
         field("blank", "select", { options: ['""', '"a"'] }),
-        field("tags", "json", { value: '[\n  "a"\n]' }),
+        field("tags", "list", { list: { item: "text", options: null, items: ["a"] } }),
         field("filter", "json"),
         field("anything", "json"),
-        field("either", "json"),
+        field("either", "json", { example: '"text"' }),
         field("odd", "json"),
         field("mistyped", "text"),
       ],
@@ -85,11 +85,11 @@ describe("parseInputForm", () => {
       level: "3",
       clash: "null",
       blank: '""',
-      tags: '["x", "y"]',
+      tags: "ignored: a list's rows come apart",
       anything: "42",
       unknown: "ignored",
     };
-    expect(parseInputForm(SCHEMA, values)).toEqual({
+    expect(parseInputForm(SCHEMA, values, { tags: ["x", "", "y"] })).toEqual({
       input: {
         city: "Paris",
         days: 7,
@@ -178,6 +178,108 @@ describe("parseInputForm", () => {
 
   it("has no fields to read for a raw-only schema", () => {
     expect(parseInputForm({ type: "object", properties: {} }, { a: "1" })).toEqual({ input: {}, errors: [] });
+  });
+});
+
+describe("list fields", () => {
+  const list = (items: unknown, extra: Record<string, unknown> = {}) =>
+    inputFieldsFor({ type: "object", properties: { p: { type: "array", items, ...extra } } }).fields[0];
+  const rows = (items: unknown, submitted: string[]) =>
+    parseInputForm(
+      { type: "object", properties: { p: { type: "array", items, title: "Tags" } } },
+      {},
+      { p: submitted },
+    );
+
+  it.each<[unknown, InputField["list"]]>([
+    [{ type: "string" }, { item: "text", options: null, items: [] }],
+    [{ type: "integer" }, { item: "integer", options: null, items: [] }],
+    [{ type: "number" }, { item: "number", options: null, items: [] }],
+    [{ type: "boolean" }, { item: "select", options: ["true", "false"], items: [] }],
+    [{ enum: ["red", 2] }, { item: "select", options: ["red", "2"], items: [] }],
+  ])("gives an array of %j a list of typed rows", (items, expected) => {
+    expect(list(items)).toMatchObject({ control: "list", list: expected });
+  });
+
+  it("renders the default's items as rows, and leaves out a default the rows cannot hold", () => {
+    expect(list({ type: "integer" }, { default: [1, 2] })?.list?.items).toEqual(["1", "2"]);
+    expect(list({ type: "integer" }, { default: [1, "x"] })?.list?.items).toEqual([]);
+  });
+
+  it.each<[unknown]>([
+    [{ type: "object" }],
+    [{ type: "array" }],
+    [{}],
+    [{ anyOf: [{ type: "string" }] }],
+    [{ enum: [{ a: 1 }] }],
+  ])("keeps the JSON field for an array of %j", (items) => {
+    expect(list(items)?.control).toBe("json");
+  });
+
+  it.each<[unknown, string[], unknown]>([
+    [{ type: "string" }, ["a", "", "b"], ["a", "b"]],
+    [{ type: "integer" }, ["1", " ", "30"], [1, 30]],
+    [{ type: "number" }, ["1.5"], [1.5]],
+    [{ type: "boolean" }, ["false", "true"], [false, true]],
+    [{ enum: ["red", 2] }, ["2", "red"], [2, "red"]],
+  ])("sends the rows of %j %j as the array %j", (items, submitted, expected) => {
+    expect(rows(items, submitted)).toEqual({ input: { p: expected }, errors: [] });
+  });
+
+  it("does not send a list with no item in any row", () => {
+    expect(rows({ type: "string" }, ["", ""])).toEqual({ input: {}, errors: [] });
+    expect(rows({ type: "string" }, [])).toEqual({ input: {}, errors: [] });
+  });
+
+  it("names the rows that do not fit, by their place in the list", () => {
+    expect(rows({ type: "integer" }, ["1", "1.5", "x"])).toEqual({
+      input: {},
+      errors: [{ name: "p", message: "Tags item 2 must be a whole number, item 3 must be a whole number." }],
+    });
+    expect(rows({ enum: ["a"] }, ["b"]).errors).toEqual([
+      { name: "p", message: "Tags item 1 must be one of the listed values." },
+    ]);
+  });
+});
+
+describe("JSON field examples", () => {
+  const example = (property: unknown) =>
+    inputFieldsFor({ type: "object", properties: { p: property } }).fields[0]?.example;
+
+  it("shows an object's example built from its properties", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        city: { type: "string" },
+        days: { type: "integer", minimum: 1 },
+        units: { enum: ["metric", "imperial"] },
+        at: { type: "string", format: "date" },
+        where: { type: "object", properties: { lat: { type: "number" } } },
+        tags: { type: "array", items: { type: "string" } },
+      },
+    };
+    expect(JSON.parse(example(schema) ?? "null")).toEqual({
+      city: "text",
+      days: 1,
+      units: "metric",
+      at: "2026-01-31",
+      where: { lat: 1.5 },
+      tags: ["text"],
+    });
+  });
+
+  it("prefers the schema's own examples, and builds an array of objects' example", () => {
+    expect(example({ type: "object", examples: [{ q: "rain" }] })).toBe('{\n  "q": "rain"\n}');
+    expect(
+      JSON.parse(
+        example({ type: "array", items: { type: "object", properties: { id: { type: "integer" } } } }) ?? "null",
+      ),
+    ).toEqual([{ id: 1 }]);
+  });
+
+  it("shows no example where the schema says too little", () => {
+    expect(example({ type: "object" })).toBeUndefined();
+    expect(example({})).toBeUndefined();
   });
 });
 

@@ -248,7 +248,7 @@ describe("accessibility", () => {
       },
     });
     upstream.on("GET", "https://api.example.com/v1/search", () => json({ hits: [] }));
-    const refused = await runFromPanel(session, typed.id, { "in.tags": "[1" });
+    const refused = await runFromPanel(session, typed.id, { "in.limit": "1.5" });
     expect(refused.res.status).toBe(422);
     const runId = executionIdOf((await runFromPanel(session, typed.id, { "in.q": "x" })).html);
     await waitForLog(runId);
@@ -263,6 +263,7 @@ describe("accessibility", () => {
       ["history", (await page(`/ui/tools/${typed.id}/history`, session)).html],
       ["execution", (await page(`/ui/executions/${runId}`, session)).html],
       ["delete", (await page(`/ui/tools/${typed.id}/delete`, session)).html],
+      ["deleted tools", (await page("/ui/deleted-tools", session)).html],
     ];
     for (const [what, html] of pages) {
       expect(unlabelledControls(html), what).toEqual([]);
@@ -279,7 +280,9 @@ describe("accessibility", () => {
       "input-ratio",
       "input-exact",
       "input-sort",
-      "input-tags",
+      // The list's row, then the row its template adds (src/ui/pages/list-input.tsx).
+      "input-tags-0",
+      "input-tags--1",
     ]);
   });
 });

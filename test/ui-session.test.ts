@@ -10,13 +10,16 @@ import { ADMIN_TOKEN, api, callWorker, createApiKey, createTool, uniqueName, typ
 import {
   ORIGIN,
   errorSummary,
+  fieldError,
   formFields,
   getPage,
+  inputValue,
   postForm,
   sessionHash,
   sessionIdOf,
   sessionRow,
   signIn,
+  statusMessages,
   textOf,
   toolNamed,
 } from "./ui-helpers";
@@ -67,12 +70,65 @@ describe("the sign-in guard", () => {
     const name = uniqueName();
     const res = await postForm("/ui/tools/new", { name, endpoint_url: "https://api.example.com/x" }, null);
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe("/ui/sign-in?next=%2Fui%2Ftools%2Fnew");
+    // A form post without a session means one ended; the editor asks its page script for the kept form.
+    expect(res.headers.get("location")).toBe(
+      `/ui/sign-in?${new URLSearchParams({ next: "/ui/tools/new?restore_draft=1", reason: "session_ended" })}`,
+    );
     expect(await toolNamed(name)).toBeNull();
+    const edit = await postForm("/ui/tools/some-id/edit", {}, null);
+    expect(edit.headers.get("location")).toBe(
+      `/ui/sign-in?${new URLSearchParams({ next: "/ui/tools/some-id/edit?restore_draft=1", reason: "session_ended" })}`,
+    );
     const run = await postForm("/ui/tools/some-id/run", {}, null);
-    expect(run.headers.get("location")).toBe("/ui/sign-in?next=%2Fui%2Ftools%2Fsome-id");
+    expect(run.headers.get("location")).toBe("/ui/sign-in?next=%2Fui%2Ftools%2Fsome-id&reason=session_ended");
     const signOut = await postForm("/ui/sign-out", {}, null);
-    expect(signOut.headers.get("location")).toBe("/ui/sign-in?next=%2Fui");
+    expect(signOut.headers.get("location")).toBe("/ui/sign-in?next=%2Fui&reason=session_ended");
+  });
+
+  it("says on the sign-in page why, when a session ended, and only then", async () => {
+    const ended = await (await getPage("/ui/sign-in?next=%2Fui&reason=session_ended", null)).text();
+    expect(ended).toContain("Your session has ended, so toolgate needs you to sign in again.");
+    // Shown by the page script only when the tab kept the form to go back to.
+    expect(ended).toMatch(/<p data-draft-kept="true" hidden="">The form you were filling in is kept/);
+    expect(ended).toContain('<script src="/ui/editor-draft.js" defer=""></script>');
+    const fresh = await (await getPage("/ui/sign-in?next=%2Fui", null)).text();
+    expect(fresh).not.toContain("Your session has ended");
+  });
+
+  it("gives the editor's form back after signing in again, marking the secrets typed before to type again", async () => {
+    const session = await signIn();
+    const name = uniqueName();
+    const res = await postForm(
+      "/ui/tools/new",
+      [
+        ["name", name],
+        ["method", "POST"],
+        ["endpoint_url", "https://api.example.com/hook"],
+        ["auth_type", "bearer_token"],
+        ["param.0.name", "city"],
+        ["param.0.type", "string"],
+        ["param.0.location", "body"],
+        ["lost_secret", "bearer_token"],
+        ["lost_secret", "draft_secret.not_a_secret_field"],
+        ["_action", "restore_draft"],
+      ],
+      session,
+    );
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(await toolNamed(name)).toBeNull();
+    expect(statusMessages(html)).toContain(
+      "Your form is back as you left it before signing in again, except the secrets: type them again where marked, then save.",
+    );
+    expect(inputValue(html, "name")).toBe(name);
+    expect(inputValue(html, "endpoint_url")).toBe("https://api.example.com/hook");
+    expect(inputValue(html, "param-0-name")).toBe("city");
+    expect(fieldError(html, "bearer_token")).toBe(
+      "Type the bearer token again: you typed it before your session ended, and toolgate never keeps a secret in the browser.",
+    );
+    expect(errorSummary(html)).toContain("Type again before saving:");
+    // Nothing else is marked: an unknown field name is ignored.
+    expect(html.match(/class="field-error"/g)).toHaveLength(1);
   });
 
   it("does not let `next` send anyone to another site", async () => {
@@ -178,7 +234,7 @@ describe("signing in", () => {
 
     const after = await getPage("/ui", session);
     expect(after.status).toBe(303);
-    expect(after.headers.get("location")).toBe("/ui/sign-in?next=%2Fui");
+    expect(after.headers.get("location")).toBe("/ui/sign-in?next=%2Fui&reason=session_ended");
   });
 
   it("ends admin sessions when ADMIN_TOKEN changes", async () => {
@@ -187,7 +243,7 @@ describe("signing in", () => {
     expect((await callWorker({}, "/ui", init)).status).toBe(200);
     const rotated = await callWorker({ ADMIN_TOKEN: "a-new-admin-token" }, "/ui", init);
     expect(rotated.status).toBe(303);
-    expect(rotated.headers.get("location")).toBe("/ui/sign-in?next=%2Fui");
+    expect(rotated.headers.get("location")).toBe("/ui/sign-in?next=%2Fui&reason=session_ended");
   });
 });
 
@@ -252,7 +308,7 @@ describe("signing out and expiry", () => {
 
     const after = await getPage("/ui", session);
     expect(after.status).toBe(303);
-    expect(after.headers.get("location")).toBe("/ui/sign-in?next=%2Fui");
+    expect(after.headers.get("location")).toBe("/ui/sign-in?next=%2Fui&reason=session_ended");
     const signedOut = await (await getPage("/ui/sign-in?signed_out=1", null)).text();
     expect(signedOut).toContain("You are signed out.");
   });
@@ -267,7 +323,7 @@ describe("signing out and expiry", () => {
 
     const res = await getPage("/ui", expired);
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe("/ui/sign-in?next=%2Fui");
+    expect(res.headers.get("location")).toBe("/ui/sign-in?next=%2Fui&reason=session_ended");
     expect(await sessionRow(sessionIdOf(expired))).not.toBeNull();
 
     await runCron(new Date());

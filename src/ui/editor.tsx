@@ -27,6 +27,7 @@ import { curlToToolDraft } from "../imports/curl";
 import { curlConnectionOffer, moveFormOntoConnection } from "./curl-connection";
 import type { CurlConnectionOffer } from "./pages/curl-connection-offer";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
+import { markLostSecrets } from "./editor-draft";
 import { parseToolForm } from "./tool-form-body";
 import {
   fieldForPointer,
@@ -144,6 +145,11 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     state = switchParamsView(state, action === "view_advanced" ? "advanced" : "builder", errors);
   } else if (action === "refresh_connections") {
     notice = "The list of connections is up to date.";
+  } else if (action === "restore_draft") {
+    // The form kept in the browser while the session ended (./editor-draft.ts), without its secrets.
+    notice = markLostSecrets(body, stored, errors);
+    fillIn = true;
+    title = "Type again before saving:";
   } else if (action === "import_curl") {
     const imported = curlToToolDraft(lastText(body.curl_command));
     if (!imported.ok) addFieldError(errors, "curl_command", imported.detail);

@@ -12,8 +12,11 @@ import { jsonEqual, MAX_BUILDER_PARAMETERS, parseNumberText, setOwn } from "./pa
 
 export interface InputField {
   name: string;
-  /** "json" is a textarea of JSON, for arrays, objects and anything the other controls cannot hold. */
-  control: "text" | "number" | "integer" | "checkbox" | "select" | "json";
+  /**
+   * "list" is one row per item, for an array of strings, numbers, booleans or enum values; "json" is a
+   * textarea of JSON, for objects, other arrays and anything the other controls cannot hold.
+   */
+  control: "text" | "number" | "integer" | "checkbox" | "select" | "list" | "json";
   /** The property's title when it has one, else its name. */
   label: string;
   required: boolean;
@@ -22,7 +25,14 @@ export interface InputField {
   options: string[] | null;
   /** The default, rendered for the control; "" when none. A checkbox holds "true" or "false". */
   value: string;
+  /** For "list": how each item is entered, and the default's items as rendered. */
+  list?: { item: ListItemControl; options: string[] | null; items: string[] };
+  /** For "json": an example value built from the schema, when it says enough to build one. */
+  example?: string;
 }
+
+/** A list row's control; "select" for enum items and for booleans (options "true" and "false"). */
+export type ListItemControl = "text" | "number" | "integer" | "select";
 
 export interface InputFormError {
   name: string;
@@ -82,6 +92,8 @@ function fieldFor(name: string, property: unknown, required: boolean): InputFiel
     const index = hasDefault ? schema.enum.findIndex((v) => jsonEqual(v, schema.default)) : -1;
     return { ...base, control: "select", options, value: options[index] ?? "" };
   }
+  const list = listFor(schema);
+  if (list) return { ...base, control: "list", value: "", list };
   const control = controlFor(schema.type);
   const d = schema.default;
   let value = "";
@@ -90,7 +102,100 @@ function fieldFor(name: string, property: unknown, required: boolean): InputFiel
   else if (control === "text") value = typeof d === "string" ? d : "";
   else if (control === "number" || control === "integer") value = typeof d === "number" ? String(d) : "";
   else if (hasDefault) value = JSON.stringify(d, null, 2);
-  return { ...base, control, value };
+  if (control !== "json") return { ...base, control, value };
+  const built = exampleFor(schema, EXAMPLE_DEPTH);
+  const example = built === undefined ? undefined : JSON.stringify(built, null, 2);
+  // A hint, not a document: an example too long to read at a glance is left out.
+  return example === undefined || example.length > MAX_EXAMPLE_LENGTH
+    ? { ...base, control, value }
+    : { ...base, control, value, example };
+}
+
+/** An array of scalars (strings, numbers, booleans, enum values) as a list of typed rows; otherwise null. */
+function listFor(schema: Record<string, unknown>): InputField["list"] | null {
+  if (schema.type !== "array" || !isPlainObject(schema.items)) return null;
+  const items = schema.items;
+  if (SHAPE_KEYWORDS.some((k) => Object.hasOwn(items, k))) return null;
+  let item: ListItemControl;
+  let values: unknown[] | null = null;
+  if (Array.isArray(items.enum) && items.enum.length > 0) {
+    if (!items.enum.every((v) => v === null || typeof v !== "object")) return null;
+    item = "select";
+    values = items.enum;
+  } else if (items.type === "boolean") {
+    item = "select";
+    values = [true, false];
+  } else if (items.type === "string") item = "text";
+  else if (items.type === "number" || items.type === "integer") item = items.type;
+  else return null;
+  const options = values && optionLabels(values);
+  const rendered = (v: unknown): string | null => {
+    if (values) {
+      const index = values.findIndex((allowed) => jsonEqual(allowed, v));
+      return options?.[index] ?? null;
+    }
+    if (item === "text") return typeof v === "string" ? v : null;
+    return typeof v === "number" ? String(v) : null;
+  };
+  // A default the rows cannot hold is left out, as for the other controls.
+  const defaults = Array.isArray(schema.default) ? schema.default.map(rendered) : [];
+  return {
+    item,
+    options,
+    items: defaults.every((v) => v !== null) ? (defaults as string[]) : [],
+  };
+}
+
+const EXAMPLE_DEPTH = 4;
+const MAX_EXAMPLE_LENGTH = 2000;
+
+/**
+ * An example value that the schema describes, for the hint at a JSON field:
+ * its `examples` or `default` when given, else one built from its type and
+ * properties (every listed property, an array of one item). Undefined when
+ * the schema says too little to build one worth showing.
+ */
+export function exampleFor(schema: unknown, depth: number): unknown {
+  if (!isPlainObject(schema) || depth <= 0) return undefined;
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
+  if (Object.hasOwn(schema, "default")) return schema.default;
+  if (Object.hasOwn(schema, "const")) return schema.const;
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
+  switch (type) {
+    case "string":
+      return schema.format === "date-time"
+        ? "2026-01-31T12:00:00Z"
+        : schema.format === "date"
+          ? "2026-01-31"
+          : schema.format === "email"
+            ? "name@example.com"
+            : schema.format === "uri"
+              ? "https://example.com"
+              : "text";
+    case "integer":
+      return typeof schema.minimum === "number" ? Math.ceil(schema.minimum) : 1;
+    case "number":
+      return typeof schema.minimum === "number" ? schema.minimum : 1.5;
+    case "boolean":
+      return true;
+    case "array": {
+      const item = exampleFor(schema.items, depth - 1);
+      return item === undefined ? undefined : [item];
+    }
+    case "object":
+    case undefined: {
+      if (!isPlainObject(schema.properties)) return undefined;
+      const out: Record<string, unknown> = {};
+      for (const [name, property] of Object.entries(schema.properties).slice(0, MAX_BUILDER_PARAMETERS)) {
+        const value = exampleFor(property, depth - 1);
+        setOwn(out, name, value === undefined ? null : value);
+      }
+      return Object.keys(out).length === 0 ? undefined : out;
+    }
+    default:
+      return undefined;
+  }
 }
 
 function controlFor(type: unknown): Exclude<InputField["control"], "select"> {
@@ -130,6 +235,8 @@ function optionLabels(values: unknown[]): string[] {
 export function parseInputForm(
   schema: unknown,
   values: Record<string, string | undefined>,
+  /** The rows of each "list" field, in order, empty rows included. */
+  lists: Record<string, string[] | undefined> = {},
 ): { input: Record<string, unknown>; errors: InputFormError[] } {
   const input: Record<string, unknown> = {};
   const errors: InputFormError[] = [];
@@ -141,6 +248,13 @@ export function parseInputForm(
       if (raw === "true" || raw === "on") setOwn(input, field.name, true);
       else if (raw === undefined || raw === "" || raw === "false") setOwn(input, field.name, false);
       else fail("must be checked or unchecked.");
+      continue;
+    }
+    if (field.control === "list") {
+      const rows = Object.hasOwn(lists, field.name) ? (lists[field.name] ?? []) : [];
+      const items = parseListRows(field, rows, properties[field.name], fail);
+      // No item in any row: not sent, as an empty field is not.
+      if (items && items.length > 0) setOwn(input, field.name, items);
       continue;
     }
     if (raw === undefined || raw === "") continue;
@@ -173,6 +287,50 @@ export function parseInputForm(
     }
   }
   return { input, errors };
+}
+
+/** A list's rows as typed items; an empty row is skipped. Null (after `fail`) when a row does not fit. */
+function parseListRows(
+  field: InputField,
+  rows: string[],
+  property: unknown,
+  fail: (message: string) => void,
+): unknown[] | null {
+  const list = field.list;
+  if (!list) return null;
+  const items: unknown[] = [];
+  const problems: string[] = [];
+  rows.forEach((row, index) => {
+    if (row.trim() === "" && list.item !== "text") return;
+    if (row === "") return;
+    const at = `item ${index + 1}`;
+    switch (list.item) {
+      case "text":
+        items.push(row);
+        return;
+      case "number":
+      case "integer": {
+        const value = parseNumberText(row);
+        if (list.item === "integer" && (value === null || !Number.isInteger(value)))
+          problems.push(`${at} must be a whole number`);
+        else if (value === null) problems.push(`${at} must be a number`);
+        else items.push(value);
+        return;
+      }
+      case "select": {
+        const index = (list.options ?? []).indexOf(row);
+        const schemaItems = isPlainObject(property) && isPlainObject(property.items) ? property.items : {};
+        const allowed =
+          Array.isArray(schemaItems.enum) && schemaItems.enum.length > 0 ? schemaItems.enum : [true, false];
+        if (index === -1) problems.push(`${at} must be one of the listed values`);
+        else items.push(allowed[index]);
+        return;
+      }
+    }
+  });
+  if (problems.length === 0) return items;
+  fail(`${problems.join(", ")}.`);
+  return null;
 }
 
 /** The whole input typed as JSON, for a schema the form cannot show; it must be a JSON object. */

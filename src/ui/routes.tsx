@@ -45,13 +45,16 @@ import { createAgentKey, showConnectAgent } from "./agents";
 import { revokeApiKeyFromUi, showApiKeys, submitApiKey } from "./api-keys";
 import { connectFromForm } from "./connection-oauth";
 import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } from "./oauth";
+import { listDeletedTools } from "../registry/deleted-tools";
 import { DeletePage } from "./pages/delete";
+import { DeletedToolsPage } from "./pages/deleted-tools";
 import { ExecutionPage, HistoryPage } from "./pages/history";
 import { SignInPage } from "./pages/sign-in";
 import { ToolsListPage } from "./pages/tools-list";
 import { runFromForm, toolPage } from "./test-panel";
 import { showRestore, showVersions, submitRestore } from "./versions";
-import { csrfTokenMatches, currentSession, signIn, signOut, type Session } from "./session";
+import { csrfTokenMatches, currentSession, hasSessionCookie, signIn, signOut, type Session } from "./session";
+import { RESTORE_DRAFT_QUERY } from "./editor-draft";
 
 export type UiBindings = { Bindings: Env; Variables: { session: Session } };
 export type UiContext = Context<UiBindings>;
@@ -75,7 +78,11 @@ uiApp.get("/ui/sign-in", async (c) => {
   if (await currentSession(c, deferOf(c))) return c.redirect(safeNext(c.req.query("next")), 303);
   const signedOut = c.req.query("signed_out") === "1";
   return c.html(
-    <SignInPage next={safeNext(c.req.query("next"))} notice={signedOut ? "You are signed out." : undefined} />,
+    <SignInPage
+      next={safeNext(c.req.query("next"))}
+      notice={signedOut ? "You are signed out." : undefined}
+      sessionEnded={c.req.query("reason") === "session_ended"}
+    />,
   );
 });
 
@@ -122,10 +129,13 @@ function tooManySignIns(c: Context<UiBindings>, next: string, seconds: number) {
 uiApp.use("/ui/*", async (c, next) => {
   const session = await currentSession(c, deferOf(c));
   if (!session) {
-    // After signing in, come back to the page, or, for a form post, to the page the form was on.
+    // After signing in, come back to the page, or, for a form post, to the page the form was on; the
+    // editor then gets its form back from the browser (./editor-draft.ts). A form post means a session ended.
     const url = new URL(c.req.url);
     const back = c.req.method === "GET" ? url.pathname + url.search : formPageOf(url.pathname);
-    return c.redirect(`/ui/sign-in?${new URLSearchParams({ next: back })}`, 303);
+    const query = new URLSearchParams({ next: EDITOR_PAGE.test(back) ? `${back}?${RESTORE_DRAFT_QUERY}` : back });
+    if (c.req.method !== "GET" || hasSessionCookie(c)) query.set("reason", "session_ended");
+    return c.redirect(`/ui/sign-in?${query}`, 303);
   }
   if (c.req.method === "POST") {
     const body = await c.req.parseBody({ all: true });
@@ -222,6 +232,7 @@ uiApp.get("/ui/tools/:id/history", async (c) => {
       rows={page.items}
       outcome={outcome ?? ""}
       nextCursor={page.next_cursor}
+      deleted={tool === null}
     />,
   );
 });
@@ -286,6 +297,15 @@ function versionParam(c: UiContext): number {
   if (!Number.isSafeInteger(n) || n < 1) throw new AppError(404, "version_not_found", "There is no such version.");
   return n;
 }
+
+// Deleted tools whose runs the log keeps (src/registry/deleted-tools.ts): reached from the tools list.
+uiApp.get("/ui/deleted-tools", async (c) => {
+  const session = requireScope(c, "executions:read");
+  const deleted = await listDeletedTools(drizzle(c.env.DB), DELETED_TOOLS_SHOWN);
+  return c.html(<DeletedToolsPage session={session} tools={deleted} limit={DELETED_TOOLS_SHOWN} />);
+});
+
+const DELETED_TOOLS_SHOWN = 100;
 
 uiApp.get("/ui/executions/:id", async (c) => {
   const session = requireScope(c, "executions:read");
@@ -425,6 +445,9 @@ export function deferOf(c: Context<UiBindings>) {
 function safeNext(next: string | undefined): string {
   return next && /^\/ui(\/|\?|$)/.test(next) && !/[\\\u0000-\u001f\u007f]/.test(next) ? next : "/ui";
 }
+
+/** The editor's pages, new and stored, whose form the browser keeps while its session ends. */
+const EDITOR_PAGE = /^\/ui\/tools\/(new|[^/]+\/edit)$/;
 
 /** The page whose form posts to `path`: the editors and the delete confirmation post to themselves, a run to its tool. */
 function formPageOf(path: string): string {

@@ -94,6 +94,11 @@ export async function currentSession<E extends WithEnv>(c: Context<E>, defer: De
   return { id, principal, csrfToken: await csrfTokenFor(id), expiresAt: row.expiresAt };
 }
 
+/** Whether the browser sent a session cookie at all: without a session, it means that one ended. */
+export function hasSessionCookie<E extends WithEnv>(c: Context<E>): boolean {
+  return getCookie(c, COOKIE_NAME, "host") !== undefined;
+}
+
 /** Ends the session: its row is deleted (the cookie alone no longer opens anything) and the cookie cleared. */
 export async function signOut<E extends WithEnv>(c: Context<E>, session: Session | null): Promise<void> {
   if (session)

@@ -17,8 +17,11 @@ import { inputFieldsFor, parseInputForm, parseInputJson } from "./input-form";
 import { DamagedToolPage, inputFieldId, ToolPage, type RunView, type TestPanelState } from "./pages/tool-page";
 import type { UiContext } from "./routes";
 import type { Session } from "./session";
+import { setOwn } from "./parameters";
 
 const FIELD_PREFIX = "in.";
+/** A list field's rows (src/ui/pages/list-input.tsx), one value each, in order. */
+const LIST_PREFIX = "list.";
 
 export async function toolPage(c: UiContext, session: Session, id: string) {
   const tool = await getTool(drizzle(c.env.DB), id);
@@ -47,17 +50,38 @@ export async function runFromForm(c: UiContext, session: Session, id: string) {
   }
   const body = await c.req.parseBody({ all: true });
   const values: Record<string, string | undefined> = {};
+  const lists: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(body)) {
+    if (name.startsWith(LIST_PREFIX)) {
+      const rows = (Array.isArray(value) ? value : [value]).filter((row): row is string => typeof row === "string");
+      setOwn(lists, name.slice(LIST_PREFIX.length), rows);
+      continue;
+    }
     const last = Array.isArray(value) ? value.at(-1) : value;
     if (typeof last !== "string") continue;
     if (name.startsWith(FIELD_PREFIX)) values[name.slice(FIELD_PREFIX.length)] = last;
     else if (name === "input_json") values.input_json = last;
   }
   const form = inputFieldsFor(tool.inputSchema);
-  const panel: TestPanelState = { ...form, values, errors: new Map() };
+  const panel: TestPanelState = { ...form, values, lists, errors: new Map() };
+  // Add item and Remove without scripts: the rows change and nothing runs.
+  const action = Array.isArray(body._action) ? body._action.at(-1) : body._action;
+  const rowAction =
+    typeof action === "string" ? /^(?:add_item\.(.+)|remove_item\.(\d{1,4})\.(.+))$/s.exec(action) : null;
+  if (rowAction) {
+    const name = rowAction[1] ?? rowAction[3] ?? "";
+    const field = form.fields.find((f) => f.name === name && f.control === "list");
+    if (field) {
+      const rows = Object.hasOwn(lists, name) ? (lists[name] ?? []) : [...(field.list?.items ?? [])];
+      if (rowAction[1] !== undefined) rows.push("");
+      else rows.splice(Number(rowAction[2]), 1);
+      setOwn(lists, name, rows);
+      return c.html(<ToolPage session={session} tool={tool} panel={panel} run={null} />);
+    }
+  }
   const input = form.rawOnly
     ? parseRawInput(values.input_json ?? "", panel.errors)
-    : parseFields(tool, values, panel.errors);
+    : parseFields(tool, values, lists, panel.errors);
   if (!input) return c.html(<ToolPage session={session} tool={tool} panel={panel} run={null} />, 422);
 
   const { report } = await runStoredTool(c.env, (work) => c.executionCtx.waitUntil(work), runnable, input);
@@ -109,9 +133,10 @@ function runView(report: ExecutionReport, rawOnly: boolean, fieldErrors: FieldEr
 function parseFields(
   tool: ToolRow,
   values: Record<string, string | undefined>,
+  lists: Record<string, string[]>,
   errors: FieldErrors,
 ): Record<string, unknown> | null {
-  const parsed = parseInputForm(tool.inputSchema, values);
+  const parsed = parseInputForm(tool.inputSchema, values, lists);
   for (const error of parsed.errors) addFieldError(errors, inputFieldId(error.name), error.message);
   return errors.size > 0 ? null : parsed.input;
 }

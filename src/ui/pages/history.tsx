@@ -14,15 +14,23 @@ export interface HistoryProps {
   rows: ExecutionRow[];
   outcome: string;
   nextCursor: string | null;
+  /** The tool was deleted: its runs are what the log kept for audit, and it has no page to link to. */
+  deleted?: boolean;
 }
 
-export function HistoryPage({ session, toolId, toolName, rows, outcome, nextCursor }: HistoryProps) {
+export function HistoryPage({ session, toolId, toolName, rows, outcome, nextCursor, deleted }: HistoryProps) {
   return (
     <Page title={`History of ${toolName}`} session={session}>
       <p class="muted">
-        <a href="/ui">Tools</a> / <a href={`/ui/tools/${toolId}`}>{toolName}</a> /
+        <a href="/ui">Tools</a> /{" "}
+        {deleted ? <a href="/ui/deleted-tools">Deleted tools</a> : <a href={`/ui/tools/${toolId}`}>{toolName}</a>} /
       </p>
       <h1>History of {toolName}</h1>
+      {deleted && (
+        <p class="notice" role="note">
+          This tool was deleted. Its runs are kept for audit and can still be opened; it can no longer be run.
+        </p>
+      )}
       <form class="filter" method="get" action={`/ui/tools/${toolId}/history`}>
         <div class="field">
           <label for="outcome">Outcome</label>

@@ -4,10 +4,13 @@ export function SignInPage({
   next,
   error,
   notice,
+  sessionEnded = false,
 }: {
   next: string;
   error?: string | undefined;
   notice?: string | undefined;
+  /** The person was signed in and their session ended: say why they are here. */
+  sessionEnded?: boolean;
 }) {
   // An app's OAuth request (src/ui/oauth.tsx) waits behind this sign-in.
   const forApp = next.startsWith("/ui/oauth/authorize?");
@@ -30,6 +33,19 @@ export function SignInPage({
             {/* The session cookie is SameSite=Strict: a browser does not send it on the way here from the app's site. */}
             Already signed in to toolgate in this browser? <a href={next}>Continue to the app's request</a>.
           </p>
+        )}
+        {sessionEnded && (
+          <div class="notice" role="status">
+            <p>
+              Your session has ended, so toolgate needs you to sign in again. Sessions end after 8 hours, when you sign
+              out, or when the API key you signed in with is revoked.
+            </p>
+            {/* Shown by /ui/editor-draft.js when this tab kept the form of the page to return to. */}
+            <p data-draft-kept hidden>
+              The form you were filling in is kept in this browser tab: after you sign in, you go back to it filled in.
+              Secrets are never kept in the browser, so type them again there.
+            </p>
+          </div>
         )}
         {notice && (
           <p class="success" role="status">
@@ -60,6 +76,7 @@ export function SignInPage({
           </button>
         </form>
       </div>
+      <script src="/ui/editor-draft.js" defer></script>
     </Page>
   );
 }

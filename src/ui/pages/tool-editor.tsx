@@ -84,7 +84,8 @@ export function ToolEditorPage({
           Have an OpenAPI (Swagger) document? <a href="/ui/import">Import tools from it</a> instead.
         </p>
       )}
-      <form method="post" action={action} novalidate>
+      {/* data-editor-draft: /ui/editor-draft.js keeps the form, secrets left out, should the session end under it. */}
+      <form method="post" action={action} novalidate data-editor-draft>
         {/* Enter in a text field submits the form's first button: make that Save, not "remove row" nor
             the cURL import below, even while its section is closed. */}
         <button type="submit" name="_action" value="save" class="sr-only" tabindex={-1} aria-hidden="true">
@@ -195,6 +196,7 @@ export function ToolEditorPage({
           </a>
         </div>
       </form>
+      <script src="/ui/editor-draft.js" defer></script>
     </Page>
   );
 }

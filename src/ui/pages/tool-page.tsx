@@ -7,6 +7,7 @@ import { CsrfField, describedBy, ErrorSummary, FieldError, OutcomeBadge, type Fi
 import type { InputField } from "../input-form";
 import { AUTH_LABELS } from "../labels";
 import { Page } from "../layout";
+import { ListInput } from "./list-input";
 import { schemaErrorInWords } from "../plain-words";
 import { can, type Session } from "../session";
 
@@ -28,6 +29,8 @@ export interface TestPanelState {
   rawOnly: boolean;
   /** Submitted values by field name (or `input_json` for the raw view), kept on errors. */
   values: Record<string, string | undefined>;
+  /** Submitted rows of each list field, kept on errors and round trips. */
+  lists?: Record<string, string[] | undefined>;
   errors: FieldErrors;
 }
 
@@ -204,6 +207,10 @@ function TestPanel({ tool, session, panel }: { tool: ToolRow; session: Session; 
       <h2 id="test-heading">Test</h2>
       <ErrorSummary title="The input was not accepted." errors={errors} />
       <form method="post" action={`/ui/tools/${tool.id}/run#run`} novalidate>
+        {/* Enter in a field runs the tool: the form's first button is Run, not a list's Add or Remove. */}
+        <button type="submit" name="_action" value="run" class="sr-only" tabindex={-1} aria-hidden="true">
+          Run
+        </button>
         <CsrfField token={session.csrfToken} />
         {panel.rawOnly ? (
           <div class="field">
@@ -219,14 +226,27 @@ function TestPanel({ tool, session, panel }: { tool: ToolRow; session: Session; 
         ) : panel.fields.length === 0 ? (
           <p class="muted">This tool takes no input.</p>
         ) : (
-          panel.fields.map((field) => <InputControl field={field} value={panel.values[field.name]} errors={errors} />)
+          panel.fields.map((field) =>
+            field.control === "list" ? (
+              <ListInput field={field} id={inputFieldId(field.name)} rows={listRows(field, panel)} errors={errors} />
+            ) : (
+              <InputControl field={field} value={panel.values[field.name]} errors={errors} />
+            ),
+          )
         )}
         <button class="primary" type="submit">
           Run
         </button>
       </form>
+      {panel.fields.some((field) => field.control === "list") && <script src="/ui/list-input.js" defer></script>}
     </section>
   );
+}
+
+/** A list's rows: as submitted, else the default's items; at least one, to type the first item into. */
+function listRows(field: InputField, panel: TestPanelState): string[] {
+  const rows = panel.lists?.[field.name] ?? field.list?.items ?? [];
+  return rows.length > 0 ? rows : [""];
 }
 
 export const inputFieldId = (name: string) => `input-${name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
@@ -235,17 +255,24 @@ function InputControl({ field, value, errors }: { field: InputField; value: stri
   const id = inputFieldId(field.name);
   const name = `in.${field.name}`;
   const current = value ?? field.value;
-  const aria = describedBy(id, errors, field.description !== null);
+  const aria = describedBy(id, errors, field.description !== null || field.example !== undefined);
   const label = (
     <label for={id}>
       {field.label}
       {field.required ? " (required)" : ""}
     </label>
   );
-  const hint = field.description !== null && (
-    <p class="hint" id={`${id}-hint`}>
+  const hint = (field.description !== null || field.example !== undefined) && (
+    <div class="hint" id={`${id}-hint`}>
       {field.description}
-    </p>
+      {field.example !== undefined && (
+        <>
+          {field.description !== null && " "}
+          JSON, for example:
+          <pre class="example">{field.example}</pre>
+        </>
+      )}
+    </div>
   );
   if (field.control === "checkbox")
     return (
@@ -272,7 +299,7 @@ function InputControl({ field, value, errors }: { field: InputField; value: stri
           ))}
         </select>
       ) : field.control === "json" ? (
-        <textarea id={id} name={name} {...aria}>
+        <textarea id={id} name={name} placeholder={field.example} {...aria}>
           {current}
         </textarea>
       ) : (

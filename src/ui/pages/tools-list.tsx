@@ -78,6 +78,11 @@ export function ToolsListPage({ session, tools, latest, query, nextCursor, flash
           )}
         </>
       )}
+      {showRuns && (
+        <p class="muted">
+          A deleted tool's runs are kept for audit: <a href="/ui/deleted-tools">see deleted tools and their runs</a>.
+        </p>
+      )}
     </Page>
   );
 }
