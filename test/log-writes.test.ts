@@ -59,17 +59,25 @@ function flakyDb(failures: number) {
     calls.failed++;
     return Promise.reject(new Error("D1_ERROR: Network connection lost."));
   };
-  const statement = (stmt: D1PreparedStatement): D1PreparedStatement =>
-    ({
+  // A batch is handed the wrapped statements: it sends the real ones underneath.
+  const underlying = new WeakMap<object, D1PreparedStatement>();
+  const statement = (stmt: D1PreparedStatement): D1PreparedStatement => {
+    const wrapped = {
       bind: (...values: unknown[]) => statement(stmt.bind(...values)),
       run: () => (calls.statements++, left-- > 0 ? fail() : stmt.run()),
       all: () => (calls.statements++, left-- > 0 ? fail() : stmt.all()),
       first: () => (calls.statements++, left-- > 0 ? fail() : stmt.first()),
       raw: () => (calls.statements++, left-- > 0 ? fail() : stmt.raw()),
-    }) as unknown as D1PreparedStatement;
+    };
+    underlying.set(wrapped, stmt);
+    return wrapped as unknown as D1PreparedStatement;
+  };
   const db = {
     prepare: (sql: string) => statement(env.DB.prepare(sql)),
-    batch: (statements: D1PreparedStatement[]) => (calls.statements++, left-- > 0 ? fail() : env.DB.batch(statements)),
+    batch: (statements: D1PreparedStatement[]) => (
+      calls.statements++,
+      left-- > 0 ? fail() : env.DB.batch(statements.map((s) => underlying.get(s) ?? s))
+    ),
     withSession: (c?: string) => env.DB.withSession(c),
   } as unknown as D1Database;
   return { db, calls };
