@@ -4,6 +4,7 @@ import type { AuthParams, ConnectionAuthParams, ConnectionTestRequest } from "..
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../engine/body";
 import type { AttemptRecord } from "../engine/outbound/send";
 import type { RetryPolicy } from "../engine/outbound/retry";
+import type { StoredRunDetail } from "../engine/run-detail";
 import { OUTCOMES } from "../engine/outcomes";
 import { BODY_FORMATS, type HttpMethod, type InputMapping } from "../engine/request";
 
@@ -83,6 +84,12 @@ export const executions = sqliteTable(
     outputTruncated: integer("output_truncated", { mode: "boolean" }).notNull(),
     /** JSON: every attempt at the upstream request (status or error, duration, delay before it); null when none was due. */
     attempts: text("attempts", { mode: "json" }).$type<AttemptRecord[]>(),
+    /**
+     * JSON: the run detail of an http tool (src/engine/run-detail.ts): the request and response, redacted,
+     * header values only where they carry no credential, token fetches; at most 16 KiB. Null when no
+     * request was built (invalid input, function tools, rows from before the column).
+     */
+    detail: text("detail", { mode: "json" }).$type<StoredRunDetail>(),
   },
   (t) => [
     index("executions_tool_started").on(t.toolId, t.startedAt, t.id),

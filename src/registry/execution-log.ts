@@ -7,6 +7,7 @@ import { and, desc, eq, getTableColumns, inArray, lt, or, sql, type Placeholder 
 import { preparedPerDatabase } from "../db/prepared";
 import { executions, type ExecutionRow } from "../db/schema";
 import type { Outcome } from "../engine/outcomes";
+import { presentRunDetail } from "../engine/run-detail-present";
 import { findTool, toolNotFound, type Db } from "./queries";
 
 // One placeholder per column: every execute writes one row, so its INSERT is built once.
@@ -120,6 +121,7 @@ export function presentExecution(row: ExecutionRow) {
     output: storedJson(row.output, row.outputTruncated),
     output_truncated: row.outputTruncated,
     attempts: row.attempts,
+    detail: presentRunDetail(row.detail, row.attempts),
   };
 }
 
