@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { DETAIL_LIMIT } from "../src/engine/run-detail";
 import { createConnectedTool, createConnection } from "./connection-helpers";
 import { createTool, execute, json, uniqueName, useUpstream, waitForLog, type Json } from "./helpers";
+import { decodeEntities, getPage, signIn } from "./ui-helpers";
 
 const upstream = useUpstream();
 
@@ -295,6 +296,20 @@ describe("run detail", () => {
     expect(text).not.toContain("tenant=t1");
   });
 
+  it("finds a secret hidden in JSON escapes of the response body: the body is redacted value by value", async () => {
+    const token = recognisable("escaped");
+    const endpoint = freshEndpoint();
+    const tool = await createTool({ endpoint_url: endpoint, auth_config: { type: "bearer_token", token } });
+    // "\u0053" is "S": the text form does not hold the token, the parsed value does.
+    const escaped = `{"echo":"\\u0053${token.slice(1)}","n":1}`;
+    upstream.on("GET", endpoint, () => new Response(escaped, { headers: { "content-type": "application/json" } }));
+
+    const { detail, text } = await runAndRead(tool.id);
+
+    expect(JSON.parse(detail.response.body)).toEqual({ echo: "[REDACTED]", n: 1 });
+    expect(text).not.toContain(token.slice(1));
+  });
+
   it("keeps a short secret out too (the user story's `xxxxx`)", async () => {
     const endpoint = freshEndpoint();
     const tool = await createTool({ endpoint_url: endpoint, auth_config: { type: "bearer_token", token: "xxxxx" } });
@@ -352,5 +367,52 @@ describe("run detail", () => {
     const invalid = await execute(tool.id, { n: "not a number" });
     expect(invalid.status).toBe(422);
     expect((await waitForLog(invalid.body.execution_id)).detail).toBeNull();
+  });
+});
+
+describe("the run's page", () => {
+  it("shows the request, the response, the attempts, the token fetch and the cURL, with no secret", async () => {
+    const clientSecret = recognisable("page-client-secret");
+    const tokenUrl = `https://auth.example.com/${crypto.randomUUID()}/oauth/token`;
+    const endpoint = freshEndpoint();
+    const tool = await createTool({
+      endpoint_url: `${endpoint}?units=metric`,
+      auth_config: {
+        type: "oauth2",
+        grant_type: "client_credentials",
+        token_url: tokenUrl,
+        client_id: "page-client",
+        client_secret: clientSecret,
+      },
+    });
+    const accessToken = recognisable("page-access-token");
+    upstream.on("POST", tokenUrl, () => json({ access_token: accessToken, token_type: "Bearer", expires_in: 3600 }));
+    echoWithHeaders(endpoint, "GET");
+    const { body } = await execute(tool.id);
+    await waitForLog(body.execution_id);
+
+    const session = await signIn();
+    const res = await getPage(`/ui/executions/${body.execution_id}`, session);
+    expect(res.status).toBe(200);
+    const page = decodeEntities(await res.text());
+    const text = page.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+
+    for (const heading of ["Request", "Response", "Attempts", "Access token", "Copy as cURL"])
+      expect(page).toMatch(new RegExp(`<h2 id="[a-z]+-heading">${heading}</h2>`));
+    expect(text).toContain(`GET ${endpoint}?units=metric`);
+    expect(text).toContain("authorization (not shown: it carries a credential)");
+    expect(text).toContain("x-request-id req-42");
+    expect(text).toContain("set-cookie (not kept)");
+    expect(text).toContain("Status 200");
+    expect(text).toMatch(/1 0 ms \d+ ms \d+ ms HTTP 200/);
+    expect(text).toContain("https://auth.example.com Requested from the token endpoint 200");
+    expect(text).toContain("DNS lookup and connection times are not shown: Cloudflare Workers do not expose them.");
+    expect(page).toContain(
+      `<code id="curl-command">curl '${endpoint}?units=metric' \\\n  -H 'accept: application/json' \\\n  -H 'authorization: Bearer '"$ACCESS_TOKEN"</code>`,
+    );
+    expect(page).toContain(`<button type="button" data-copy="curl-command" hidden="">Copy as cURL</button>`);
+    expect(text).toContain("set $ACCESS_TOKEN before running it");
+    for (const secret of [clientSecret, accessToken, btoa(`page-client:${clientSecret}`)])
+      expect(page).not.toContain(secret);
   });
 });

@@ -356,12 +356,10 @@ export const RunDetail = z
           z.object({
             in: z.enum(["header", "query"]),
             name: z.string(),
-            placeholder: z
-              .string()
-              .openapi({
-                description: "The shell variable `curl` uses in its place, without the `$`.",
-                example: "API_KEY",
-              }),
+            placeholder: z.string().openapi({
+              description: "The shell variable `curl` uses in its place, without the `$`.",
+              example: "API_KEY",
+            }),
             scheme: z.enum(["Bearer", "Basic"]).optional(),
             username: z
               .string()

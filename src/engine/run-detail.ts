@@ -30,6 +30,13 @@ const HEADERS_LIMIT = 40;
 const HEADER_NAME_LIMIT = 100;
 const HEADER_VALUE_LIMIT = 300;
 const TOKEN_FETCHES_LIMIT = 5;
+/**
+ * A JSON body up to this long is kept as its parsed value, redacted value by
+ * value and written again: a secret hidden in escapes the text form does not
+ * recognise (`\u0061bc…`) is found once decoded. A longer one is cut to
+ * RESPONSE_BODY_LIMIT anyway, and scrubbed as text.
+ */
+const REPARSED_BODY_LIMIT = 64 * 1024;
 
 /**
  * Response headers whose values are kept: they describe the body, caching,
@@ -98,6 +105,8 @@ export interface RecordedResponse {
   body: string | null;
   /** From the response headers to the end of the body; null when the body was not read to its end. */
   bodyReadMs: number | null;
+  /** The body parsed, when it is JSON. */
+  json?: unknown;
 }
 
 /** One look for an access token: in the cache or the stored grant, or a request to the token endpoint. */
@@ -234,7 +243,7 @@ export function storedRunDetail(trace: RunTrace, redactor: Redactor): StoredRunD
   };
   const { request, response } = trace;
   const requestBody = body(request.body, REQUEST_BODY_LIMIT);
-  const responseBody = body(response?.body ?? null, RESPONSE_BODY_LIMIT);
+  const responseBody = body(response ? responseText(response, redactor) : null, RESPONSE_BODY_LIMIT);
   if (trace.tokenFetches.length > TOKEN_FETCHES_LIMIT) truncated = true;
   const detail: StoredRunDetail = {
     request: {
@@ -263,6 +272,17 @@ export function storedRunDetail(trace: RunTrace, redactor: Redactor): StoredRunD
   };
   detail.truncated = truncated;
   return fitted(detail);
+}
+
+/**
+ * The response body to keep: as received, or, for JSON whose values held a
+ * secret, the redacted value written as JSON (formatting is lost only then).
+ */
+function responseText(response: RecordedResponse, redactor: Redactor): string | null {
+  if (response.body === null || response.json === undefined || response.body.length > REPARSED_BODY_LIMIT)
+    return response.body;
+  const redacted = JSON.stringify(redactor.scrubValue(response.json));
+  return redacted === JSON.stringify(response.json) ? response.body : redacted;
 }
 
 /** Cuts, in this order, until the JSON fits: the response body, the request body, then headers. */

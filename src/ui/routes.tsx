@@ -28,7 +28,8 @@ import { revokeApiKeyFromUi, showApiKeys, submitApiKey } from "./api-keys";
 import { connectFromForm } from "./connection-oauth";
 import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } from "./oauth";
 import { DeletePage } from "./pages/delete";
-import { ExecutionPage, HistoryPage } from "./pages/history";
+import { HistoryPage } from "./pages/history";
+import { ExecutionPage } from "./pages/run";
 import { SignInPage } from "./pages/sign-in";
 import { ToolsListPage } from "./pages/tools-list";
 import { runFromForm, toolPage } from "./test-panel";
@@ -208,7 +209,15 @@ uiApp.get("/ui/executions/:id", async (c) => {
   const row = await findExecution(drizzle(c.env.DB), c.req.param("id"));
   if (!row) throw new AppError(404, "execution_not_found", "There is no such execution in the log.");
   const presented = presentExecution(row);
-  return c.html(<ExecutionPage session={session} row={row} input={presented.input} output={presented.output} />);
+  return c.html(
+    <ExecutionPage
+      session={session}
+      row={row}
+      input={presented.input}
+      output={presented.output}
+      detail={presented.detail}
+    />,
+  );
 });
 
 uiApp.get("/ui/tools/:id/delete", async (c) => {

@@ -133,6 +133,8 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
     return fail({ kind: "response_too_large", upstreamStatus: response.status, limitBytes: tool.maxResponseBytes });
   const text = body.text;
   const parsed = parseBody(response.headers.get("content-type"), text);
+  // JSON is redacted value by value in the run detail: escapes the text form hides are decoded by then.
+  if (parsed.ok && isJsonContentType(response.headers.get("content-type"))) ctx.trace.response.json = parsed.value;
 
   if (response.status < 200 || response.status > 299) {
     const body = parsed.ok ? parsed.value : text;
