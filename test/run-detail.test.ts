@@ -7,7 +7,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { DETAIL_LIMIT } from "../src/engine/run-detail";
+import { DETAIL_LIMIT, REQUEST_BODY_LIMIT } from "../src/engine/run-detail";
 import { createConnectedTool, createConnection } from "./connection-helpers";
 import { createTool, execute, json, uniqueName, useUpstream, waitForLog, type Json } from "./helpers";
 import { decodeEntities, getPage, signIn } from "./ui-helpers";
@@ -296,6 +296,28 @@ describe("run detail", () => {
     expect(text).not.toContain("tenant=t1");
   });
 
+  it("scrubs a secret from a text body, an allowlisted header value and the request body", async () => {
+    const key = recognisable("text-echo");
+    const endpoint = freshEndpoint();
+    const tool = await createTool({
+      method: "POST",
+      endpoint_url: endpoint,
+      input_schema: { type: "object", properties: { note: { type: "string" } } },
+      auth_config: { type: "api_key", key_name: "X-Api-Key", location: "header", value: key },
+    });
+    upstream.on("POST", endpoint, (req) => {
+      const sent = req.headers.get("x-api-key") ?? "";
+      return new Response(`you sent ${sent}`, { headers: { "content-type": "text/plain", "x-request-id": sent } });
+    });
+
+    const { detail, text } = await runAndRead(tool.id, { note: `pasted ${key} by mistake` });
+
+    expect(detail.response.body).toBe("you sent [REDACTED]");
+    expect(value(detail.response.headers, "x-request-id")).toBe("[REDACTED]");
+    expect(detail.request.body).toBe('{"note":"pasted [REDACTED] by mistake"}');
+    expect(text).not.toContain(key);
+  });
+
   it("finds a secret hidden in JSON escapes of the response body: the body is redacted value by value", async () => {
     const token = recognisable("escaped");
     const endpoint = freshEndpoint();
@@ -320,11 +342,15 @@ describe("run detail", () => {
     expect(detail.curl).not.toContain("xxxxx");
   });
 
-  it("caps what it keeps: a large body is cut and said to be, and the stored detail stays under the limit", async () => {
+  it("caps what it keeps: bodies are cut, then the response body dropped, to keep the stored detail under the limit", async () => {
     const endpoint = freshEndpoint();
+    // Header values that are kept (the tool's own), long enough that both cut bodies no longer fit beside them.
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) headers[`x-tenant-${i}`] = "t".repeat(250);
     const tool = await createTool({
       method: "POST",
       endpoint_url: endpoint,
+      headers,
       input_schema: { type: "object", properties: { text: { type: "string" } } },
     });
     const many: Record<string, string> = {};
@@ -336,9 +362,13 @@ describe("run detail", () => {
     const log = await waitForLog(body.execution_id);
     const detail = log.detail;
     expect(detail.truncated).toBe(true);
+    // The request body is cut to its limit and kept; the response body went to make room.
+    expect(detail.request.body).toHaveLength(REQUEST_BODY_LIMIT);
     expect(detail.request.body_truncated).toBe(true);
+    expect(detail.response.body).toBeNull();
     expect(detail.response.body_truncated).toBe(true);
-    expect(detail.response.headers.length).toBeLessThanOrEqual(40);
+    expect(detail.response.headers).toHaveLength(40);
+    expect(value(detail.request.headers, "x-tenant-0")).toBe("t".repeat(250));
     // A cut body cannot go on the command line: the command reads it from a file.
     expect(detail.curl).toContain(`--data-binary '@request-body.txt'`);
 
