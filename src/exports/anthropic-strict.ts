@@ -7,7 +7,13 @@
  */
 import { isPlainObject, type JsonSchema } from "../engine/schemas";
 import { pointerToken } from "../problem";
-import { StrictRefusal, strictConversion, type StrictConversion } from "./strict-refusal";
+import {
+  refuseKeywords,
+  refuseRefSiblings,
+  StrictRefusal,
+  strictConversion,
+  type StrictConversion,
+} from "./strict-refusal";
 
 /*
  * Anthropic's subset, from "Structured outputs", section "JSON Schema
@@ -86,17 +92,11 @@ export function toAnthropicStrictSchema(schema: JsonSchema): StrictConversion {
 
 function convertNode(node: unknown, at: string): JsonSchema {
   if (!isPlainObject(node)) throw new StrictRefusal(at, "a schema that is not an object (true or false)");
-  for (const key of Object.keys(node)) {
-    if (DROPPED_ANNOTATIONS.has(key)) continue;
-    if (!Object.hasOwn(STRICT_KEYWORDS, key)) throw new StrictRefusal(at, `the keyword ${key}`);
-    if ((key === "$defs" || key === "definitions") && at !== "")
-      throw new StrictRefusal(at, `${key} below the top level`);
-  }
+  refuseKeywords(node, at, STRICT_KEYWORDS, DROPPED_ANNOTATIONS);
   const annotations = annotationsOf(node);
 
   if (node.$ref !== undefined) {
-    const others = Object.keys(node).filter((k) => k !== "$ref" && !DROPPED_ANNOTATIONS.has(k));
-    if (others.length > 0) throw new StrictRefusal(at, `$ref beside other keywords (${others.join(", ")})`);
+    refuseRefSiblings(node, at, DROPPED_ANNOTATIONS);
     if (node.$ref === "#") throw new StrictRefusal(at, "a $ref to the whole schema (a recursive schema)");
     if (typeof node.$ref !== "string" || !/^#\/(\$defs|definitions)\/[^/]+$/.test(node.$ref))
       throw new StrictRefusal(at, "a $ref to anything but a definition of this schema");

@@ -11,10 +11,10 @@
  */
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { rewrapSecret, SealError, type Keyring, type SealFailure } from "../crypto/seal";
+import type { Keyring, SealError, SealFailure } from "../crypto/seal";
 import { connections } from "../db/schema";
 import { connectionSecretOpening } from "../engine/auth/binding";
-import { parseObject, secretsOf } from "./rewrap";
+import { parseObject, rewrapRowSecrets, secretsOf } from "./rewrap";
 
 export interface ConnectionSecretFailure {
   kind: "connection_secret";
@@ -82,24 +82,12 @@ export async function rewrapConnectionSecrets(
       continue;
     }
     const connection = { id: row.id, authParams, allowedOrigins };
-    let changed = 0;
-    for (const [field, sealed] of Object.entries(secrets)) {
-      if (typeof sealed !== "string") {
-        failures.push(sealFailure(row.id, field, new SealError("malformed")));
-        continue;
-      }
-      const { binding, options } = connectionSecretOpening(connection, field);
-      try {
-        const result = await rewrapSecret(keyring, sealed, binding, options);
-        if (result.rewrapped) {
-          secrets[field] = result.sealed;
-          changed++;
-        }
-      } catch (err) {
-        if (!(err instanceof SealError)) throw err;
-        failures.push(sealFailure(row.id, field, err));
-      }
-    }
+    const changed = await rewrapRowSecrets(
+      keyring,
+      secrets,
+      (field) => connectionSecretOpening(connection, field),
+      (field, err) => failures.push(sealFailure(row.id, field, err)),
+    );
     if (changed > 0) updates.push({ row, after: JSON.stringify(secrets), count: changed });
   }
 

@@ -24,7 +24,14 @@
  */
 import { and, asc, eq, gt, sql, type SQLWrapper } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { rewrapSecret, SealError, type Keyring, type SealFailure } from "../crypto/seal";
+import {
+  rewrapSecret,
+  SealError,
+  type Keyring,
+  type OpenOptions,
+  type SealBinding,
+  type SealFailure,
+} from "../crypto/seal";
 import { tools } from "../db/schema";
 import { toolSecretOpening } from "../engine/auth/binding";
 import { isPlainObject } from "../plain-object";
@@ -96,24 +103,12 @@ export async function rewrapToolSecrets(
       continue;
     }
     const tool = { id: row.id, endpointUrl: row.endpointUrl, authParams };
-    let changed = 0;
-    for (const [field, sealed] of Object.entries(secrets)) {
-      if (typeof sealed !== "string") {
-        failures.push(sealFailure(row.id, field, new SealError("malformed")));
-        continue;
-      }
-      const { binding, options } = toolSecretOpening(tool, field, v1Reads);
-      try {
-        const result = await rewrapSecret(keyring, sealed, binding, options);
-        if (result.rewrapped) {
-          secrets[field] = result.sealed;
-          changed++;
-        }
-      } catch (err) {
-        if (!(err instanceof SealError)) throw err;
-        failures.push(sealFailure(row.id, field, err));
-      }
-    }
+    const changed = await rewrapRowSecrets(
+      keyring,
+      secrets,
+      (field) => toolSecretOpening(tool, field, v1Reads),
+      (field, err) => failures.push(sealFailure(row.id, field, err)),
+    );
     if (changed > 0) updates.push({ row, after: JSON.stringify(secrets), count: changed });
   }
 
@@ -169,6 +164,39 @@ function corruptRow(toolId: string, column: "auth_secrets" | "auth_params"): Too
     key_id: null,
     detail: `The row's ${column} is not a JSON object, so its secrets cannot be used: send the tool's auth_config again, secrets included, with PUT /tools/${toolId}.`,
   };
+}
+
+/**
+ * Rewraps, in place, each field of one row's secrets with the binding and
+ * options `opening` gives for it; answers how many changed. A value that is
+ * not a string or does not open goes to `failed`, and the other fields go on.
+ * Shared by tools and connections (./rewrap-connections.ts).
+ */
+export async function rewrapRowSecrets(
+  keyring: Keyring,
+  secrets: Record<string, unknown>,
+  opening: (field: string) => { binding: SealBinding; options: OpenOptions },
+  failed: (field: string, err: SealError) => void,
+): Promise<number> {
+  let changed = 0;
+  for (const [field, sealed] of Object.entries(secrets)) {
+    if (typeof sealed !== "string") {
+      failed(field, new SealError("malformed"));
+      continue;
+    }
+    const { binding, options } = opening(field);
+    try {
+      const result = await rewrapSecret(keyring, sealed, binding, options);
+      if (result.rewrapped) {
+        secrets[field] = result.sealed;
+        changed++;
+      }
+    } catch (err) {
+      if (!(err instanceof SealError)) throw err;
+      failed(field, err);
+    }
+  }
+  return changed;
 }
 
 function sealFailure(toolId: string, field: string, err: SealError): ToolSecretFailure {
