@@ -281,7 +281,10 @@ export function storedRunDetail(trace: RunTrace, redactor: Redactor): StoredRunD
 function responseText(response: RecordedResponse, redactor: Redactor): string | null {
   if (response.body === null || response.json === undefined || response.body.length > REPARSED_BODY_LIMIT)
     return response.body;
-  const redacted = JSON.stringify(redactor.scrubValue(response.json));
+  const scrubbed = redactor.scrubValue(response.json);
+  // The same value back: the call has no secret to look for (most calls), so nothing to write again.
+  if (scrubbed === response.json) return response.body;
+  const redacted = JSON.stringify(scrubbed);
   return redacted === JSON.stringify(response.json) ? response.body : redacted;
 }
 
