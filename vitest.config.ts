@@ -6,6 +6,23 @@ import { defineConfig } from "vitest/config";
 import path from "node:path";
 import { jsonSchemaTestSuite } from "./test/node/json-schema-test-suite";
 
+const TEST_LOG_QUEUE = "toolgate-logs-test";
+const TEST_DLQ = "toolgate-logs-test-dlq";
+/** Keeps what reaches the test dead-letter queue; GET answers with every message body and its attempts. */
+const DLQ_RECORDER = `
+export default {
+  async queue(batch, env) {
+    for (const message of batch.messages) {
+      await env.RECORDED.put(message.id, JSON.stringify({ body: message.body, attempts: message.attempts }));
+      message.ack();
+    }
+  },
+  async fetch(request, env) {
+    const { keys } = await env.RECORDED.list();
+    return Response.json(await Promise.all(keys.map(async (key) => JSON.parse(await env.RECORDED.get(key.name)))));
+  },
+};`;
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
@@ -13,6 +30,26 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // The optional log queue and payload bucket, under test-only names: the suite runs as a
+          // default deployment does (group commit, payloads in D1), and the tests of queue and R2
+          // mode pass these as LOG_QUEUE and LOG_PAYLOADS. The queue is consumed by the Worker's
+          // own queue(), as in production; its dead-letter queue by a recorder the tests can read.
+          queueProducers: { TEST_LOG_QUEUE: { queueName: TEST_LOG_QUEUE } },
+          queueConsumers: {
+            [TEST_LOG_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: 0.05, maxRetries: 2, deadLetterQueue: TEST_DLQ },
+          },
+          r2Buckets: ["TEST_LOG_PAYLOADS"],
+          serviceBindings: { DLQ_RECORDER: "dlq-recorder" },
+          workers: [
+            {
+              name: "dlq-recorder",
+              modules: true,
+              compatibilityDate: "2026-04-26",
+              script: DLQ_RECORDER,
+              kvNamespaces: ["RECORDED"],
+              queueConsumers: { [TEST_DLQ]: { maxBatchTimeout: 0.05 } },
+            },
+          ],
           // An empty database for test/upgrade.test.ts, which migrates it step by step.
           d1Databases: ["UPGRADE_DB"],
           bindings: {
@@ -27,7 +64,7 @@ export default defineConfig(async () => {
           },
         },
       }),
-      // The JSON Schema Test Suite for test/json-schema-suite.test.ts, read from test/fixtures.
+      // The JSON Schema Test Suite for test/json-schema-suite-*.test.ts, read from test/fixtures.
       jsonSchemaTestSuite(import.meta.dirname),
     ],
     // The same zod the bundle gets (wrangler.toml [alias]); vitest-pool-workers

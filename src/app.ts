@@ -18,6 +18,8 @@ import { limitJsonDepth } from "./api/json-depth";
 import { connectionAuthorizeApi } from "./api/connection-authorize";
 import { schemaInferApi } from "./api/schemas-infer";
 import { toolsApi } from "./api/tools";
+import { d1Sessions } from "./db/session";
+import { toolVersionsApi } from "./api/tool-versions";
 import { mcpApi } from "./mcp/http";
 import { oauthApi } from "./oauth/routes";
 import { connectionOAuthPages } from "./ui/connection-oauth";
@@ -25,6 +27,7 @@ import { uiApp } from "./ui/routes";
 import type { AppBindings } from "./env";
 import { AppError, issuesToFieldErrors, notFound, onError, validationError } from "./problem";
 import { publicBaseUrl } from "./public-base-url";
+import { CALLBACK_PATH } from "./registry/oauth-flow";
 import { securityHeaders } from "./security-headers";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -56,6 +59,15 @@ const healthRoute = createRoute({
     },
   },
 });
+
+/**
+ * Browser pages read the primary: a browser carries no D1 bookmark from page
+ * to page. The web UI, and the OAuth2 callback of connections, which reads the
+ * flow its sign-in started a moment ago (a replica may not have it yet).
+ */
+function isBrowserPage(path: string): boolean {
+  return path === "/" || path === "/ui" || path.startsWith("/ui/") || path === CALLBACK_PATH;
+}
 
 export function buildApp() {
   const app = new OpenAPIHono<AppBindings>({
@@ -97,11 +109,14 @@ export function buildApp() {
   // Every path under these needs a valid token, known route or not; each
   // route then checks its own scope (src/access/middleware.ts).
   for (const path of PROTECTED_PATHS) app.use(path, authenticate());
+  // After authentication, which reads API keys from the primary (and caches them per isolate).
+  app.use("*", d1Sessions({ primaryPaths: isBrowserPage }));
   app.use("*", limitJsonDepth());
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.route("/", toolsApi);
+  app.route("/", toolVersionsApi);
   app.route("/", connectionsApi);
   app.route("/", connectionAuthorizeApi);
   app.route("/", executionsApi);

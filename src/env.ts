@@ -63,6 +63,23 @@ export interface Env {
    */
   PUBLIC_BASE_URL?: string;
   /**
+   * Worker var: how long, in seconds, an isolate may run a tool from its definition cache
+   * before reading it again (src/registry/definition-cache.ts): the longest another
+   * isolate's change can go unseen. Default 5; 0 reads D1 on every execute; at most 3600.
+   */
+  DEFINITION_CACHE_SECONDS?: string;
+  /**
+   * Optional Queue (wrangler.toml `[[queues.producers]]`, commented out by default): when
+   * bound, execution log rows go through it and this Worker's queue() consumer inserts them
+   * (src/registry/log-consumer.ts). Unbound, each isolate group-commits them to D1.
+   */
+  LOG_QUEUE?: Queue;
+  /**
+   * Optional R2 bucket (wrangler.toml `[[r2_buckets]]`, commented out by default): when bound,
+   * large log payloads are kept here rather than in D1 (src/registry/log-payloads.ts).
+   */
+  LOG_PAYLOADS?: R2Bucket;
+  /**
    * Worker var: how many seconds before an OAuth2 authorization-code access
    * token expires it is refreshed (at most half its lifetime). A whole number
    * from 0 to 3600; anything else is the default, 60

@@ -1,15 +1,21 @@
 /**
  * Retention: the cron trigger (wrangler.toml `[triggers]`) deletes execution
- * logs that started more than LOG_RETENTION_DAYS ago, and OAuth2 flows that
+ * logs that started more than LOG_RETENTION_DAYS ago (and the monitoring
+ * rollup's hours before then), and OAuth2 flows that
  * were never completed (`purgeExpiredFlows`). A log row is kept while
  * `started_at >= now - days`, so a row exactly at the cutoff survives one more run.
  *
  * A setting that cannot be read as a whole number of days in range purges
  * nothing: a typo must never empty the audit log.
+ *
+ * With LOG_PAYLOADS bound, a row's R2 object (its large payloads) is deleted
+ * first, then the row: a row never names an object that is gone, and an
+ * object whose delete failed is retried with its row on the next run.
  */
-import { asc, inArray, lt } from "drizzle-orm";
+import { asc, inArray, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { executions, oauthStates } from "./db/schema";
+import { executionRollups, executions, oauthStates } from "./db/schema";
+import { hourOf } from "./registry/rollups";
 import type { Env } from "./env";
 
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -51,11 +57,15 @@ export interface PurgeReport {
   complete: boolean;
 }
 
-/** Deletes rows that started before `cutoff`, oldest first, in bounded batches. */
+/**
+ * Deletes rows that started before `cutoff`, oldest first, in bounded
+ * batches; with `payloads`, each batch's R2 objects before its rows.
+ */
 export async function purgeExecutionsBefore(
   db: D1Database,
   cutoff: string,
   limits: PurgeLimits = PURGE_LIMITS,
+  payloads?: R2Bucket,
 ): Promise<PurgeReport> {
   const orm = drizzle(db);
   let deleted = 0;
@@ -66,11 +76,50 @@ export async function purgeExecutionsBefore(
       .where(lt(executions.startedAt, cutoff))
       .orderBy(asc(executions.startedAt))
       .limit(limits.batchSize);
-    const result = await orm.delete(executions).where(inArray(executions.id, oldest)).run();
-    deleted += result.meta.changes;
-    if (result.meta.changes < limits.batchSize) return { cutoff, deleted, batches: batch, complete: true };
+    let changes: number;
+    let selected: number;
+    if (payloads) {
+      // The ids and object keys first, then the rows by id (one JSON parameter: D1 binds at most 100).
+      const rows = await orm
+        .select({ id: executions.id, payloadKey: executions.payloadKey })
+        .from(executions)
+        .where(lt(executions.startedAt, cutoff))
+        .orderBy(asc(executions.startedAt))
+        .limit(limits.batchSize)
+        .all();
+      const keys = rows.flatMap((row) => (row.payloadKey ? [row.payloadKey] : []));
+      if (keys.length > 0) await payloads.delete(keys);
+      const ids = JSON.stringify(rows.map((row) => row.id));
+      changes = (
+        await orm
+          .delete(executions)
+          .where(inArray(executions.id, sql`(select value from json_each(${ids}))`))
+          .run()
+      ).meta.changes;
+      selected = rows.length;
+    } else {
+      changes = (await orm.delete(executions).where(inArray(executions.id, oldest)).run()).meta.changes;
+      selected = changes;
+    }
+    deleted += changes;
+    if (selected < limits.batchSize) return { cutoff, deleted, batches: batch, complete: true };
   }
   return { cutoff, deleted, batches: limits.maxBatches, complete: false };
+}
+
+/**
+ * Deletes the monitoring rollup's hours that ended at or before `cutoff`: an
+ * hour is dropped once every log row it counts is past retention, so the
+ * charts never count runs the log no longer holds for longer than an hour.
+ * A rollup row is one tool's outcome in one hour, so there are few: one
+ * statement, on the rollup's hour index.
+ */
+export async function purgeRollupsBefore(db: D1Database, cutoff: string): Promise<number> {
+  const result = await drizzle(db)
+    .delete(executionRollups)
+    .where(lt(executionRollups.hour, hourOf(cutoff)))
+    .run();
+  return result.meta.changes;
 }
 
 /** The scheduled handler's work: read the setting, purge, and log one line either way. */
@@ -80,8 +129,10 @@ export async function purgeExpiredExecutions(env: Env, nowMs: number): Promise<P
     console.error(JSON.stringify({ msg: "retention skipped: invalid setting", reason: setting.reason }));
     return null;
   }
-  const report = await purgeExecutionsBefore(env.DB, retentionCutoff(nowMs, setting.days));
-  console.log(JSON.stringify({ msg: "retention purge", days: setting.days, ...report }));
+  const cutoff = retentionCutoff(nowMs, setting.days);
+  const report = await purgeExecutionsBefore(env.DB, cutoff, PURGE_LIMITS, env.LOG_PAYLOADS);
+  const rollupsDeleted = await purgeRollupsBefore(env.DB, cutoff);
+  console.log(JSON.stringify({ msg: "retention purge", days: setting.days, ...report, rollupsDeleted }));
   return report;
 }
 

@@ -384,6 +384,30 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: "get",
+    path: "/tools/{id}/versions",
+    scope: "tools:read",
+    allowed: 200,
+    request: async () => ({ path: `/tools/${(await functionTool()).id}/versions`, init: {} }),
+  },
+  {
+    method: "get",
+    path: "/tools/{id}/versions/{n}",
+    scope: "tools:read",
+    allowed: 200,
+    request: async () => ({ path: `/tools/${(await functionTool()).id}/versions/1`, init: {} }),
+  },
+  {
+    method: "post",
+    path: "/tools/{id}/versions/{n}/restore",
+    scope: "tools:write",
+    allowed: 200,
+    request: async () => ({
+      path: `/tools/${(await functionTool()).id}/versions/1/restore`,
+      init: { method: "POST", json: {} },
+    }),
+  },
+  {
+    method: "get",
     path: "/exports/functions",
     scope: "tools:read",
     allowed: 200,

@@ -108,8 +108,15 @@ async function sealedSecretsOf(toolId: string): Promise<Record<string, string>> 
   return JSON.parse(row!.auth_secrets) as Record<string, string>;
 }
 
+/**
+ * Executes with the definition cache off: these tests change rows straight in D1, as another isolate or an
+ * attacker would, and this isolate would run its cached copy until the bound (test/definition-cache.test.ts).
+ */
 async function run(toolId: string, bindings: Bindings = {}): Promise<{ status: number; body: Json }> {
-  const res = await callWorker(bindings, `/tools/${toolId}/execute`, { method: "POST", json: { input: {} } });
+  const res = await callWorker({ DEFINITION_CACHE_SECONDS: "0", ...bindings }, `/tools/${toolId}/execute`, {
+    method: "POST",
+    json: { input: {} },
+  });
   return { status: res.status, body: await res.json<Json>() };
 }
 

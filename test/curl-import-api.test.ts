@@ -226,6 +226,7 @@ describe("POST /imports/curl", () => {
       },
       warnings: [],
       needs: [],
+      matching_connections: [],
     });
     const list = await (await api("/tools?limit=100")).json<Json>();
     expect(list.items.map((tool: Json) => tool.name)).not.toContain(name);

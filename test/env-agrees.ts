@@ -17,10 +17,17 @@ type Generated = Omit<Cloudflare.Env, keyof TestOnlyBindings>;
  */
 type WorkerSecrets = "ENCRYPTION_KEYS" | "ENCRYPTION_KEY" | "ADMIN_TOKEN";
 
+/**
+ * Optional bindings: wrangler.toml has them commented out, and a deployment
+ * that wants them enables them there (then `npm run types` lists them, and
+ * TypeMismatches checks their types).
+ */
+type OptionalBindings = "LOG_QUEUE" | "LOG_PAYLOADS";
+
 /** A binding or var that wrangler.toml or .dev.vars.example declares and Env lacks. */
 type MissingFromEnv = Exclude<keyof Generated, keyof Env>;
 /** A binding or var that Env declares and neither wrangler.toml nor .dev.vars.example has. */
-type MissingFromWranglerToml = Exclude<keyof Env, keyof Generated | WorkerSecrets>;
+type MissingFromWranglerToml = Exclude<keyof Env, keyof Generated | WorkerSecrets | OptionalBindings>;
 /** A name in WorkerSecrets that Env does not declare (a stale entry above). */
 type UnknownSecrets = Exclude<WorkerSecrets, keyof Env>;
 

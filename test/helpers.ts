@@ -5,6 +5,7 @@
  */
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, expect, vi } from "vitest";
+import type { Env } from "../src/env";
 import worker from "../src/index";
 
 export const ADMIN_TOKEN = "test-admin-token-for-the-test-suite";
@@ -43,7 +44,7 @@ export function api(path: string, init: ApiInit = {}): Promise<Response> {
 }
 
 /** Worker bindings to override for one call, such as `{ ALLOW_HTTP: "true" }` or another keyring. */
-export type Bindings = Partial<Record<keyof Cloudflare.Env, unknown>>;
+export type Bindings = Partial<Record<keyof Cloudflare.Env | keyof Env, unknown>>;
 
 /** Calls the Worker directly with different bindings, and waits for its deferred work. */
 export async function callWorker(bindings: Bindings, path: string, init: ApiInit = {}): Promise<Response> {
@@ -105,11 +106,15 @@ export async function execute(
   return { status: res.status, body: await res.json<Json>(), res };
 }
 
-/** The log row of an execution; it is written after the response, so wait for it. */
+/**
+ * The execution's log, once its row is in D1 (the API answers from the isolate's group-commit buffer
+ * sooner, and tests then read the row straight from D1).
+ */
 export async function waitForLog(executionId: string): Promise<Json> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const res = await api(`/executions/${executionId}`);
-    if (res.status === 200) return res.json<Json>();
+    const landed = await env.DB.prepare("SELECT 1 FROM executions WHERE id = ?").bind(executionId).first();
+    if (res.status === 200 && landed) return res.json<Json>();
     await res.arrayBuffer();
     await new Promise((r) => setTimeout(r, 10));
   }

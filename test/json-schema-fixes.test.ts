@@ -96,6 +96,20 @@ describe("references", () => {
     expect(await check({ properties: { a: { minLength: -1 } } })).toBe(422);
   });
 
+  it("in draft-07, resolves a $ref against the base URI its sibling $id would have changed", async () => {
+    // The suite's "$ref prevents a sibling $id from changing the base uri": foo.json is base_foo, a number.
+    const check = await inputTool({
+      $id: "https://example.com/sibling_id/base/",
+      definitions: {
+        foo: { $id: "https://example.com/sibling_id/foo.json", type: "string" },
+        base_foo: { $id: "foo.json", type: "number" },
+      },
+      allOf: [{ $id: "https://example.com/sibling_id/", $ref: "foo.json" }],
+    });
+    expect(await check("a string")).toBe(422);
+    expect(await check(5)).toBe(200);
+  });
+
   it("refuses a remote $ref at save, saying that schemas are never fetched", async () => {
     const { status, body } = await save(
       functionTool({ type: "object", properties: { v: { $ref: "https://schemas.example.com/v.json" } } }),

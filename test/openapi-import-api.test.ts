@@ -58,19 +58,32 @@ describe("POST /imports/openapi: dry run", () => {
     expect(results.checkHealth).toMatchObject({ reason: "unsupported_method", method: "HEAD" });
     expect(results["POST /contacts/search"]!.name).toBe(`${prefix}post_contacts_search`);
 
-    // What would be needed, and no secret: none was sent, and none is echoed.
-    expect(results.listContacts!.needs_secrets).toEqual(["client_id", "client_secret"]);
-    expect(results.createContact!.needs_secrets).toEqual(["value"]);
+    // Each scheme a connection, with what it would need; no secret was sent, and none is echoed.
+    expect(results.listContacts!.security_scheme).toBe("oauth");
+    expect(results.createContact!.security_scheme).toBe("apiKey");
+    expect(body.connections).toEqual([
+      expect.objectContaining({
+        security_scheme: "oauth",
+        status: "would_create",
+        auth_config: {
+          type: "oauth2",
+          grant_type: "client_credentials",
+          token_url: "https://auth.example.com/oauth/token",
+          scope: "contacts.read",
+          client_auth_method: "client_secret_basic",
+          secrets_set: [],
+        },
+        allowed_origins: ["https://eu.crm.example.com"],
+        needs: ["client_id", "client_secret"],
+      }),
+      expect.objectContaining({ security_scheme: "apiKey", status: "would_create", needs: ["value"] }),
+    ]);
+    expect(results.listContacts!.tool.auth_config).toBeUndefined();
     expect(results.listContacts!.tool).toMatchObject({
       name: `${prefix}listContacts`,
       description: "List contacts\n\nNewest first, a page at a time.",
       method: "GET",
       endpoint_url: `${CRM}/contacts`,
-      auth_config: {
-        type: "oauth2",
-        token_url: "https://auth.example.com/oauth/token",
-        scope: "contacts.read",
-      },
       input_mapping: {
         limit: { in: "query" },
         cursor: { in: "query" },
@@ -288,7 +301,9 @@ describe("POST /imports/openapi: a real import", () => {
     expect(body.openapi_version).toBe("3.1");
     const results = byOperation(body.results);
     expect(results["list tasks (v2)"]).toMatchObject({ status: "created", name: `${prefix}list_tasks_v2` });
-    expect(results.adminStats).toMatchObject({ status: "skipped", reason: "unsupported_security" });
+    // HTTP basic is a connection, which needs a username before it can exist.
+    expect(results.adminStats).toMatchObject({ status: "skipped", reason: "connection_incomplete" });
+    expect(results.adminStats!.detail).toContain("connections.basic.username");
     // The recursive Node schema is kept, its recursion a $ref to a definition the output schema carries.
     expect(results.getTree!.warnings).toBeUndefined();
     const tree = await (await api(`/tools/${results.getTree!.tool_id}`)).json<Json>();
@@ -395,7 +410,7 @@ describe("POST /imports/openapi: a real import", () => {
     ]);
   });
 
-  it("without the secrets a scheme needs, skips with needs_secret and creates nothing (200)", async () => {
+  it("a scheme auth_config does not complete uses a connection instead; a type without its secret skips with needs_secret", async () => {
     const prefix = `${uniqueName("nosecret")}_`;
     const { status, body } = await importOpenApi({
       document: crmYaml,
@@ -404,18 +419,31 @@ describe("POST /imports/openapi: a real import", () => {
     });
     expect(status).toBe(201);
     const results = byOperation(body.results);
+    // OAuth2 without a client_id cannot be a connection yet: the detail says what to send.
     expect(results.listContacts).toMatchObject({
       status: "skipped",
-      reason: "needs_secret",
-      needs_secrets: ["client_id", "client_secret"],
-      detail:
-        'Its security scheme "oauth" needs client_id and client_secret: send auth_config.client_id and auth_config.client_secret.',
+      reason: "connection_incomplete",
+      security_scheme: "oauth",
     });
+    expect(results.listContacts!.detail).toContain("send connections.oauth.client_id");
+    // The API key completes its scheme inline: the tool keeps its own credential, as before connections.
     expect(results.createContact!.status).toBe("created");
+    expect(results.createContact!.connection_id).toBeUndefined();
+    const tool = await (await api(`/tools/${results.createContact!.tool_id}`)).json<Json>();
+    expect(tool.auth_config).toMatchObject({ type: "api_key", secrets_set: ["value"] });
+    expect(body.connections.map((c: Json) => [c.security_scheme, c.status])).toEqual([["oauth", "skipped"]]);
 
-    const none = await importOpenApi({ document: crmYaml, name_prefix: `${uniqueName("none")}_` });
-    expect(none.status).toBe(200);
-    expect(none.body.results.filter((r: Json) => r.status === "created")).toEqual([]);
+    const typed = await importOpenApi({
+      document: crmYaml,
+      name_prefix: `${uniqueName("typed")}_`,
+      auth_config: { type: "bearer_token" },
+    });
+    expect(typed.status).toBe(200);
+    expect(typed.body.results.filter((r: Json) => r.status === "created")).toEqual([]);
+    expect(byOperation(typed.body.results).createContact).toMatchObject({
+      reason: "needs_secret",
+      needs_secrets: ["token"],
+    });
   });
 
   it("auth_config with a type replaces the document's schemes; server_url replaces its servers", async () => {

@@ -49,11 +49,15 @@ describe("a thousand operations in one import", () => {
   it("creates 1,223 tools (GitHub's count) in under 1,000 D1 queries, by batching the inserts", async () => {
     const prefix = `${uniqueName("many")}_`;
     const counting = countingEnv();
-    const response = await importOpenApi(counting.env, {
-      document: manyOperations(1223),
-      name_prefix: prefix,
-      dry_run: false,
-    });
+    const response = await importOpenApi(
+      counting.env,
+      {
+        document: manyOperations(1223),
+        name_prefix: prefix,
+        dry_run: false,
+      },
+      ["tools:write"],
+    );
     const created = response.results.filter((r) => r.status === "created");
     expect(created).toHaveLength(1223);
     // One name lookup per 90 prefixes, one INSERT per ROWS_PER_INSERT rows; nothing per tool.
@@ -67,6 +71,31 @@ describe("a thousand operations in one import", () => {
     const sample = created[700] as Json;
     const tool = await (await api(`/tools/${sample.tool_id}`)).json<Json>();
     expect(tool).toMatchObject({ name: sample.name, endpoint_url: "https://api.example.com/items/700" });
+  }, 120_000);
+
+  it("a thousand operations behind one API key share one connection, in as few queries plus two", async () => {
+    const prefix = `${uniqueName("keyed")}_`;
+    const counting = countingEnv();
+    const document = {
+      ...manyOperations(1223),
+      info: { title: uniqueName("Many") },
+      security: [{ key: [] }],
+      components: { securitySchemes: { key: { type: "apiKey", in: "header", name: "X-Key" } } },
+    };
+    const response = await importOpenApi(counting.env, { document, name_prefix: prefix, dry_run: false }, [
+      "tools:write",
+      "connections:write",
+    ]);
+    const created = response.results.filter((r) => r.status === "created");
+    expect(created).toHaveLength(1223);
+    expect(response.connections).toHaveLength(1);
+    expect(new Set(created.map((r) => r.connection_id))).toEqual(new Set([response.connections[0]!.id]));
+    // The connection costs one name lookup and one insert, whatever the number of tools.
+    expect(counting.statements()).toBe(Math.ceil(1223 / 90) + 2 + Math.ceil(1223 / ROWS_PER_INSERT));
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM tools WHERE connection_id = ?")
+      .bind(response.connections[0]!.id)
+      .first<{ n: number }>();
+    expect(row?.n).toBe(1223);
   }, 120_000);
 
   it("refuses more than 2,000 operations at once, pointing at operation_ids", async () => {

@@ -675,30 +675,57 @@ describe("security schemes", () => {
   };
 
   it.each([
-    [[{ header: [] }], { type: "api_key", key_name: "X-Key", location: "header" }, ["value"]],
-    [[{ query: [] }], { type: "api_key", key_name: "key", location: "query" }, ["value"]],
-    [[{ bearer: [] }], { type: "bearer_token" }, ["token"]],
+    [
+      [{ header: [] }],
+      { scheme: "header", auth: { type: "api_key", key_name: "X-Key", location: "header" }, scopes: [] },
+    ],
+    [[{ query: [] }], { scheme: "query", auth: { type: "api_key", key_name: "key", location: "query" }, scopes: [] }],
+    [[{ bearer: [] }], { scheme: "bearer", auth: { type: "bearer_token" }, scopes: [] }],
+    [[{ basic: [] }], { scheme: "basic", auth: { type: "basic" }, scopes: [] }],
     [
       [{ cc: ["a", "b"] }],
-      { type: "oauth2", token_url: "https://api.example.com/oauth/token", scope: "a b" },
-      ["client_id", "client_secret"],
+      {
+        scheme: "cc",
+        auth: { type: "oauth2", grant_type: "client_credentials", token_url: "https://api.example.com/oauth/token" },
+        scopes: ["a", "b"],
+      },
     ],
-    [[{ basic: [] }, { bearer: [] }], { type: "bearer_token" }, ["token"]],
-    [[{ basic: [] }, {}], undefined, []],
-    [[], undefined, []],
-  ])("%j", (security, auth, missing) => {
+    [
+      [{ code: ["r"] }],
+      {
+        scheme: "code",
+        auth: {
+          type: "oauth2",
+          grant_type: "authorization_code",
+          authorization_url: "https://x/",
+          token_url: "https://x/",
+        },
+        scopes: ["r"],
+      },
+    ],
+    // OpenID Connect: the API takes its access token as a bearer token (discovery is not run).
+    [[{ oidc: [] }], { scheme: "oidc", auth: { type: "bearer_token" }, scopes: [] }],
+    // An OR list: the first alternative toolgate can send.
+    [
+      [{ cookie: [] }, { header: [], bearer: [] }, { bearer: [] }, { header: [] }],
+      { scheme: "bearer", auth: { type: "bearer_token" }, scopes: [] },
+    ],
+    [[{ cookie: [] }, {}], null],
+    [[], null],
+  ])("%j becomes a connection", (security, connection) => {
     const result = authOf(security);
     expect(result.status).toBe("draft");
-    expect(result.tool.auth_config).toEqual(auth);
-    expect(result.missing).toEqual(missing);
+    expect(result.tool.auth_config).toBeUndefined();
+    expect(result.connection).toEqual(connection);
+    expect(result.scheme).toBe(connection?.scheme ?? null);
   });
 
   it.each([
-    [[{ cookie: [] }], "cookie (an apiKey in cookie: only header and query keys are supported)"],
-    [[{ basic: [] }], "basic (HTTP basic authentication is not supported; only bearer)"],
-    [[{ code: [] }], "code (OAuth2 without a clientCredentials flow; only client credentials are supported)"],
-    [[{ oidc: [] }], "oidc (openIdConnect authentication is not supported)"],
-    [[{ header: [], bearer: [] }], "header + bearer (several schemes at once)"],
+    [
+      [{ cookie: [] }],
+      "cookie (an API key in a cookie, which toolgate cannot send; if the API also takes the key in a header or the query, send auth_config with type api_key, key_name and location)",
+    ],
+    [[{ header: [], bearer: [] }], "header + bearer are required together, and a tool sends one credential"],
     [[{ nope: [] }], "nope (it is not defined in components.securitySchemes)"],
   ])("refuses %j", (security, named) => {
     const result = authOf(security);
@@ -706,24 +733,57 @@ describe("security schemes", () => {
     expect(result.detail).toContain(named);
   });
 
-  it("gives unsupported_security only when nothing else stands in the way (the seam for connections)", () => {
-    const components = { securitySchemes: { basic: { type: "http", scheme: "basic" } } };
-    const extra = { security: [{ basic: [] }] };
+  it("OAuth2 with only an implicit or password flow is a bearer-token connection (a token obtained elsewhere)", () => {
+    const implicit = {
+      securitySchemes: {
+        old: { type: "oauth2", flows: { implicit: { authorizationUrl: "https://x", scopes: {} } } },
+      },
+    };
+    const op = convertOpenApi(
+      document({ "/x": { get: { security: [{ old: [] }], responses: {} } } }, implicit),
+    ) as Json;
+    expect(op.operations[0].connection).toEqual({ scheme: "old", auth: { type: "bearer_token" }, scopes: [] });
+  });
+
+  it("gives unsupported_security only when nothing else stands in the way", () => {
+    const components = { securitySchemes: { cookie: { type: "apiKey", in: "cookie", name: "sid" } } };
+    const extra = { security: [{ cookie: [] }] };
     const octets = { requestBody: { required: true, content: { "application/octet-stream": {} } } };
     expect(skipped(octets, components, { extra }).reason).toBe("unsupported_media_type");
     expect(skipped({ responses: {} }, components, { extra })).toMatchObject({
       reason: "unsupported_security",
       detail:
-        "No security scheme it accepts can be sent by toolgate: basic (HTTP basic authentication is not supported; only bearer). Send auth_config with a type to use another.",
+        "No security scheme it accepts can be sent by toolgate: cookie (an API key in a cookie, which toolgate cannot send; if the API also takes the key in a header or the query, send auth_config with type api_key, key_name and location). Send auth_config with a type to use another way in, or call this operation outside toolgate.",
     });
   });
 
-  it("prefers the first alternative the caller sent the secrets for", () => {
+  it("inline auth_config: the first alternative the caller sent every secret for; else a connection", () => {
     const withToken = authOf([{ cc: ["a"] }, { bearer: [] }], { token: "bearer-token-1" });
     expect(withToken.tool.auth_config).toEqual({ type: "bearer_token", token: "bearer-token-1" });
-    const withNothing = authOf([{ cc: ["a"] }, { bearer: [] }]);
-    expect(withNothing.tool.auth_config.type).toBe("oauth2");
-    expect(withNothing.missing).toEqual(["client_id", "client_secret"]);
+    expect(withToken.connection).toBeNull();
+    const withCc = authOf([{ cc: ["a"] }], { client_id: "c", client_secret: "client-secret-1" });
+    expect(withCc.tool.auth_config).toEqual({
+      type: "oauth2",
+      token_url: "https://api.example.com/oauth/token",
+      scope: "a",
+      client_id: "c",
+      client_secret: "client-secret-1",
+    });
+    const incomplete = authOf([{ cc: ["a"] }, { bearer: [] }], { client_id: "c" });
+    expect(incomplete.tool.auth_config).toBeUndefined();
+    expect(incomplete.connection.scheme).toBe("cc");
+    // Basic cannot be a tool's own auth: it is always a connection.
+    expect(authOf([{ basic: [] }], { token: "bearer-token-1" }).connection.scheme).toBe("basic");
+  });
+
+  it("a scheme the caller maps to a connection is never inline", () => {
+    const result = convertOpenApi(
+      document({ "/x": { get: { security: [{ header: [] }], responses: {} } } }, { securitySchemes }),
+      { auth: { value: "secret-value-1" }, connectionSchemes: new Set(["header"]) },
+    );
+    const op = (result.ok ? result.operations[0] : result) as Json;
+    expect(op.tool.auth_config).toBeUndefined();
+    expect(op.connection.scheme).toBe("header");
   });
 
   it("the caller's fields fill in the scheme's; a type replaces it", () => {

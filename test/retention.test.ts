@@ -33,6 +33,7 @@ function logRow(toolId: string, startedAt: string, id: string = crypto.randomUUI
     output: "null",
     outputTruncated: false,
     attempts: null,
+    payloadKey: null,
     detail: null,
   };
 }

@@ -85,6 +85,7 @@ describe("POST /tools", () => {
       name,
       description: "Creates an order",
       execution_type: "http_request",
+      format_mode: "by_draft",
       method: "POST",
       endpoint_url: "https://shop.example.com/v1/customers/{customer_id}/orders",
       function_name: null,

@@ -18,13 +18,14 @@ import {
   signIn,
   submitForm,
   unlabelledControls,
+  withFields,
 } from "./ui-helpers";
 
 const upstream = useUpstream();
 const CRM = "https://eu.crm.example.com/v1";
 
 describe("the Import page", () => {
-  it("previews the operations, imports the ones picked, with the secret sealed between the steps", async () => {
+  it("with a secret given for each tool: previews, imports the ones picked, the secret sealed between the steps", async () => {
     const session = await signIn();
     const page = await (await getPage("/ui/import", session)).text();
     expect(unlabelledControls(page)).toEqual([]);
@@ -45,16 +46,6 @@ describe("the Import page", () => {
     expect(fieldValue(fields, "draft_secret.value")).toMatch(/^v2\./);
 
     const picked = fields.filter(([name, value]) => name !== "operation_id" || value === "getContact");
-    // Without its secret the operation is skipped: the document stays, with what to do, to fix and retry.
-    const skipped = picked.filter(([name]) => name !== "draft_secret.value");
-    const again = await (await postForm("/ui/import", [...skipped, ["_action", "import"]], session)).text();
-    expect(again).toContain("Created 0 tools; skipped 1.");
-    expect(again).toContain("The document is still below: fix what the list says, then preview again");
-    expect(again).toContain("enter it under Secrets, then preview again");
-    expect(again).not.toContain("auth_config");
-    expect(fieldValue(formFields(again, "/ui/import"), "document")).toBe(crmYaml);
-    expect(fieldValue(formFields(again, "/ui/import"), "name_prefix")).toBe(prefix);
-
     const imported = await postForm("/ui/import", [...picked, ["_action", "import"]], session);
     const result = await imported.text();
     expect(imported.status, result).toBe(200);
@@ -69,6 +60,57 @@ describe("the Import page", () => {
     const ran = await execute(tool.id, { contactId: 42 });
     expect(ran.status, JSON.stringify(ran.body)).toBe(200);
     expect(upstream.calls.map((c) => c.headers.get("x-api-key"))).toEqual([key]);
+  });
+
+  it("creates a connection per scheme without its secret, links its page, and maps a scheme to an existing connection", async () => {
+    const session = await signIn();
+    const prefix = `t${crypto.randomUUID().slice(0, 6)}_`;
+    const preview = await postForm(
+      "/ui/import",
+      { document: crmYaml, name_prefix: prefix, _action: "preview" },
+      session,
+    );
+    const html = await preview.text();
+    expect(preview.status, html).toBe(200);
+    expect(unlabelledControls(html)).toEqual([]);
+    expect(html).toContain("Scheme <code>apiKey</code>: API key in the header X-API-Key");
+    expect(html).toContain("A new connection, Acme_CRM_apiKey");
+    // OAuth2 needs a client ID before its connection can exist: the page asks for it there.
+    expect(html).toContain('name="client_id:oauth"');
+    const fields = formFields(html, "/ui/import");
+    expect(fieldValue(fields, "connection_id:apiKey")).toBe("");
+
+    const picked = fields.filter(([name, value]) => name !== "operation_id" || value === "getContact");
+    const imported = await postForm("/ui/import", [...picked, ["_action", "import"]], session);
+    const result = await imported.text();
+    expect(imported.status, result).toBe(200);
+    expect(result).toContain("Created 1 tool");
+    const connectionId = /href="\/ui\/connections\/([0-9a-f-]{36})"/.exec(result)?.[1];
+    expect(connectionId).toBeDefined();
+    expect(result).toMatch(
+      /created <a href="\/ui\/connections\/[0-9a-f-]{36}">Acme_CRM_apiKey(_\d+)?<\/a>, which needs its API key/,
+    );
+    const toolId = /href="\/ui\/tools\/([0-9a-f-]{36})"/.exec(result)?.[1];
+    const tool = await storedTool(toolId ?? "");
+    expect(tool.connection_id).toBe(connectionId);
+
+    // Again, mapping the scheme to the connection just made: it is offered, and used; none is created.
+    const again = await postForm(
+      "/ui/import",
+      { document: crmYaml, name_prefix: `${prefix}b_`, _action: "preview" },
+      session,
+    );
+    const againHtml = await again.text();
+    expect(againHtml).toContain(`<option value="${connectionId}">Use Acme_CRM_apiKey`);
+    const mapped = withFields(
+      formFields(againHtml, "/ui/import").filter(([name, value]) => name !== "operation_id" || value === "getContact"),
+      { "connection_id:apiKey": connectionId ?? "" },
+    );
+    const reused = await (await postForm("/ui/import", [...mapped, ["_action", "import"]], session)).text();
+    expect(reused).toContain("Created 1 tool");
+    expect(reused).toMatch(/uses <a href="\/ui\/connections\/[0-9a-f-]{36}">/);
+    const second = await storedTool(/href="\/ui\/tools\/([0-9a-f-]{36})"/.exec(reused)?.[1] ?? "");
+    expect(second.connection_id).toBe(connectionId);
   });
 
   it("fetches the document from a URL, and offers operations without an operationId by METHOD /path", async () => {
@@ -134,6 +176,46 @@ describe("starting a tool from a cURL command", () => {
     expect(upstream.calls.map((c) => [c.url.search, c.headers.get("authorization")])).toEqual([
       ["?q=shoes&limit=10", `Bearer ${token}`],
     ]);
+  });
+
+  it("offers to save the command's credential as a connection, or to use a matching one, and saves a tool that uses it", async () => {
+    const session = await signIn();
+    const host = `${crypto.randomUUID().slice(0, 8)}.example.com`;
+    const token = `tok-${crypto.randomUUID()}`;
+    const command = `curl 'https://${host}/v1/search?q=shoes' -H 'Authorization: Bearer ${token}'`;
+    const page = await (await getPage("/ui/tools/new", session)).text();
+    const filled = await submitForm(page, "/ui/tools/new", session, { curl_command: command }, "import_curl");
+    expect(filled.html).toContain("Share the command&#39;s credential");
+    expect(filled.html).toContain('value="curl_save_connection"');
+    expect(filled.html).not.toContain(token);
+
+    const saved = await submitForm(filled.html, "/ui/tools/new", session, { curl_command: "" }, "curl_save_connection");
+    expect(saved.res.status, saved.html).toBe(200);
+    expect(saved.html).toContain(
+      `Saved the command&#39;s credential as connection &quot;${host.replaceAll(".", "_")}_token&quot;`,
+    );
+    const connectionId = fieldValue(formFields(saved.html, "/ui/tools/new"), "connection_id");
+    expect(connectionId).toMatch(/^[0-9a-f-]{36}$/);
+    const created = await submitForm(saved.html, "/ui/tools/new", session, { name: uniqueName(), curl_command: "" });
+    expect(created.res.status, created.html).toBe(303);
+    const tool = await storedTool(savedToolId(created.res));
+    expect(tool.connection_id).toBe(connectionId);
+    upstream.on("GET", `https://${host}/v1/search`, () => json({ items: [] }));
+    await execute(tool.id, {});
+    expect(upstream.calls[0]!.headers.get("authorization")).toBe(`Bearer ${token}`);
+
+    // The same kind of credential to the same origin again: the connection is offered, and used.
+    const again = await submitForm(page, "/ui/tools/new", session, { curl_command: command }, "import_curl");
+    expect(again.html).toContain(`href="/ui/connections/${connectionId}"`);
+    const used = await submitForm(
+      again.html,
+      "/ui/tools/new",
+      session,
+      { curl_command: "" },
+      `curl_use_connection.${connectionId}`,
+    );
+    expect(used.html).toContain("keeps no credential of its own");
+    expect(fieldValue(formFields(used.html, "/ui/tools/new"), "connection_id")).toBe(connectionId);
   });
 
   it("asks for what the command holds placeholders for, at the fields to fill in, and saves once they are", async () => {

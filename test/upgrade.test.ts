@@ -40,8 +40,10 @@ async function copyTool(id: string, columns: string[]): Promise<void> {
     .run();
 }
 
+// With the definition cache off: the tools copied into the upgraded database have the ids of tools this
+// isolate ran (and cached) from the test database.
 const onUpgraded = (path: string, init?: Parameters<typeof callWorker>[2]) =>
-  callWorker({ DB: env.UPGRADE_DB }, path, init);
+  callWorker({ DB: env.UPGRADE_DB, DEFINITION_CACHE_SECONDS: "0" }, path, init);
 
 describe("upgrading a database from migration 0005 to 0006", () => {
   it("keeps every tool of every auth type reading and executing unchanged", async () => {
@@ -129,7 +131,10 @@ describe("upgrading a database from migration 0005 to 0006", () => {
     await applyD1Migrations(env.UPGRADE_DB, upTo0005);
     const columns0005 = await columnsOf(env.UPGRADE_DB, "tools");
     expect(columns0005).not.toContain("connection_id");
-    expect(columns0005).toEqual((await columnsOf(env.DB, "tools")).filter((c) => c !== "connection_id"));
+    // Columns of later migrations: connection_id (0006), format_mode (0007).
+    expect(columns0005).toEqual(
+      (await columnsOf(env.DB, "tools")).filter((c) => c !== "connection_id" && c !== "format_mode"),
+    );
     for (const tool of [...tools, fn]) await copyTool(tool.id, columns0005);
 
     // The upgrade: every migration, as `wrangler d1 migrations apply` runs them.
@@ -140,11 +145,11 @@ describe("upgrading a database from migration 0005 to 0006", () => {
     ).all();
     expect(converted).toEqual([{ connections: 0, tools: 0 }]);
 
-    // Each tool reads as it did, with connection_id null, and sends the same credential.
+    // Each tool reads as it did, with connection_id null and formats asserted as before, and sends the same credential.
     for (const [i, tool] of [...tools, fn].entries()) {
       const res = await onUpgraded(`/tools/${tool.id}`);
       expect(res.status).toBe(200);
-      expect(await res.json<Json>()).toEqual({ ...shown[i], connection_id: null });
+      expect(await res.json<Json>()).toEqual({ ...shown[i], connection_id: null, format_mode: "assert" });
     }
     for (const [i, tool] of tools.entries()) {
       const res = await onUpgraded(`/tools/${tool.id}/execute`, { method: "POST", json: { input: {} } });
@@ -162,5 +167,41 @@ describe("upgrading a database from migration 0005 to 0006", () => {
       null,
     ]);
     expect(new URLSearchParams(tokenCalls[1]!.body).get("client_secret")).toBe("upgrade-client-secret-p");
+  });
+});
+
+describe("upgrading a database from migration 0006 to 0007", () => {
+  it("keeps a 2020-12 tool saved before asserting its formats, where a new one treats them as annotations", async () => {
+    const tool = await createTool({
+      execution_type: "function",
+      function_name: "current_time",
+      method: undefined,
+      endpoint_url: undefined,
+      input_schema: {
+        $schema: "https://json-schema.org/draft/2020-12/schema",
+        type: "object",
+        properties: { email: { type: "string", format: "email" } },
+      },
+    });
+    const badEmail = { method: "POST", json: { input: { email: "not an email" } } } as const;
+    expect((await api(`/tools/${tool.id}/execute`, badEmail)).status).toBe(200);
+
+    // The row as toolgate wrote it before 0007: without format_mode.
+    await emptyUpgradeDb();
+    await applyD1Migrations(
+      env.UPGRADE_DB,
+      env.TEST_MIGRATIONS.filter((m) => m.name < "0007"),
+    );
+    const columns0006 = await columnsOf(env.UPGRADE_DB, "tools");
+    expect(columns0006).not.toContain("format_mode");
+    await copyTool(tool.id, columns0006);
+    await applyD1Migrations(env.UPGRADE_DB, env.TEST_MIGRATIONS);
+
+    const shown = await (await onUpgraded(`/tools/${tool.id}`)).json<Json>();
+    expect(shown.format_mode).toBe("assert");
+    const res = await onUpgraded(`/tools/${tool.id}/execute`, badEmail);
+    const body = await res.json<Json>();
+    expect(res.status, JSON.stringify(body)).toBe(422);
+    expect(body.errors).toEqual([expect.objectContaining({ path: "/input/email", keyword: "format" })]);
   });
 });

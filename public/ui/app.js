@@ -104,7 +104,7 @@ if (auth && auth.dataset.storedDestination) {
   document.getElementById("endpoint_url")?.addEventListener("input", update);
 }
 
-// Copy buttons: `data-copy` names the element whose text to copy. Hidden until this script shows them,
+// Copy buttons: `data-copy` names the element (or read-only input) whose text to copy. Hidden until this script shows them,
 // so a page without scripts offers only what works (selecting the text).
 for (const button of document.querySelectorAll("button[data-copy]")) {
   const source = document.getElementById(button.dataset.copy);
@@ -113,7 +113,9 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
   button.hidden = false;
   button.addEventListener("click", async () => {
     try {
-      await navigator.clipboard.writeText(source.textContent ?? "");
+      await navigator.clipboard.writeText(
+        source instanceof HTMLInputElement ? source.value : (source.textContent ?? ""),
+      );
       button.textContent = "Copied";
     } catch {
       button.textContent = "Copy failed: select the text and copy it";

@@ -2,22 +2,24 @@
 // same workerd (issue 6). Both run in Miniflare directly (not `wrangler dev`,
 // whose proxy caps throughput), each in its own workerd process so that CPU
 // time can be read per worker from /proc. D1 reads and writes per execute are
-// counted by a bench-only entry module around the built bundle (D1_COUNTING_ENTRY).
-// See README, "Performance".
+// counted by a bench-only entry module around the built bundle (D1_COUNTING_ENTRY),
+// which also plays "D1 as in production" for one more run per scenario: one
+// single-threaded primary at 1 ms per statement. See README, "Performance".
 //
 // Env: BENCH_DURATION (seconds per run, default 5), BENCH_CONNECTIONS (10),
 // BENCH_ROUNDS (3), BENCH_SCENARIOS (comma-separated names, default all),
 // BENCH_WARMUP (seconds of unrecorded load per worker before the rounds, 2),
 // BENCH_LATENCY_DURATION (seconds per one-connection latency run, 3; 0 skips them),
 // BENCH_PROFILE (seconds of CPU profile per scenario after its rounds, 0 = none),
-// BENCH_OUT (results dir, default bench/results), BENCH_STARTUP=0 skips
-// `wrangler check startup`.
+// BENCH_PRODUCTION_DURATION (seconds of the "D1 as in production" run per scenario,
+// default BENCH_DURATION; 0 skips it), BENCH_OUT (results dir, default bench/results),
+// BENCH_STARTUP=0 skips `wrangler check startup`.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 // @ts-expect-error autocannon ships no types; only its documented programmatic API is used.
 import autocannon from "autocannon";
-import { D1_COUNTING_ENTRY, d1Counts, d1Delta } from "./d1-counter.mjs";
+import { D1_COUNTING_ENTRY, d1Counts, d1Delta, setD1Production } from "./d1-counter.mjs";
 import { connectProfiler, summarizeProfile } from "./profile.mjs";
 import { machine, median, pkgVersion, profileTables, round, roundRun, table } from "./report.mjs";
 import { scenarios } from "./scenarios.mjs";
@@ -48,6 +50,8 @@ const OUT = path.resolve(root, env.BENCH_OUT ?? "bench/results");
 const ADMIN_TOKEN = randomBytes(24).toString("base64url");
 /** Seconds of CPU profiling per scenario (`npm run bench:profile`), after its measured rounds; 0 for none. */
 const PROFILE = Number(env.BENCH_PROFILE ?? 0);
+/** Seconds of load with "D1 as in production" per scenario, after its measured rounds; 0 for none. */
+const PRODUCTION_DURATION = Number(env.BENCH_PRODUCTION_DURATION ?? DURATION);
 
 /**
  * One autocannon run; latency percentiles from per-response times (autocannon's histogram is whole ms), of
@@ -148,6 +152,9 @@ async function main() {
     const profiler = inspectorPort ? await connectProfiler(inspectorPort) : null;
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
     const tokenCalls = async () => (await json(`${upstream.url}/__stats`)).token_requests;
+    // Log rows as D1 holds them, read from outside the Worker (not counted): every execute must leave one.
+    const logDb = await toolgate.mf.getD1Database("DB");
+    const logRows = async () => Number((await logDb.prepare("SELECT count(*) AS n FROM executions").first())?.n ?? NaN);
     /** @type {Record<string, unknown>[]} */
     const rows = [];
     for (const s of list) {
@@ -202,6 +209,7 @@ async function main() {
       }
       const tokenBefore = await tokenCalls();
       const d1Before = await d1Counts(toolgate.url);
+      const rowsBefore = await logRows();
       /** @type {Awaited<ReturnType<typeof load>>[]} */
       const tg = [];
       /** @type {Awaited<ReturnType<typeof load>>[]} */
@@ -228,11 +236,38 @@ async function main() {
       const tokenWarm = (await tokenCalls()) - tokenBefore;
       const d1After = await d1Counts(toolgate.url);
       const d1 = d1Delta(d1Before, d1After);
+      const logRowsWritten = (await logRows()) - rowsBefore;
       const completed = [...tg, ...tg1].reduce((a, x) => a + x.requests, 0);
       if (d1.requests !== d1.executes)
         throw new Error(
           `${s.name}: toolgate served ${d1.requests - d1.executes} requests besides executes while measured`,
         );
+      // D1 as in production: the same load, with the primary played as one single-threaded writer.
+      let production = null;
+      if (PRODUCTION_DURATION > 0) {
+        await setD1Production(toolgate.url, true);
+        try {
+          const before = await d1Counts(toolgate.url);
+          const run = await load(tgTarget, toolgate.pids, PRODUCTION_DURATION);
+          const after = d1Delta(before, await d1Counts(toolgate.url));
+          production = {
+            toolgate_rps: round(run.rps, 0),
+            throughput_ratio: round(run.rps / median(pt.map((x) => x.rps)), 3),
+            d1_busy_ms_per_execute: after.executes > 0 ? round(after.busy_ms / after.executes, 3) : null,
+            d1_bound_executes_per_s: after.busy_ms > 0 ? round((1000 * after.executes) / after.busy_ms, 0) : null,
+            d1_round_trips_per_1000_executes:
+              after.executes > 0 ? round((1000 * after.round_trips) / after.executes, 1) : null,
+            executes: after.executes,
+            unexpected_status: run.unexpected,
+            errors: run.errors,
+          };
+        } finally {
+          await setD1Production(toolgate.url, false);
+        }
+        console.error(
+          `  ${s.name} D1 as in production: ${production.toolgate_rps} req/s, D1 saturates at ${production.d1_bound_executes_per_s ?? "∞"} executes/s`,
+        );
+      }
       // Profiled in a run of its own after the measured ones, so the profiler's overhead is in no figure above.
       let profile = null;
       if (profiler) {
@@ -267,7 +302,12 @@ async function main() {
         d1_reads_per_execute: d1.executes > 0 ? round(d1.reads / d1.executes) : null,
         d1_writes_per_execute: d1.executes > 0 ? round(d1.writes / d1.executes) : null,
         d1_other_per_execute: d1.executes > 0 ? round(d1.other / d1.executes) : null,
+        d1_round_trips_per_1000_executes: d1.executes > 0 ? round((1000 * d1.round_trips) / d1.executes, 1) : null,
+        d1_statements_per_1000_executes:
+          d1.executes > 0 ? round((1000 * (d1.reads + d1.writes + d1.other)) / d1.executes, 1) : null,
         d1_executes: d1.executes,
+        log_rows_written: logRowsWritten,
+        d1_production: production,
         d1_statements: d1.sql,
         toolgate_requests_completed: completed,
         token_calls_warm: s.pass.oauth ? tokenWarm : null,
@@ -315,7 +355,11 @@ async function main() {
           "p50/p99 of the expected status's response times measured by autocannon per response; added = toolgate minus passthrough (medians over rounds). With BENCH_CONNECTIONS connections both workers are saturated, so their latency is mostly queueing (connections / throughput); the *_1conn figures come from runs with one connection and one request at a time, the latency a single caller sees",
         profile:
           "with BENCH_PROFILE=<seconds>: a CPU profile of toolgate's isolate (workerd inspector, 100 µs sampling) over an extra run after the measured rounds; self time per area (package, toolgate source file via the bundle's source map, or runtime builtin) and per function, in µs per request. Profiles are saved under profiles/ (not committed)",
-        d1: "toolgate runs from a bench-only entry module that imports the built bundle unchanged and gives it a DB binding that counts, in the Worker's isolate, each statement executed (first/all/run/raw, each statement of a batch): reads are SELECT, writes INSERT/UPDATE/DELETE. The counters are read, once they stop changing (log rows are written in ctx.waitUntil), before and after the measured rounds (warm-up excluded); d1_reads_per_execute and d1_writes_per_execute divide the statements in that window by d1_executes, the POST /tools/{id}/execute requests the Worker received in it (counted by the same entry module; toolgate_requests_completed is autocannon's count of responses, which misses requests still in flight when a run ends). d1_statements lists every SQL text run in the window with its count",
+        d1_production:
+          "d1_production: one more run per scenario (BENCH_PRODUCTION_DURATION s, BENCH_CONNECTIONS connections) in which the counting entry plays D1's single-threaded primary: round trips take turns, each holding it 1 ms per statement (a batch of n statements n ms; an INSERT of many rows as one statement 1 ms, which flatters large batches a little). d1_bound_executes_per_s = 1000 × executes / ms held: the rate at which the primary would be busy all the time, whatever the number of Workers. throughput_ratio is against the passthrough's median of the measured rounds",
+        log_rows:
+          "log_rows_written: rows added to the executions table over the measured window, read from outside the Worker once the counters settled; it equals d1_executes when no log row is lost",
+        d1: "toolgate runs from a bench-only entry module that imports the built bundle unchanged and gives it a DB binding that counts, in the Worker's isolate, each statement executed (first/all/run/raw, each statement of a batch): reads are SELECT, writes INSERT/UPDATE/DELETE. The counters are read, once they stop changing (log rows are written in ctx.waitUntil), before and after the measured rounds (warm-up excluded); d1_reads_per_execute and d1_writes_per_execute divide the statements in that window by d1_executes, the POST /tools/{id}/execute requests the Worker received in it (counted by the same entry module; toolgate_requests_completed is autocannon's count of responses, which misses requests still in flight when a run ends). d1_statements lists every SQL text run in the window with its count. A round trip is one call to D1 (a batch is one); d1_round_trips_per_1000_executes and d1_statements_per_1000_executes are per 1,000 executes",
       },
       scenarios: rows,
       elapsed_s: round((Date.now() - started) / 1000, 1),

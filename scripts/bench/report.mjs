@@ -48,12 +48,12 @@ export function table(results) {
   const fmt = (/** @type {unknown} */ x, d = 2) =>
     x === null || x === undefined ? "n/a" : typeof x === "number" ? x.toFixed(d) : String(x);
   const lines = [
-    "| Scenario | Toolgate answers | Passthrough req/s | Toolgate req/s | Throughput ratio | Added p50 (ms) | Added p99 (ms) | Added p50, 1 conn (ms) | Added p99, 1 conn (ms) | CPU/req toolgate (ms) | CPU/req passthrough (ms) | D1 reads/execute | D1 writes/execute | Token calls warm |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| Scenario | Toolgate answers | Passthrough req/s | Toolgate req/s | Throughput ratio | Added p50 (ms) | Added p99 (ms) | Added p50, 1 conn (ms) | Added p99, 1 conn (ms) | CPU/req toolgate (ms) | CPU/req passthrough (ms) | D1 round trips per 1,000 executes | D1 statements per 1,000 executes | Toolgate req/s, D1 as in production | D1 saturates at (executes/s) | Token calls warm |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results.scenarios) {
     lines.push(
-      `| ${r.scenario} | ${r.toolgate_status ?? 200} | ${fmt(r.passthrough_rps, 0)} | ${fmt(r.toolgate_rps, 0)} | ${fmt(r.throughput_ratio)} | ${fmt(r.added_p50_ms)} | ${fmt(r.added_p99_ms)} | ${fmt(r.added_p50_ms_1conn)} | ${fmt(r.added_p99_ms_1conn)} | ${fmt(r.toolgate_cpu_ms_per_req, 3)} | ${fmt(r.passthrough_cpu_ms_per_req, 3)} | ${fmt(r.d1_reads_per_execute, 3)} | ${fmt(r.d1_writes_per_execute, 3)} | ${r.token_calls_warm ?? "-"} |`,
+      `| ${r.scenario} | ${r.toolgate_status ?? 200} | ${fmt(r.passthrough_rps, 0)} | ${fmt(r.toolgate_rps, 0)} | ${fmt(r.throughput_ratio)} | ${fmt(r.added_p50_ms)} | ${fmt(r.added_p99_ms)} | ${fmt(r.added_p50_ms_1conn)} | ${fmt(r.added_p99_ms_1conn)} | ${fmt(r.toolgate_cpu_ms_per_req, 3)} | ${fmt(r.passthrough_cpu_ms_per_req, 3)} | ${fmt(r.d1_round_trips_per_1000_executes, 1)} | ${fmt(r.d1_statements_per_1000_executes, 1)} | ${fmt(r.d1_production?.toolgate_rps, 0)} | ${fmt(r.d1_production?.d1_bound_executes_per_s, 0)} | ${r.token_calls_warm ?? "-"} |`,
     );
   }
   const b = results.bundle;

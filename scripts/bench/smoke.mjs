@@ -15,6 +15,7 @@ Object.assign(process.env, {
   BENCH_STARTUP: "0",
   BENCH_PROFILE: "1",
   BENCH_LATENCY_DURATION: "1",
+  BENCH_PRODUCTION_DURATION: "1",
   BENCH_OUT: out,
 });
 const { main } = await import("./bench.mjs");
@@ -39,9 +40,14 @@ try {
       assert.equal(typeof s[key], "number", `${s.scenario}.${key} is a number`);
     }
     assert.ok(s.toolgate_rps > 0 && s.passthrough_rps > 0, `${s.scenario}: requests were served`);
-    // Counts, not timings: every execute loads its tool and writes its log row, nothing else.
-    assert.equal(s.d1_reads_per_execute, 1, `${s.scenario}: one D1 read per execute`);
-    assert.equal(s.d1_writes_per_execute, 1, `${s.scenario}: one D1 write per execute`);
+    // Counts, not timings: a warm execute reads nothing from D1 (its tool is in the definition cache, read
+    // again once per DEFINITION_CACHE_SECONDS, which a slow machine can reach within a run), and log rows go
+    // to D1 in groups, yet every execute leaves exactly one row.
+    assert.ok(s.d1_reads_per_execute < 0.1, `${s.scenario}: D1 reads on warm executes: ${s.d1_reads_per_execute}`);
+    assert.ok(s.d1_round_trips_per_1000_executes < 1000, `${s.scenario}: fewer D1 round trips than executes`);
+    assert.equal(s.log_rows_written, s.d1_executes, `${s.scenario}: one log row per execute, none lost`);
+    assert.equal(typeof s.d1_production?.d1_bound_executes_per_s, "number", `${s.scenario}: D1 as in production ran`);
+    assert.equal(s.d1_production.unexpected_status, 0, `${s.scenario}: D1 as in production answered as expected`);
     assert.ok(s.profile.busy_us_per_request > 0, `${s.scenario}: the profile saw the isolate busy`);
     assert.ok(
       s.profile.areas.some((/** @type {{ name: string }} */ a) => a.name.startsWith("toolgate: src/")),

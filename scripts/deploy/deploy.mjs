@@ -3,7 +3,8 @@
 // running it again:
 //   1. the login (`wrangler whoami`);
 //   2. the D1 databases and KV namespaces of wrangler.toml, found or created,
-//      their ids written into wrangler.toml (resources.mjs);
+//      their ids written into wrangler.toml, and the R2 buckets and queues it
+//      names, when enabled, found or created by name (resources.mjs);
 //   3. the remote D1 migrations, which need those ids, before the code that
 //      expects them;
 //   4. on the first deploy, the secrets (secrets.mjs), before the code, so

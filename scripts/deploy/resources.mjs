@@ -19,11 +19,10 @@ import { DeployError, mustSucceed, wranglerJson } from "./wrangler.mjs";
 
 /**
  * What `npm run deploy` provisions, by wrangler.toml table; a binding there is
- * all a new D1 database or KV namespace needs. Another kind of resource is one
- * more entry: an R2 bucket or a queue, say, which wrangler.toml names rather
- * than holding an id for, would be found or created by that name and write
- * nothing. A binding with nothing to create (a `[[ratelimits]]` namespace_id
- * is chosen, not created) needs no entry.
+ * all a new D1 database or KV namespace needs. Resources that wrangler.toml
+ * names rather than holding an id for (an R2 bucket, a queue) are in
+ * NAMED_RESOURCE_KINDS. A binding with nothing to create (a `[[ratelimits]]`
+ * namespace_id is chosen, not created) needs no entry.
  * @type {Record<string, ResourceKind>}
  */
 export const RESOURCE_KINDS = {
@@ -49,6 +48,56 @@ export const RESOURCE_KINDS = {
     list: async (wrangler) =>
       listOf(await wranglerJson(wrangler, ["kv", "namespace", "list"], "Listing your KV namespaces"), "id", "title"),
     createArgs: (name) => ["kv", "namespace", "create", name],
+  },
+};
+
+/**
+ * @typedef {object} NamedResourceKind
+ * @property {string} label  for messages
+ * @property {(config: import("./wrangler-toml.mjs").RawConfig) => string[]} namesOf  every name wrangler.toml gives
+ * @property {(name: string) => string[]} infoArgs  succeeds when the resource exists
+ * @property {RegExp} notFound  what wrangler says, failing infoArgs, when it does not
+ * @property {(name: string) => string[]} createArgs
+ */
+
+/**
+ * Resources wrangler.toml names, with no id to write back: found by name, or
+ * created. Both are optional (wrangler.toml has them commented out); a name
+ * appears here only once its table is enabled. `wrangler deploy` refuses a
+ * queue that does not exist, so queues must be created first; an R2 bucket
+ * it would create itself, but creating it here says so in the same words.
+ * @type {Record<string, NamedResourceKind>}
+ */
+export const NAMED_RESOURCE_KINDS = {
+  r2_buckets: {
+    label: "R2 bucket",
+    namesOf: (config) =>
+      bindingsOf(config, "r2_buckets").map((binding) => {
+        if (typeof binding.bucket_name !== "string" || binding.bucket_name === "")
+          throw new DeployError(`The [[r2_buckets]] with binding = "${binding.binding}" has no bucket_name.`);
+        return binding.bucket_name;
+      }),
+    infoArgs: (name) => ["r2", "bucket", "info", name, "--json"],
+    notFound: /\[code: 10006\]|specified bucket does not exist/,
+    createArgs: (name) => ["r2", "bucket", "create", name],
+  },
+  queues: {
+    label: "queue",
+    namesOf: (config) => {
+      const queues = /** @type {{ producers?: unknown, consumers?: unknown } | undefined} */ (config.queues);
+      /** @type {Record<string, unknown>[]} */
+      const producers = Array.isArray(queues?.producers) ? queues.producers : [];
+      /** @type {Record<string, unknown>[]} */
+      const consumers = Array.isArray(queues?.consumers) ? queues.consumers : [];
+      const names = [
+        ...producers.map((p) => p.queue),
+        ...consumers.flatMap((c) => [c.queue, c.dead_letter_queue]),
+      ].filter((name) => typeof name === "string" && name !== "");
+      return [...new Set(/** @type {string[]} */ (names))];
+    },
+    infoArgs: (name) => ["queues", "info", name],
+    notFound: /Queue "[^"]*" does not exist/,
+    createArgs: (name) => ["queues", "create", name],
   },
 };
 
@@ -104,6 +153,27 @@ export async function ensureResources(configPath, wrangler, log) {
       log(`  wrote ${kind.idKey} = "${found.id}" into wrangler.toml`);
     }
   }
+  for (const kind of Object.values(NAMED_RESOURCE_KINDS))
+    for (const name of kind.namesOf(config)) await ensureNamed(kind, name, wrangler, log);
+}
+
+/**
+ * @param {NamedResourceKind} kind @param {string} name @param {Wrangler} wrangler
+ * @param {(line: string) => void} log
+ */
+async function ensureNamed(kind, name, wrangler, log) {
+  const infoArgs = kind.infoArgs(name);
+  const info = await wrangler(infoArgs);
+  if (info.status === 0) {
+    log(`✓ found the ${kind.label} "${name}" in your account`);
+    return;
+  }
+  if (!kind.notFound.test(`${info.stdout}\n${info.stderr}`))
+    mustSucceed(info, `Looking for the ${kind.label} "${name}"`, infoArgs);
+  log(`… creating the ${kind.label} "${name}"`);
+  const args = kind.createArgs(name);
+  mustSucceed(await wrangler(args), `Creating the ${kind.label} "${name}"`, args);
+  log(`✓ created the ${kind.label} "${name}"`);
 }
 
 /**

@@ -7,11 +7,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { drizzle } from "drizzle-orm/d1";
 import { scoped } from "../access/middleware";
-import { testConnection } from "../engine/connection-test";
+import { testAndRecord } from "../engine/connection-test";
 import type { AppBindings } from "../env";
-import { clearConnectionError, setConnectionError } from "../registry/connection-usage";
 import { createConnection, removeConnection, replaceConnectionDefinition } from "../registry/connection-writes";
-import { getConnection, getConnectionView, listConnectionViews } from "../registry/connections";
+import { getConnectionView, listConnectionViews } from "../registry/connections";
 import { presentConnection } from "../registry/present-connection";
 import { etagMatches, etagOf } from "../registry/present";
 import { Connection, ConnectionInput, ConnectionList, ConnectionTestResult } from "./connection-schemas";
@@ -214,13 +213,6 @@ const testConnectionRoute = createRoute({
 });
 
 connectionsApi.openapi(testConnectionRoute, async (c) => {
-  const db = drizzle(c.env.DB);
-  const connection = await getConnection(db, c.req.valid("param").id);
-  const { result, verdict } = await testConnection(c.env, connection, (work) => c.executionCtx.waitUntil(work));
-  // Written before answering, so that the status read next shows this test.
-  const now = new Date().toISOString();
-  if (verdict.kind === "failed") await setConnectionError(db, connection.id, verdict.code, now, now);
-  else if (verdict.kind === "worked" && connection.lastErrorCode !== null)
-    await clearConnectionError(db, connection.id, now);
+  const { result } = await testAndRecord(c.env, c.req.valid("param").id, (work) => c.executionCtx.waitUntil(work));
   return c.json(result, 200);
 });

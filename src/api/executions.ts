@@ -4,7 +4,6 @@
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { scoped } from "../access/middleware";
-import { drizzle } from "drizzle-orm/d1";
 import type { AppBindings } from "../env";
 import { AppError } from "../problem";
 import { findExecution, listExecutions, presentExecution } from "../registry/execution-log";
@@ -30,7 +29,7 @@ const listRoute = createRoute({
 
 executionsApi.openapi(listRoute, async (c) => {
   const { limit, cursor, outcome } = c.req.valid("query");
-  const rows = await listExecutions(drizzle(c.env.DB), c.req.valid("param").id, {
+  const rows = await listExecutions(c.env, c.req.valid("param").id, {
     limit,
     after: decodeCursor(cursor),
     outcome,
@@ -47,6 +46,8 @@ const getRoute = createRoute({
   operationId: "getExecution",
   tags: ["Execution"],
   summary: "One execution log entry",
+  description:
+    "Log rows are written after the response. Without a log queue, the isolate that ran the execution answers from its buffer until the row is in D1. With one (LOG_QUEUE), a row still on its way answers 404 `execution_pending` with Retry-After; so does any isolate that does not hold the row yet. An id that never existed answers 404 `execution_not_found`.",
   ...scoped("executions:read"),
   request: { params: IdParam },
   responses: {
@@ -55,9 +56,20 @@ const getRoute = createRoute({
   },
 });
 
+/** Seconds a caller should wait before asking again for a row that is on its way. */
+export const PENDING_RETRY_AFTER_S = { groupCommit: 1, queue: 5 };
+
 executionsApi.openapi(getRoute, async (c) => {
   const { id } = c.req.valid("param");
-  const row = await findExecution(drizzle(c.env.DB), id);
-  if (!row) throw new AppError(404, "execution_not_found", `There is no execution with id "${id}".`);
-  return c.json(presentExecution(row), 200);
+  const lookup = await findExecution(c.env, id);
+  if (lookup.found) return c.json(presentExecution(lookup.row), 200);
+  if (lookup.pending)
+    throw new AppError(
+      404,
+      "execution_pending",
+      `The log entry of execution "${id}" is not written yet: log rows are written after the response. Ask again after Retry-After seconds.`,
+      {},
+      { "retry-after": String(c.env.LOG_QUEUE ? PENDING_RETRY_AFTER_S.queue : PENDING_RETRY_AFTER_S.groupCommit) },
+    );
+  throw new AppError(404, "execution_not_found", `There is no execution with id "${id}".`);
 });

@@ -28,7 +28,7 @@ const importRoute = createRoute({
   operationId: "importOpenApi",
   tags: ["Imports"],
   summary: "Import tools from an OpenAPI document",
-  description: `Creates one tool per operation of an OpenAPI 3.0 or 3.1 document, or a Swagger 2.0 one (converted to 3.0 first), sent as JSON or YAML text or as a parsed object: inputs from its parameters and request body, the output schema from its first 2xx JSON response, auth from its security schemes with the secrets you supply. Each operation is created or skipped with a reason; with \`dry_run\` nothing is saved and each result carries the tool it would create. At most ${MAX_IMPORT_OPERATIONS} operations per import.`,
+  description: `Creates one tool per operation of an OpenAPI 3.0 or 3.1 document, or a Swagger 2.0 one (converted to 3.0 first), sent as JSON or YAML text or as a parsed object: inputs from its parameters and request body, the output schema from its first 2xx JSON response, and one connection per security scheme its operations use (created without secrets unless you send them in \`connections\`, or an existing one you map the scheme to; creating one needs the connections:write scope too). Each operation is created or skipped with a reason; with \`dry_run\` nothing is saved and each result carries the tool it would create. At most ${MAX_IMPORT_OPERATIONS} operations per import.`,
   ...scoped("tools:write"),
   request: { body: { required: true, content: { "application/json": { schema: OpenApiImportRequest } } } },
   responses: {
@@ -45,7 +45,7 @@ const importRoute = createRoute({
 });
 
 openapiImportApi.openapi(importRoute, async (c) => {
-  const response = await importOpenApi(c.env, c.req.valid("json"));
+  const response = await importOpenApi(c.env, c.req.valid("json"), c.get("principal")?.scopes ?? []);
   if (response.results.some((r) => r.status === "created")) return c.json(response, 201);
   return c.json(response, 200);
 });

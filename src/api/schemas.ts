@@ -9,8 +9,12 @@ import { RETRY_DEFAULTS, RETRY_LIMITS } from "../engine/outbound/retry";
 import { OUTCOMES } from "../engine/outcomes";
 import { QUERY_STYLES } from "../engine/query-styles";
 import { BODY_FORMATS, INPUT_LOCATIONS } from "../engine/request";
+import { FORMAT_MODES } from "../engine/validated-schema";
 import { CONNECTION_AUTH_CONFIG_OUTPUTS } from "./connection-schemas";
 import { SecretString, TOOL_NAME } from "./field-schemas";
+
+const FORMAT_MODE_DESCRIPTION =
+  "How the schemas treat `format`. `by_draft` (the default for a new tool): asserted in draft-07 and 2019-09, and in 2020-12 an annotation, as the specification says, unless the schema's `$vocabulary` names the format-assertion vocabulary. `assert`: asserted in every draft, as for the tools saved before this setting (theirs stays `assert`). Left out when a tool is replaced: kept as it is.";
 
 export { EMPTY_SECRET_MESSAGE, SecretString, TOOL_NAME } from "./field-schemas";
 
@@ -189,6 +193,7 @@ export const ToolInput = z
       description:
         "Offer the tool to AI agents over MCP (`/mcp`): listed by tools/list, callable by tools/call. Default true.",
     }),
+    format_mode: z.enum(FORMAT_MODES).nullish().openapi({ description: FORMAT_MODE_DESCRIPTION }),
   })
   .openapi("ToolInput");
 export type ToolInput = z.infer<typeof ToolInput>;
@@ -226,6 +231,7 @@ export const Tool = z
     input_mapping: InputMappingSchema.nullable(),
     body_format: z.enum(BODY_FORMATS),
     mcp_enabled: z.boolean(),
+    format_mode: z.enum(FORMAT_MODES).openapi({ description: FORMAT_MODE_DESCRIPTION }),
     version: z.number().int(),
     created_at: z.string().openapi({ format: "date-time" }),
     updated_at: z.string().openapi({ format: "date-time" }),

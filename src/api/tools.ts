@@ -11,7 +11,9 @@ import type { AppBindings, Env } from "../env";
 import { AppError } from "../problem";
 import { connectionsByIds, findConnection } from "../registry/connections";
 import { etagMatches, etagOf, presentStoredTool, presentTool } from "../registry/present";
-import { getRunnableTool, getRunnableToolByName, listTools, type Db, type RunnableTool } from "../registry/queries";
+import { getRunnableTool, listTools, type Db, type RunnableTool } from "../registry/queries";
+import { runnableToolById, runnableToolByName } from "../registry/runnable";
+import { savedByOf } from "../registry/versions";
 import { createTool, removeTool, replaceToolDefinition } from "../registry/writes";
 import { EXECUTE_403, problems, problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
@@ -60,7 +62,7 @@ const createToolRoute = createRoute({
 });
 
 toolsApi.openapi(createToolRoute, async (c) => {
-  const row = await createTool(c.env, c.req.valid("json"));
+  const row = await createTool(c.env, c.req.valid("json"), savedByOf(c.get("principal")));
   c.header("ETag", etagOf(row));
   c.header("Location", `/tools/${row.id}`);
   return c.json(presentTool(row, await connectionOf(drizzle(c.env.DB), row)), 201);
@@ -153,6 +155,7 @@ toolsApi.openapi(replaceToolRoute, async (c) => {
     c.req.valid("param").id,
     c.req.valid("json"),
     (version) => ifMatch === undefined || etagMatches(ifMatch, version),
+    savedByOf(c.get("principal")),
   );
   c.header("ETag", etagOf(row));
   return c.json(presentTool(row, await connectionOf(drizzle(c.env.DB), row)), 200);
@@ -200,7 +203,7 @@ const executeToolRoute = createRoute({
 });
 
 toolsApi.openapi(executeToolRoute, async (c) => {
-  const runnable = await getRunnableTool(drizzle(c.env.DB), c.req.valid("param").id);
+  const runnable = await runnableToolById(c.env, c.req.valid("param").id);
   return c.json(
     await executionResult(c.env, (work) => c.executionCtx.waitUntil(work), runnable, c.req.valid("json").input),
     200,
@@ -221,7 +224,7 @@ const executeToolByNameRoute = createRoute({
 });
 
 toolsApi.openapi(executeToolByNameRoute, async (c) => {
-  const runnable = await getRunnableToolByName(drizzle(c.env.DB), c.req.valid("param").name);
+  const runnable = await runnableToolByName(c.env, c.req.valid("param").name);
   return c.json(
     await executionResult(c.env, (work) => c.executionCtx.waitUntil(work), runnable, c.req.valid("json").input),
     200,

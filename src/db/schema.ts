@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Scope } from "../access/scopes";
 import type { AuthParams, ConnectionAuthParams, ConnectionTestRequest } from "../engine/auth";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../engine/body";
@@ -7,6 +7,7 @@ import type { RetryPolicy } from "../engine/outbound/retry";
 import type { StoredRunDetail } from "../engine/run-detail";
 import { OUTCOMES } from "../engine/outcomes";
 import { BODY_FORMATS, type HttpMethod, type InputMapping } from "../engine/request";
+import { FORMAT_MODES } from "../engine/validated-schema";
 
 /**
  * A tool definition. Auth lives on the same row so that execute loads a tool
@@ -35,6 +36,11 @@ export const tools = sqliteTable(
     /** An object, or a boolean schema (`true`, `false`); null: no output schema. */
     outputSchema: text("output_schema", { mode: "json" }).$type<Record<string, unknown> | boolean>(),
     inputMapping: text("input_mapping", { mode: "json" }).$type<InputMapping>(),
+    /**
+     * How the schemas treat `format` (src/engine/validated-schema.ts): "assert" in every draft, as for
+     * every tool saved before 2020-12 formats became annotations; "by_draft" for tools saved since.
+     */
+    formatMode: text("format_mode", { enum: FORMAT_MODES }).notNull().default("assert"),
     authType: text("auth_type").$type<AuthParams["type"]>().notNull(),
     /** The auth config without its secret fields. */
     authParams: text("auth_params", { mode: "json" }).$type<AuthParams>().notNull(),
@@ -85,6 +91,11 @@ export const executions = sqliteTable(
     /** JSON: every attempt at the upstream request (status or error, duration, delay before it); null when none was due. */
     attempts: text("attempts", { mode: "json" }).$type<AttemptRecord[]>(),
     /**
+     * The R2 object (LOG_PAYLOADS) that holds `input` and `output` when they were too large to keep
+     * in D1 (src/registry/log-payloads.ts); those columns are null then. Null when they are here.
+     */
+    payloadKey: text("payload_key"),
+    /**
      * JSON: the run detail of an http tool (src/engine/run-detail.ts): the request and response, redacted,
      * header values only where they carry no credential, token fetches; at most 16 KiB. Null when no
      * request was built (invalid input, function tools, rows from before the column).
@@ -95,6 +106,67 @@ export const executions = sqliteTable(
     index("executions_tool_started").on(t.toolId, t.startedAt, t.id),
     // The retention purge finds the oldest rows across all tools.
     index("executions_started_at").on(t.startedAt),
+    // The all-runs log across tools, newest first, filtered by outcome or by upstream status (keyset on started_at, id).
+    index("executions_started_id").on(t.startedAt, t.id),
+    index("executions_outcome_started").on(t.outcome, t.startedAt, t.id),
+    index("executions_status_started").on(t.upstreamStatus, t.startedAt, t.id),
+  ],
+);
+
+/**
+ * Latency histogram buckets of the rollups, by upper bound in ms: bucket i
+ * holds durations below LATENCY_BUCKET_BOUNDS_MS[i] (and at or above the one
+ * before); the last bucket holds everything slower. Doubling bounds keep p50
+ * and p95 within a factor of two with 17 integer columns, summable across
+ * hours and tools.
+ */
+export const LATENCY_BUCKET_BOUNDS_MS = [
+  1,
+  2,
+  4,
+  8,
+  16,
+  32,
+  64,
+  128,
+  256,
+  512,
+  1024,
+  2048,
+  4096,
+  8192,
+  16384,
+  32768,
+  Infinity,
+] as const;
+
+const latencyColumns = Object.fromEntries(
+  LATENCY_BUCKET_BOUNDS_MS.map((_, i) => [`h${i}`, integer(`h${i}`).notNull().default(0)]),
+) as Record<`h${number}`, ReturnType<typeof integer>>;
+
+/**
+ * The monitoring rollup (src/registry/rollups.ts): per tool, per hour, per
+ * outcome, the number of calls and a latency histogram. Updated in the same
+ * batch as the log rows it counts, so a chart reads a few hundred rows rather
+ * than every execution. `hour` is the ISO start of the hour
+ * (`2026-12-04T13:00:00.000Z`), comparable with `executions.started_at`.
+ */
+export const executionRollups = sqliteTable(
+  "execution_rollups",
+  {
+    toolId: text("tool_id").notNull(),
+    hour: text("hour").notNull(),
+    outcome: text("outcome", { enum: OUTCOMES }).notNull(),
+    /** The tool's name at its latest counted call: logs (and rollups) outlive their tool. */
+    toolName: text("tool_name").notNull(),
+    calls: integer("calls").notNull(),
+    durationMsSum: integer("duration_ms_sum").notNull(),
+    ...latencyColumns,
+  },
+  (t) => [
+    primaryKey({ columns: [t.toolId, t.hour, t.outcome] }),
+    // The dashboard (all tools over a range) and the retention purge read by hour.
+    index("execution_rollups_hour").on(t.hour),
   ],
 );
 
@@ -240,3 +312,49 @@ export const oauthStates = sqliteTable(
 );
 
 export type OAuthStateRow = typeof oauthStates.$inferSelect;
+
+/**
+ * Every saved version of a tool's definition, without its secrets: written in
+ * the same D1 batch as the tool write that made it (src/registry/versions.ts),
+ * so no version is lost and none is recorded for a write that failed. No
+ * foreign key to `tools`: like execution logs, versions outlive the tool for
+ * audit. `secrets_set` names the secret fields the tool had then; their values
+ * are never copied here.
+ */
+export const toolVersions = sqliteTable(
+  "tool_versions",
+  {
+    toolId: text("tool_id").notNull(),
+    /** The tool's `version` (its ETag) after the write. */
+    version: integer("version").notNull(),
+    /** The tool's `updated_at` of that write. */
+    savedAt: text("saved_at").notNull(),
+    /** Who saved it: `admin-token`, `api-key-<API key id>`, or null when not known (imports). */
+    savedBy: text("saved_by"),
+    name: text("name").notNull(),
+    description: text("description"),
+    executionType: text("execution_type", { enum: ["http_request", "function"] }).notNull(),
+    method: text("method").$type<HttpMethod>(),
+    endpointUrl: text("endpoint_url"),
+    functionName: text("function_name"),
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    timeoutSeconds: integer("timeout_seconds").notNull(),
+    maxResponseBytes: integer("max_response_bytes").notNull(),
+    retryPolicy: text("retry_policy", { mode: "json" }).$type<RetryPolicy>(),
+    bodyFormat: text("body_format", { enum: BODY_FORMATS }).notNull(),
+    inputSchema: text("input_schema", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    outputSchema: text("output_schema", { mode: "json" }).$type<Record<string, unknown> | boolean>(),
+    inputMapping: text("input_mapping", { mode: "json" }).$type<InputMapping>(),
+    authType: text("auth_type").$type<AuthParams["type"]>().notNull(),
+    /** The auth config without its secret fields, as `tools.auth_params`. */
+    authParams: text("auth_params", { mode: "json" }).$type<AuthParams>().notNull(),
+    /** JSON array: the names of the secret fields stored then (never their values). */
+    secretsSet: text("secrets_set", { mode: "json" }).$type<string[]>().notNull(),
+    mcpEnabled: integer("mcp_enabled", { mode: "boolean" }).notNull(),
+    connectionId: text("connection_id"),
+    formatMode: text("format_mode", { enum: FORMAT_MODES }).notNull().default("assert"),
+  },
+  (t) => [primaryKey({ columns: [t.toolId, t.version] })],
+);
+
+export type ToolVersionRow = typeof toolVersions.$inferSelect;

@@ -16,10 +16,13 @@
  * words, never a secret, a token or a response body (which could echo one):
  * every message passes the call's Redactor.
  */
+import { drizzle } from "drizzle-orm/d1";
 import { loadKeyring } from "../crypto/keyring";
 import type { ConnectionRow } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../problem";
+import { clearConnectionError, setConnectionError } from "../registry/connection-usage";
+import { getConnection } from "../registry/connections";
 import { DEFAULT_TIMEOUT_SECONDS } from "../registry/definition";
 import { attachAuth, oauth2Client, type AttachParams, type AuthContext } from "./auth";
 import { authorizationCodeStore, connectionAccessToken } from "./auth/authorization-code";
@@ -281,4 +284,25 @@ function tokenFailed(
     case "outbound_blocked":
       return finish(null, { kind: "unknown" }, { code: "outbound_blocked", message: failure.refusal.message });
   }
+}
+
+/**
+ * Tests the connection `id` and records what the test found in its status
+ * (last_error set on a failure of the credential, cleared by a success). The
+ * API's test route and the UI's Test button both call this.
+ */
+export async function testAndRecord(
+  env: Env,
+  id: string,
+  defer: (work: Promise<unknown>) => void,
+): Promise<ConnectionTestOutcome> {
+  const db = drizzle(env.DB);
+  const connection = await getConnection(db, id);
+  const outcome = await testConnection(env, connection, defer);
+  // Written before answering, so that the status read next shows this test.
+  const now = new Date().toISOString();
+  if (outcome.verdict.kind === "failed") await setConnectionError(db, connection.id, outcome.verdict.code, now, now);
+  else if (outcome.verdict.kind === "worked" && connection.lastErrorCode !== null)
+    await clearConnectionError(db, connection.id, now);
+  return outcome;
 }

@@ -12,6 +12,7 @@ import type { AttachParams } from "./auth";
 import { authorizationCodeStore } from "./auth/authorization-code";
 import { missingConnectionSecrets } from "./auth/connection-status";
 import { TokenCache } from "./auth/token-cache";
+import { newExecutionId } from "./execution-id";
 import { EXECUTORS, type ExecutorResult } from "./executors";
 import { readOutboundSettings } from "./outbound/settings";
 import { openConnectionSecrets, openToolSecrets } from "./open-secrets";
@@ -45,7 +46,7 @@ export async function executeTool(
 ): Promise<ExecutionReport> {
   const started = Date.now();
   const startedAt = new Date(started);
-  const executionId = crypto.randomUUID();
+  const executionId = newExecutionId(started);
   const redactor = new Redactor();
   const trace = newRunTrace();
 
@@ -208,6 +209,7 @@ function logRowFor(
     output: outputText?.text ?? null,
     outputTruncated: outputText?.truncated ?? false,
     attempts: outcome.attempts ?? null,
+    payloadKey: null,
     // Scrubbed here, last: by now the redactor knows every secret of the call, access tokens included.
     detail: storedRunDetail(trace, redactor),
   };

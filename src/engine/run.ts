@@ -1,13 +1,13 @@
 /**
- * Running a stored tool for a caller (the API's execute route, the UI's test
- * panel, MCP's tools/call): load it, execute it, and write its log row after
+ * Running a stored tool for a caller (the API's execute routes, the UI's test
+ * panel, MCP's tools/call): find it, execute it, and write its log row after
  * the response.
  */
-import { drizzle } from "drizzle-orm/d1";
 import type { Env } from "../env";
 import { noteConnectionUse } from "../registry/connection-usage";
 import { recordExecution } from "../registry/execution-log";
-import { getRunnableTool, type RunnableTool } from "../registry/queries";
+import type { RunnableTool } from "../registry/queries";
+import { runnableToolById } from "../registry/runnable";
 import type { StoredTool } from "../registry/stored-tool";
 import { executeTool, type ExecutionReport } from "./execute";
 
@@ -16,17 +16,21 @@ export interface ToolRun {
   report: ExecutionReport;
 }
 
-/** `waitUntil` is the request's ExecutionContext.waitUntil: the log row is written after the response. */
+/**
+ * Runs the tool `toolId`, found through the isolate's definition cache
+ * (src/registry/runnable.ts). `waitUntil` is the request's
+ * ExecutionContext.waitUntil: the log row is written after the response.
+ */
 export async function runTool(
   env: Env,
   waitUntil: (work: Promise<unknown>) => void,
   toolId: string,
   input: Record<string, unknown>,
 ): Promise<ToolRun> {
-  return runStoredTool(env, waitUntil, await getRunnableTool(drizzle(env.DB), toolId), input);
+  return runStoredTool(env, waitUntil, await runnableToolById(env, toolId), input);
 }
 
-/** The same, for a tool the caller has already loaded with its connection (MCP finds tools by name). */
+/** The same, for a tool the caller has already found with its connection (by name, through the cache; or read fresh, as the UI shows it). */
 export async function runStoredTool(
   env: Env,
   waitUntil: (work: Promise<unknown>) => void,
@@ -35,7 +39,7 @@ export async function runStoredTool(
 ): Promise<ToolRun> {
   const defer = (work: Promise<unknown>) => waitUntil(work.catch(logDeferredFailure));
   const report = await executeTool(runnable, input, { env, defer });
-  defer(recordExecution(env.DB, report.logRow));
+  defer(recordExecution(env, report.logRow));
   if (runnable.connection) noteConnectionUse(env, defer, runnable.connection, report);
   return { tool: runnable.tool, report };
 }

@@ -12,6 +12,7 @@ import { patternCostProblems, type SchemaPattern } from "./pattern-cost";
 import { metaSchemaDocuments } from "./bundled-metaschemas";
 import { dereferencedCopy, refCycleProblems } from "./schema-cycles";
 import { referenceProblems, validationDocuments } from "./schema-references";
+import { validatedSchema, type FormatMode } from "./validated-schema";
 import {
   costlyUniqueItemsArray,
   leafErrors,
@@ -129,8 +130,10 @@ export function checkSchema(schema: SchemaDocument, pointerPrefix: string): Prob
   const meta = validateInstance(metaValidator(draft), schema, pointerPrefix);
   if (meta.length > 0)
     return meta.map((e) => ({ ...e, message: `Not a valid JSON Schema (${draftLabel(draft)}): ${e.message}` }));
-  const dereferenced = dereferencedCopy(schema);
-  const references = referenceProblems(schema, draft, dereferenced, pointerPrefix);
+  // References resolve, and cycles close, in the copy the validator is built from (./validated-schema.ts).
+  const validated = validatedSchema(schema, draft, "assert");
+  const dereferenced = dereferencedCopy(validated);
+  const references = referenceProblems(validated, draft, dereferenced, pointerPrefix);
   // A reference cycle that never descends into the value would recurse without end on every execute.
   if (references.length > 0 || dereferenced === null) return references;
   return refCycleProblems(dereferenced, draft, pointerPrefix);
@@ -196,8 +199,17 @@ export function schemaPatterns(schema: SchemaDocument, pointerPrefix: string): S
 const validatorCache = new Map<string, CompiledSchema>();
 const VALIDATOR_CACHE_LIMIT = 500;
 
-export function compiledValidator(cacheKey: string, schema: SchemaDocument): CompiledSchema {
-  let compiled = validatorCache.get(cacheKey);
+/**
+ * `formats`: the tool's format mode (./validated-schema.ts), part of the cache key as a tool's version is;
+ * "assert" unless said, as for every tool saved before there was a mode.
+ */
+export function compiledValidator(
+  cacheKey: string,
+  schema: SchemaDocument,
+  formats: FormatMode = "assert",
+): CompiledSchema {
+  const key = `${cacheKey}:${formats}`;
+  let compiled = validatorCache.get(key);
   if (!compiled) {
     // A schema saved before the pattern cost limits may exceed them: it is refused, and nothing compiles.
     const refusedPatterns = patternCostProblems(schemaPatterns(schema, ""));
@@ -208,7 +220,7 @@ export function compiledValidator(cacheKey: string, schema: SchemaDocument): Com
       // The validator is never consulted: validateInstance answers with refusedPatterns.
       compiled = { ...compile(() => new Validator(false), false), refusedPatterns };
     else {
-      const { root, others } = validationDocuments(schema, draft);
+      const { root, others } = validationDocuments(validatedSchema(schema, draft, formats), draft);
       compiled = compile(
         (shortCircuit) => {
           const validator = new Validator(structuredClone(root) as Schema, draft, shortCircuit);
@@ -223,7 +235,7 @@ export function compiledValidator(cacheKey: string, schema: SchemaDocument): Com
       const oldest = validatorCache.keys().next().value;
       if (oldest !== undefined) validatorCache.delete(oldest);
     }
-    validatorCache.set(cacheKey, compiled);
+    validatorCache.set(key, compiled);
   }
   return compiled;
 }

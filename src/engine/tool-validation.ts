@@ -9,7 +9,7 @@ import type { ProblemFieldError } from "../problem";
 import { dropOptionalNulls } from "./optional-nulls";
 import { applyDefaults, compiledValidator, validateInstance } from "./schemas";
 
-export type ValidatedTool = Pick<ToolRow, "id" | "version" | "inputSchema" | "outputSchema">;
+export type ValidatedTool = Pick<ToolRow, "id" | "version" | "inputSchema" | "outputSchema" | "formatMode">;
 
 /**
  * The input that is validated and sent: optional nulls removed (a strict-mode
@@ -21,11 +21,19 @@ export function preparedInput(tool: Pick<ToolRow, "inputSchema">, rawInput: Reco
 
 /** Errors of a prepared input against the tool's input schema, under `/input`. */
 export function inputProblems(tool: ValidatedTool, input: Record<string, unknown>): ProblemFieldError[] {
-  return validateInstance(compiledValidator(`${tool.id}:${tool.version}:input`, tool.inputSchema), input, "/input");
+  return validateInstance(
+    compiledValidator(`${tool.id}:${tool.version}:input`, tool.inputSchema, tool.formatMode),
+    input,
+    "/input",
+  );
 }
 
 /** Errors of an upstream (or function) output against the tool's output schema, under `/output`; none without one. */
 export function outputProblems(tool: ValidatedTool, output: unknown): ProblemFieldError[] {
   if (tool.outputSchema == null) return [];
-  return validateInstance(compiledValidator(`${tool.id}:${tool.version}:output`, tool.outputSchema), output, "/output");
+  return validateInstance(
+    compiledValidator(`${tool.id}:${tool.version}:output`, tool.outputSchema, tool.formatMode),
+    output,
+    "/output",
+  );
 }

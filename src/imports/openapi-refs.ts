@@ -20,6 +20,8 @@ export const SKIP_REASONS = [
   "non_object_body",
   "unsupported_security",
   "needs_secret",
+  "connection_incomplete",
+  "invalid_connection",
   "invalid_tool",
   "name_taken",
 ] as const;

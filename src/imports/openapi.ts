@@ -15,7 +15,7 @@ import { operationInputs } from "./openapi-inputs";
 import { NodeBudget, OperationRefused, RefResolver, type SkipReason } from "./openapi-refs";
 import { checkImportedSchema, describeProblems, responseSchema } from "./openapi-responses";
 import { finishSchema, newSchemaContext, withDefinitions, type OpenApiVersion } from "./openapi-schema";
-import { operationAuth, type AuthOverrides, type OperationAuth } from "./openapi-security";
+import { operationAuth, type AuthOverrides, type OperationAuth, type SchemeConnection } from "./openapi-security";
 import { resolveServer } from "./openapi-servers";
 import { isSwagger2, upgradeSwagger2 } from "./swagger2";
 import { baseToolName } from "./tool-names";
@@ -31,6 +31,8 @@ export interface ImportOptions {
   serverUrl?: string | undefined;
   operationIds?: readonly string[] | undefined;
   auth?: AuthOverrides | undefined;
+  /** Schemes the caller maps to connections (its own or new ones): never inline, whatever `auth` holds. */
+  connectionSchemes?: ReadonlySet<string> | undefined;
   namePrefix?: string | undefined;
 }
 
@@ -52,6 +54,8 @@ export type OperationConversion =
       /** The security scheme its auth came from, and the fields the caller must still supply for it. */
       scheme: string | null;
       missing: string[];
+      /** The connection it uses instead of its own auth_config (created or mapped by the caller), or null. */
+      connection: SchemeConnection | null;
       warnings: string[];
     }
   | { status: "skipped"; ref: OperationRef; reason: SkipReason; detail: string; warnings: string[] };
@@ -64,6 +68,8 @@ export type Conversion =
       ok: true;
       /** The document's own version: "2.0" for Swagger, which is converted to 3.0 first. */
       version: OpenApiVersion | "2.0";
+      /** info.title, which names the connections an import creates. */
+      title: string | null;
       operations: OperationConversion[];
       unknownOperationIds: string[];
     }
@@ -151,7 +157,9 @@ export function convertOpenApi(given: Record<string, unknown>, options: ImportOp
   const operations = selected.map((op) =>
     "status" in op ? op : convertOperation(op, bases.get(op) as string, document, version, refs, options, patterns),
   );
-  return { ok: true, version: fromSwagger ? "2.0" : version, operations, unknownOperationIds };
+  const info = isPlainObject(document.info) ? document.info : {};
+  const title = typeof info.title === "string" && info.title.trim() !== "" ? info.title.trim() : null;
+  return { ok: true, version: fromSwagger ? "2.0" : version, title, operations, unknownOperationIds };
 }
 
 /**
@@ -213,11 +221,10 @@ function convertOperation(
       );
     const method = ref.method as HttpMethod;
     const budget = new NodeBudget();
-    const auth = securityOf(operation, document, refs, options.auth, baseUrl);
-    // A header parameter that repeats the API key is the credential: auth_config sends it, sealed.
-    const authConfig = auth instanceof OperationRefused ? null : auth.config;
-    const authHeader =
-      authConfig?.type === "api_key" && authConfig.location === "header" ? (authConfig.key_name ?? null) : null;
+    const auth = securityOf(operation, document, refs, options.auth, baseUrl, options.connectionSchemes);
+    // A header parameter that repeats the API key is the credential: the auth (or connection) sends it, sealed.
+    const key = auth instanceof OperationRefused ? null : (auth.connection?.auth ?? auth.config);
+    const authHeader = key?.type === "api_key" && key.location === "header" ? (key.key_name ?? null) : null;
     const request = newSchemaContext(version, refs, "request", budget, patterns);
     const inputs = operationInputs(pathItem, operation, ref.path, method, refs, request, authHeader);
     warnings.push(...inputs.warnings);
@@ -243,9 +250,9 @@ function convertOperation(
     const response = newSchemaContext(version, refs, "response", budget, patterns);
     const outputSchema = responseSchema(operation, response, version, warnings);
 
-    // The seam for connections: security toolgate cannot send refuses the operation only once everything
-    // else converted, so that unsupported_security means nothing else stands in the way. A connection
-    // (when an operation can use one) is what would be attached here instead.
+    // Security toolgate cannot send refuses the operation only once everything else converted, so that
+    // unsupported_security means nothing else stands in the way. Security it can send is a connection
+    // (attached by the registry, which creates or finds it) or the tool's own auth_config.
     if (auth instanceof OperationRefused) throw auth;
 
     const tool: ToolDraft = {
@@ -263,7 +270,16 @@ function convertOperation(
     if (jsonDepthExceeds(JSON.stringify(tool)))
       throw new OperationRefused("schema_too_large", "Its schemas nest too deeply once every $ref is inlined.");
     const baseName = baseToolName(options.namePrefix ?? "", ref.operation_id, ref.method, ref.path);
-    return { status: "draft", ref, baseName, tool, scheme: auth.scheme, missing: auth.missing, warnings };
+    return {
+      status: "draft",
+      ref,
+      baseName,
+      tool,
+      scheme: auth.scheme,
+      missing: auth.missing,
+      connection: auth.connection,
+      warnings,
+    };
   } catch (err) {
     if (err instanceof OperationRefused) return skipped(ref, err, warnings);
     throw err;

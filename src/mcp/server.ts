@@ -21,7 +21,8 @@ import { decodeCursor, pageOf } from "../api/pagination";
 import { runStoredTool } from "../engine/run";
 import type { Env } from "../env";
 import { AppError } from "../problem";
-import { findMcpTool, listTools } from "../registry/queries";
+import { listTools } from "../registry/queries";
+import { runnableMcpTool } from "../registry/runnable";
 import { isDamaged } from "../registry/stored-tool";
 import { callResultOf, mcpToolOf } from "./tools";
 
@@ -78,7 +79,7 @@ export function createMcpServer(
   server.setRequestHandler(CallToolRequestSchema, (request) =>
     answer(async (): Promise<CallToolResult> => {
       const { name, arguments: args = {} } = request.params;
-      const found = await findMcpTool(drizzle(env.DB), name);
+      const found = await runnableMcpTool(env, name);
       const runnable = found && (access.kind === "all" || access.toolIds.includes(found.tool.id)) ? found : undefined;
       // The one failure that is a protocol error: there is nothing to run (MCP spec, tools, "Error Handling").
       if (!runnable) throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);

@@ -2,7 +2,7 @@
  * What an execution tells about its connection, written after the response:
  *
  * - `last_used_at`, at most once a minute per connection and isolate (as API
- *   keys do), so the execute path stays one D1 read and one log write.
+ *   keys do), so that a warm execute writes nothing but its log row.
  * - `last_error_code`/`last_error_at` when the credential itself failed: the
  *   token endpoint refused it, or the API answered 401 or 403 (after the one
  *   refresh and retry a cached OAuth2 token gets). Written at most once a
@@ -10,6 +10,14 @@
  * - Cleared by a success (a 2xx answer to the credential), with a conditional
  *   UPDATE issued only when the row as loaded had an error: a healthy execute
  *   writes nothing for it.
+ *
+ * The row as loaded may come from the isolate's definition cache
+ * (./runnable.ts). So a write that changes the error state drops this
+ * isolate's cached entries of the connection: the next execute here reads
+ * the error, and its success clears it. Another isolate sees the change
+ * within the cache's bound. Only a write that changed the row drops them, so
+ * a connection that keeps failing (written at most once a minute) does not
+ * send every execute back to D1.
  */
 import { and, eq, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -18,6 +26,7 @@ import type { ConnectionErrorCode } from "../engine/auth/connection-status";
 import type { ExecutionReport } from "../engine/execute";
 import type { Env } from "../env";
 import type { Db } from "./queries";
+import { forgetConnection } from "./runnable";
 
 /** `last_used_at` and a repeated error are written at most this often per connection and isolate. */
 export const CONNECTION_WRITE_RESOLUTION_MS = 60_000;
@@ -104,7 +113,7 @@ export async function setConnectionError(
   at: string,
   staleBefore: string,
 ): Promise<void> {
-  await db
+  const result = await db
     .update(connections)
     .set({ lastErrorCode: code, lastErrorAt: at })
     .where(
@@ -118,13 +127,15 @@ export async function setConnectionError(
       ),
     )
     .run();
+  if (result.meta.changes > 0) forgetConnection(id);
 }
 
 /** Clears an error recorded before `before` (a success that started later proves the credential works again). */
 export async function clearConnectionError(db: Db, id: string, before: string): Promise<void> {
-  await db
+  const result = await db
     .update(connections)
     .set({ lastErrorCode: null, lastErrorAt: null })
     .where(and(eq(connections.id, id), isNotNull(connections.lastErrorCode), lte(connections.lastErrorAt, before)))
     .run();
+  if (result.meta.changes > 0) forgetConnection(id);
 }

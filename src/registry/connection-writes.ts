@@ -42,6 +42,7 @@ import {
 import { forgetConnectionToken } from "./forget-token";
 import { sealSecretsForWrite } from "./secrets";
 import { originOf } from "./urls";
+import { forgetConnection } from "./runnable";
 
 /** Each destination fact of a connection as the API's messages name it. */
 const CONNECTION_FACT_WORDS: Record<ConnectionDestinationFact, string> = {
@@ -114,6 +115,7 @@ export async function replaceConnectionDefinition(
     const outcome = await replaceConnection(db, row, previous.version, users);
     if (outcome === "version") throw connectionVersionMismatch(previous.id);
     if (outcome === "replaced") {
+      forgetConnection(previous.id);
       if (changedSecrets) await forgetConnectionToken(env, previous);
       return { row, toolsCount: users.length, grant: null };
     }
@@ -145,6 +147,7 @@ export async function removeConnection(env: Env, id: string): Promise<Connection
     );
   }
   if (outcome === "not_found") throw connectionNotFound(row.id);
+  forgetConnection(row.id);
   await forgetConnectionToken(env, row);
   return row;
 }

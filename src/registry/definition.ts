@@ -22,6 +22,7 @@ import {
 } from "../engine/request";
 import { checkSchema, isPlainObject, type JsonSchema } from "../engine/schemas";
 import { defaultProblems } from "../engine/schema-defaults";
+import type { FormatMode } from "../engine/validated-schema";
 import { pointerToken, validationError, type ProblemFieldError } from "../problem";
 import { isCredentialCookieName, isCredentialHeaderName } from "./credential-headers";
 import { secretValueProblems } from "./secret-values";
@@ -52,12 +53,23 @@ export interface ToolDefinition {
   /** The connection whose credential the tool uses instead of authParams (then `{ type: "none" }`), or null. */
   connectionId: string | null;
   mcpEnabled: boolean;
+  /** How the schemas treat `format` (src/engine/validated-schema.ts). */
+  formatMode: FormatMode;
   /** Secret values sent with this request, by field; sealed before storage. */
   providedSecrets: Record<string, string>;
 }
 
-/** `outbound` is the policy the URLs must pass: a tool that could never be called is refused when saved. */
-export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings): ToolDefinition {
+/**
+ * `outbound` is the policy the URLs must pass: a tool that could never be called is refused when saved.
+ * `formatMode` is the format mode when the body sends none: "by_draft" for a new tool, the stored one for a
+ * replaced tool (so that editing a tool saved before 2020-12 formats became annotations does not change them).
+ */
+export function normalizeDefinition(
+  body: ToolInput,
+  outbound: OutboundSettings,
+  { formatMode = "by_draft" }: { formatMode?: FormatMode } = {},
+): ToolDefinition {
+  const formats = body.format_mode ?? formatMode;
   const errors: ProblemFieldError[] = [];
   const isHttp = body.execution_type === "http_request";
   const { params: authParams, provided } = splitAuth(body.auth_config ?? { type: "none" });
@@ -142,7 +154,7 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
   else {
     const schemaErrors = checkSchema(inputSchema, "/input_schema");
     // Defaults are checked against a schema that is known to be usable.
-    errors.push(...(schemaErrors.length > 0 ? schemaErrors : defaultProblems(inputSchema, "/input_schema")));
+    errors.push(...(schemaErrors.length > 0 ? schemaErrors : defaultProblems(inputSchema, "/input_schema", formats)));
   }
   if (outputSchema !== null) errors.push(...checkSchema(outputSchema, "/output_schema"));
 
@@ -176,6 +188,7 @@ export function normalizeDefinition(body: ToolInput, outbound: OutboundSettings)
     authParams,
     connectionId,
     mcpEnabled: body.mcp_enabled ?? true,
+    formatMode: formats,
     providedSecrets: provided,
   };
 }
@@ -361,6 +374,7 @@ export function toolRow(
     authParams: def.authParams,
     authSecrets: secrets,
     mcpEnabled: def.mcpEnabled,
+    formatMode: def.formatMode,
     connectionId: def.connectionId,
     ...meta,
   };

@@ -43,9 +43,12 @@ export async function draftProblems(
   const failed = new Set(unusable);
   if (!parsed.success)
     for (const issue of parsed.error.issues) {
+      const top = String(issue.path[0] ?? "");
+      failed.add(top);
+      // The caller said already what is wrong with this field, in its own words.
+      if (unusable.has(top)) continue;
       const [error] = issuesToFieldErrors([issue]);
       if (error) problems.push({ ...error, issue });
-      failed.add(String(issue.path[0] ?? ""));
     }
   // What the schema refused is left out (or, for the name, stood in for), so that the definition's
   // rules can judge the rest; without an execution type there is nothing to judge.

@@ -2,28 +2,26 @@
  * The execution log: writing a run's row (src/engine/run.ts, after the
  * response), and reading it per tool, newest first, by id, and each tool's
  * latest run. Shared by the API and the UI.
+ *
+ * Rows are written in groups (./log-writer.ts): reading one by id looks in
+ * this isolate's buffer first, and a list waits for this isolate's rows to land.
+ * Large payloads may be in R2 (./log-payloads.ts); every read puts them back.
  */
-import { and, desc, eq, getTableColumns, inArray, lt, or, sql, type Placeholder } from "drizzle-orm";
-import { preparedPerDatabase } from "../db/prepared";
+import { and, desc, eq, gte, inArray, lt, or, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import { executions, type ExecutionRow } from "../db/schema";
+import { executionIdTime } from "../engine/execution-id";
 import type { Outcome } from "../engine/outcomes";
+import type { Env } from "../env";
+import { offloadPayloads, withPayloads } from "./log-payloads";
+import { bufferedExecution, logWriterFor, settleLogWrites } from "./log-writer";
 import { presentRunDetail } from "../engine/run-detail-present";
 import { findTool, toolNotFound, type Db } from "./queries";
 
-// One placeholder per column: every execute writes one row, so its INSERT is built once.
-const insertExecution = preparedPerDatabase((db) =>
-  db
-    .insert(executions)
-    .values(
-      Object.fromEntries(Object.keys(getTableColumns(executions)).map((key) => [key, sql.placeholder(key)])) as {
-        [K in keyof ExecutionRow]: Placeholder;
-      },
-    )
-    .prepare(),
-);
-
-export async function recordExecution(d1: D1Database, row: ExecutionRow): Promise<void> {
-  await insertExecution(d1).run(row);
+/** Stores a run's row: its large payloads in R2 first (when bound), then the row, grouped with others. */
+export async function recordExecution(env: Env, row: ExecutionRow): Promise<void> {
+  const stored = await offloadPayloads(env.LOG_PAYLOADS, row);
+  await logWriterFor(env).append(stored);
 }
 
 export interface ExecutionPageQuery {
@@ -36,8 +34,10 @@ export interface ExecutionPageQuery {
  * `limit + 1` rows of a tool's log, newest first, after the cursor. 404 when
  * neither the tool nor any log of it exists (logs outlive their tool).
  */
-export async function listExecutions(db: Db, toolId: string, query: ExecutionPageQuery): Promise<ExecutionRow[]> {
+export async function listExecutions(env: Env, toolId: string, query: ExecutionPageQuery): Promise<ExecutionRow[]> {
   const { limit, after, outcome } = query;
+  await settleLogWrites(env.DB);
+  const db = drizzle(env.DB);
   const rows = await db
     .select()
     .from(executions)
@@ -62,11 +62,66 @@ export async function listExecutions(db: Db, toolId: string, query: ExecutionPag
       .get();
     if (!anyLog) throw toolNotFound(toolId);
   }
-  return rows;
+  return withPayloads(env.LOG_PAYLOADS, rows);
 }
 
-export async function findExecution(db: Db, id: string): Promise<ExecutionRow | undefined> {
-  return db.select().from(executions).where(eq(executions.id, id)).get();
+export interface AllRunsQuery {
+  limit: number;
+  after: { at: string; id: string } | null;
+  toolId?: string | undefined;
+  outcome?: Outcome | undefined;
+  upstreamStatus?: number | undefined;
+  /** ISO bounds on started_at: from inclusive, to exclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/**
+ * `limit + 1` rows of the log across tools, newest first, after the cursor,
+ * filtered. Each filter has an index that starts with it and goes on with
+ * (started_at, id), so a page reads `limit + 1` index entries at any depth.
+ */
+export async function listAllExecutions(db: Db, query: AllRunsQuery): Promise<ExecutionRow[]> {
+  const { limit, after, toolId, outcome, upstreamStatus, from, to } = query;
+  return db
+    .select()
+    .from(executions)
+    .where(
+      and(
+        toolId === undefined ? undefined : eq(executions.toolId, toolId),
+        outcome === undefined ? undefined : eq(executions.outcome, outcome),
+        upstreamStatus === undefined ? undefined : eq(executions.upstreamStatus, upstreamStatus),
+        from === undefined ? undefined : gte(executions.startedAt, from),
+        to === undefined ? undefined : lt(executions.startedAt, to),
+        after
+          ? or(lt(executions.startedAt, after.at), and(eq(executions.startedAt, after.at), lt(executions.id, after.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(executions.startedAt), desc(executions.id))
+    .limit(limit + 1)
+    .all();
+}
+
+/**
+ * How long a log row may take to reach D1 after its execution started: a
+ * missing row younger than this is `pending`, not `missing`. Group commit
+ * lands within seconds (its retries end well inside waitUntil's 30 s); a queue
+ * may retry for minutes.
+ */
+export const PENDING_WINDOW_MS = { groupCommit: 60_000, queue: 15 * 60_000 };
+
+export type ExecutionLookup = { found: true; row: ExecutionRow } | { found: false; pending: boolean };
+
+/** One run's row: from this isolate's buffer until its group lands, else D1. */
+export async function findExecution(env: Env, id: string, nowMs = Date.now()): Promise<ExecutionLookup> {
+  const row =
+    bufferedExecution(env.DB, id) ??
+    (await drizzle(env.DB).select().from(executions).where(eq(executions.id, id)).get());
+  if (row) return { found: true, row: (await withPayloads(env.LOG_PAYLOADS, [row]))[0]! };
+  const started = executionIdTime(id);
+  const window = env.LOG_QUEUE ? PENDING_WINDOW_MS.queue : PENDING_WINDOW_MS.groupCommit;
+  return { found: false, pending: started !== null && started <= nowMs + 1000 && nowMs - started < window };
 }
 
 export type LatestRun = Pick<ExecutionRow, "toolId" | "id" | "outcome" | "upstreamStatus" | "startedAt">;
@@ -140,14 +195,24 @@ function storedJson(text: string | null, truncated: boolean): unknown {
  * What the API returned in a tool's latest run that got a response to judge
  * (a success, or one whose response failed the output schema), to learn an
  * output schema from; with `executionId`, in that run. Null when there is none.
+ * Its output may be in R2 (./log-payloads.ts).
  */
 export async function latestRunResponse(
-  db: Db,
+  env: Env,
   toolId: string,
   executionId?: string,
 ): Promise<{ ok: true; output: unknown } | { ok: false; reason: string } | null> {
-  const row = await db
-    .select({ outcome: executions.outcome, output: executions.output, truncated: executions.outputTruncated })
+  // The run the page just showed may still be in this isolate's group: let it land first, as lists do.
+  await settleLogWrites(env.DB);
+  const found = await drizzle(env.DB)
+    .select({
+      id: executions.id,
+      outcome: executions.outcome,
+      input: sql<null>`null`,
+      output: executions.output,
+      truncated: executions.outputTruncated,
+      payloadKey: executions.payloadKey,
+    })
     .from(executions)
     .where(
       and(
@@ -159,6 +224,7 @@ export async function latestRunResponse(
     .orderBy(desc(executions.startedAt), desc(executions.id))
     .limit(1)
     .get();
+  const row = found && (await withPayloads(env.LOG_PAYLOADS, [found]))[0];
   if (!row || row.output === null) return null;
   if (row.truncated)
     return {

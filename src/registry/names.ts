@@ -1,6 +1,6 @@
 /** Which tool names are already taken, for callers that pick names for others (imports). */
 import { or, sql } from "drizzle-orm";
-import { tools } from "../db/schema";
+import { connections, tools } from "../db/schema";
 import type { Db } from "./queries";
 
 /** D1 binds at most 100 parameters per statement. */
@@ -17,6 +17,22 @@ export async function namesStartingWith(db: Db, prefixes: readonly string[]): Pr
       .select({ name: tools.name })
       .from(tools)
       .where(or(...chunk.map((prefix) => sql`instr(${tools.name}, ${prefix}) = 1`)))
+      .all();
+    for (const row of rows) taken.add(row.name);
+  }
+  return taken;
+}
+
+/** Every stored connection name that starts with one of `prefixes` (an import names the connections it creates). */
+export async function connectionNamesStartingWith(db: Db, prefixes: readonly string[]): Promise<Set<string>> {
+  const unique = [...new Set(prefixes)];
+  const taken = new Set<string>();
+  for (let i = 0; i < unique.length; i += PREFIXES_PER_QUERY) {
+    const chunk = unique.slice(i, i + PREFIXES_PER_QUERY);
+    const rows = await db
+      .select({ name: connections.name })
+      .from(connections)
+      .where(or(...chunk.map((prefix) => sql`instr(${connections.name}, ${prefix}) = 1`)))
       .all();
     for (const row of rows) taken.add(row.name);
   }

@@ -64,6 +64,7 @@ export function presentTool(row: ToolRow, connection: ConnectionRow | null = nul
     input_mapping: row.inputMapping,
     body_format: row.bodyFormat,
     mcp_enabled: row.mcpEnabled,
+    format_mode: row.formatMode,
     version: row.version,
     created_at: row.createdAt,
     updated_at: row.updatedAt,

@@ -9,6 +9,7 @@ import { preparedPerDatabase } from "../db/prepared";
 import { connections, tools, type ConnectionRow, type ToolRow } from "../db/schema";
 import { AppError } from "../problem";
 import { damageInWords, isDamaged, readToolRow, storedToolColumns, type StoredTool } from "./stored-tool";
+import { recordVersion } from "./versions";
 
 /** Drizzle over the request's D1 binding, as `drizzle(env.DB)` returns it. */
 export type Db = DrizzleD1Database & { $client: D1Database };
@@ -77,11 +78,14 @@ const runnableByName = preparedPerDatabase((db) =>
     .prepare(),
 );
 
-/** The tool with exactly this name (names are unique and case-sensitive), with its connection, or 404 `tool_not_found`. */
-export async function getRunnableToolByName(db: Db, name: string): Promise<RunnableTool> {
+/** The tool with exactly this name (names are unique and case-sensitive), with its connection. */
+export async function findRunnableToolByName(db: Db, name: string): Promise<RunnableTool | undefined> {
   const row = await runnableByName(db.$client).get({ name });
-  if (!row) throw new AppError(404, "tool_not_found", `There is no tool named "${name}".`);
-  return runnableOf(row);
+  return row && runnableOf(row);
+}
+
+export function toolNameNotFound(name: string): AppError {
+  return new AppError(404, "tool_not_found", `There is no tool named "${name}".`);
 }
 
 export async function getTool(db: Db, id: string): Promise<StoredTool> {
@@ -169,16 +173,23 @@ export interface CheckedConnection {
 const connectionUnchanged = (connection: CheckedConnection) =>
   sql`exists (select 1 from ${connections} where ${connections.id} = ${connection.id} and ${connections.version} = ${connection.version})`;
 
-export async function insertTool(db: Db, row: ToolRow, connection: CheckedConnection | null = null): Promise<void> {
+/** Inserts a new tool and records its first version (./versions.ts), in one batch. */
+export async function insertTool(
+  db: Db,
+  row: ToolRow,
+  connection: CheckedConnection | null = null,
+  savedBy: string | null = null,
+): Promise<void> {
   try {
     if (!connection) {
-      await db.insert(tools).values(row).run();
+      await db.batch([db.insert(tools).values(row), recordVersion(db, row.id, row.version, savedBy)]);
       return;
     }
-    // One transaction: the insert is undone at once if the connection changed meanwhile.
+    // One transaction: the insert is undone at once if the connection changed meanwhile (and then no version is recorded).
     const [, undone] = await db.batch([
       db.insert(tools).values(row),
       db.delete(tools).where(and(eq(tools.id, row.id), sql`not ${connectionUnchanged(connection)}`)),
+      recordVersion(db, row.id, row.version, savedBy),
     ]);
     if (undone.meta.changes > 0) throw connectionChanged();
   } catch (err) {
@@ -186,26 +197,33 @@ export async function insertTool(db: Db, row: ToolRow, connection: CheckedConnec
   }
 }
 
-/** Replaces a tool if it is still at `expectedVersion` (otherwise 412: someone else saved first), and its connection unchanged. */
+/**
+ * Replaces a tool if it is still at `expectedVersion` (otherwise 412: someone
+ * else saved first), and its connection unchanged; the new version is recorded
+ * in the same batch (./versions.ts).
+ */
 export async function replaceTool(
   db: Db,
   row: ToolRow,
   expectedVersion: number,
   connection: CheckedConnection | null = null,
+  savedBy: string | null = null,
 ): Promise<void> {
   let changed: number;
   try {
-    const result = await db
-      .update(tools)
-      .set(row)
-      .where(
-        and(
-          eq(tools.id, row.id),
-          eq(tools.version, expectedVersion),
-          connection ? connectionUnchanged(connection) : undefined,
+    const [result] = await db.batch([
+      db
+        .update(tools)
+        .set(row)
+        .where(
+          and(
+            eq(tools.id, row.id),
+            eq(tools.version, expectedVersion),
+            connection ? connectionUnchanged(connection) : undefined,
+          ),
         ),
-      )
-      .run();
+      recordVersion(db, row.id, row.version, savedBy),
+    ]);
     changed = result.meta.changes;
   } catch (err) {
     throw duplicateNameOr(err, row.name);

@@ -15,6 +15,7 @@ import type { Keyring, SealError, SealFailure } from "../crypto/seal";
 import { connections } from "../db/schema";
 import { connectionSecretOpening } from "../engine/auth/binding";
 import { parseObject, rewrapRowSecrets, secretsOf } from "./rewrap";
+import { forgetConnection } from "./runnable";
 
 export interface ConnectionSecretFailure {
   kind: "connection_secret";
@@ -101,8 +102,10 @@ export async function rewrapConnectionSecrets(
     const results = await db.batch([first!, ...rest]);
     results.forEach((result, i) => {
       const update = updates[i]!;
-      if (result.meta.changes > 0) rewrapped += update.count;
-      else
+      if (result.meta.changes > 0) {
+        rewrapped += update.count;
+        forgetConnection(update.row.id);
+      } else
         failures.push(
           failure(
             update.row.id,

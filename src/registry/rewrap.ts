@@ -35,6 +35,7 @@ import {
 import { tools } from "../db/schema";
 import { toolSecretOpening } from "../engine/auth/binding";
 import { isPlainObject } from "../plain-object";
+import { forgetRewrappedTool } from "./runnable";
 
 export interface ToolSecretFailure {
   kind: "tool_secret";
@@ -122,8 +123,10 @@ export async function rewrapToolSecrets(
     const results = await db.batch([first!, ...rest]);
     results.forEach((result, i) => {
       const update = updates[i]!;
-      if (result.meta.changes > 0) rewrapped += update.count;
-      else
+      if (result.meta.changes > 0) {
+        rewrapped += update.count;
+        forgetRewrappedTool(update.row.id);
+      } else
         failures.push({
           kind: "tool_secret",
           tool_id: update.row.id,

@@ -13,14 +13,19 @@ import { inferSchema } from "../registry/infer-schema";
 import { isCredentialHeaderName } from "../registry/credential-headers";
 import { latestRunResponse } from "../registry/execution-log";
 import { presentTool } from "../registry/present";
-import { findConnection } from "../registry/connections";
+import { findConnection, listConnectionViews } from "../registry/connections";
+import { presentConnection } from "../registry/present-connection";
+import { statusInWords } from "./pages/connection-status";
 import { getReadableTool, listTools, type Db } from "../registry/queries";
 import { secretReuseVerdict } from "../registry/secrets";
 import { createTool, replaceToolDefinition } from "../registry/writes";
+import { savedByOf } from "../registry/versions";
 import type { ToolRow } from "../db/schema";
 import { toolDestination } from "../engine/auth/binding";
 import { addFieldError, type FieldErrors } from "./components";
 import { curlToToolDraft } from "../imports/curl";
+import { curlConnectionOffer, moveFormOntoConnection } from "./curl-connection";
+import type { CurlConnectionOffer } from "./pages/curl-connection-offer";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
 import { parseToolForm } from "./tool-form-body";
 import {
@@ -44,6 +49,9 @@ import {
   authConfig,
   type ToolFormState,
 } from "./tool-form";
+
+/** How many connections the editor's picker offers (the first page of the list). */
+const CONNECTION_CHOICES = 100;
 
 export function newToolForm(c: UiContext, session: Session) {
   return render(c, session, emptyToolForm(), new Map(), null, {});
@@ -121,6 +129,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
   let notice: string | undefined;
   let fillIn = false;
   let title: string | undefined;
+  let curlOffer: CurlConnectionOffer | null = null;
 
   const rowAction = /^(remove_param|remove_header)\.(\d{1,3})$/.exec(action);
   if (rowAction) {
@@ -133,6 +142,8 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     state.headers.push({ name: "", value: "" });
   } else if (action === "view_advanced" || action === "view_builder") {
     state = switchParamsView(state, action === "view_advanced" ? "advanced" : "builder", errors);
+  } else if (action === "refresh_connections") {
+    notice = "The list of connections is up to date.";
   } else if (action === "import_curl") {
     const imported = curlToToolDraft(lastText(body.curl_command));
     if (!imported.ok) addFieldError(errors, "curl_command", imported.detail);
@@ -142,7 +153,10 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
       // What the command held placeholders for ($OPENAI_API_KEY), shown at the fields to fill in.
       for (const need of imported.needs) addFieldError(errors, fieldForPointer(need.field, state), need.detail);
       fillIn = imported.needs.length > 0;
+      curlOffer = await curlConnectionOffer(c, session, state);
     }
+  } else if (action === "curl_save_connection" || action.startsWith("curl_use_connection.")) {
+    notice = await moveFormOntoConnection(c, session, state, action, errors);
   } else if (action === "infer_last_run" && !can(session, "executions:read")) {
     addFieldError(
       errors,
@@ -153,7 +167,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     notice = await inferOutputSchema(c, state, stored, action, errors);
     title = SCHEMA_NOT_GENERATED;
   } else {
-    const saved = await save(c, state, stored, errors);
+    const saved = await save(c, state, stored, errors, savedByOf(session.principal));
     if (saved) return c.redirect(`/ui/tools/${saved.id}?saved=1`, 303);
   }
   return render(
@@ -166,6 +180,7 @@ export async function submitToolForm(c: UiContext, session: Session, id: string 
     notice,
     fillIn,
     title,
+    curlOffer,
   );
 }
 
@@ -179,6 +194,7 @@ async function save(
   state: ToolFormState,
   stored: ToolRow | null,
   errors: FieldErrors,
+  savedBy: string,
 ): Promise<ToolRow | null> {
   const input = toToolInput(state, errors);
   const problems = await draftProblems(c.env, input, stored, inputKeysWithErrors(errors));
@@ -191,8 +207,14 @@ async function save(
   if (errors.size > 0) return null;
   try {
     const parsed = ToolInput.parse(input);
-    if (!stored) return await createTool(c.env, parsed);
-    return await replaceToolDefinition(c.env, stored.id, parsed, (v) => state.version === null || v === state.version);
+    if (!stored) return await createTool(c.env, parsed, savedBy);
+    return await replaceToolDefinition(
+      c.env,
+      stored.id,
+      parsed,
+      (v) => state.version === null || v === state.version,
+      savedBy,
+    );
   } catch (err) {
     // What changed between the check and the save: someone else saved the tool, or took the name.
     if (!(err instanceof AppError)) throw err;
@@ -237,7 +259,7 @@ async function inferOutputSchema(
       return undefined;
     }
   } else {
-    const last = stored ? await latestRunResponse(drizzle(c.env.DB), stored.id, executionId) : null;
+    const last = stored ? await latestRunResponse(c.env, stored.id, executionId) : null;
     if (!last?.ok) {
       addFieldError(
         errors,
@@ -269,10 +291,24 @@ async function render(
   fillIn = false,
   /** The error summary's title, when the errors are not a failed save's. */
   errorsTitle?: string,
+  /** After a cURL command filled in a credential: what the page offers to do with it (./curl-connection.ts). */
+  curlOffer: CurlConnectionOffer | null = null,
 ) {
   const status = errors.size > 0 && !fillIn ? 422 : 200;
-  const connection =
-    state.connectionId === null ? undefined : await findConnection(drizzle(c.env.DB), state.connectionId);
+  const db = drizzle(c.env.DB);
+  const connection = state.connectionId ? await findConnection(db, state.connectionId) : undefined;
+  // The picker: shown only to keys that may read connections, those whose origins match the URL first.
+  const choices = can(session, "connections:read")
+    ? (await listConnectionViews(db, CONNECTION_CHOICES, null)).slice(0, CONNECTION_CHOICES).map((view) => {
+        const presented = presentConnection(view);
+        return {
+          id: presented.id,
+          name: presented.name,
+          origins: presented.allowed_origins,
+          status: statusInWords(presented).label,
+        };
+      })
+    : null;
   return c.html(
     <ToolEditorPage
       session={session}
@@ -292,9 +328,11 @@ async function render(
       }
       reenterReason={stored ? reenterReason(stored, state) : null}
       connectionName={connection?.name ?? null}
+      connectionChoices={choices}
       storedCredentialHeaders={stored ? Object.keys(stored.headers).filter(isCredentialHeaderName) : []}
       notice={notice}
       errorsTitle={errorsTitle ?? (fillIn ? "Before creating the tool, fill in:" : undefined)}
+      curlOffer={curlOffer}
     />,
     status,
   );

@@ -5,21 +5,78 @@
  */
 import { OpenApiImportRequest } from "../api/imports-openapi-schemas";
 import { AppError, issuesToFieldErrors, type ProblemFieldError } from "../problem";
+import { drizzle } from "drizzle-orm/d1";
+import { listConnectionViews } from "../registry/connections";
 import { importOpenApi } from "../registry/openapi-import";
 import { addFieldError, problemErrorsToFields, type FieldErrors } from "./components";
 import { openDraftSecrets, sealDraftSecrets } from "./draft-secrets";
-import { ImportPage, type ImportFormState } from "./pages/import";
+import { ImportPage, type ConnectionChoice, type ImportFormState } from "./pages/import";
 import type { UiContext } from "./routes";
-import type { Session } from "./session";
+import { can, type Session } from "./session";
 
 const DRAFT_KEY = "openapi-import";
 const SECRET_FIELDS = ["value", "token", "client_id", "client_secret"];
 
+/** How many existing connections the page offers to map a scheme to (oldest first). */
+const CONNECTIONS_OFFERED = 200;
+
+const EMPTY: ImportFormState = {
+  document: "",
+  documentUrl: "",
+  serverUrl: "",
+  namePrefix: "",
+  picked: null,
+  connections: {},
+};
+
 export function importForm(c: UiContext, session: Session) {
-  const state: ImportFormState = { document: "", documentUrl: "", serverUrl: "", namePrefix: "", picked: null };
   return c.html(
-    <ImportPage session={session} state={state} errors={new Map()} drafts={{}} preview={null} imported={null} />,
+    <ImportPage
+      session={session}
+      state={EMPTY}
+      errors={new Map()}
+      drafts={{}}
+      preview={null}
+      imported={null}
+      connections={null}
+      existing={[]}
+    />,
   );
+}
+
+/** The connections a scheme may be mapped to; empty for a user who cannot read them. */
+async function existingConnections(c: UiContext, session: Session): Promise<ConnectionChoice[]> {
+  if (!can(session, "connections:read")) return [];
+  const views = await listConnectionViews(drizzle(c.env.DB), CONNECTIONS_OFFERED, null);
+  return views.slice(0, CONNECTIONS_OFFERED).map(({ row }) => ({ id: row.id, name: row.name, type: row.authType }));
+}
+
+/** The form's `connection_id:<scheme>`, `client_id:<scheme>` and `username:<scheme>` fields, by scheme. */
+function connectionFields(body: Record<string, unknown>): ImportFormState["connections"] {
+  const out: ImportFormState["connections"] = {};
+  for (const [name, raw] of Object.entries(body)) {
+    const match = /^(connection_id|client_id|username):(.+)$/.exec(name);
+    const value = Array.isArray(raw) ? raw.at(-1) : raw;
+    if (!match || typeof value !== "string") continue;
+    const scheme = match[2] as string;
+    out[scheme] ??= { connection_id: "", client_id: "", username: "" };
+    out[scheme][match[1] as "connection_id" | "client_id" | "username"] = value.trim();
+  }
+  return out;
+}
+
+/** What the request's `connections` says for the choices made: an existing connection, or a new one's identity. */
+function connectionsRequest(choices: ImportFormState["connections"]) {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [scheme, choice] of Object.entries(choices)) {
+    if (choice.connection_id) out[scheme] = { connection_id: choice.connection_id };
+    else if (choice.client_id || choice.username)
+      out[scheme] = {
+        ...(choice.client_id ? { client_id: choice.client_id } : {}),
+        ...(choice.username ? { username: choice.username } : {}),
+      };
+  }
+  return out;
 }
 
 export async function submitImport(c: UiContext, session: Session) {
@@ -38,6 +95,7 @@ export async function submitImport(c: UiContext, session: Session) {
     serverUrl: text("server_url").trim(),
     namePrefix: text("name_prefix").trim(),
     picked: text("_action") === "import" ? picked : null,
+    connections: connectionFields(body),
   };
   const typed = Object.fromEntries(SECRET_FIELDS.map((f) => [f, text(`secret.${f}`)]).filter(([, v]) => v !== ""));
   const secrets = await openDraftSecrets(c.env, session, DRAFT_KEY, body, typed);
@@ -52,17 +110,39 @@ export async function submitImport(c: UiContext, session: Session) {
     ...(state.namePrefix ? { name_prefix: state.namePrefix } : {}),
     ...(importing && picked.length > 0 ? { operation_ids: picked } : {}),
     ...(Object.keys(secrets).length > 0 ? { auth_config: secrets } : {}),
+    ...(Object.keys(connectionsRequest(state.connections)).length > 0
+      ? { connections: connectionsRequest(state.connections) }
+      : {}),
     dry_run: !importing,
   });
   let preview = null;
   let imported = null;
+  let connections = null;
   if (!request.success) problemErrorsToFields(issuesToFieldErrors(request.error.issues), fieldFor, errors);
   else if (errors.size === 0) {
     try {
-      const response = await importOpenApi(c.env, request.data);
+      const response = await importOpenApi(c.env, request.data, session.principal.scopes);
       if (importing) imported = response.results;
       else preview = response.results;
+      connections = response.connections;
     } catch (err) {
+      // Creating a connection needs connections:write: said at the connections, with the ways around it.
+      if (err instanceof AppError && err.status === 403 && err.code === "insufficient_scope") {
+        addFieldError(errors, "connections", err.detail);
+        return c.html(
+          <ImportPage
+            session={session}
+            state={{ ...state, picked: null }}
+            errors={errors}
+            drafts={await sealDraftSecrets(c.env, session, DRAFT_KEY, secrets)}
+            preview={null}
+            imported={null}
+            connections={null}
+            existing={[]}
+          />,
+          403,
+        );
+      }
       if (!(err instanceof AppError) || err.status !== 422) throw err;
       const fieldErrors = (err.extensions.errors as ProblemFieldError[] | undefined) ?? [];
       if (fieldErrors.length > 0) problemErrorsToFields(fieldErrors, fieldFor, errors);
@@ -76,15 +156,13 @@ export async function submitImport(c: UiContext, session: Session) {
   return c.html(
     <ImportPage
       session={session}
-      state={
-        done
-          ? { document: "", documentUrl: "", serverUrl: "", namePrefix: "", picked: null }
-          : { ...state, picked: null }
-      }
+      state={done ? EMPTY : { ...state, picked: null }}
       errors={errors}
       drafts={drafts}
       preview={preview}
       imported={imported}
+      connections={connections}
+      existing={preview ? await existingConnections(c, session) : []}
     />,
     errors.size > 0 ? 422 : 200,
   );
@@ -95,5 +173,6 @@ function fieldFor(pointer: string): string {
   const top = pointer.split("/")[1] ?? "";
   if (top === "document" || top === "document_url" || top === "server_url" || top === "name_prefix") return top;
   if (top === "auth_config") return `secret-${pointer.split("/")[2] ?? "value"}`;
+  if (top === "connections") return "connections";
   return "document";
 }

@@ -8,7 +8,7 @@ export interface PageProps {
   title: string;
   session: Session | null;
   /** Which navigation entry is the current page. */
-  current?: "tools" | "new" | "import" | "apps" | "agents" | "keys" | undefined;
+  current?: "tools" | "new" | "import" | "connections" | "monitoring" | "runs" | "apps" | "agents" | "keys" | undefined;
   /** A URL the browser goes on to by itself (meta refresh): the OAuth consent's way back to the app. */
   refreshTo?: string | undefined;
   children: Child;
@@ -55,6 +55,27 @@ export function Page({ title, session, current, refreshTo, children }: PageProps
                       <li>
                         <a href="/ui/import" aria-current={current === "import" ? "page" : undefined}>
                           Import
+                        </a>
+                      </li>
+                    )}
+                    {can(session, "connections:read") && (
+                      <li>
+                        <a href="/ui/connections" aria-current={current === "connections" ? "page" : undefined}>
+                          Connections
+                        </a>
+                      </li>
+                    )}
+                    {can(session, "executions:read") && (
+                      <li>
+                        <a href="/ui/monitoring" aria-current={current === "monitoring" ? "page" : undefined}>
+                          Monitoring
+                        </a>
+                      </li>
+                    )}
+                    {can(session, "executions:read") && (
+                      <li>
+                        <a href="/ui/runs" aria-current={current === "runs" ? "page" : undefined}>
+                          All runs
                         </a>
                       </li>
                     )}

@@ -17,11 +17,29 @@ import { MAX_SEARCH_LENGTH, TOOL_NAME } from "../api/schemas";
 import { OUTCOMES, type Outcome } from "../engine/outcomes";
 import type { Env } from "../env";
 import { AppError } from "../problem";
-import { findExecution, latestRuns, listExecutions, presentExecution } from "../registry/execution-log";
+import {
+  findExecution,
+  latestRuns,
+  listAllExecutions,
+  listExecutions,
+  presentExecution,
+} from "../registry/execution-log";
+import { dashboard, parseRange, toolSeries } from "../registry/rollups";
+import { AllRunsPage } from "./pages/all-runs";
+import { DashboardPage, ToolMonitoringPage } from "./pages/monitoring";
 import { getTool, listTools } from "../registry/queries";
 import { removeTool } from "../registry/writes";
 import { Page } from "./layout";
 import { duplicateToolForm, editToolForm, newToolForm, submitToolForm } from "./editor";
+import {
+  connectionPage,
+  connectionsList,
+  deleteConnectionPage,
+  newConnectionForm,
+  submitConnectionForm,
+  submitDeleteConnection,
+  testConnectionFromPage,
+} from "./connections";
 import { importForm, submitImport } from "./import";
 import { createAgentKey, showConnectAgent } from "./agents";
 import { revokeApiKeyFromUi, showApiKeys, submitApiKey } from "./api-keys";
@@ -33,6 +51,7 @@ import { ExecutionPage } from "./pages/run";
 import { SignInPage } from "./pages/sign-in";
 import { ToolsListPage } from "./pages/tools-list";
 import { runFromForm, toolPage } from "./test-panel";
+import { showRestore, showVersions, submitRestore } from "./versions";
 import { csrfTokenMatches, currentSession, signIn, signOut, type Session } from "./session";
 
 export type UiBindings = { Bindings: Env; Variables: { session: Session } };
@@ -184,7 +203,11 @@ uiApp.get("/ui/tools/:id/history", async (c) => {
   const outcomeParam = c.req.query("outcome") ?? "";
   const outcome = (OUTCOMES as readonly string[]).includes(outcomeParam) ? (outcomeParam as Outcome) : undefined;
   const db = drizzle(c.env.DB);
-  const rows = await listExecutions(db, id, { limit: PAGE_SIZE, after: decodeCursor(c.req.query("cursor")), outcome });
+  const rows = await listExecutions(c.env, id, {
+    limit: PAGE_SIZE,
+    after: decodeCursor(c.req.query("cursor")),
+    outcome,
+  });
   const page = pageOf(
     rows,
     PAGE_SIZE,
@@ -204,10 +227,75 @@ uiApp.get("/ui/tools/:id/history", async (c) => {
   );
 });
 
+uiApp.get("/ui/monitoring", async (c) => {
+  const session = requireScope(c, "executions:read");
+  const range = parseRange(c.req.query("range"));
+  const sort = c.req.query("sort") === "errors" ? "errors" : "calls";
+  const tools = await dashboard(c.env.DB, range, sort, Date.now());
+  return c.html(<DashboardPage session={session} range={range} sort={sort} tools={tools} />);
+});
+
+uiApp.get("/ui/tools/:id/monitoring", async (c) => {
+  const session = requireScope(c, "executions:read");
+  const id = c.req.param("id");
+  const series = await toolSeries(c.env.DB, id, parseRange(c.req.query("range")), Date.now());
+  const tool = await getTool(drizzle(c.env.DB), id).catch(() => null);
+  if (!tool && series.total.calls === 0) throw new AppError(404, "tool_not_found", "There is no such tool.");
+  return c.html(<ToolMonitoringPage session={session} toolId={id} toolName={tool?.name ?? id} series={series} />);
+});
+
+uiApp.get("/ui/runs", async (c) => {
+  const session = requireScope(c, "executions:read");
+  const q = (name: string) => (c.req.query(name) ?? "").trim();
+  const filters = { tool: q("tool"), outcome: q("outcome"), status: q("status"), from: q("from"), to: q("to") };
+  const rows = await listAllExecutions(drizzle(c.env.DB), {
+    limit: PAGE_SIZE,
+    after: decodeCursor(c.req.query("cursor")),
+    toolId: filters.tool || undefined,
+    outcome: (OUTCOMES as readonly string[]).includes(filters.outcome) ? (filters.outcome as Outcome) : undefined,
+    upstreamStatus: /^[1-5][0-9]{2}$/.test(filters.status) ? Number(filters.status) : undefined,
+    from: utcFromInput(filters.from),
+    to: utcFromInput(filters.to),
+  });
+  const page = pageOf(
+    rows,
+    PAGE_SIZE,
+    (row) => row.startedAt,
+    (row) => row,
+  );
+  return c.html(<AllRunsPage session={session} filters={filters} rows={page.items} nextCursor={page.next_cursor} />);
+});
+
+/** A datetime-local field's value (`2026-12-04T13:05`), read as UTC, as ISO text; undefined when empty or unreadable. */
+function utcFromInput(value: string): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return undefined;
+  const ms = Date.parse(`${value}Z`);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+// The tool's saved versions (its definition history, ./versions.tsx): compare any two, restore one.
+uiApp.get("/ui/tools/:id/versions", (c) => showVersions(c, requireScope(c, "tools:read"), c.req.param("id")));
+uiApp.get("/ui/tools/:id/versions/:n/restore", (c) =>
+  showRestore(c, requireScope(c, "tools:read", "tools:write"), c.req.param("id"), versionParam(c)),
+);
+uiApp.post("/ui/tools/:id/versions/:n/restore", (c) =>
+  submitRestore(c, requireScope(c, "tools:read", "tools:write"), c.req.param("id"), versionParam(c)),
+);
+
+function versionParam(c: UiContext): number {
+  const n = Number(c.req.param("n"));
+  if (!Number.isSafeInteger(n) || n < 1) throw new AppError(404, "version_not_found", "There is no such version.");
+  return n;
+}
+
 uiApp.get("/ui/executions/:id", async (c) => {
   const session = requireScope(c, "executions:read");
-  const row = await findExecution(drizzle(c.env.DB), c.req.param("id"));
-  if (!row) throw new AppError(404, "execution_not_found", "There is no such execution in the log.");
+  const lookup = await findExecution(c.env, c.req.param("id"));
+  if (!lookup.found)
+    throw lookup.pending
+      ? new AppError(404, "execution_pending", "This run's log entry is not written yet. Reload the page in a moment.")
+      : new AppError(404, "execution_not_found", "There is no such execution in the log.");
+  const row = lookup.row;
   const presented = presentExecution(row);
   return c.html(
     <ExecutionPage
@@ -231,6 +319,24 @@ uiApp.post("/ui/tools/:id/delete", async (c) => {
   const tool = await removeTool(c.env, c.req.param("id"));
   return c.redirect(`/ui?${new URLSearchParams({ deleted: tool.name })}`, 303);
 });
+
+// Connections (./connections.tsx): saved credentials that tools share.
+uiApp.get("/ui/connections", (c) => connectionsList(c, requireScope(c, "connections:read")));
+uiApp.get("/ui/connections/new", (c) => newConnectionForm(c, requireScope(c, "connections:write")));
+uiApp.post("/ui/connections/new", (c) => submitConnectionForm(c, requireScope(c, "connections:write"), null));
+uiApp.get("/ui/connections/:id", (c) => connectionPage(c, requireScope(c, "connections:read"), c.req.param("id")));
+uiApp.post("/ui/connections/:id", (c) =>
+  submitConnectionForm(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
+uiApp.post("/ui/connections/:id/test", (c) =>
+  testConnectionFromPage(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
+uiApp.get("/ui/connections/:id/delete", (c) =>
+  deleteConnectionPage(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
+uiApp.post("/ui/connections/:id/delete", (c) =>
+  submitDeleteConnection(c, requireScope(c, "connections:read", "connections:write"), c.req.param("id")),
+);
 
 // Connect (or Reconnect) on a connection's page: off to the provider's consent screen (./connection-oauth.tsx).
 uiApp.post("/ui/connections/:id/connect", (c) =>
@@ -335,6 +441,8 @@ function formPageOf(path: string): string {
   if (/^\/ui\/connections\/[^/]+\/connect$/.test(path)) return path.slice(0, -"/connect".length);
   if (/^\/ui\/tools\/(new|[^/]+\/(edit|delete))$/.test(path)) return path;
   if (/^\/ui\/apps\/[^/]+\/revoke$/.test(path)) return "/ui/apps";
+  if (/^\/ui\/connections\/[^/]+\/(test|delete)$/.test(path)) return path.replace(/\/test$/, "");
+  if (/^\/ui\/connections\/[^/]+$/.test(path)) return path;
   if (path === "/ui/agents/key") return "/ui/agents";
   if (/^\/ui\/keys(\/[^/]+\/revoke)?$/.test(path)) return "/ui/keys";
   return "/ui";

@@ -8,9 +8,9 @@ import type { ToolRow } from "../db/schema";
 import type { ExecutionReport } from "../engine/execute";
 import { describeFailure } from "../engine/outcomes";
 import { failureInWords } from "./plain-words";
-import { runTool } from "../engine/run";
+import { runStoredTool } from "../engine/run";
 import { AppError, type ProblemFieldError } from "../problem";
-import { getTool } from "../registry/queries";
+import { getRunnableTool, getTool } from "../registry/queries";
 import { isDamaged } from "../registry/stored-tool";
 import { addFieldError, type FieldErrors } from "./components";
 import { inputFieldsFor, parseInputForm, parseInputJson } from "./input-form";
@@ -36,10 +36,12 @@ export async function toolPage(c: UiContext, session: Session, id: string) {
 }
 
 export async function runFromForm(c: UiContext, session: Session, id: string) {
-  const tool = await getTool(drizzle(c.env.DB), id);
+  // Read fresh from D1, with its connection, not from the definition cache: the test panel runs what the page shows.
+  const runnable = await getRunnableTool(drizzle(c.env.DB), id);
+  const { tool } = runnable;
   if (isDamaged(tool)) {
     // From a page opened before the row was damaged: run (and log) it as the API would, and show why it failed.
-    const { report } = await runTool(c.env, (work) => c.executionCtx.waitUntil(work), tool.id, {});
+    const { report } = await runStoredTool(c.env, (work) => c.executionCtx.waitUntil(work), runnable, {});
     const run = runView(report, false, new Map());
     return c.html(<DamagedToolPage session={session} tool={tool} run={run} />, 500);
   }
@@ -58,7 +60,7 @@ export async function runFromForm(c: UiContext, session: Session, id: string) {
     : parseFields(tool, values, panel.errors);
   if (!input) return c.html(<ToolPage session={session} tool={tool} panel={panel} run={null} />, 422);
 
-  const { report } = await runTool(c.env, (work) => c.executionCtx.waitUntil(work), tool.id, input);
+  const { report } = await runStoredTool(c.env, (work) => c.executionCtx.waitUntil(work), runnable, input);
   const run = runView(report, form.rawOnly, panel.errors);
   return c.html(<ToolPage session={session} tool={tool} panel={panel} run={run} />);
 }
@@ -92,6 +94,15 @@ function runView(report: ExecutionReport, rawOnly: boolean, fieldErrors: FieldEr
         : undefined,
     // The heading says what happened and what to try; the detail keeps the precise account.
     problem: { title: failureInWords(result.failure), detail: problem.detail, code: problem.code, errors },
+    // The way out of a connection that is not ready: its page, where the secret is typed or the sign-in made.
+    ...(result.failure.kind === "connection_not_ready"
+      ? {
+          fixConnection:
+            result.failure.status === "missing"
+              ? null
+              : { id: result.failure.connectionId, name: result.failure.connectionName ?? result.failure.connectionId },
+        }
+      : {}),
   };
 }
 

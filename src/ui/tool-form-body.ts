@@ -53,7 +53,10 @@ export function parseToolForm(body: FormBody): ToolFormState {
         .filter(([, value]) => value !== ""),
     ),
   };
-  state.connectionId = text("connection_id") || null;
+  // "Use a saved connection" vs "Credentials for this tool only"; "" = connection chosen but none picked yet.
+  const source = text("auth_source");
+  state.connectionId =
+    source === "own" ? null : source === "connection" ? text("connection_id") : text("connection_id") || null;
   state.retry = {
     enabled: checked("retry_enabled"),
     maxAttempts: text("retry_max_attempts").trim(),

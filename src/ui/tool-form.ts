@@ -315,6 +315,8 @@ export function toToolInput(state: ToolFormState, errors: FieldErrors): Record<s
     else headers[header.name] = header.value;
   });
   const isHttp = state.executionType === "http_request";
+  if (isHttp && state.connectionId === "")
+    addFieldError(errors, "connection_id", "Choose a connection, or choose credentials for this tool only.");
   return {
     name: state.name,
     description: state.description.trim() === "" ? null : state.description,
@@ -432,6 +434,8 @@ export function toolFormFromDraft(draft: {
     input_mapping: draft.input_mapping,
     body_format: draft.body_format ?? "json",
     mcp_enabled: true,
+    // Not a form field: a new tool gets the API's default.
+    format_mode: "by_draft",
     version: 0,
     created_at: "",
     updated_at: "",

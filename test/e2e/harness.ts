@@ -41,6 +41,8 @@ export type DevServerOptions = {
   vars?: Record<string, string>;
   /** How long to wait for GET /health to answer 200 (default 90 s). */
   startTimeoutMs?: number;
+  /** The port to listen on, when something must know the origin first (an OAuth provider's redirect URI); else a free one. */
+  port?: number;
 };
 
 export type MockUpstream = { url: string; stop(): Promise<void> };
@@ -208,7 +210,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
         `applying the D1 migrations failed (${migrate.status ?? migrate.signal}):\n${tail(migrate.output)}`,
       );
     }
-    const [port, inspectorPort] = [await freePort(), await freePort()];
+    const [port, inspectorPort] = [opts.port ?? (await freePort()), await freePort()];
     const proc = spawnGroup(
       process.execPath,
       [

@@ -122,6 +122,58 @@ describe("the first deploy", () => {
   });
 });
 
+describe("the optional log queue and payload bucket", () => {
+  /** wrangler.toml with its commented-out [[queues.*]] and [[r2_buckets]] tables enabled, as the README says. */
+  function enableOptional() {
+    const enabled = ORIGINAL_TOML.replace(
+      /^# (\[\[queues\.producers\]\]|\[\[queues\.consumers\]\]|\[\[r2_buckets\]\]|binding = "LOG_|queue = |max_batch_|max_retries|dead_letter_queue|bucket_name)/gm,
+      "$1",
+    );
+    writeFileSync(path.join(root, "wrangler.toml"), enabled);
+    expect(readWranglerToml(path.join(root, "wrangler.toml"))).toMatchObject({
+      queues: {
+        producers: [{ binding: "LOG_QUEUE", queue: "toolgate-logs" }],
+        consumers: [{ queue: "toolgate-logs", dead_letter_queue: "toolgate-logs-dlq" }],
+      },
+      r2_buckets: [{ binding: "LOG_PAYLOADS", bucket_name: "toolgate-log-payloads" }],
+    });
+  }
+
+  it("off (as wrangler.toml ships): no queue or bucket is looked for or created", async () => {
+    await run();
+    expect(commands().filter((c) => c.startsWith("queues") || c.startsWith("r2"))).toEqual([]);
+    expect(cf.worker?.deploys).toBe(1);
+  });
+
+  it("on: creates the queue, its dead-letter queue and the bucket before the deploy; a rerun creates nothing", async () => {
+    enableOptional();
+    await run();
+    expect(cf.queues.map((q) => q.name).sort()).toEqual(["toolgate-logs", "toolgate-logs-dlq"]);
+    expect(cf.buckets.map((b) => b.name)).toEqual(["toolgate-log-payloads"]);
+    const order = commands();
+    expect(order.findIndex((c) => c === "queues create toolgate-logs")).toBeLessThan(order.indexOf("deploy"));
+    expect(cf.worker?.deploys).toBe(1);
+    expect(output()).toContain('created the queue "toolgate-logs-dlq"');
+
+    cf.calls.length = 0;
+    await run();
+    expect(commands().filter((c) => c.includes("create"))).toEqual([]);
+    expect(output()).toContain('found the R2 bucket "toolgate-log-payloads"');
+    expect(cf.worker?.deploys).toBe(2);
+  });
+
+  it("on, and looking for the queue fails for another reason: it stops and says what wrangler said", async () => {
+    enableOptional();
+    cf.failNext(
+      "queues info toolgate-logs",
+      "✘ [ERROR] A request to the Cloudflare API failed. Authentication error [code: 10000]",
+    );
+    await expect(run()).rejects.toThrow(/Looking for the queue "toolgate-logs" failed[\s\S]*Authentication error/);
+    expect(cf.queues).toEqual([]);
+    expect(cf.worker).toBeNull();
+  });
+});
+
 describe("a second deploy", () => {
   it("creates nothing, leaves the secrets and .deploy-secrets alone, and deploys", async () => {
     await run();

@@ -13,12 +13,16 @@ import type { WranglerOptions, WranglerResult } from "../../scripts/deploy/wrang
 
 export type Database = { uuid: string; name: string; migrated: boolean };
 export type Namespace = { id: string; title: string };
+export type Bucket = { name: string };
+export type Queue = { name: string };
 export type Call = { args: string[]; input?: string; interactive?: boolean };
 
 export class FakeCloudflare {
   loggedIn = true;
   databases: Database[] = [];
   namespaces: Namespace[] = [];
+  buckets: Bucket[] = [];
+  queues: Queue[] = [];
   /** null until the Worker exists (a deploy, or a secret put to a new Worker, creates it). */
   worker: { name: string; secrets: Map<string, string>; deploys: number } | null = null;
   readonly calls: Call[] = [];
@@ -99,6 +103,34 @@ export class FakeCloudflare {
           `[[kv_namespaces]]\nbinding = "${args[3]}"\nid = "${id}"\n`,
       );
     }
+    if (args[0] === "r2" && args[1] === "bucket" && args[2] === "info" && args[3] && args[4] === "--json") {
+      if (!this.buckets.some((b) => b.name === args[3]))
+        return fail(
+          `✘ [ERROR] A request to the Cloudflare API (/accounts/0123/r2/buckets/${args[3]}) failed.\n\n  The specified bucket does not exist. [code: 10006]`,
+        );
+      return ok(JSON.stringify({ name: args[3], created: "2026-12-01T10:00:00.000Z", location: "WEUR" }, null, 2));
+    }
+    if (args[0] === "r2" && args[1] === "bucket" && args[2] === "create" && args[3]) {
+      if (this.buckets.some((b) => b.name === args[3]))
+        return fail(`✘ [ERROR] The bucket you tried to create already exists, and you own it. [code: 10004]`);
+      this.buckets.push({ name: args[3] });
+      return ok(
+        `Creating bucket '${args[3]}'...\n✅ Created bucket '${args[3]}' with default storage class of Standard.`,
+      );
+    }
+    if (args[0] === "queues" && args[1] === "info" && args[2]) {
+      if (!this.queues.some((q) => q.name === args[2]))
+        return fail(
+          `✘ [ERROR] Queue "${args[2]}" does not exist. To create it, run: wrangler queues create ${args[2]}`,
+        );
+      return ok(`Queue Name: ${args[2]}\nQueue ID: 0f1e2d3c\nNumber of Producer Workers: 0`);
+    }
+    if (args[0] === "queues" && args[1] === "create" && args[2]) {
+      if (this.queues.some((q) => q.name === args[2]))
+        return fail(`✘ [ERROR] A request to the Cloudflare API failed. Queue name already taken [code: 11009]`);
+      this.queues.push({ name: args[2] });
+      return ok(`🌀 Creating queue '${args[2]}'\n✅ Created queue '${args[2]}'`);
+    }
     if (args[0] === "d1" && args[1] === "migrations" && args[2] === "apply" && args[4] === "--remote") {
       const binding = bindingsOf(config, "d1_databases").find((b) => b.binding === args[3]);
       if (!binding) return fail(`✘ [ERROR] Couldn't find a D1 DB with the name or binding '${args[3]}'`);
@@ -138,6 +170,13 @@ export class FakeCloudflare {
       for (const b of bindingsOf(config, "kv_namespaces"))
         if (!this.namespaces.some((ns) => ns.id === b.id))
           return fail(`✘ [ERROR] ${b.binding} has no id of this account: wrangler would provision one.`);
+      // Like wrangler: a queue it binds must exist (an R2 bucket it would provision by its name).
+      const queues = config.queues as { producers?: { queue: string }[]; consumers?: { queue: string }[] } | undefined;
+      for (const q of [...(queues?.producers ?? []), ...(queues?.consumers ?? [])])
+        if (!this.queues.some((existing) => existing.name === q.queue))
+          return fail(
+            `✘ [ERROR] Queue "${q.queue}" does not exist. To create it, run: wrangler queues create ${q.queue}`,
+          );
       this.worker ??= { name: workerName, secrets: new Map(), deploys: 0 };
       this.worker.deploys += 1;
       return ok(`Uploaded ${workerName}\nDeployed ${workerName} triggers\n  https://${workerName}.example.workers.dev`);

@@ -3,7 +3,7 @@
  * previewed operation by operation, the operations picked, the secrets given,
  * then imported through src/registry/openapi-import.ts, as POST /imports/openapi.
  */
-import type { ImportResult } from "../../api/imports-openapi-schemas";
+import type { ImportConnection, ImportResult } from "../../api/imports-openapi-schemas";
 import { CsrfField, describedBy, ErrorSummary, FieldError, Hint, type FieldErrors } from "../components";
 import { DRAFT_PREFIX } from "../draft-secrets";
 import { Page } from "../layout";
@@ -18,6 +18,15 @@ export interface ImportFormState {
   namePrefix: string;
   /** The operations picked, by id (or "METHOD /path" when they have none); null before a preview (all). */
   picked: string[] | null;
+  /** By security scheme: the existing connection picked for it ("" for a new one), and a new one's client_id or username. */
+  connections: Record<string, { connection_id: string; client_id: string; username: string }>;
+}
+
+/** An existing connection the user may map a scheme to. */
+export interface ConnectionChoice {
+  id: string;
+  name: string;
+  type: string;
 }
 
 export interface ImportPageProps {
@@ -28,6 +37,9 @@ export interface ImportPageProps {
   drafts: Record<string, string>;
   preview: ImportResult[] | null;
   imported: ImportResult[] | null;
+  /** The connections of the preview (what would be created) or of the import (created or used). */
+  connections: ImportConnection[] | null;
+  existing: ConnectionChoice[];
 }
 
 const SECRETS: [field: string, label: string, hint: string][] = [
@@ -37,17 +49,27 @@ const SECRETS: [field: string, label: string, hint: string][] = [
   ["client_secret", "OAuth2 client secret", "For operations secured by OAuth2 client credentials."],
 ];
 
-export function ImportPage({ session, state, errors, drafts, preview, imported }: ImportPageProps) {
+export function ImportPage({
+  session,
+  state,
+  errors,
+  drafts,
+  preview,
+  imported,
+  connections,
+  existing,
+}: ImportPageProps) {
   return (
     <Page title="Import from OpenAPI" session={session} current="import">
       <h1>Import tools from an OpenAPI document</h1>
       <p class="muted">
         One tool per operation: its inputs come from the parameters and request body, its output schema from the first
-        successful JSON response, and its authentication from the document's security schemes, with the secrets you give
-        here. OpenAPI 3.0, 3.1 and Swagger 2.0, in JSON or YAML.
+        successful JSON response. Each security scheme becomes one connection that all its tools share: enter its secret
+        once, on the connection's page, after importing. OpenAPI 3.0, 3.1 and Swagger 2.0, in JSON or YAML.
       </p>
       <ErrorSummary title="The document could not be imported:" errors={errors} />
       {imported && <Results results={imported} title="Imported" />}
+      {imported && connections && connections.length > 0 && <ImportedConnections connections={connections} />}
       <form method="post" action="/ui/import" enctype="multipart/form-data" novalidate>
         <CsrfField token={session.csrfToken} />
         {Object.entries(drafts).map(([field, sealed]) => (
@@ -106,9 +128,15 @@ export function ImportPage({ session, state, errors, drafts, preview, imported }
             <FieldError id="name_prefix" errors={errors} />
           </div>
         </div>
+        {preview && connections && connections.length > 0 && (
+          <PickConnections connections={connections} existing={existing} state={state} />
+        )}
         <fieldset>
-          <legend>Secrets</legend>
-          <p class="hint">Only those the document's security schemes need. Write-only: stored encrypted.</p>
+          <legend>Or: credentials each tool keeps for itself (optional)</legend>
+          <p class="hint">
+            Instead of a shared connection, a scheme whose secrets you give here is stored in each of its tools. Leave
+            these empty to use connections. Write-only: stored encrypted.
+          </p>
           <div class="grid">
             {SECRETS.map(([field, label, hint]) => (
               <div class="field">
@@ -175,6 +203,129 @@ function PickOperations({ results, picked }: { results: ImportResult[]; picked: 
         )}
       </ul>
     </fieldset>
+  );
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  api_key: "API key",
+  bearer_token: "Bearer token",
+  basic: "Username and password (Basic)",
+  oauth2: "OAuth2",
+};
+
+function describeConnection(c: ImportConnection): string {
+  const auth = c.auth_config;
+  if (!auth) return "";
+  if (auth.type === "api_key") return `API key in the ${auth.location} ${auth.key_name}`;
+  if (auth.type === "oauth2")
+    return auth.grant_type === "authorization_code"
+      ? "OAuth2, signing in at the provider"
+      : "OAuth2 client credentials";
+  return TYPE_WORDS[auth.type] ?? auth.type;
+}
+
+/** What a connection still needs, in words, or "" when it is ready. */
+function needsInWords(needs: readonly string[]): string {
+  const words: Record<string, string> = {
+    value: "its API key",
+    token: "its token",
+    password: "its password",
+    client_secret: "its client secret",
+    client_id: "a client ID",
+    username: "a username",
+    authorization: "signing in (Connect)",
+  };
+  return needs.map((n) => words[n] ?? n).join(" and ");
+}
+
+/** Per security scheme: a new connection (with the client ID or username it needs), or one that exists. */
+function PickConnections({
+  connections,
+  existing,
+  state,
+}: {
+  connections: ImportConnection[];
+  existing: ConnectionChoice[];
+  state: ImportFormState;
+}) {
+  return (
+    <fieldset id="connections">
+      <legend>Connections</legend>
+      <p class="hint">
+        Each security scheme becomes one connection, shared by its tools. A new one is created without its secret: enter
+        it on the connection's page after importing. Or use a connection you already have.
+      </p>
+      {connections.map((c, i) => {
+        const chosen = state.connections[c.security_scheme];
+        const identity =
+          c.auth_config?.type === "oauth2" ? "client_id" : c.auth_config?.type === "basic" ? "username" : null;
+        return (
+          <div class="field">
+            <label for={`conn-${i}`}>
+              Scheme <code>{c.security_scheme}</code>: {describeConnection(c)}, used by {c.operations}{" "}
+              {c.operations === 1 ? "operation" : "operations"}
+            </label>
+            <select id={`conn-${i}`} name={`connection_id:${c.security_scheme}`}>
+              <option value="" selected={!chosen?.connection_id}>
+                A new connection, {c.name}
+                {c.needs.length > 0 ? ` (then enter ${needsInWords(c.needs)})` : ""}
+              </option>
+              {existing.map((e) => (
+                <option value={e.id} selected={chosen?.connection_id === e.id}>
+                  Use {e.name} ({TYPE_WORDS[e.type] ?? e.type})
+                </option>
+              ))}
+            </select>
+            {identity && (
+              <div class="field">
+                <label for={`conn-${i}-${identity}`}>
+                  {identity === "client_id" ? "Client ID" : "Username"} for a new connection
+                </label>
+                <input
+                  type="text"
+                  id={`conn-${i}-${identity}`}
+                  name={`${identity}:${c.security_scheme}`}
+                  value={chosen?.[identity] ?? ""}
+                  autocomplete="off"
+                />
+                <Hint id={`conn-${i}-${identity}`}>
+                  {identity === "client_id"
+                    ? "Your app's client ID at the provider: a new OAuth2 connection needs it."
+                    : "A new Basic connection needs it; the password goes on the connection's page."}
+                </Hint>
+              </div>
+            )}
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}
+
+/** The connections the import created or used, each linked to its page, where the secret is entered. */
+function ImportedConnections({ connections }: { connections: ImportConnection[] }) {
+  return (
+    <section class="card" aria-labelledby="connections-heading">
+      <h2 id="connections-heading">Connections</h2>
+      <ul>
+        {connections.map((c) => (
+          <li>
+            Scheme <code>{c.security_scheme}</code>:{" "}
+            {c.id && (c.status === "created" || c.status === "existing") ? (
+              <>
+                {c.status === "created" ? "created " : "uses "}
+                <a href={`/ui/connections/${c.id}`}>{c.name}</a>
+                {c.needs.length > 0
+                  ? `, which needs ${needsInWords(c.needs)}: open it to ${c.needs.includes("authorization") && c.needs.length === 1 ? "connect" : "enter it"}; its tools answer "not ready" until then.`
+                  : ", ready."}
+              </>
+            ) : (
+              `not created${c.detail ? `: ${importMessageInWords(c.detail)}` : ""}`
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 

@@ -5,7 +5,8 @@
  */
 import { BUILTIN_FUNCTIONS } from "../../engine/executors/functions";
 import { CsrfField, describedBy, ErrorSummary, FieldError, Hint, type FieldErrors } from "../components";
-import { AuthSection } from "./editor-auth";
+import { CurlConnectionOfferSection, type CurlConnectionOffer } from "./curl-connection-offer";
+import { AuthSection, type ConnectionChoice } from "./editor-auth";
 import { ParametersSection } from "./editor-parameters";
 import { Select, same, TextField } from "./form-controls";
 import { Page } from "../layout";
@@ -33,11 +34,15 @@ export interface EditorProps {
   reenterReason: string | null;
   /** The name of the connection the form's tool uses (state.connectionId), or null when it is gone or there is none. */
   connectionName?: string | null;
+  /** The connections the picker offers, or null when the key may not read connections. */
+  connectionChoices?: ConnectionChoice[] | null;
   /** Static headers of the stored tool whose names say they carry a credential (saved before that was refused). */
   storedCredentialHeaders?: string[] | undefined;
   notice?: string | undefined;
   /** The error summary's title; by default it says the save failed. */
   errorsTitle?: string | undefined;
+  /** After "Start from a cURL command" filled in a credential: save it as a connection, or use a matching one. */
+  curlOffer?: CurlConnectionOffer | null;
 }
 
 export function ToolEditorPage({
@@ -48,9 +53,11 @@ export function ToolEditorPage({
   draftSecrets,
   reenterReason,
   connectionName = null,
+  connectionChoices = null,
   storedCredentialHeaders = [],
   notice,
   errorsTitle,
+  curlOffer = null,
 }: EditorProps) {
   const action = tool ? `/ui/tools/${tool.id}/edit` : "/ui/tools/new";
   const title = tool ? `Edit ${tool.name}` : "New tool";
@@ -84,6 +91,7 @@ export function ToolEditorPage({
           Save
         </button>
         {!tool && <CurlStart errors={errors} action={action} />}
+        {!tool && curlOffer && <CurlConnectionOfferSection offer={curlOffer} />}
         <CsrfField token={session.csrfToken} />
         <input type="hidden" name="version" value={state.version === null ? "" : String(state.version)} />
         <input type="hidden" name="execution_type" value={state.executionType} />
@@ -150,6 +158,7 @@ export function ToolEditorPage({
               drafts={draftSecrets}
               reenterReason={reenterReason}
               connectionName={connectionName}
+              connectionChoices={connectionChoices}
             />
           </>
         ) : (

@@ -19,6 +19,8 @@ export interface RunView {
   /** The parsed response on success; the upstream body or errors on failure, when there is one. */
   output: unknown;
   problem: { title: string; detail: string; code: string; errors: ProblemFieldError[] } | null;
+  /** The connection to fix when it was not ready (connection_not_ready), or null when it no longer exists. */
+  fixConnection?: { id: string; name: string } | null;
 }
 
 export interface TestPanelState {
@@ -63,6 +65,14 @@ export function ToolPage({ session, tool, panel, run, flash }: ToolPageProps) {
               History
             </a>
           )}
+          {can(session, "executions:read") && (
+            <a class="button" href={`/ui/tools/${tool.id}/monitoring`}>
+              Monitoring
+            </a>
+          )}
+          <a class="button" href={`/ui/tools/${tool.id}/versions`}>
+            Versions
+          </a>
           {can(session, "tools:write") && (
             <a class="button" href={`/ui/tools/${tool.id}/delete`}>
               Delete
@@ -140,6 +150,11 @@ export function DamagedToolPage({ session, tool, run }: { session: Session; tool
           {can(session, "executions:read") && (
             <a class="button" href={`/ui/tools/${tool.id}/history`}>
               History
+            </a>
+          )}
+          {can(session, "executions:read") && (
+            <a class="button" href={`/ui/tools/${tool.id}/monitoring`}>
+              Monitoring
             </a>
           )}
           {can(session, "tools:write") && (
@@ -317,6 +332,11 @@ function RunResult({ run, showLog, fixSchemaHref }: { run: RunView; showLog: boo
         <div class="error-summary">
           <strong>{run.problem.title}</strong>
           <p>{run.problem.detail}</p>
+          {run.fixConnection && (
+            <p>
+              <a href={`/ui/connections/${run.fixConnection.id}`}>Fix the connection {run.fixConnection.name}</a>
+            </p>
+          )}
           {run.problem.errors.length > 0 && (
             <ul>
               {run.problem.errors.map((e) =>

@@ -12,13 +12,13 @@
  * JSON_SCHEMA_SUITE_DETAILS=1 lists every answer that is not the suite's.
  */
 import suite from "virtual:json-schema-test-suite";
-import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json } from "./helpers";
 import {
   CATEGORIES,
   categoryOf,
   cfworkerAlone,
-  DRAFTS,
+  disagreementOverHttp,
   ECHO_URL,
   emptyTally,
   inPool,
@@ -38,26 +38,35 @@ import {
  * (@cfworker/json-schema's own scores without the suite's remote documents,
  * with its ignored `$dynamicRef`s counted as refusals); these floors are what
  * the service scores now. Raise them when it scores more.
+ *
+ * Input stays under the goal in draft-07 (897) and 2019-09 (1,221 at best,
+ * 1,219 now) because of default.json: as issue 15 asks, a default that breaks
+ * its own schema is refused when the tool is saved, and all three of its
+ * groups have one ("invalid type for default", "invalid string value for
+ * default", "the default keyword does not do anything if the property is
+ * missing"): 7 tests that @cfworker alone counts as correct and no tool with
+ * those defaults can answer. Every other required test of those drafts is
+ * answered correctly, except groups that need the suite's remote documents
+ * (never fetched), 2019-09's "order of evaluation: $id and $anchor and $ref"
+ * (@cfworker registers an embedded resource's `$anchor` under the enclosing
+ * base URI too) and vocabulary.json's custom meta-schema without the
+ * validation vocabulary (a remote meta-schema toolgate cannot read). Output
+ * meets every goal.
  */
 const FLOORS: Record<Draft, Record<SchemaUse, number>> = {
-  // Input is under the goal by the two groups whose default breaks its own schema, refused at save as issue 15 asks.
-  "draft-07": { input: 895, output: 902 },
+  "draft-07": { input: 897, output: 904 },
   "2019-09": { input: 1219, output: 1226 },
-  "2020-12": { input: 1231, output: 1238 },
+  // 2020-12 `format` is an annotation for new tools (format.json's "only an annotation by default" tests).
+  "2020-12": { input: 1246, output: 1253 },
 };
 
 /**
- * The false accepts that remain, each a bug of @cfworker/json-schema that
- * toolgate does not work around yet; listed exactly, so that a new one fails
- * the test, and so does one that is fixed (remove it here).
- * - draft-07: a `$ref`'s sibling `$id` must not change the base URI (siblings of
- *   `$ref` are ignored in draft-07); the validator lets it, and resolves the
- *   `$ref` against it.
+ * The false accepts that remain, listed exactly, so that a new one fails the
+ * test, and so does one that is fixed (remove it here). None: issue 15 asks
+ * for zero.
  */
 const KNOWN_FALSE_ACCEPTS: Record<Draft, string[]> = {
-  "draft-07": [
-    "ref.json | $ref prevents a sibling $id from changing the base uri | $ref resolves to /definitions/base_foo, data does not validate",
-  ],
+  "draft-07": [],
   "2019-09": [],
   "2020-12": [],
 };
@@ -95,29 +104,38 @@ function scoreTable(draft: Draft, scores: DraftScores): string {
   return lines.join("\n");
 }
 
-describe("the JSON Schema Test Suite through the service", () => {
-  // The output tools' upstream: it answers with the `v` it is sent, so an execution's output is the test's data.
-  beforeEach(() => {
-    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-      const request = new Request(input, init);
-      if (request.url !== ECHO_URL) throw new TypeError(`unexpected outbound request to ${request.url}`);
-      return json((JSON.parse(await request.text()) as { v: unknown }).v);
+/**
+ * The suite's tests of one draft: one test file per draft
+ * (test/json-schema-suite-*.test.ts), so that each runs in its own isolate
+ * with its own database. In one file, each draft ran slower than the one
+ * before it (2020-12 took six times as long after the other two as alone).
+ */
+export function describeSuiteDraft(draft: Draft): void {
+  describe(`the JSON Schema Test Suite through the service, ${draft}`, () => {
+    // The output tools' upstream: it answers with the `v` it is sent, so an execution's output is the test's data.
+    // A plain stand-in rather than vi.spyOn, which would keep every one of the suite's ~10,000 requests and
+    // responses in its call history: the heap grew with each draft, and the last one ran several times slower.
+    const realFetch = globalThis.fetch;
+    beforeAll(() => {
+      globalThis.fetch = async (input, init) => {
+        const request = new Request(input, init);
+        if (request.url !== ECHO_URL) throw new TypeError(`unexpected outbound request to ${request.url}`);
+        return json((JSON.parse(await request.text()) as { v: unknown }).v);
+      };
     });
-  });
-  const misses: Miss[] = [];
-  afterAll(() => {
-    vi.restoreAllMocks();
-    if (suite.details)
-      console.log(
-        misses.map((m) => `${m.draft} ${m.use} ${m.kind} ${m.file} | ${m.group} | ${m.test} | ${m.why}`).join("\n"),
-      );
-  });
+    const misses: Miss[] = [];
+    afterAll(() => {
+      globalThis.fetch = realFetch;
+      if (suite.details)
+        console.log(
+          misses.map((m) => `${m.draft} ${m.use} ${m.kind} ${m.file} | ${m.group} | ${m.test} | ${m.why}`).join("\n"),
+        );
+    });
 
-  it("is vendored in test/fixtures/json-schema-test-suite", () => {
-    expect(suite.found, `nothing at ${suite.root}`).toBe(true);
-  });
+    it("is vendored in test/fixtures/json-schema-test-suite", () => {
+      expect(suite.found, `nothing at ${suite.root}`).toBe(true);
+    });
 
-  for (const draft of DRAFTS)
     it(`${draft}: no false accepts, scores at their floors, remote references refused with a 422 that says so`, async () => {
       if (!suite.found) throw new Error(`the suite is not at ${suite.root}`);
       const files = suite.drafts[draft];
@@ -128,14 +146,33 @@ describe("the JSON Schema Test Suite through the service", () => {
       for (const use of USES) {
         scores[use] = { required: emptyTally(), optional: emptyTally(), format: emptyTally() };
         for (const { file, groups } of files)
-          groups.forEach((group, i) => {
-            const tally = scores[use][categoryOf(file)];
-            // The first group of each required file also goes through the API (see ./json-schema-suite.ts).
-            const overHttp = i === 0 && categoryOf(file) === "required";
-            tasks.push(() => runGroup({ draft, use, file, group, tally, overHttp }, draftMisses, refusals));
-          });
+          for (const group of groups)
+            tasks.push(() =>
+              runGroup({ draft, use, file, group, tally: scores[use][categoryOf(file)] }, draftMisses, refusals),
+            );
       }
-      await inPool(tasks, CONCURRENT_GROUPS);
+      const runnerTasks = tasks.length;
+      // The first group of each required file also goes through the API, which must answer as the runner does.
+      for (const { file, groups } of files)
+        if (categoryOf(file) === "required" && groups[0])
+          tasks.push(async () => {
+            const problem = await disagreementOverHttp(draft, groups[0]!);
+            if (problem === null) return;
+            for (const use of USES) {
+              scores[use].required.errors += 1;
+              draftMisses.push({
+                draft,
+                use,
+                file,
+                group: groups[0]!.description,
+                test: "(through the API)",
+                kind: "error",
+                why: problem,
+              });
+            }
+          });
+      // The API's requests first: their waits for D1 then overlap the runner's work.
+      await inPool([...tasks.slice(runnerTasks), ...tasks.slice(0, runnerTasks)], CONCURRENT_GROUPS);
       for (const category of CATEGORIES) scores.cfworker[category] = cfworkerAlone(draft, files, category);
       misses.push(...draftMisses);
       console.log(scoreTable(draft, scores));
@@ -168,4 +205,5 @@ describe("the JSON Schema Test Suite through the service", () => {
         [],
       );
     }, 600_000);
-});
+  });
+}

@@ -1,0 +1,1 @@
+ALTER TABLE `tools` ADD `format_mode` text DEFAULT 'assert' NOT NULL;

@@ -1,0 +1,72 @@
+/**
+ * Large log payloads in R2 (when LOG_PAYLOADS is bound): a row whose input
+ * and output together exceed R2_PAYLOAD_THRESHOLD characters keeps its
+ * metadata and outcome in D1, and its input and output in one R2 object,
+ * named in the row's `payload_key`. The object is written before the row, so
+ * a row never names an object that was not written; retention deletes the
+ * object before the row (src/retention.ts). Reading a run puts the payloads
+ * back, so the API and the UI show them as before.
+ *
+ * What is stored is what D1 would have held: the same redacted, clipped text.
+ */
+import type { ExecutionRow } from "../db/schema";
+
+/** Characters of input plus output above which a row's payloads go to R2. */
+export const R2_PAYLOAD_THRESHOLD = 2048;
+/** R2 reads at a time when a page of rows is read back (a Worker has 6 connections open at once). */
+const READ_CONCURRENCY = 6;
+
+export function payloadKeyOf(executionId: string): string {
+  return `executions/${executionId}.json`;
+}
+
+interface StoredPayloads {
+  input: string | null;
+  output: string | null;
+}
+
+/** The row to store: as is, or without its payloads once they are in R2. */
+export async function offloadPayloads(bucket: R2Bucket | undefined, row: ExecutionRow): Promise<ExecutionRow> {
+  if (!bucket) return row;
+  if ((row.input?.length ?? 0) + (row.output?.length ?? 0) <= R2_PAYLOAD_THRESHOLD) return row;
+  const key = payloadKeyOf(row.id);
+  const body: StoredPayloads = { input: row.input, output: row.output };
+  await bucket.put(key, JSON.stringify(body), { httpMetadata: { contentType: "application/json" } });
+  return { ...row, input: null, output: null, payloadKey: key };
+}
+
+/** Rows with their R2 payloads put back; a row whose object cannot be read shows no payloads. */
+export async function withPayloads<Row extends Pick<ExecutionRow, "id" | "input" | "output" | "payloadKey">>(
+  bucket: R2Bucket | undefined,
+  rows: Row[],
+): Promise<Row[]> {
+  const out = [...rows];
+  const pending = out.flatMap((row, index) => (row.payloadKey ? [index] : []));
+  if (pending.length === 0) return out;
+  let next = 0;
+  const worker = async () => {
+    while (next < pending.length) {
+      const index = pending[next++]!;
+      const row = out[index]!;
+      out[index] = { ...row, ...(await readPayloads(bucket, row.id, row.payloadKey!)) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, pending.length) }, worker));
+  return out;
+}
+
+async function readPayloads(bucket: R2Bucket | undefined, id: string, key: string): Promise<StoredPayloads> {
+  const missing = (reason: string) => {
+    console.error(JSON.stringify({ msg: "execution payloads unavailable", execution_id: id, reason }));
+    return { input: null, output: null };
+  };
+  if (!bucket) return missing("LOG_PAYLOADS is not bound");
+  const object = await bucket.get(key);
+  if (!object) return missing("no such R2 object");
+  try {
+    const stored = (await object.json()) as StoredPayloads;
+    return { input: stored.input ?? null, output: stored.output ?? null };
+  } catch {
+    return missing("the R2 object is not the JSON this Worker writes");
+  }
+}

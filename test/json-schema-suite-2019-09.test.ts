@@ -1,0 +1,4 @@
+/** The JSON Schema Test Suite's 2019-09 tests through the service: see ./json-schema-suite-checks.ts. */
+import { describeSuiteDraft } from "./json-schema-suite-checks";
+
+describeSuiteDraft("2019-09");
