@@ -42,6 +42,7 @@ function row(toolId: string, overrides: Partial<ExecutionRow> = {}): ExecutionRo
     outputTruncated: false,
     attempts: [{ attempt: 1, status: 200, duration_ms: 3, delay_ms: 0 }] as never,
     payloadKey: null,
+    detail: null,
     ...overrides,
   };
 }

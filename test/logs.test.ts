@@ -6,6 +6,7 @@ const upstream = useUpstream();
 
 const LOG_FIELDS = [
   "attempts",
+  "detail",
   "duration_ms",
   "error_message",
   "id",

@@ -52,6 +52,7 @@ function logRow(
     outputTruncated: false,
     attempts: null,
     payloadKey: null,
+    detail: null,
   };
 }
 

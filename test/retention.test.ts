@@ -34,6 +34,7 @@ function logRow(toolId: string, startedAt: string, id: string = crypto.randomUUI
     outputTruncated: false,
     attempts: null,
     payloadKey: null,
+    detail: null,
   };
 }
 

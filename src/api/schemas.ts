@@ -339,6 +339,97 @@ export const ExecuteResult = z
   })
   .openapi("ExecuteResult");
 
+const HeaderEntry = z
+  .object({
+    name: z.string(),
+    value: z.string().nullable().openapi({ description: "Null when the value is not kept." }),
+  })
+  .openapi("RunDetailHeader");
+
+export const RunDetail = z
+  .object({
+    request: z.object({
+      method: z.string(),
+      url: z.string().openapi({ description: "As built from the input, before credentials were attached." }),
+      headers: z.array(HeaderEntry).openapi({
+        description:
+          "Every header sent, by name. The value is null for a credential: the auth config's header, and any header whose name says it carries one (Authorization, Cookie, X-Api-Key, …).",
+      }),
+      body: z.string().nullable(),
+      body_truncated: z.boolean(),
+      credentials: z
+        .array(
+          z.object({
+            in: z.enum(["header", "query"]),
+            name: z.string(),
+            placeholder: z.string().openapi({
+              description: "The shell variable `curl` uses in its place, without the `$`.",
+              example: "API_KEY",
+            }),
+            scheme: z.enum(["Bearer", "Basic"]).optional(),
+            username: z
+              .string()
+              .optional()
+              .openapi({ description: "Basic only: the username (configuration, not a secret)." }),
+          }),
+        )
+        .openapi({ description: "Where the call's credential went, by name; never its value." }),
+    }),
+    response: z
+      .object({
+        status: z.number().int(),
+        headers: z.array(HeaderEntry).openapi({
+          description:
+            "Every header of the final response, by name. Values are kept only for content-type, content-length, caching, date, rate-limit and request-id headers; never for Set-Cookie.",
+        }),
+        body: z.string().nullable().openapi({ description: "The body as text; null when none was read." }),
+        body_truncated: z.boolean(),
+      })
+      .nullable()
+      .openapi({ description: "The final response; null when none came." }),
+    attempts: z
+      .array(
+        z.object({
+          attempt: z.number().int(),
+          delay_ms: z.number().int(),
+          duration_ms: z.number().int(),
+          status: z.number().int().nullable(),
+          error: z.enum(["network_error", "timeout", "outbound_blocked", "too_many_redirects"]).nullable(),
+          redirects: z.number().int(),
+          final_url: z.string().optional(),
+          time_to_headers_ms: z.number().int().openapi({ description: "From sending until the response headers." }),
+          total_ms: z
+            .number()
+            .int()
+            .nullable()
+            .openapi({ description: "Until the end of the body (the final attempt); null when it was not read." }),
+        }),
+      )
+      .openapi({
+        description:
+          "Each attempt with its timing. Cloudflare Workers do not expose DNS lookup, connect or TLS times, so there are none.",
+      }),
+    token_fetches: z
+      .array(
+        z.object({
+          endpoint: z.string().openapi({ description: "The token endpoint's origin." }),
+          source: z.enum(["cache", "stored", "token_endpoint"]),
+          grant_type: z.enum(["client_credentials", "refresh_token"]).nullable(),
+          status: z.number().int().nullable(),
+          duration_ms: z.number().int(),
+          error: z.string().nullable(),
+          after_401: z.boolean().openapi({ description: "Looked for because the API refused the previous token." }),
+        }),
+      )
+      .openapi({ description: "Each look for an OAuth2 access token: origin, status and time, never a token." }),
+    curl: z.string().openapi({
+      description:
+        "The request as a curl command, with the credential as a shell variable ($API_KEY, $TOKEN, $ACCESS_TOKEN, $PASSWORD) to set before running it.",
+    }),
+    truncated: z.boolean().openapi({ description: "Something was cut to keep the stored detail under 16 KiB." }),
+  })
+  .openapi("RunDetail");
+
 export const Execution = z
   .object({
     id: z.string(),
@@ -370,6 +461,10 @@ export const Execution = z
       )
       .nullable()
       .openapi({ description: "Every attempt at the upstream request; null when none was due." }),
+    detail: RunDetail.nullable().openapi({
+      description:
+        "What the run sent and got back, redacted; null when no request was built (invalid input, function tools, runs from before it was recorded).",
+    }),
   })
   .openapi("Execution");
 

@@ -4,6 +4,7 @@ import type { AuthParams, ConnectionAuthParams, ConnectionTestRequest } from "..
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../engine/body";
 import type { AttemptRecord } from "../engine/outbound/send";
 import type { RetryPolicy } from "../engine/outbound/retry";
+import type { StoredRunDetail } from "../engine/run-detail";
 import { OUTCOMES } from "../engine/outcomes";
 import { BODY_FORMATS, type HttpMethod, type InputMapping } from "../engine/request";
 import { FORMAT_MODES } from "../engine/validated-schema";
@@ -94,6 +95,12 @@ export const executions = sqliteTable(
      * in D1 (src/registry/log-payloads.ts); those columns are null then. Null when they are here.
      */
     payloadKey: text("payload_key"),
+    /**
+     * JSON: the run detail of an http tool (src/engine/run-detail.ts): the request and response, redacted,
+     * header values only where they carry no credential, token fetches; at most 16 KiB. Null when no
+     * request was built (invalid input, function tools, rows from before the column).
+     */
+    detail: text("detail", { mode: "json" }).$type<StoredRunDetail>(),
   },
   (t) => [
     index("executions_tool_started").on(t.toolId, t.startedAt, t.id),

@@ -18,6 +18,7 @@ import { readOutboundSettings } from "./outbound/settings";
 import { openConnectionSecrets, openToolSecrets } from "./open-secrets";
 import { describeFailure, type ExecutionFailure } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
+import { newRunTrace, storedRunDetail, type RunTrace } from "./run-detail";
 import { inputProblems, outputProblems, preparedInput } from "./tool-validation";
 
 /** How much input and output a log row keeps (characters of JSON). */
@@ -47,6 +48,7 @@ export async function executeTool(
   const startedAt = new Date(started);
   const executionId = newExecutionId(started);
   const redactor = new Redactor();
+  const trace = newRunTrace();
 
   // A row that does not read in full (src/registry/stored-tool.ts) cannot run; it is still logged.
   const damaged = isDamaged(tool);
@@ -56,7 +58,7 @@ export async function executeTool(
   try {
     outcome = damaged
       ? failed(null, { kind: "tool_damaged", detail: damageInWords(tool) })
-      : await run(tool, connection, input, deps, redactor, startedAt);
+      : await run(tool, connection, input, deps, redactor, trace, startedAt);
   } catch (err) {
     // A bug or a platform failure (KV down, say): still answered as a problem and logged.
     console.error(
@@ -79,7 +81,7 @@ export async function executeTool(
     durationMs,
     result: outcome.result,
     request: outcome.request,
-    logRow: logRowFor(tool, executionId, startedAt, durationMs, input, outcome, redactor),
+    logRow: logRowFor(tool, executionId, startedAt, durationMs, input, outcome, redactor, trace),
   };
 }
 
@@ -90,6 +92,7 @@ async function run(
   input: Record<string, unknown>,
   deps: ExecuteDeps,
   redactor: Redactor,
+  trace: RunTrace,
   now: Date,
 ): Promise<ExecutorResult> {
   const inputErrors = inputProblems(tool, input);
@@ -130,6 +133,7 @@ async function run(
       return authorizationCodeStore(deps.env, opened.keyring, credential, deps.defer);
     },
     redactor,
+    trace,
     now,
     outbound: readOutboundSettings(deps.env),
   });
@@ -180,6 +184,7 @@ function logRowFor(
   input: unknown,
   outcome: ExecutorResult,
   redactor: Redactor,
+  trace: RunTrace,
 ): ExecutionRow {
   const result = outcome.result;
   const view = result.ok ? null : describeFailure(result.failure);
@@ -205,6 +210,8 @@ function logRowFor(
     outputTruncated: outputText?.truncated ?? false,
     attempts: outcome.attempts ?? null,
     payloadKey: null,
+    // Scrubbed here, last: by now the redactor knows every secret of the call, access tokens included.
+    detail: storedRunDetail(trace, redactor),
   };
 }
 

@@ -15,6 +15,7 @@ import type { Outcome } from "../engine/outcomes";
 import type { Env } from "../env";
 import { offloadPayloads, withPayloads } from "./log-payloads";
 import { bufferedExecution, logWriterFor, settleLogWrites } from "./log-writer";
+import { presentRunDetail } from "../engine/run-detail-present";
 import { findTool, toolNotFound, type Db } from "./queries";
 
 /** Stores a run's row: its large payloads in R2 first (when bound), then the row, grouped with others. */
@@ -175,6 +176,7 @@ export function presentExecution(row: ExecutionRow) {
     output: storedJson(row.output, row.outputTruncated),
     output_truncated: row.outputTruncated,
     attempts: row.attempts,
+    detail: presentRunDetail(row.detail, row.attempts),
   };
 }
 

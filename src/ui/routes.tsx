@@ -48,7 +48,8 @@ import { answerConsent, revokeConnectedApp, showConnectedApps, showConsent } fro
 import { listDeletedTools } from "../registry/deleted-tools";
 import { DeletePage } from "./pages/delete";
 import { DeletedToolsPage } from "./pages/deleted-tools";
-import { ExecutionPage, HistoryPage } from "./pages/history";
+import { HistoryPage } from "./pages/history";
+import { ExecutionPage } from "./pages/run";
 import { SignInPage } from "./pages/sign-in";
 import { ToolsListPage } from "./pages/tools-list";
 import { runFromForm, toolPage } from "./test-panel";
@@ -316,7 +317,15 @@ uiApp.get("/ui/executions/:id", async (c) => {
       : new AppError(404, "execution_not_found", "There is no such execution in the log.");
   const row = lookup.row;
   const presented = presentExecution(row);
-  return c.html(<ExecutionPage session={session} row={row} input={presented.input} output={presented.output} />);
+  return c.html(
+    <ExecutionPage
+      session={session}
+      row={row}
+      input={presented.input}
+      output={presented.output}
+      detail={presented.detail}
+    />,
+  );
 });
 
 uiApp.get("/ui/tools/:id/delete", async (c) => {

@@ -9,6 +9,7 @@ import { textToBase64 } from "../../encoding";
 import type { OutboundSettings } from "../outbound/policy";
 import { appendQuery, isValidHeaderValue, removeQuery, type UpstreamRequest } from "../request";
 import type { Redactor } from "../redact";
+import type { TokenFetch } from "../run-detail";
 import { connectionAccessToken, type AuthorizationCodeStore } from "./authorization-code";
 import { basicCredentials, type ClientAuthMethod, type OAuth2Client, type TokenFailure } from "./oauth2";
 import type { TokenCache } from "./token-cache";
@@ -119,6 +120,8 @@ export interface AuthContext {
   redactor: Redactor;
   signal: AbortSignal;
   outbound: OutboundSettings;
+  /** Told of each look for an access token (origin, status, time; never the token), for the run detail. */
+  onTokenFetch?: (fetch: TokenFetch) => void;
 }
 
 /**
@@ -253,7 +256,17 @@ async function credentialsFor(auth: AuthContext, options: { refused?: string }):
       if (params.grant_type === "authorization_code") return authorizationCodeCredentials(auth, options);
       const client = oauth2Client(params, secrets, auth.connection);
       redactor.add(basicCredentials(client.clientId, client.clientSecret));
+      const started = Date.now();
       const token = await auth.tokens().get(client, auth.signal, { ...options, outbound: auth.outbound });
+      auth.onTokenFetch?.({
+        endpoint: originOf(params.token_url),
+        source: token.ok && token.fromCache ? "cache" : "token_endpoint",
+        grant_type: token.ok && token.fromCache ? null : "client_credentials",
+        status: token.ok ? (token.status ?? null) : failureStatus(token.failure),
+        duration_ms: Date.now() - started,
+        error: token.ok ? null : token.failure.kind,
+        after_401: options.refused !== undefined,
+      });
       if (!token.ok) return token;
       redactor.add(token.accessToken);
       const value = `Bearer ${token.accessToken}`;
@@ -275,11 +288,23 @@ async function credentialsFor(auth: AuthContext, options: { refused?: string }):
 async function authorizationCodeCredentials(auth: AuthContext, options: { refused?: string }): Promise<AttachResult> {
   const store = auth.authorizationCode?.();
   if (!store) return { ok: false, failure: { kind: "connection_not_ready", status: "needs_authorization" } };
+  const started = Date.now();
   const token = await connectionAccessToken(
     { ...store, clientSecret: auth.secrets.client_secret, outbound: auth.outbound, redactor: auth.redactor },
     auth.signal,
     options,
   );
+  // A refresh, or the stored token: whether the endpoint was asked shows in refreshStatus (or a token failure).
+  const asked = token.ok ? token.refreshStatus !== null : token.failure.kind !== "connection_not_ready";
+  auth.onTokenFetch?.({
+    endpoint: auth.params.type === "oauth2" ? originOf(auth.params.token_url) : "",
+    source: asked ? "token_endpoint" : "stored",
+    grant_type: asked ? "refresh_token" : null,
+    status: token.ok ? token.refreshStatus : failureStatus(token.failure),
+    duration_ms: Date.now() - started,
+    error: token.ok ? null : token.failure.kind,
+    after_401: options.refused !== undefined,
+  });
   if (!token.ok) return token;
   auth.redactor.add(token.accessToken);
   const value = `Bearer ${token.accessToken}`;
@@ -288,4 +313,17 @@ async function authorizationCodeCredentials(auth: AuthContext, options: { refuse
     credentials: credentials((_, h) => h.set("authorization", value)),
     cachedToken: token.refreshable && token.refreshStatus === null ? token.accessToken : null,
   };
+}
+
+/** The token endpoint's origin: what the run detail names, never the path or query (which may hold anything). */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "";
+  }
+}
+
+function failureStatus(failure: TokenFailure | ConnectionNotReady): number | null {
+  return failure.kind === "token_error" ? failure.tokenStatus : null;
 }

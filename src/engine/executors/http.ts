@@ -15,6 +15,7 @@ import { truncateText, type Redactor } from "../redact";
 import { isJsonContentType } from "../../encoding";
 import { jsonDepthExceeds } from "../../json-depth";
 import { buildUpstreamRequest } from "../request";
+import { recordRequest, recordResponse, type TokenFetch } from "../run-detail";
 import type { DescribedRequest, Executor, ExecutorContext, ExecutorResult } from "./index";
 
 /** How much of an upstream error body is returned to the caller. */
@@ -40,6 +41,8 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
   if (!built.ok)
     return { request: null, result: { ok: false, failure: { kind: "input_invalid", errors: built.errors } } };
   const request = built.request;
+  // For the run detail, before credentials are attached: the credential's place is named, never its value.
+  ctx.trace.request = recordRequest(request, ctx.authParams);
   // Recorded before credentials are attached, and scrubbed in case the URL itself holds one.
   const described: DescribedRequest = { method: request.method, url: ctx.redactor.scrub(request.url.toString()) };
   let attempts: AttemptRecord[] = [];
@@ -83,6 +86,7 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
     redactor: ctx.redactor,
     signal,
     outbound,
+    onTokenFetch: (fetch: TokenFetch) => ctx.trace.tokenFetches.push(fetch),
   };
   const authFailure = (result: Extract<AttachResult, { ok: false }>) =>
     fail(attachFailure(result.failure, tool.timeoutSeconds, connection));
@@ -103,6 +107,7 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
   attempts = sent.attempts;
   if (sent.ok && sent.response.status === 401 && first.cachedToken && sent.credentialsKept) {
     // A cached token was refused: drop it, fetch a new one, and send again exactly once.
+    ctx.trace.response = recordResponse(sent.response, null, null);
     await cancelBody(sent.response);
     first.credentials.remove(request.url, request.headers);
     const second = await attachAuth(request, auth, { refused: first.cachedToken });
@@ -114,17 +119,22 @@ export const runHttpTool: Executor = async (tool, input, ctx) => {
 
   const response = sent.response;
   let body: CappedText;
+  const headersAt = Date.now();
   try {
     body = await readTextCapped(response, tool.maxResponseBytes, signal);
   } catch (err) {
+    ctx.trace.response = recordResponse(response, null, null);
     if (isTimeout(err) || signal.aborted)
       return fail({ kind: "timeout", phase: "upstream", timeoutSeconds: tool.timeoutSeconds });
     return fail({ kind: "network_error", phase: "upstream" });
   }
+  ctx.trace.response = recordResponse(response, body.ok ? body.text : null, body.ok ? Date.now() - headersAt : null);
   if (!body.ok)
     return fail({ kind: "response_too_large", upstreamStatus: response.status, limitBytes: tool.maxResponseBytes });
   const text = body.text;
   const parsed = parseBody(response.headers.get("content-type"), text);
+  // JSON is redacted value by value in the run detail: escapes the text form hides are decoded by then.
+  if (parsed.ok && isJsonContentType(response.headers.get("content-type"))) ctx.trace.response.json = parsed.value;
 
   if (response.status < 200 || response.status > 299) {
     const body = parsed.ok ? parsed.value : text;

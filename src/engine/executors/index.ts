@@ -11,6 +11,7 @@ import type { AuthorizationCodeStore } from "../auth/authorization-code";
 import type { TokenCache } from "../auth/token-cache";
 import type { AttemptRecord } from "../outbound/send";
 import type { SettingsResult } from "../outbound/settings";
+import type { RunTrace } from "../run-detail";
 import { runFunctionTool } from "./function";
 import { runHttpTool } from "./http";
 
@@ -25,6 +26,8 @@ export interface ExecutorContext {
   /** The token state of an authorization-code connection, read per call (never from a definition cache). */
   authorizationCode: () => AuthorizationCodeStore;
   redactor: Redactor;
+  /** What the http executor sent and got back, credential-free, for the log row's run detail. */
+  trace: RunTrace;
   now: Date;
   /** The outbound policy's settings (or why they cannot be read). Only the http executor sends requests. */
   outbound: SettingsResult;
