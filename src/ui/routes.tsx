@@ -29,6 +29,7 @@ import { AllRunsPage } from "./pages/all-runs";
 import { DashboardPage, ToolMonitoringPage } from "./pages/monitoring";
 import { getTool, listTools } from "../registry/queries";
 import { removeTool } from "../registry/writes";
+import { settleLogWrites } from "../registry/log-writer";
 import { Page } from "./layout";
 import { duplicateToolForm, editToolForm, newToolForm, submitToolForm } from "./editor";
 import {
@@ -240,6 +241,7 @@ uiApp.get("/ui/tools/:id/history", async (c) => {
 
 uiApp.get("/ui/monitoring", async (c) => {
   const session = requireScope(c, "executions:read");
+  await settleLogWrites(c.env.DB);
   const range = parseRange(c.req.query("range"));
   const sort = c.req.query("sort") === "errors" ? "errors" : "calls";
   const tools = await dashboard(c.env.DB, range, sort, Date.now());
@@ -249,6 +251,7 @@ uiApp.get("/ui/monitoring", async (c) => {
 uiApp.get("/ui/tools/:id/monitoring", async (c) => {
   const session = requireScope(c, "executions:read");
   const id = c.req.param("id");
+  await settleLogWrites(c.env.DB);
   const series = await toolSeries(c.env.DB, id, parseRange(c.req.query("range")), Date.now());
   const tool = await getTool(drizzle(c.env.DB), id).catch(() => null);
   if (!tool && series.total.calls === 0) throw new AppError(404, "tool_not_found", "There is no such tool.");
@@ -259,6 +262,7 @@ uiApp.get("/ui/runs", async (c) => {
   const session = requireScope(c, "executions:read");
   const q = (name: string) => (c.req.query(name) ?? "").trim();
   const filters = { tool: q("tool"), outcome: q("outcome"), status: q("status"), from: q("from"), to: q("to") };
+  await settleLogWrites(c.env.DB);
   const rows = await listAllExecutions(drizzle(c.env.DB), {
     limit: PAGE_SIZE,
     after: decodeCursor(c.req.query("cursor")),
@@ -300,8 +304,10 @@ function versionParam(c: UiContext): number {
 }
 
 // Deleted tools whose runs the log keeps (src/registry/deleted-tools.ts): reached from the tools list.
+// These pages, like the lists of runs, first wait for this isolate's log rows still on their way to D1.
 uiApp.get("/ui/deleted-tools", async (c) => {
   const session = requireScope(c, "executions:read");
+  await settleLogWrites(c.env.DB);
   const deleted = await listDeletedTools(drizzle(c.env.DB), DELETED_TOOLS_SHOWN);
   return c.html(<DeletedToolsPage session={session} tools={deleted} limit={DELETED_TOOLS_SHOWN} />);
 });
