@@ -131,6 +131,10 @@ describe.skipIf(!findChromium())("monitoring in Chromium", () => {
     await nav().getByRole("link", { name: "All runs" }).click();
     await page.getByRole("heading", { name: "All runs" }).waitFor();
     await expect.poll(() => rows.count()).toBe(4);
+    await page.getByLabel("Tool", { exact: true }).selectOption({ label: "weather_now" });
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect.poll(() => rows.count()).toBe(3);
+    await page.getByLabel("Tool", { exact: true }).selectOption({ label: "All tools" });
     await page.getByLabel("Outcome").selectOption("upstream_error");
     await page.getByRole("button", { name: "Filter" }).click();
     await expect.poll(() => rows.count()).toBe(1);
