@@ -271,5 +271,10 @@ describe("the monitoring pages", () => {
     expect([...runs.matchAll(/<a href="\/ui\/executions\//g)]).toHaveLength(2);
     const all = await (await getPage(`/ui/runs?tool=${tool.id}`, session)).text();
     expect([...all.matchAll(/<a href="\/ui\/executions\//g)]).toHaveLength(4);
+    // The tool is chosen by name, from the tools with counted runs; the filtered one is selected.
+    expect(all).toMatch(new RegExp(`<option value="${tool.id}" selected="">${tool.name}</option>`));
+    const unknown = await (await getPage(`/ui/runs?tool=no-such-tool`, session)).text();
+    expect(unknown).toMatch(new RegExp(`<option value="${tool.id}">${tool.name}</option>`));
+    expect(unknown).toContain(`<option value="no-such-tool" selected="">no-such-tool</option>`);
   });
 });

@@ -182,6 +182,23 @@ export async function dashboard(
   );
 }
 
+/**
+ * Every tool with a run the rollup still counts (so, within the log's
+ * retention, deleted tools too), by name, each with the name of its latest
+ * hour (SQLite takes a bare column from the row of max()): the all-runs
+ * log's choice of tool. A few rows per tool, whatever the log's size.
+ */
+export async function toolsWithRuns(db: D1Database): Promise<{ toolId: string; toolName: string }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT "tool_id" AS tool_id, "tool_name" AS tool_name, max("hour") FROM "execution_rollups" GROUP BY "tool_id"`,
+    )
+    .all<Record<string, unknown>>();
+  return results
+    .map((row) => ({ toolId: String(row.tool_id), toolName: String(row.tool_name) }))
+    .sort((a, b) => a.toolName.localeCompare(b.toolName) || a.toolId.localeCompare(b.toolId));
+}
+
 /** The share of calls that succeeded, 0-1; null with no calls. */
 export function successRate(totals: Totals): number | null {
   return totals.calls === 0 ? null : (totals.byOutcome.success ?? 0) / totals.calls;

@@ -24,7 +24,7 @@ import {
   listExecutions,
   presentExecution,
 } from "../registry/execution-log";
-import { dashboard, parseRange, toolSeries } from "../registry/rollups";
+import { dashboard, parseRange, toolSeries, toolsWithRuns } from "../registry/rollups";
 import { AllRunsPage } from "./pages/all-runs";
 import { DashboardPage, ToolMonitoringPage } from "./pages/monitoring";
 import { getTool, listTools } from "../registry/queries";
@@ -263,22 +263,27 @@ uiApp.get("/ui/runs", async (c) => {
   const q = (name: string) => (c.req.query(name) ?? "").trim();
   const filters = { tool: q("tool"), outcome: q("outcome"), status: q("status"), from: q("from"), to: q("to") };
   await settleLogWrites(c.env.DB);
-  const rows = await listAllExecutions(drizzle(c.env.DB), {
-    limit: PAGE_SIZE,
-    after: decodeCursor(c.req.query("cursor")),
-    toolId: filters.tool || undefined,
-    outcome: (OUTCOMES as readonly string[]).includes(filters.outcome) ? (filters.outcome as Outcome) : undefined,
-    upstreamStatus: /^[1-5][0-9]{2}$/.test(filters.status) ? Number(filters.status) : undefined,
-    from: utcFromInput(filters.from),
-    to: utcFromInput(filters.to),
-  });
+  const [rows, tools] = await Promise.all([
+    listAllExecutions(drizzle(c.env.DB), {
+      limit: PAGE_SIZE,
+      after: decodeCursor(c.req.query("cursor")),
+      toolId: filters.tool || undefined,
+      outcome: (OUTCOMES as readonly string[]).includes(filters.outcome) ? (filters.outcome as Outcome) : undefined,
+      upstreamStatus: /^[1-5][0-9]{2}$/.test(filters.status) ? Number(filters.status) : undefined,
+      from: utcFromInput(filters.from),
+      to: utcFromInput(filters.to),
+    }),
+    toolsWithRuns(c.env.DB),
+  ]);
   const page = pageOf(
     rows,
     PAGE_SIZE,
     (row) => row.startedAt,
     (row) => row,
   );
-  return c.html(<AllRunsPage session={session} filters={filters} rows={page.items} nextCursor={page.next_cursor} />);
+  return c.html(
+    <AllRunsPage session={session} filters={filters} rows={page.items} nextCursor={page.next_cursor} tools={tools} />,
+  );
 });
 
 /** A datetime-local field's value (`2026-12-04T13:05`), read as UTC, as ISO text; undefined when empty or unreadable. */

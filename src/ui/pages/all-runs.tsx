@@ -19,9 +19,11 @@ export interface AllRunsProps {
   filters: AllRunsFilters;
   rows: ExecutionRow[];
   nextCursor: string | null;
+  /** The tools to choose from: every tool with a run still counted. */
+  tools: { toolId: string; toolName: string }[];
 }
 
-export function AllRunsPage({ session, filters, rows, nextCursor }: AllRunsProps) {
+export function AllRunsPage({ session, filters, rows, nextCursor, tools }: AllRunsProps) {
   return (
     <Page title="All runs" session={session} current="runs">
       <h1>All runs</h1>
@@ -30,8 +32,21 @@ export function AllRunsPage({ session, filters, rows, nextCursor }: AllRunsProps
       </p>
       <form class="filter" method="get" action="/ui/runs">
         <div class="field">
-          <label for="tool">Tool id</label>
-          <input id="tool" name="tool" value={filters.tool} />
+          <label for="tool">Tool</label>
+          <select id="tool" name="tool">
+            <option value="">All tools</option>
+            {tools.map((t) => (
+              <option value={t.toolId} selected={t.toolId === filters.tool}>
+                {t.toolName}
+              </option>
+            ))}
+            {/* A tool id from a link whose tool has no counted run left: kept, so that the filter still shows. */}
+            {filters.tool && !tools.some((t) => t.toolId === filters.tool) && (
+              <option value={filters.tool} selected>
+                {filters.tool}
+              </option>
+            )}
+          </select>
         </div>
         <div class="field">
           <label for="outcome">Outcome</label>
