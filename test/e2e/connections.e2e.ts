@@ -16,6 +16,7 @@ import {
   findChromium,
   freePort,
   launchBrowser,
+  screenshot,
   startDevServer,
   startMockUpstream,
   type DevServer,
@@ -196,6 +197,7 @@ describe.skipIf(!findChromium())("OAuth2 sign-in connections in Chromium", () =>
     await page.getByRole("link", { name: "Back to the connection “test_provider”" }).click();
     await page.getByText("Ready", { exact: true }).waitFor();
     await page.getByRole("button", { name: "Reconnect" }).waitFor();
+    await screenshot(page, "ui-connection");
 
     // Two tools share the one connection, and both reach the protected API as the signed-in person.
     await createTool("list_items", "/items");
