@@ -15,7 +15,7 @@ import { recordFirstVersions } from "./versions";
 /** D1 binds at most 100 parameters per statement. */
 const MAX_BOUND_PARAMETERS = 100;
 /** Statements sent to D1 in one batch call. */
-const STATEMENTS_PER_BATCH = 50;
+export const STATEMENTS_PER_BATCH = 50;
 
 /** Rows one INSERT carries: every column is a bound parameter. */
 export const ROWS_PER_INSERT = Math.floor(MAX_BOUND_PARAMETERS / Object.keys(getTableColumns(tools)).length);
