@@ -86,6 +86,7 @@ const OPERATION_IDS: Record<string, string> = {
   "POST /tools/{id}/versions/{n}/restore": "restoreToolVersion",
   "POST /tools/{id}/execute": "executeTool",
   "POST /tools/by-name/{name}/execute": "executeToolByName",
+  "GET /executions": "listExecutions",
   "GET /tools/{id}/executions": "listToolExecutions",
   "GET /executions/{id}": "getExecution",
   "GET /exports/functions": "listFunctionExports",
