@@ -329,6 +329,19 @@ export class Redactor {
     return value;
   }
 
+  /**
+   * The length of the longest text any secret is searched for as: a scrub of
+   * the start of a text finds everything the whole text's scrub would find
+   * there, except a form that runs over the cut, so a cut this far (and the
+   * whole-value checks' look-ahead) past what is kept changes nothing kept.
+   */
+  longestForm(): number {
+    let longest = 0;
+    for (const form of this.searchedForms()) longest = Math.max(longest, form.length);
+    for (const { text } of this.wholeValues) longest = Math.max(longest, text.length);
+    return longest;
+  }
+
   private searchedForms(): string[] {
     return [...this.literals, ...this.embedded.map(({ core }) => core)];
   }

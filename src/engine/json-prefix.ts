@@ -1,0 +1,101 @@
+/**
+ * The start of a value's JSON text, without writing the rest. A log row keeps
+ * 16 KiB of an execution's output; writing a 200 KB response out in full to
+ * keep its first 16 KiB was a tenth of that execution's CPU, and garbage.
+ *
+ * The text is exactly a prefix of `JSON.stringify(value)`: arrays and plain
+ * objects are written here element by element, everything else (strings,
+ * numbers, class instances, values with `toJSON`, which is called without
+ * the key JSON.stringify would pass) by `JSON.stringify` itself, and a cycle
+ * throws as it does.
+ */
+
+export interface JsonPrefix {
+  text: string;
+  /** The whole of `JSON.stringify(value)`, not a prefix of it. */
+  complete: boolean;
+}
+
+/**
+ * At least `wanted` characters of `JSON.stringify(value)` (all of it when it
+ * is shorter), or undefined where `JSON.stringify` gives undefined. Whole
+ * elements are written, so the text may run past `wanted` by one element.
+ */
+export function jsonPrefix(value: unknown, wanted: number): JsonPrefix | undefined {
+  const parts: string[] = [];
+  let length = 0;
+  const ancestors = new Set<object>();
+  const put = (text: string) => {
+    parts.push(text);
+    length += text.length;
+  };
+  /** Writes `v`; false when it stopped because enough was written, undefined when `v` has no JSON. */
+  const write = (v: unknown): boolean | undefined => {
+    if (!isWalkable(v)) {
+      const text = JSON.stringify(v) as string | undefined;
+      if (text === undefined) return undefined;
+      put(text);
+      return true;
+    }
+    if (ancestors.has(v)) throw new TypeError("Converting circular structure to JSON");
+    ancestors.add(v);
+    let done = true;
+    if (Array.isArray(v)) {
+      put("[");
+      for (let i = 0; i < v.length; i++) {
+        if (length >= wanted) {
+          done = false;
+          break;
+        }
+        if (i > 0) put(",");
+        const wrote = write(v[i]);
+        // An element with no JSON (undefined, a function) is written as null, as JSON.stringify does.
+        if (wrote === undefined) put("null");
+        else if (!wrote) {
+          done = false;
+          break;
+        }
+      }
+      if (done) put("]");
+    } else {
+      put("{");
+      let first = true;
+      for (const key of Object.keys(v)) {
+        if (length >= wanted) {
+          done = false;
+          break;
+        }
+        const mark = parts.length;
+        const before = length;
+        put(`${first ? "" : ","}${JSON.stringify(key)}:`);
+        const wrote = write((v as Record<string, unknown>)[key]);
+        if (wrote === undefined) {
+          // A property with no JSON is left out, key and all.
+          parts.length = mark;
+          length = before;
+          continue;
+        }
+        first = false;
+        if (!wrote) {
+          done = false;
+          break;
+        }
+      }
+      if (done) put("}");
+    }
+    ancestors.delete(v);
+    return done;
+  };
+  const done = write(value);
+  if (done === undefined) return undefined;
+  return { text: parts.join(""), complete: done };
+}
+
+/** Arrays and plain objects without toJSON: written here. JSON.stringify writes the rest. */
+function isWalkable(v: unknown): v is object {
+  if (v === null || typeof v !== "object") return false;
+  if (typeof (v as { toJSON?: unknown }).toJSON === "function") return false;
+  if (Array.isArray(v)) return true;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
