@@ -4,7 +4,8 @@
  * keep its first 16 KiB was a tenth of that execution's CPU, and garbage.
  *
  * The text is exactly a prefix of `JSON.stringify(value)`: arrays and plain
- * objects are written here element by element, everything else (strings,
+ * objects are written here element by element (small ones whole, by
+ * `JSON.stringify`, which is faster than a walk), everything else (strings,
  * numbers, class instances, values with `toJSON`, which is called without
  * the key JSON.stringify would pass) by `JSON.stringify` itself, and a cycle
  * throws as it does.
@@ -22,6 +23,10 @@ export interface JsonPrefix {
  * elements are written, so the text may run past `wanted` by one element.
  */
 export function jsonPrefix(value: unknown, wanted: number): JsonPrefix | undefined {
+  if (!isWalkable(value) || isSmall(value)) {
+    const text = JSON.stringify(value) as string | undefined;
+    return text === undefined ? undefined : { text, complete: true };
+  }
   const parts: string[] = [];
   let length = 0;
   const ancestors = new Set<object>();
@@ -31,7 +36,7 @@ export function jsonPrefix(value: unknown, wanted: number): JsonPrefix | undefin
   };
   /** Writes `v`; false when it stopped because enough was written, undefined when `v` has no JSON. */
   const write = (v: unknown): boolean | undefined => {
-    if (!isWalkable(v)) {
+    if (!isWalkable(v) || isSmall(v)) {
       const text = JSON.stringify(v) as string | undefined;
       if (text === undefined) return undefined;
       put(text);
@@ -98,4 +103,25 @@ function isWalkable(v: unknown): v is object {
   if (Array.isArray(v)) return true;
   const proto = Object.getPrototypeOf(v) as unknown;
   return proto === Object.prototype || proto === null;
+}
+
+/** Most entries (nested ones counted) of a container that JSON.stringify writes in one go: a walk costs more. */
+const SMALL_ENTRIES = 64;
+
+/**
+ * A container of at most SMALL_ENTRIES entries in all, nested at most three
+ * deep: a few KB at most, unless a string in it is long, which would be
+ * written whole anyway.
+ */
+function isSmall(v: object): boolean {
+  let budget = SMALL_ENTRIES;
+  const fits = (container: object, depth: number): boolean => {
+    const values: unknown[] = Array.isArray(container) ? container : Object.values(container);
+    budget -= values.length;
+    if (budget < 0) return false;
+    for (const entry of values)
+      if (entry !== null && typeof entry === "object" && (depth >= 2 || !fits(entry, depth + 1))) return false;
+    return true;
+  };
+  return fits(v, 0);
 }
