@@ -18,10 +18,25 @@ function wholeThenClipped(value: unknown, redactor: Redactor) {
     : { text: truncateText(text, LOG_PAYLOAD_LIMIT), truncated: true };
 }
 
+/** JSON values with containers large enough to be walked, at the top and nested. */
+const manyEntries = fc.oneof(
+  fc.jsonValue(),
+  fc.array(fc.jsonValue({ maxDepth: 2 }), { minLength: 60, maxLength: 150 }),
+  fc.dictionary(fc.string(), fc.array(fc.jsonValue({ maxDepth: 1 }), { minLength: 0, maxLength: 100 }), {
+    minKeys: 1,
+    maxKeys: 80,
+  }),
+);
+
+/** Enough entries that a container holding them is walked rather than written in one go. */
+const FILLER = Array.from({ length: 80 }, (_, i) => i);
+const FILLER_KEYS = Object.fromEntries(FILLER.map((i) => [`k${i}`, i]));
+
 describe("jsonPrefix", () => {
   it("is a prefix of JSON.stringify, at least as long as wanted, and complete only when it is all of it", () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.nat(400), (value, wanted) => {
+      // Containers of more than 64 entries are walked; smaller ones are written by JSON.stringify in one go.
+      fc.property(manyEntries, fc.nat(4000), (value, wanted) => {
         const full = JSON.stringify(value);
         const prefix = jsonPrefix(value, wanted)!;
         expect(full.startsWith(prefix.text)).toBe(true);
@@ -35,7 +50,9 @@ describe("jsonPrefix", () => {
   it("writes what JSON.stringify writes for undefined, functions, toJSON, class instances and sparse arrays", () => {
     const values: unknown[] = [
       { a: undefined, b: () => 1, c: [undefined, () => 1, , 3], d: new Date(0), e: new Map([[1, 2]]) },
+      { ...FILLER_KEYS, a: undefined, b: () => 1, c: [undefined, () => 1, , 3, ...FILLER], d: new Date(0) },
       [Symbol("s"), { toJSON: () => "custom" }, Object.create(null, { k: { value: 1, enumerable: true } })],
+      [...FILLER, Symbol("s"), undefined, { toJSON: () => "custom" }, Object.assign(Object.create(null), FILLER_KEYS)],
       { nested: { deeper: [{ x: 1 }, "y"] }, n: -0, big: 1e21, s: 'quote " and \u2028' },
     ];
     for (const value of values)
@@ -76,6 +93,7 @@ describe("loggedJson", () => {
           const value = [
             "a".repeat(lead),
             ...pieces.map(([n, k]) => `${"b".repeat(n % 500)}${secrets[k % secrets.length]}`),
+            ...FILLER,
           ];
           expect(loggedJson(value, redactor)).toEqual(wholeThenClipped(value, redactor));
         },
@@ -88,7 +106,7 @@ describe("loggedJson", () => {
     // As raw text, the secret spans two array elements; the first ends past the clip, the secret starts before it.
     const first = "start-of-a-secret-that-runs-over-the-clip";
     const secret = `${first}","end-of-it`;
-    const value = [`${"a".repeat(LOG_PAYLOAD_LIMIT - 20)}${first}`, `end-of-it${"c".repeat(100)}`];
+    const value = [`${"a".repeat(LOG_PAYLOAD_LIMIT - 20)}${first}`, `end-of-it${"c".repeat(100)}`, ...FILLER];
     const logged = loggedJson(value, new Redactor([secret]));
     expect(logged.truncated).toBe(true);
     expect(logged.text).toContain(REDACTED);
