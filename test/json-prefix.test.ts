@@ -65,7 +65,8 @@ describe("jsonPrefix", () => {
     const large = Array.from({ length: 1000 }, (_, i) => ({ id: i, note: "x".repeat(90) }));
     const prefix = jsonPrefix(large, 20_000)!;
     expect(prefix.complete).toBe(false);
-    expect(prefix.text.length).toBeLessThan(20_200);
+    // Past `wanted` by at most a couple of elements (about 110 characters each).
+    expect(prefix.text.length).toBeLessThan(20_400);
     expect(JSON.stringify(large).startsWith(prefix.text)).toBe(true);
   });
 
@@ -103,10 +104,15 @@ describe("loggedJson", () => {
   });
 
   it("finds a secret whose form runs over the point where less would have been written", () => {
-    // As raw text, the secret spans two array elements; the first ends past the clip, the secret starts before it.
+    // As raw text, the secret spans two properties (written one by one); the first ends past the clip,
+    // the secret starts before it.
     const first = "start-of-a-secret-that-runs-over-the-clip";
-    const secret = `${first}","end-of-it`;
-    const value = [`${"a".repeat(LOG_PAYLOAD_LIMIT - 20)}${first}`, `end-of-it${"c".repeat(100)}`, ...FILLER];
+    const secret = `${first}","b":"end-of-it`;
+    const value = {
+      a: `${"a".repeat(LOG_PAYLOAD_LIMIT - 30)}${first}`,
+      b: `end-of-it${"c".repeat(100)}`,
+      ...FILLER_KEYS,
+    };
     const logged = loggedJson(value, new Redactor([secret]));
     expect(logged.truncated).toBe(true);
     expect(logged.text).toContain(REDACTED);

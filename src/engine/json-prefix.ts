@@ -3,12 +3,14 @@
  * 16 KiB of an execution's output; writing a 200 KB response out in full to
  * keep its first 16 KiB was a tenth of that execution's CPU, and garbage.
  *
- * The text is exactly a prefix of `JSON.stringify(value)`: arrays and plain
- * objects are written here element by element (small ones whole, by
- * `JSON.stringify`, which is faster than a walk), everything else (strings,
+ * The text is exactly a prefix of `JSON.stringify(value)`. Plain objects are
+ * written here key by key, arrays in runs of elements, each run by
+ * `JSON.stringify` (a walk element by element costs more than writing a
+ * record in one go); small containers, and everything else (strings,
  * numbers, class instances, values with `toJSON`, which is called without
- * the key JSON.stringify would pass) by `JSON.stringify` itself, and a cycle
- * throws as it does.
+ * the key or index JSON.stringify would pass), by `JSON.stringify` in one go.
+ * A cycle throws, as it does there. An array whose first elements are huge
+ * is written whole up to them: at worst what writing everything cost.
  */
 
 export interface JsonPrefix {
@@ -20,7 +22,7 @@ export interface JsonPrefix {
 /**
  * At least `wanted` characters of `JSON.stringify(value)` (all of it when it
  * is shorter), or undefined where `JSON.stringify` gives undefined. Whole
- * elements are written, so the text may run past `wanted` by one element.
+ * elements are written, so the text may run past `wanted` by a few of them.
  */
 export function jsonPrefix(value: unknown, wanted: number): JsonPrefix | undefined {
   if (!isWalkable(value) || isSmall(value)) {
@@ -47,19 +49,20 @@ export function jsonPrefix(value: unknown, wanted: number): JsonPrefix | undefin
     let done = true;
     if (Array.isArray(v)) {
       put("[");
-      for (let i = 0; i < v.length; i++) {
+      // Runs of elements by JSON.stringify, sized from the ones written so far to reach `wanted`:
+      // a few calls for an array of records. An element with no JSON is written as null there too.
+      let perElement = 0;
+      for (let i = 0; i < v.length;) {
         if (length >= wanted) {
           done = false;
           break;
         }
-        if (i > 0) put(",");
-        const wrote = write(v[i]);
-        // An element with no JSON (undefined, a function) is written as null, as JSON.stringify does.
-        if (wrote === undefined) put("null");
-        else if (!wrote) {
-          done = false;
-          break;
-        }
+        const run = perElement === 0 ? 4 : Math.ceil((wanted - length) / perElement) + 1;
+        const elements = v.slice(i, i + run);
+        const text = JSON.stringify(elements);
+        put(`${i > 0 ? "," : ""}${text.slice(1, -1)}`);
+        i += elements.length;
+        perElement = Math.max(1, Math.ceil(text.length / elements.length));
       }
       if (done) put("]");
     } else {
