@@ -257,8 +257,7 @@ function upstreamStatusOf(failure: ExecutionFailure): number | null {
  * is left. What is kept is what scrubbing the whole JSON keeps (test/json-prefix.test.ts).
  */
 export function loggedJson(value: unknown, redactor: Redactor): { text: string; truncated: boolean } {
-  // The form itself, the whole-value checks' look-ahead (256), and REDACTED ten times the size of a one-character secret.
-  const margin = 10 * (redactor.longestForm() + 512);
+  const margin = redactor.cutMargin();
   for (let wanted = LOG_PAYLOAD_LIMIT + margin; ; wanted *= 4) {
     const json = jsonPrefix(value, wanted);
     const scrubbed = redactor.scrub(json?.text ?? "null");

@@ -330,16 +330,33 @@ export class Redactor {
   }
 
   /**
-   * The length of the longest text any secret is searched for as: a scrub of
-   * the start of a text finds everything the whole text's scrub would find
-   * there, except a form that runs over the cut, so a cut this far (and the
-   * whole-value checks' look-ahead) past what is kept changes nothing kept.
+   * How far past the characters that are kept a text must reach before it is
+   * scrubbed and cut, for the cut to change nothing kept. A scrub of the start
+   * of a text finds what the whole text's scrub finds there, except a form
+   * that runs over the end, or whose whole-value check looks past it (up to
+   * 256 characters): so the longest form and that look-ahead, counted ten
+   * times over, as REDACTED is ten times a one-character secret.
    */
-  longestForm(): number {
+  cutMargin(): number {
     let longest = 0;
     for (const form of this.searchedForms()) longest = Math.max(longest, form.length);
     for (const { text } of this.wholeValues) longest = Math.max(longest, text.length);
-    return longest;
+    return 10 * (longest + 512);
+  }
+
+  /**
+   * `scrub(text)` as far as its first `keep` characters go: the scrub of a
+   * start of `text` long enough that, scrubbed, it reaches cutMargin() past
+   * `keep` (all of it when it is shorter). For text that is cut to `keep`
+   * after scrubbing: a 200 KB body is not searched in full for 8 KiB.
+   */
+  scrubStart(text: string, keep: number): string {
+    const margin = this.cutMargin();
+    for (let end = keep + margin; ; end *= 4) {
+      if (end >= text.length) return this.scrub(text);
+      const scrubbed = this.scrub(text.slice(0, end));
+      if (scrubbed.length >= keep + margin) return scrubbed;
+    }
   }
 
   private searchedForms(): string[] {
