@@ -6,6 +6,7 @@
  * specification says.
  */
 import { describe, expect, it } from "vitest";
+import { compiledValidator, validateInstance } from "../src/engine/schemas";
 import { validatedSchema } from "../src/engine/validated-schema";
 import { api, execute, uniqueName, type Json } from "./helpers";
 
@@ -211,5 +212,18 @@ describe("the copy the validator is built from", () => {
       $defs: { a: { $anchor: "a", type: "string" }, b: { $id: "b/", $anchor: "b" } },
     };
     expect(validatedSchema(schema, "2020-12", "assert")).toBe(schema);
+  });
+
+  it("keeps a reference that only the embedded anchor answers, in a tool saved before it was refused, as it was", () => {
+    const schema = {
+      $schema: DIALECTS[1][1],
+      $id: "https://example.com/legacy.json",
+      $ref: "#inner",
+      $defs: { embedded: { $id: "embedded/", $anchor: "inner", type: "string" } },
+    };
+    expect(validatedSchema(schema, "2020-12", "assert")).toBe(schema);
+    const compiled = compiledValidator("schema-anchors-legacy", schema);
+    expect(validateInstance(compiled, "text", "")).toEqual([]);
+    expect(validateInstance(compiled, 1, "")).not.toEqual([]);
   });
 });
