@@ -4,10 +4,11 @@
  * re-exports this module's namespace as `z` and calls `extendZodWithOpenApi(z)`
  * with it, so esbuild keeps every export of it: with zod's own `export *`,
  * that was all of zod (its 50-odd locales alone some 260 KiB; z.fromJSONSchema,
- * z.compile, the ISO, codec, template-literal and other schema types another
- * 80 KiB) though toolgate calls a dozen of them. Each member is zod's own
- * binding, re-exported as is; zod configures `en` itself when its first schema
- * is made (zod/v4/classic/schemas.js), so error messages are unchanged.
+ * z.compile, z.core's internals, the ISO, codec, template-literal and other
+ * schema types about 90 KiB more) though toolgate calls a dozen of them.
+ * Each member is zod's own binding, re-exported as is; zod configures `en`
+ * itself when its first schema is made (zod/v4/classic/schemas.js), so error
+ * messages are unchanged.
  *
  * A member missing here is `undefined` in the bundle and in the workerd tests
  * (vitest.config.ts applies the same alias), while tsc, which reads zod's own
