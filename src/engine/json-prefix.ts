@@ -117,14 +117,27 @@ const SMALL_ENTRIES = 64;
  * written whole anyway.
  */
 function isSmall(v: object): boolean {
-  let budget = SMALL_ENTRIES;
-  const fits = (container: object, depth: number): boolean => {
-    const values: unknown[] = Array.isArray(container) ? container : Object.values(container);
-    budget -= values.length;
-    if (budget < 0) return false;
-    for (const entry of values)
-      if (entry !== null && typeof entry === "object" && (depth >= 2 || !fits(entry, depth + 1))) return false;
+  smallBudget = SMALL_ENTRIES;
+  return fitsBudget(v, 0);
+}
+
+/** What isSmall has left to count: one check runs at a time (it is synchronous), so no closure is allocated. */
+let smallBudget = 0;
+
+function fitsBudget(container: object, depth: number): boolean {
+  if (Array.isArray(container)) {
+    smallBudget -= container.length;
+    if (smallBudget < 0) return false;
+    for (const entry of container as unknown[]) if (!entryFits(entry, depth)) return false;
     return true;
-  };
-  return fits(v, 0);
+  }
+  for (const key in container) {
+    if (--smallBudget < 0) return false;
+    if (!entryFits((container as Record<string, unknown>)[key], depth)) return false;
+  }
+  return true;
+}
+
+function entryFits(entry: unknown, depth: number): boolean {
+  return entry === null || typeof entry !== "object" || (depth < 2 && fitsBudget(entry, depth + 1));
 }

@@ -253,6 +253,8 @@ export class Redactor {
   private detector: RegExp | null = null;
   /** Short secrets' spellings, longest first: each found only where it stands as a whole value. */
   private wholeValues: WholeValueSpelling[] = [];
+  /** The length of the longest text searched for (cutMargin). */
+  private longestForm = 0;
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret);
@@ -278,6 +280,8 @@ export class Redactor {
     this.wholeValues.sort((a, b) => b.text.length - a.text.length);
     const searched = this.searchedForms();
     this.detector = searched.length > 0 ? new RegExp(searched.map(escapeRegExp).join("|")) : null;
+    for (const text of [...searched, ...this.wholeValues.map((w) => w.text)])
+      this.longestForm = Math.max(this.longestForm, text.length);
   }
 
   /** Whether any form of any secret occurs in `text`. */
@@ -338,10 +342,7 @@ export class Redactor {
    * times over, as REDACTED is ten times a one-character secret.
    */
   cutMargin(): number {
-    let longest = 0;
-    for (const form of this.searchedForms()) longest = Math.max(longest, form.length);
-    for (const { text } of this.wholeValues) longest = Math.max(longest, text.length);
-    return 10 * (longest + 512);
+    return 10 * (this.longestForm + 512);
   }
 
   /**
@@ -351,6 +352,7 @@ export class Redactor {
    * after scrubbing: a 200 KB body is not searched in full for 8 KiB.
    */
   scrubStart(text: string, keep: number): string {
+    if (text.length <= keep) return this.scrub(text);
     const margin = this.cutMargin();
     for (let end = keep + margin; ; end *= 4) {
       if (end >= text.length) return this.scrub(text);
