@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 const root = path.join(import.meta.dirname, "..", "..");
 const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -275,6 +275,78 @@ export async function launchBrowser(): Promise<Browser> {
       "--no-first-run",
     ],
   });
+}
+
+/** What most browser suites start from: toolgate, the mock upstream and Chromium. */
+export type ServersAndBrowser = {
+  server: DevServer;
+  upstream: MockUpstream;
+  browser: Browser;
+  /** Closes the browser and stops both servers. */
+  stop(): Promise<void>;
+};
+
+/**
+ * `wrangler dev`, the mock upstream and Chromium, started side by side. If one
+ * fails to start, the others are stopped before the error is thrown, so that a
+ * failed beforeAll leaves no server behind until the test process exits.
+ */
+export async function startServersAndBrowser(opts: DevServerOptions = {}): Promise<ServersAndBrowser> {
+  const [server, upstream, browser] = await Promise.allSettled([
+    startDevServer(opts),
+    startMockUpstream(),
+    launchBrowser(),
+  ]);
+  const stop = async () => {
+    if (browser.status === "fulfilled") await browser.value.close();
+    await Promise.all([server, upstream].map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));
+  };
+  for (const started of [server, upstream, browser]) {
+    if (started.status === "rejected") {
+      await stop();
+      throw started.reason;
+    }
+  }
+  // All three are fulfilled here; TypeScript cannot follow that through the loop.
+  const value = <T>(s: PromiseSettledResult<T>) => (s as PromiseFulfilledResult<T>).value;
+  return { server: value(server), upstream: value(upstream), browser: value(browser), stop };
+}
+
+/** Signs `page` in with the admin token from the sign-in page, and waits for the tools list. */
+export async function signIn(page: Page, server: DevServer): Promise<void> {
+  await page.goto(`${server.url}/ui/sign-in`);
+  await page.getByLabel("API token").fill(server.adminToken);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Tools", exact: true }).waitFor();
+}
+
+export type PageOptions = {
+  /** Let the page read and write the clipboard (Copy buttons), on `server`'s origin. */
+  clipboard?: boolean;
+};
+
+/** A 1280×900 page in a browser context of its own (its own cookies), signed in to `server`. */
+export async function newSignedInPage(browser: Browser, server: DevServer, opts: PageOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  if (opts.clipboard) await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  const page = await context.newPage();
+  await signIn(page, server);
+  return page;
+}
+
+/** toolgate, the mock upstream and Chromium, with one page signed in on the tools list. */
+export type SignedInPage = ServersAndBrowser & { context: BrowserContext; page: Page };
+
+/** Starts what a browser suite needs (startServersAndBrowser) and signs a page in (newSignedInPage). */
+export async function signedInPage(opts: PageOptions = {}): Promise<SignedInPage> {
+  const started = await startServersAndBrowser();
+  try {
+    const page = await newSignedInPage(started.browser, started.server, opts);
+    return { ...started, context: page.context(), page };
+  } catch (error) {
+    await started.stop();
+    throw error;
+  }
 }
 
 /** True when the page does not scroll sideways at its current viewport width. */
