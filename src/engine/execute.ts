@@ -9,7 +9,7 @@ import type { Env } from "../env";
 import type { RunnableTool } from "../registry/queries";
 import { damageInWords, isDamaged } from "../registry/stored-tool";
 import type { AttachParams } from "./auth";
-import { authorizationCodeStore } from "./auth/authorization-code";
+import { authorizationCodeStore, ConnectionChanged } from "./auth/authorization-code";
 import { missingConnectionSecrets } from "./auth/connection-status";
 import { TokenCache } from "./auth/token-cache";
 import { newExecutionId } from "./execution-id";
@@ -61,6 +61,8 @@ export async function executeTool(
       ? failed(null, { kind: "tool_damaged", detail: damageInWords(tool) })
       : await run(tool, connection, input, deps, redactor, trace, startedAt);
   } catch (err) {
+    // The connection's definition was stale (a cached one): the caller runs it again, read fresh (./run.ts).
+    if (err instanceof ConnectionChanged) throw err;
     // A bug or a platform failure (KV down, say): still answered as a problem and logged.
     console.error(
       JSON.stringify({ msg: "execution failed unexpectedly", tool_id: tool.id, name: (err as Error)?.name }),
