@@ -45,7 +45,7 @@ export async function runStoredTool(
   } catch (err) {
     // The definition came from this isolate's cache and the connection changed since (another
     // isolate saved and connected it again): nothing was sent, so run once more, read fresh.
-    if (!(err instanceof ConnectionChanged) || err.sent) throw err;
+    if (!(err instanceof ConnectionChanged)) throw err;
     forgetConnection(err.connectionId);
     runnable = await runnableToolById(env, runnable.tool.id);
     report = await executeTool(runnable, input, { env, defer });

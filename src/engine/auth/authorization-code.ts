@@ -31,7 +31,9 @@
  *   old) that predates a change of destination cannot open a grant connected
  *   since for the new one: that grant is fine, and this call throws
  *   `ConnectionChanged` to be run again with the definition read fresh
- *   (src/engine/run.ts), so no token goes to the old destination.
+ *   (src/engine/run.ts), so no token goes to the old destination; or, if the
+ *   API had already refused a token in this call, ends with a logged token
+ *   error that says to run it again.
  */
 import { SealError, type Keyring } from "../../crypto/seal";
 import type { ConnectionRow } from "../../db/schema";
@@ -141,17 +143,12 @@ export type AccessTokenResult =
 
 /**
  * The connection's definition this call read (from an isolate's cache) is no
- * longer the one in D1, and its stored token does not open for it: run the
- * call again with the definition read fresh. `sent`: a request already went
- * upstream in this call (the token was refused with 401), so running it again
- * would send it twice; the caller is told to run it again instead. Reaching a
- * client, it is a 409 `concurrent_change`.
+ * longer the one in D1, and its stored token does not open for it, before
+ * anything was sent: the call is run again with the definition read fresh
+ * (../run.ts). Reaching a client, it is a 409 `concurrent_change`.
  */
 export class ConnectionChanged extends AppError {
-  constructor(
-    readonly connectionId: string,
-    readonly sent: boolean,
-  ) {
+  constructor(readonly connectionId: string) {
     super(
       409,
       "concurrent_change",
@@ -159,6 +156,25 @@ export class ConnectionChanged extends AppError {
       { connection_id: connectionId },
     );
   }
+}
+
+/**
+ * The same after the API refused the token (`sent`): running the call again
+ * would send the request twice, so it ends here, logged like any token
+ * failure, with advice to run it again.
+ */
+function changedWhileRunning(connectionId: string, sent: boolean): AccessTokenResult {
+  if (!sent) throw new ConnectionChanged(connectionId);
+  return {
+    ok: false,
+    failure: {
+      kind: "token_error",
+      tokenStatus: null,
+      oauthError: null,
+      detail:
+        "The API refused the connection's access token, and the connection was changed or connected again while this call ran, so the old definition's token was not refreshed: run the tool again.",
+    },
+  };
 }
 
 type RefreshOutcome =
@@ -210,7 +226,8 @@ export async function connectionAccessToken(
       accessToken = await openToken(keyring, connection, "access_token", row.accessToken);
     } catch (err) {
       if (!(err instanceof SealError)) throw err;
-      await throwIfChanged(source, options.refused !== undefined);
+      if (!(await isCurrentDefinition(db, connection.id, connection.version)))
+        return changedWhileRunning(connection.id, options.refused !== undefined);
       return invalidated(source, "destination_changed", { tokenVersion: row.tokenVersion });
     }
     if (options.forceRefresh && attempt === 0) forcedVersion = row.tokenVersion;
@@ -253,7 +270,7 @@ export async function connectionAccessToken(
             refreshStatus: outcome.status,
           };
         case "changed":
-          throw new ConnectionChanged(connection.id, options.refused !== undefined);
+          return changedWhileRunning(connection.id, options.refused !== undefined);
         case "invalid":
           return notAuthorized(outcome.reason);
         case "failed":
@@ -365,13 +382,6 @@ export function expiring(expiresAt: number | null, storedAt: string, marginSecon
 
 function notAuthorized(reason: InvalidReason | "not_connected"): AccessTokenResult {
   return { ok: false, failure: { kind: "connection_not_ready", status: "needs_authorization", reason } };
-}
-
-/** Throws ConnectionChanged when the definition this call read is no longer the one in D1. */
-async function throwIfChanged(source: AuthorizationCodeSource, sent: boolean): Promise<void> {
-  const { db, connection } = source;
-  if (!(await isCurrentDefinition(db, connection.id, connection.version)))
-    throw new ConnectionChanged(connection.id, sent);
 }
 
 async function invalidated(
