@@ -91,8 +91,9 @@ export const executions = sqliteTable(
     /** JSON: every attempt at the upstream request (status or error, duration, delay before it); null when none was due. */
     attempts: text("attempts", { mode: "json" }).$type<AttemptRecord[]>(),
     /**
-     * The R2 object (LOG_PAYLOADS) that holds `input` and `output` when they were too large to keep
-     * in D1 (src/registry/log-payloads.ts); those columns are null then. Null when they are here.
+     * The R2 object (LOG_PAYLOADS) that holds `input`, `output` and `detail` when they were too large to
+     * keep in D1 (src/registry/log-payloads.ts); those columns are null then (older objects hold no
+     * `detail`, and their row keeps it). Null when they are here.
      */
     payloadKey: text("payload_key"),
     /**
