@@ -20,7 +20,7 @@ import {
   type AuthorizationCodeParams,
   type AuthorizationCodeSource,
 } from "../src/engine/auth/authorization-code";
-import { openToken, readTokenRow } from "../src/engine/auth/connection-tokens";
+import { openToken, readTokenRow, storeGrantedTokens } from "../src/engine/auth/connection-tokens";
 import { readOutboundSettings } from "../src/engine/outbound/settings";
 import { callWorker, createApiKey, uniqueName, type Json } from "./helpers";
 import {
@@ -50,9 +50,9 @@ async function connectionRow(id: string): Promise<ConnectionRow> {
 }
 
 /** The tokens as stored, opened with the test keyring. */
-async function storedTokens(connectionId: string) {
+async function storedTokens(connectionId: string, sealedFor?: ConnectionRow) {
   const keyring = await loadKeyring(env);
-  const connection = await connectionRow(connectionId);
+  const connection = sealedFor ?? (await connectionRow(connectionId));
   const row = await readTokenRow(env.DB, connectionId);
   if (!row?.accessToken) throw new Error("no tokens stored");
   return {
@@ -526,6 +526,93 @@ describe("refresh", () => {
     const after = await callToolgate(`/connections/${connection.id}/test`, { method: "POST" });
     const failed = await after.json<Json>();
     expect(JSON.stringify(failed)).toContain("needs_authorization");
+  });
+});
+
+describe("a changed destination", () => {
+  /** Executes with a cache bound no test outlasts: a definition cached here stays until a write in this isolate drops it. */
+  const CACHED = { DEFINITION_CACHE_SECONDS: "3600" };
+  async function executeCached(toolId: string) {
+    const res = await callToolgate(`/tools/${toolId}/execute`, { method: "POST", json: { input: {} } }, CACHED);
+    return { status: res.status, body: await res.json<Json>() };
+  }
+
+  /**
+   * What another isolate's PUT with a new scope leaves in D1 (the scope is part
+   * of the destination): a new version, written without this isolate knowing.
+   * A public client has no client_secret to seal again.
+   */
+  async function changeScopeElsewhere(connectionId: string): Promise<{ before: ConnectionRow; after: ConnectionRow }> {
+    const before = await connectionRow(connectionId);
+    const authParams = { ...before.authParams, scope: `${oauth.apiScopes} openid` } as ConnectionRow["authParams"];
+    await drizzle(env.DB)
+      .update(connections)
+      .set({ authParams, version: before.version + 1 })
+      .where(eq(connections.id, connectionId))
+      .run();
+    return { before, after: await connectionRow(connectionId) };
+  }
+
+  /**
+   * What another isolate's callback leaves in D1: a new grant, sealed for the
+   * connection as it is now (`after`). The provider's tokens are the ones it
+   * issued for the grant (sealed for `before`), so its API accepts them.
+   */
+  async function connectAgainElsewhere(
+    connectionId: string,
+    { before, after }: { before: ConnectionRow; after: ConnectionRow },
+  ): Promise<void> {
+    const keyring = await loadKeyring(env);
+    const { accessToken, refreshToken } = await storedTokens(connectionId, before);
+    await storeGrantedTokens(
+      env.DB,
+      keyring,
+      after,
+      { accessToken, refreshToken, expiresAt: null, grantedScope: null, account: null },
+      new Date(),
+    );
+  }
+
+  it("a cached definition older than a reconnect does not mark the new grant: the call runs read fresh", async () => {
+    const account = uniqueName("acct");
+    const connection = await createAuthCodeConnection("public");
+    const tool = await createApiTool(connection.id);
+    expect(pageText((await connectViaApi(connection.id, account)).page.html)).toContain("Connected");
+    // This isolate caches the connection as it was connected.
+    expect((await executeCached(tool.id)).status).toBe(200);
+    const grant = await storedTokens(connection.id);
+
+    // Another isolate changes the destination and someone connects again, within the cache's bound here.
+    await connectAgainElsewhere(connection.id, await changeScopeElsewhere(connection.id));
+
+    const run = await executeCached(tool.id);
+    expect(run.status, JSON.stringify(run.body)).toBe(200);
+    expect((await readTokenRow(env.DB, connection.id))?.invalidReason).toBeNull();
+    expect(await getConnection(connection.id)).toMatchObject({ status: "ready" });
+    expect((await executeCached(tool.id)).status).toBe(200);
+    // Every API call carried the one access token, which the provider issued for the grant.
+    expect(new Set((await providerLog(account)).apiRequests.map((r) => r.token))).toEqual(new Set([grant.accessToken]));
+  });
+
+  it("a destination changed with nobody connecting again marks the grant: connect again", async () => {
+    const account = uniqueName("acct");
+    const connection = await createAuthCodeConnection("public");
+    const tool = await createApiTool(connection.id);
+    expect(pageText((await connectViaApi(connection.id, account)).page.html)).toContain("Connected");
+    await changeScopeElsewhere(connection.id);
+
+    const calls = outbound.calls.length;
+    const refused = await callToolgate(
+      `/tools/${tool.id}/execute`,
+      { method: "POST", json: { input: {} } },
+      { DEFINITION_CACHE_SECONDS: "0" },
+    );
+    const body = await refused.json<Json>();
+    expect(refused.status, JSON.stringify(body)).toBe(409);
+    expect(body).toMatchObject({ code: "connection_not_ready", connection_status: "needs_authorization" });
+    expect(outbound.calls.length).toBe(calls);
+    expect((await readTokenRow(env.DB, connection.id))?.invalidReason).toBe("destination_changed");
+    expect(await getConnection(connection.id)).toMatchObject({ status: "needs_authorization" });
   });
 });
 

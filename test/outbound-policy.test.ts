@@ -9,6 +9,7 @@ import { formatIp, parseCidr, parseHostAddress, parseIpv4, parseIpv6 } from "../
 import {
   checkOutboundUrl,
   classifyHost,
+  hostClassCacheSize,
   STRICT_OUTBOUND,
   type BlockReason,
   type OutboundSettings,
@@ -203,6 +204,19 @@ describe("host names", () => {
     ["[fe80::1%25eth0]", "invalid"],
   ])("unnormalised %s is %s", (host, expected) => {
     expect(classifyHost(host).kind).toBe(expected);
+  });
+});
+
+describe("the per-isolate host cache", () => {
+  it("answers a host seen before from the cache, and holds at most 1,000 hosts", () => {
+    const first = classifyHost("10.1.2.3");
+    expect(classifyHost("10.1.2.3")).toBe(first);
+    expect(first.kind).toBe("private");
+    for (let i = 0; i < 1500; i++) classifyHost(`host-${i}.example.com`);
+    expect(hostClassCacheSize()).toBe(1000);
+    // Evicted and classified again: the same answer.
+    expect(classifyHost("10.1.2.3")).toEqual(first);
+    expect(classifyHost("127.0.0.1").kind).toBe("loopback");
   });
 });
 

@@ -1,4 +1,5 @@
 /** The Redactor on its own: every encoding of a secret it must catch, and JSON values it must keep intact. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { REDACTED, Redactor } from "../src/engine/redact";
 
@@ -227,5 +228,43 @@ describe("a short secret: whole values only", () => {
   it("finds nothing at all when it holds only short secrets and the text has none", () => {
     expect(redactor.contains("nothing here")).toBe(false);
     expect(new Redactor([]).contains("anything")).toBe(false);
+  });
+});
+
+describe("Redactor.scrubStart", () => {
+  /** What a text cut to `keep` after scrubbing keeps, and whether it was cut. */
+  const kept = (text: string, keep: number) => ({ text: text.slice(0, keep), cut: text.length > keep });
+
+  it("keeps what scrubbing the whole text keeps, with secrets around the cut", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string({ minLength: 1, maxLength: 7 }), fc.string({ minLength: 8, maxLength: 2000 })), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        fc.array(fc.tuple(fc.nat(2000), fc.nat(3)), { maxLength: 30 }),
+        fc.integer({ min: 0, max: 40_000 }),
+        (secrets, pieces, lead) => {
+          const redactor = new Redactor(secrets);
+          const text = `${"a".repeat(lead)}${pieces.map(([n, k]) => `${" ".repeat(n % 300)}${secrets[k % secrets.length]}`).join("")}${"z".repeat(30_000)}`;
+          expect(kept(redactor.scrubStart(text, 8192), 8192)).toEqual(kept(redactor.scrub(text), 8192));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("finds a secret that runs over the characters kept", () => {
+    const secret = "sk_live_0123456789abcdef";
+    const text = `${"a".repeat(8192 - 5)}${secret}${"b".repeat(100_000)}`;
+    const scrubbed = new Redactor([secret]).scrubStart(text, 8192);
+    expect(scrubbed.slice(0, 8192)).not.toContain("sk_li");
+    expect(scrubbed.slice(0, 8192).endsWith(REDACTED.slice(0, 5))).toBe(true);
+  });
+
+  it("reads on when redaction leaves too little: a long secret repeated is not cut short", () => {
+    const secret = "k".repeat(1000);
+    const text = secret.repeat(100);
+    expect(new Redactor([secret]).scrubStart(text, 8192)).toBe(REDACTED.repeat(100));
   });
 });

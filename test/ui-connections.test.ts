@@ -74,6 +74,17 @@ describe("the Connections list", () => {
 });
 
 describe("creating and editing a connection", () => {
+  it("warns under every secret field while a typed secret is short, as the tool editor does", async () => {
+    const html = await (await getPage("/ui/connections/new", await signIn())).text();
+    for (const id of ["conn_token", "conn_value", "conn_password", "conn_client_secret"]) {
+      // public/ui/app.js fills the warning named by the input; a truncated paste is noticed before saving.
+      expect(new RegExp(`<input[^>]*\\bid="${id}"[^>]*>`).exec(html)?.[0]).toContain(
+        `data-short-secret-warning="${id}-short"`,
+      );
+      expect(html).toContain(`<span id="${id}-short" class="short-secret-warning" aria-live="polite">`);
+    }
+  });
+
   it("creates a connection from the form, and its page never shows the secret", async () => {
     const session = await signIn();
     const fields = form();

@@ -1,7 +1,8 @@
 /**
  * The bundle gets zod through src/zod/english-only.ts (wrangler.toml [alias];
- * vitest.config.ts applies the same alias here). It drops every locale but
- * English and must change nothing else: these tests pin zod's English messages
+ * vitest.config.ts applies the same alias here). It keeps only the members of
+ * `z` that toolgate uses (test/node/zod-members.node.ts) and English as the only
+ * locale, and must change nothing else: these tests pin zod's English messages
  * as a client sees them, and the namespace @hono/zod-openapi extends.
  */
 import { z } from "@hono/zod-openapi";

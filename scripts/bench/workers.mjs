@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { gzipSync } from "node:zlib";
+import { measureBundle } from "../bundle-size.mjs";
 
 export const root = path.join(import.meta.dirname, "..", "..");
 // The Miniflare that the pinned wrangler itself runs (and so the same workerd that `wrangler dev` and
@@ -42,15 +42,7 @@ export function build() {
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${r.stdout}\n${r.stderr}`);
-  const files = readdirSync(outdir).filter((f) => /\.(m?js|wasm)$/.test(f));
-  let raw = 0;
-  let gzip = 0;
-  for (const f of files) {
-    const data = readFileSync(path.join(outdir, f));
-    raw += data.length;
-    gzip += gzipSync(data, { level: 9 }).length;
-  }
-  return { outdir, main: path.join(outdir, "index.js"), bundle: { files, raw_bytes: raw, gzip_bytes: gzip } };
+  return { outdir, main: path.join(outdir, "index.js"), bundle: measureBundle(outdir) };
 }
 
 /** `wrangler check startup`: the span of its startup CPU profile, in ms; null if it fails. @param {string} outdir */

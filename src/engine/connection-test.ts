@@ -26,9 +26,10 @@ import { getConnection } from "../registry/connections";
 import { DEFAULT_TIMEOUT_SECONDS } from "../registry/definition";
 import { attachAuth, oauth2Client, type AttachParams, type AuthContext } from "./auth";
 import { authorizationCodeStore, connectionAccessToken } from "./auth/authorization-code";
-import { basicCredentials, type TokenFailure } from "./auth/oauth2";
+import type { TokenFailure } from "./auth/oauth2";
 import { missingConnectionSecrets, type ConnectionErrorCode } from "./auth/connection-status";
 import { TokenCache } from "./auth/token-cache";
+import { basicClientCredentials } from "./auth/token-endpoint";
 import { cancelBody } from "./body";
 import { checkOutboundUrl } from "./outbound/policy";
 import { NO_RETRY } from "./outbound/retry";
@@ -126,7 +127,7 @@ export async function testConnection(
   let tokenStatus: number | null = null;
   if (params.type === "oauth2" && params.grant_type === "client_credentials") {
     const client = oauth2Client(params, opened.secrets, auth.connection);
-    redactor.add(basicCredentials(client.clientId, client.clientSecret));
+    redactor.add(basicClientCredentials(client.clientId, client.clientSecret));
     const token = await auth.tokens().get(client, signal, { fresh: true, outbound: outbound.settings });
     if (!token.ok) return tokenFailed(token.failure, finish);
     redactor.add(token.accessToken);

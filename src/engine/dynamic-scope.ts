@@ -16,12 +16,14 @@
  * the copies; past it the schema is refused when saved.
  *
  * References are resolved with @cfworker/json-schema's own dereference(), so
- * `$id`, `$anchor` and JSON Pointers mean what they mean to the validator;
+ * `$id`, `$anchor` and JSON Pointers mean what they mean to the validator
+ * (with its anchors of embedded resources corrected, ./schema-anchors.ts);
  * `$dynamicAnchor` is added to its table as the plain-name fragment it also
  * is (a `$ref` may point at one).
  */
 import { dereference, type Schema } from "@cfworker/json-schema";
 import { isPlainObject } from "../plain-object";
+import { correctPlainNames } from "./schema-anchors";
 
 type SchemaObject = Record<string, unknown>;
 
@@ -108,6 +110,8 @@ export function compileDynamicScopes(document: unknown, others: unknown[] = []):
   const lookup: Record<string, Schema | boolean> = Object.create(null);
   try {
     dereference(root as Schema, lookup);
+    // Anchors where the specification puts them (./schema-anchors.ts), before the meta-schemas join the table.
+    correctPlainNames(root, lookup);
     for (const other of others) dereference(structuredClone(other) as Schema, lookup);
   } catch {
     // Two schemas under one URI: checkSchema reports that as an invalid $id.

@@ -9,7 +9,7 @@ import type { Env } from "../env";
 import type { RunnableTool } from "../registry/queries";
 import { damageInWords, isDamaged } from "../registry/stored-tool";
 import type { AttachParams } from "./auth";
-import { authorizationCodeStore } from "./auth/authorization-code";
+import { authorizationCodeStore, ConnectionChanged } from "./auth/authorization-code";
 import { missingConnectionSecrets } from "./auth/connection-status";
 import { TokenCache } from "./auth/token-cache";
 import { newExecutionId } from "./execution-id";
@@ -19,6 +19,7 @@ import { openConnectionSecrets, openToolSecrets } from "./open-secrets";
 import { describeFailure, type ExecutionFailure } from "./outcomes";
 import { Redactor, truncateText } from "./redact";
 import { newRunTrace, storedRunDetail, type RunTrace } from "./run-detail";
+import { jsonPrefix } from "./json-prefix";
 import { inputProblems, outputProblems, preparedInput } from "./tool-validation";
 
 /** How much input and output a log row keeps (characters of JSON). */
@@ -60,6 +61,8 @@ export async function executeTool(
       ? failed(null, { kind: "tool_damaged", detail: damageInWords(tool) })
       : await run(tool, connection, input, deps, redactor, trace, startedAt);
   } catch (err) {
+    // The connection's definition was stale (a cached one): the caller runs it again, read fresh (./run.ts).
+    if (err instanceof ConnectionChanged) throw err;
     // A bug or a platform failure (KV down, say): still answered as a problem and logged.
     console.error(
       JSON.stringify({ msg: "execution failed unexpectedly", tool_id: tool.id, name: (err as Error)?.name }),
@@ -189,9 +192,9 @@ function logRowFor(
   const result = outcome.result;
   const view = result.ok ? null : describeFailure(result.failure);
   // Value by value first: a short secret is found as a whole string, which JSON text escapes.
-  const inputText = clip(redactor.scrub(JSON.stringify(redactor.scrubValue(input)) ?? "null"));
+  const inputText = loggedJson(redactor.scrubValue(input), redactor);
   const outputValue = result.ok ? result.output : failureOutput(result.failure);
-  const outputText = outputValue === undefined ? null : clip(redactor.scrub(JSON.stringify(outputValue) ?? "null"));
+  const outputText = outputValue === undefined ? null : loggedJson(outputValue, redactor);
   return {
     id,
     toolId: tool.id,
@@ -243,6 +246,24 @@ function upstreamStatusOf(failure: ExecutionFailure): number | null {
       return failure.statusCode;
     default:
       return null;
+  }
+}
+
+/**
+ * A payload as its log row keeps it: its JSON text scrubbed, then clipped to
+ * LOG_PAYLOAD_LIMIT. Only the start of the JSON is written (./json-prefix.ts),
+ * enough that after scrubbing, what is kept lies well before the end of what
+ * was written: a secret's form that runs over that end, which a scrub of the
+ * start alone cannot see, is then wholly past the clip. Replacing a long
+ * secret with REDACTED shortens the text, so more is written when too little
+ * is left. What is kept is what scrubbing the whole JSON keeps (test/json-prefix.test.ts).
+ */
+export function loggedJson(value: unknown, redactor: Redactor): { text: string; truncated: boolean } {
+  const margin = redactor.cutMargin();
+  for (let wanted = LOG_PAYLOAD_LIMIT + margin; ; wanted *= 4) {
+    const json = jsonPrefix(value, wanted);
+    const scrubbed = redactor.scrub(json?.text ?? "null");
+    if (!json || json.complete || scrubbed.length >= LOG_PAYLOAD_LIMIT + margin) return clip(scrubbed);
   }
 }
 

@@ -253,6 +253,8 @@ export class Redactor {
   private detector: RegExp | null = null;
   /** Short secrets' spellings, longest first: each found only where it stands as a whole value. */
   private wholeValues: WholeValueSpelling[] = [];
+  /** The length of the longest text searched for (cutMargin). */
+  private longestForm = 0;
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret);
@@ -278,6 +280,8 @@ export class Redactor {
     this.wholeValues.sort((a, b) => b.text.length - a.text.length);
     const searched = this.searchedForms();
     this.detector = searched.length > 0 ? new RegExp(searched.map(escapeRegExp).join("|")) : null;
+    for (const text of [...searched, ...this.wholeValues.map((w) => w.text)])
+      this.longestForm = Math.max(this.longestForm, text.length);
   }
 
   /** Whether any form of any secret occurs in `text`. */
@@ -327,6 +331,34 @@ export class Redactor {
       // fromEntries defines own properties, so a "__proto__" key stays a key.
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.scrub(k), this.scrubValue(v)])) as T;
     return value;
+  }
+
+  /**
+   * How far past the characters that are kept a text must reach before it is
+   * scrubbed and cut, for the cut to change nothing kept. A scrub of the start
+   * of a text finds what the whole text's scrub finds there, except a form
+   * that runs over the end, or whose whole-value check looks past it (up to
+   * 256 characters): so the longest form and that look-ahead, counted ten
+   * times over, as REDACTED is ten times a one-character secret.
+   */
+  cutMargin(): number {
+    return 10 * (this.longestForm + 512);
+  }
+
+  /**
+   * `scrub(text)` as far as its first `keep` characters go: the scrub of a
+   * start of `text` long enough that, scrubbed, it reaches cutMargin() past
+   * `keep` (all of it when it is shorter). For text that is cut to `keep`
+   * after scrubbing: a 200 KB body is not searched in full for 8 KiB.
+   */
+  scrubStart(text: string, keep: number): string {
+    if (text.length <= keep) return this.scrub(text);
+    const margin = this.cutMargin();
+    for (let end = keep + margin; ; end *= 4) {
+      if (end >= text.length) return this.scrub(text);
+      const scrubbed = this.scrub(text.slice(0, end));
+      if (scrubbed.length >= keep + margin) return scrubbed;
+    }
   }
 
   private searchedForms(): string[] {

@@ -230,7 +230,8 @@ export function storedRunDetail(trace: RunTrace, redactor: Redactor): StoredRunD
     return kept;
   };
   const body = (text: string | null, limit: number) => {
-    const kept = clipBody(text === null ? null : scrub(text), limit);
+    // Only as much of a large body is searched as the cut keeps (Redactor.scrubStart).
+    const kept = clipBody(text === null ? null : redactor.scrubStart(text, limit), limit);
     if (kept.truncated) truncated = true;
     return kept;
   };

@@ -7,8 +7,9 @@ import type { Env } from "../env";
 import { noteConnectionUse } from "../registry/connection-usage";
 import { recordExecution } from "../registry/execution-log";
 import type { RunnableTool } from "../registry/queries";
-import { runnableToolById } from "../registry/runnable";
+import { forgetConnection, runnableToolById } from "../registry/runnable";
 import type { StoredTool } from "../registry/stored-tool";
+import { ConnectionChanged } from "./auth/authorization-code";
 import { executeTool, type ExecutionReport } from "./execute";
 
 export interface ToolRun {
@@ -38,7 +39,17 @@ export async function runStoredTool(
   input: Record<string, unknown>,
 ): Promise<ToolRun> {
   const defer = (work: Promise<unknown>) => waitUntil(work.catch(logDeferredFailure));
-  const report = await executeTool(runnable, input, { env, defer });
+  let report: ExecutionReport;
+  try {
+    report = await executeTool(runnable, input, { env, defer });
+  } catch (err) {
+    // The definition came from this isolate's cache and the connection changed since (another
+    // isolate saved and connected it again): nothing was sent, so run once more, read fresh.
+    if (!(err instanceof ConnectionChanged)) throw err;
+    forgetConnection(err.connectionId);
+    runnable = await runnableToolById(env, runnable.tool.id);
+    report = await executeTool(runnable, input, { env, defer });
+  }
   defer(recordExecution(env, report.logRow));
   if (runnable.connection) noteConnectionUse(env, defer, runnable.connection, report);
   return { tool: runnable.tool, report };

@@ -18,6 +18,7 @@
  */
 import { dereference, type Schema, type SchemaDraft } from "@cfworker/json-schema";
 import { pointerToken, type ProblemFieldError } from "../problem";
+import { correctPlainNames } from "./schema-anchors";
 import { MAX_REPORTED_ERRORS } from "./validation-limits";
 
 type SchemaObject = Record<string, unknown>;
@@ -30,15 +31,21 @@ export interface DereferencedSchema {
 
 /**
  * dereference() annotates the document it reads, so it reads a copy. Null
- * when it refuses the document (two schemas under one URI).
+ * when it refuses the document (two schemas under one URI). Its table has
+ * each plain-name fragment where the specification puts it
+ * (./schema-anchors.ts), as the validator resolves them in the copy it is
+ * built from.
  */
 export function dereferencedCopy(schema: unknown): DereferencedSchema | null {
   const document = structuredClone(schema);
+  let lookup: Record<string, unknown>;
   try {
-    return { document, lookup: dereference(document as Schema) };
+    lookup = dereference(document as Schema);
   } catch {
     return null;
   }
+  correctPlainNames(document, lookup);
+  return { document, lookup };
 }
 
 /** One cycle: the schemas on it and the reference that closes it. */

@@ -16,11 +16,18 @@
  *   (their `format_mode` is "assert"); for the others the copy has no
  *   `format`, unless the schema's `$vocabulary` names format-assertion.
  *
+ * - Every draft: an `$anchor` (or draft-07 `$id: "#name"`) belongs to its own
+ *   schema resource, and @cfworker registers one in an embedded resource
+ *   under the enclosing resources' base URIs too. Where that makes a `$ref`
+ *   resolve to the wrong schema, the copy points it at the right one by JSON
+ *   Pointer (./schema-anchors.ts).
+ *
  * The walk visits what @cfworker's dereference() visits (its keyword tables),
  * so a `format` or `$id` inside `const`, `enum` or `default` data is data.
  */
 import { ignoredKeyword, schemaArrayKeyword, schemaMapKeyword, type SchemaDraft } from "@cfworker/json-schema";
 import { isPlainObject } from "../plain-object";
+import { withAnchorsResolved } from "./schema-anchors";
 
 /**
  * How a tool's schemas treat `format`: "assert" checks it in every draft (the
@@ -46,6 +53,12 @@ export function formatsAssert(schema: unknown, draft: SchemaDraft, mode: FormatM
  * object when nothing differs, else a copy (see the module comment).
  */
 export function validatedSchema(schema: unknown, draft: SchemaDraft, mode: FormatMode): unknown {
+  // After the draft-07 copy: a `$ref`'s sibling `$id` it drops would change where the anchors are.
+  return withAnchorsResolved(copiedForDraft(schema, draft, mode));
+}
+
+/** `schema` without the `$ref` siblings `$id` of draft-07 and the 2020-12 formats that are annotations. */
+function copiedForDraft(schema: unknown, draft: SchemaDraft, mode: FormatMode): unknown {
   const dropRefIds = draft === "7";
   const dropFormats = !formatsAssert(schema, draft, mode);
   if (!dropRefIds && !dropFormats) return schema;

@@ -7,6 +7,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { ToolVersion, ToolVersionDefinition, ToolVersionSummary } from "../api/tool-version-schemas";
 import type { ToolRow, ToolVersionRow } from "../db/schema";
+import { presentDefinitionFields, type DefinitionColumns } from "./present";
 
 export function presentVersionSummary(row: ToolVersionRow): z.infer<typeof ToolVersionSummary> {
   return {
@@ -31,35 +32,6 @@ export function currentDefinition(row: ToolRow): z.infer<typeof ToolVersionDefin
   return presentDefinition(row, Object.keys(row.authSecrets).sort());
 }
 
-/** What a tool row and a version row both hold: the definition. */
-type DefinitionColumns = Omit<ToolVersionRow, "toolId" | "version" | "savedAt" | "savedBy" | "secretsSet">;
-
 function presentDefinition(row: DefinitionColumns, secretsSet: string[]): z.infer<typeof ToolVersionDefinition> {
-  return {
-    name: row.name,
-    description: row.description,
-    execution_type: row.executionType,
-    method: row.method,
-    endpoint_url: row.endpointUrl,
-    function_name: row.functionName,
-    headers: row.headers,
-    timeout: row.timeoutSeconds,
-    max_response_bytes: row.maxResponseBytes,
-    retry: row.retryPolicy
-      ? {
-          max_attempts: row.retryPolicy.maxAttempts,
-          base_delay_ms: row.retryPolicy.baseDelayMs,
-          max_delay_ms: row.retryPolicy.maxDelayMs,
-          retry_non_idempotent: row.retryPolicy.retryNonIdempotent,
-        }
-      : null,
-    auth_config: { ...row.authParams, secrets_set: secretsSet },
-    connection_id: row.connectionId,
-    input_schema: row.inputSchema,
-    output_schema: row.outputSchema,
-    input_mapping: row.inputMapping,
-    format_mode: row.formatMode,
-    body_format: row.bodyFormat,
-    mcp_enabled: row.mcpEnabled,
-  };
+  return presentDefinitionFields(row, { ...row.authParams, secrets_set: secretsSet });
 }

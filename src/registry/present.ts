@@ -5,7 +5,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { AuthConfigOutput, DamagedTool as DamagedToolView, Tool } from "../api/schemas";
-import type { ConnectionRow, ToolRow } from "../db/schema";
+import type { ConnectionRow, ToolRow, ToolVersionRow } from "../db/schema";
 import { connectionAuthConfig } from "./present-connection";
 import { damageInWords, isDamaged, type DamagedTool, type StoredTool } from "./stored-tool";
 
@@ -37,6 +37,27 @@ function presentDamagedTool(tool: DamagedTool): z.infer<typeof DamagedToolView> 
 export function presentTool(row: ToolRow, connection: ConnectionRow | null = null): z.infer<typeof Tool> {
   return {
     id: row.id,
+    ...presentDefinitionFields(
+      row,
+      row.connectionId !== null && connection
+        ? connectionAuthConfig(connection)
+        : ({ ...row.authParams, secrets_set: Object.keys(row.authSecrets).sort() } as z.infer<typeof AuthConfigOutput>),
+    ),
+    version: row.version,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+/** What a tool row and a version row both hold: the definition. */
+export type DefinitionColumns = Omit<ToolVersionRow, "toolId" | "version" | "savedAt" | "savedBy" | "secretsSet">;
+
+/**
+ * The definition's fields as the API names them, shared by a tool and a saved
+ * version (./present-version.ts), which differ only in the auth config they show.
+ */
+export function presentDefinitionFields<AuthConfig>(row: DefinitionColumns, authConfig: AuthConfig) {
+  return {
     name: row.name,
     description: row.description,
     execution_type: row.executionType,
@@ -54,10 +75,7 @@ export function presentTool(row: ToolRow, connection: ConnectionRow | null = nul
           retry_non_idempotent: row.retryPolicy.retryNonIdempotent,
         }
       : null,
-    auth_config:
-      row.connectionId !== null && connection
-        ? connectionAuthConfig(connection)
-        : ({ ...row.authParams, secrets_set: Object.keys(row.authSecrets).sort() } as z.infer<typeof AuthConfigOutput>),
+    auth_config: authConfig,
     connection_id: row.connectionId,
     input_schema: row.inputSchema,
     output_schema: row.outputSchema,
@@ -65,9 +83,6 @@ export function presentTool(row: ToolRow, connection: ConnectionRow | null = nul
     body_format: row.bodyFormat,
     mcp_enabled: row.mcpEnabled,
     format_mode: row.formatMode,
-    version: row.version,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
   };
 }
 

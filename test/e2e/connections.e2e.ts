@@ -16,9 +16,10 @@ import {
   findChromium,
   freePort,
   launchBrowser,
+  newSignedInPage,
   screenshot,
+  signedInPage,
   startDevServer,
-  startMockUpstream,
   type DevServer,
   type MockUpstream,
 } from "./harness";
@@ -29,22 +30,14 @@ const ROTATED_KEY = "rotated-weather-key-2";
 describe.skipIf(!findChromium())("connections in Chromium", () => {
   let server: DevServer;
   let upstream: MockUpstream;
-  let browser: Browser;
   let page: Page;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    [server, upstream, browser] = await Promise.all([startDevServer(), startMockUpstream(), launchBrowser()]);
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    await page.goto(`${server.url}/ui/sign-in`);
-    await page.getByLabel("API token").fill(server.adminToken);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Tools", exact: true }).waitFor();
+    ({ server, upstream, page, stop } = await signedInPage());
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([server?.stop(), upstream?.stop()]);
-  });
+  afterAll(() => stop?.());
 
   async function expectNoKeyOnPage() {
     const html = await page.content();
@@ -127,11 +120,7 @@ describe.skipIf(!findChromium())("OAuth2 sign-in connections in Chromium", () =>
     const port = await freePort();
     provider = await startOAuthHarness({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
     [server, browser] = await Promise.all([startDevServer({ port }), launchBrowser()]);
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    await page.goto(`${server.url}/ui/sign-in`);
-    await page.getByLabel("API token").fill(server.adminToken);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Tools", exact: true }).waitFor();
+    page = await newSignedInPage(browser, server);
   });
 
   afterAll(async () => {

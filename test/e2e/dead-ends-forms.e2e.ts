@@ -7,10 +7,9 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   findChromium,
-  launchBrowser,
+  newSignedInPage,
   screenshot,
-  startDevServer,
-  startMockUpstream,
+  startServersAndBrowser,
   type DevServer,
   type MockUpstream,
 } from "./harness";
@@ -19,15 +18,13 @@ describe.skipIf(!findChromium())("issue 12's form dead ends, in Chromium", () =>
   let server: DevServer;
   let upstream: MockUpstream;
   let browser: Browser;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    [server, upstream, browser] = await Promise.all([startDevServer(), startMockUpstream(), launchBrowser()]);
+    ({ server, upstream, browser, stop } = await startServersAndBrowser());
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([server?.stop(), upstream?.stop()]);
-  });
+  afterAll(() => stop?.());
 
   const api = (method: string, route: string, body?: unknown) =>
     fetch(`${server.url}${route}`, {
@@ -41,17 +38,8 @@ describe.skipIf(!findChromium())("issue 12's form dead ends, in Chromium", () =>
     await page.getByRole("button", { name: "Sign in" }).click();
   }
 
-  async function signedInPage() {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${server.url}/ui/sign-in`);
-    await signIn(page);
-    await page.getByRole("heading", { name: "Tools", exact: true }).waitFor();
-    return page;
-  }
-
   it("keeps the editor's form through a session that ended, and asks only for the secrets again (item 9)", async () => {
-    const page = await signedInPage();
+    const page = await newSignedInPage(browser, server);
     await page.goto(`${server.url}/ui/tools/new`);
     await page.getByLabel("Name", { exact: true }).fill("kept_through_sign_in");
     await page.getByLabel("Description", { exact: true }).fill("Posts to the webhook.");
@@ -125,7 +113,7 @@ describe.skipIf(!findChromium())("issue 12's form dead ends, in Chromium", () =>
     });
     expect(created.status).toBe(201);
     const tool = (await created.json()) as { id: string };
-    const page = await signedInPage();
+    const page = await newSignedInPage(browser, server);
     await page.goto(`${server.url}/ui/tools/${tool.id}`);
 
     const tags = page.getByRole("group", { name: "tags" });
@@ -173,7 +161,7 @@ describe.skipIf(!findChromium())("issue 12's form dead ends, in Chromium", () =>
     const keptId = ((await kept.json()) as { id: string }).id;
     expect((await api("POST", `/tools/${keptId}/execute`, { input: {} })).status).toBe(200);
 
-    const page = await signedInPage();
+    const page = await newSignedInPage(browser, server);
     await page.goto(`${server.url}/ui/tools/${tool.id}/delete`);
     await page.getByRole("button", { name: "Delete soon_deleted" }).click();
     await page.getByText("Deleted the tool soon_deleted.").waitFor();

@@ -2,39 +2,21 @@
  * Issue 12's dead ends, each walked in Chromium as the person who found it
  * did, against `wrangler dev` and the mock upstream: what they see now.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  findChromium,
-  launchBrowser,
-  screenshot,
-  startDevServer,
-  startMockUpstream,
-  type DevServer,
-  type MockUpstream,
-} from "./harness";
+import { findChromium, screenshot, signedInPage, type DevServer, type MockUpstream } from "./harness";
 
 describe.skipIf(!findChromium())("issue 12's dead ends, in Chromium", () => {
   let server: DevServer;
   let upstream: MockUpstream;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    [server, upstream, browser] = await Promise.all([startDevServer(), startMockUpstream(), launchBrowser()]);
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    await page.goto(`${server.url}/ui/sign-in`);
-    await page.getByLabel("API token").fill(server.adminToken);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Tools", exact: true }).waitFor();
+    ({ server, upstream, page, stop } = await signedInPage());
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([server?.stop(), upstream?.stop()]);
-  });
+  afterAll(() => stop?.());
 
   const api = (route: string, body: unknown) =>
     fetch(`${server.url}${route}`, {

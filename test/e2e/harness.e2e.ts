@@ -22,7 +22,7 @@ describe("the e2e dev server", () => {
       last = now;
     }, 50);
     try {
-      [server, upstream] = await Promise.all([startDevServer(), startMockUpstream()]);
+      [server, upstream] = await Promise.all([startDevServer({ applyMigrations: true }), startMockUpstream()]);
     } finally {
       clearInterval(tick);
     }

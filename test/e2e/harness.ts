@@ -6,11 +6,19 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { inject } from "vitest";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    /** A D1/KV state with the migrations applied, made once by global-setup.ts for every server to copy. */
+    migratedState?: string;
+  }
+}
 
 const root = path.join(import.meta.dirname, "..", "..");
 const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -43,6 +51,12 @@ export type DevServerOptions = {
   startTimeoutMs?: number;
   /** The port to listen on, when something must know the origin first (an OAuth provider's redirect URI); else a free one. */
   port?: number;
+  /**
+   * Apply the migrations to this server's own state (as `npm run dev` does) rather than copy the
+   * state global-setup.ts migrated once for the whole run. harness.e2e.ts uses it to check that
+   * applying them does not block the test process.
+   */
+  applyMigrations?: boolean;
 };
 
 export type MockUpstream = { url: string; stop(): Promise<void> };
@@ -161,6 +175,39 @@ function envLine(name: string, value: string): string {
   return `${name}='${value}'`;
 }
 
+function wranglerEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    // Pin the two switches that decide where dev vars come from.
+    CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true",
+    CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
+    FORCE_COLOR: "0",
+    NO_COLOR: "1",
+  };
+}
+
+/**
+ * Applies migrations/ to a local D1 state in `persistTo`. Asynchronously: a synchronous spawn
+ * would freeze this process's event loop, and with it the start-up deadlines of servers started
+ * beside this one (Promise.all in the suites). It runs a whole wrangler (seconds of CPU, over a
+ * minute on a loaded machine), which is why the suites copy one state migrated once instead.
+ */
+export async function applyMigrations(persistTo: string, timeoutMs = 120_000): Promise<void> {
+  // stdin is not a terminal, so wrangler applies without asking.
+  const migrate = await runToEnd(
+    process.execPath,
+    [wranglerBin, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo],
+    wranglerEnv(),
+    timeoutMs,
+  );
+  if (migrate.status !== 0) {
+    throw new Error(
+      `applying the D1 migrations failed (${migrate.status ?? migrate.signal}):\n${tail(migrate.output)}`,
+    );
+  }
+}
+
 /**
  * `wrangler dev` of this repo on 127.0.0.1 with a fresh D1/KV state (migrations
  * applied) in a temp directory, random secrets and the local-development outbound
@@ -186,30 +233,12 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       .join("\n") + "\n",
     { mode: 0o600 },
   );
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    WRANGLER_SEND_METRICS: "false",
-    // Pin the two switches that decide where dev vars come from.
-    CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true",
-    CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
-    FORCE_COLOR: "0",
-    NO_COLOR: "1",
-  };
+  const env = wranglerEnv();
   try {
-    // stdin is not a terminal, so wrangler applies without asking. Asynchronously: a
-    // synchronous spawn would freeze this process's event loop, and with it the
-    // start-up deadlines of servers started beside this one (Promise.all in the suites).
-    const migrate = await runToEnd(
-      process.execPath,
-      [wranglerBin, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo],
-      env,
-      120_000,
-    );
-    if (migrate.status !== 0) {
-      throw new Error(
-        `applying the D1 migrations failed (${migrate.status ?? migrate.signal}):\n${tail(migrate.output)}`,
-      );
-    }
+    // Outside the e2e config (no global setup), each server migrates its own state.
+    const migrated = opts.applyMigrations ? undefined : inject("migratedState");
+    if (migrated === undefined) await applyMigrations(persistTo);
+    else await cp(migrated, persistTo, { recursive: true });
     const [port, inspectorPort] = [opts.port ?? (await freePort()), await freePort()];
     const proc = spawnGroup(
       process.execPath,
@@ -275,6 +304,78 @@ export async function launchBrowser(): Promise<Browser> {
       "--no-first-run",
     ],
   });
+}
+
+/** What most browser suites start from: toolgate, the mock upstream and Chromium. */
+export type ServersAndBrowser = {
+  server: DevServer;
+  upstream: MockUpstream;
+  browser: Browser;
+  /** Closes the browser and stops both servers. */
+  stop(): Promise<void>;
+};
+
+/**
+ * `wrangler dev`, the mock upstream and Chromium, started side by side. If one
+ * fails to start, the others are stopped before the error is thrown, so that a
+ * failed beforeAll leaves no server behind until the test process exits.
+ */
+export async function startServersAndBrowser(opts: DevServerOptions = {}): Promise<ServersAndBrowser> {
+  const [server, upstream, browser] = await Promise.allSettled([
+    startDevServer(opts),
+    startMockUpstream(),
+    launchBrowser(),
+  ]);
+  const stop = async () => {
+    if (browser.status === "fulfilled") await browser.value.close();
+    await Promise.all([server, upstream].map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));
+  };
+  for (const started of [server, upstream, browser]) {
+    if (started.status === "rejected") {
+      await stop();
+      throw started.reason;
+    }
+  }
+  // All three are fulfilled here; TypeScript cannot follow that through the loop.
+  const value = <T>(s: PromiseSettledResult<T>) => (s as PromiseFulfilledResult<T>).value;
+  return { server: value(server), upstream: value(upstream), browser: value(browser), stop };
+}
+
+/** Signs `page` in with the admin token from the sign-in page, and waits for the tools list. */
+export async function signIn(page: Page, server: DevServer): Promise<void> {
+  await page.goto(`${server.url}/ui/sign-in`);
+  await page.getByLabel("API token").fill(server.adminToken);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Tools", exact: true }).waitFor();
+}
+
+export type PageOptions = {
+  /** Let the page read and write the clipboard (Copy buttons), on `server`'s origin. */
+  clipboard?: boolean;
+};
+
+/** A 1280×900 page in a browser context of its own (its own cookies), signed in to `server`. */
+export async function newSignedInPage(browser: Browser, server: DevServer, opts: PageOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  if (opts.clipboard) await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  const page = await context.newPage();
+  await signIn(page, server);
+  return page;
+}
+
+/** toolgate, the mock upstream and Chromium, with one page signed in on the tools list. */
+export type SignedInPage = ServersAndBrowser & { context: BrowserContext; page: Page };
+
+/** Starts what a browser suite needs (startServersAndBrowser) and signs a page in (newSignedInPage). */
+export async function signedInPage(opts: PageOptions = {}): Promise<SignedInPage> {
+  const started = await startServersAndBrowser();
+  try {
+    const page = await newSignedInPage(started.browser, started.server, opts);
+    return { ...started, context: page.context(), page };
+  } catch (error) {
+    await started.stop();
+    throw error;
+  }
 }
 
 /** True when the page does not scroll sideways at its current viewport width. */

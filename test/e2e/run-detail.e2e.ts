@@ -7,42 +7,24 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  findChromium,
-  launchBrowser,
-  screenshot,
-  startDevServer,
-  startMockUpstream,
-  type DevServer,
-  type MockUpstream,
-} from "./harness";
+import { findChromium, screenshot, signedInPage, type DevServer, type MockUpstream } from "./harness";
 
 const run = promisify(execFile);
 
 describe.skipIf(!findChromium())("run detail, in Chromium", () => {
   let server: DevServer;
   let upstream: MockUpstream;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    [server, upstream, browser] = await Promise.all([startDevServer(), startMockUpstream(), launchBrowser()]);
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
-    page = await context.newPage();
-    await page.goto(`${server.url}/ui/sign-in`);
-    await page.getByLabel("API token").fill(server.adminToken);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Tools", exact: true }).waitFor();
+    ({ server, upstream, context, page, stop } = await signedInPage({ clipboard: true }));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([server?.stop(), upstream?.stop()]);
-  });
+  afterAll(() => stop?.());
 
   const api = async (route: string, body: unknown) => {
     const res = await fetch(`${server.url}${route}`, {

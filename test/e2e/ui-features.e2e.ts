@@ -5,17 +5,9 @@
  * duplicating a tool (the secret asked for again, then the copy runs), and
  * dark mode (every page readable: text contrast measured in both schemes).
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  findChromium,
-  launchBrowser,
-  screenshot,
-  startDevServer,
-  startMockUpstream,
-  type DevServer,
-  type MockUpstream,
-} from "./harness";
+import { findChromium, screenshot, signedInPage, type DevServer, type MockUpstream } from "./harness";
 
 const WEATHER_KEY = "demo-weather-key";
 
@@ -57,9 +49,9 @@ const PAGE_LUMINANCE = `(() => {
 describe.skipIf(!findChromium())("issue 12 section 2 features in Chromium", () => {
   let server: DevServer;
   let upstream: MockUpstream;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let stop: () => Promise<void>;
 
   const api = (path: string, token: string, init: RequestInit = {}) =>
     fetch(`${server.url}${path}`, {
@@ -68,20 +60,10 @@ describe.skipIf(!findChromium())("issue 12 section 2 features in Chromium", () =
     });
 
   beforeAll(async () => {
-    [server, upstream, browser] = await Promise.all([startDevServer(), startMockUpstream(), launchBrowser()]);
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
-    page = await context.newPage();
-    await page.goto(`${server.url}/ui/sign-in`);
-    await page.getByLabel("API token").fill(server.adminToken);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Tools", exact: true }).waitFor();
+    ({ server, upstream, context, page, stop } = await signedInPage({ clipboard: true }));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([server?.stop(), upstream?.stop()]);
-  });
+  afterAll(() => stop?.());
 
   const nav = () => page.getByRole("navigation", { name: "Main" });
 

@@ -8,11 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   findChromium,
   hasNoHorizontalScroll,
-  launchBrowser,
   overflowingElements,
   screenshot,
-  startDevServer,
-  startMockUpstream,
+  startServersAndBrowser,
   type DevServer,
   type MockUpstream,
 } from "./harness";
@@ -23,20 +21,18 @@ const OAUTH_SECRET = "demo-secret";
 describe.skipIf(!findChromium())("web UI in Chromium", () => {
   let server: DevServer;
   let upstream: MockUpstream;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    [server, upstream, browser] = await Promise.all([startDevServer(), startMockUpstream(), launchBrowser()]);
+    let browser: Browser;
+    ({ server, upstream, browser, stop } = await startServersAndBrowser());
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([server?.stop(), upstream?.stop()]);
-  });
+  afterAll(() => stop?.());
 
   /** Every page must be free of the secrets typed into it. */
   async function expectNoSecretsOnPage() {

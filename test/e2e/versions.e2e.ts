@@ -4,17 +4,9 @@
  * versions, restore the first one (its API key kept, as it goes to the same
  * place), and run the restored tool.
  */
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  findChromium,
-  launchBrowser,
-  screenshot,
-  startDevServer,
-  startMockUpstream,
-  type DevServer,
-  type MockUpstream,
-} from "./harness";
+import { findChromium, screenshot, signedInPage, type DevServer, type MockUpstream } from "./harness";
 
 const WEATHER_KEY = "demo-weather-key";
 
@@ -26,22 +18,14 @@ async function textIn(locator: Locator): Promise<string> {
 describe.skipIf(!findChromium())("definition history in Chromium", () => {
   let server: DevServer;
   let upstream: MockUpstream;
-  let browser: Browser;
   let page: Page;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    [server, upstream, browser] = await Promise.all([startDevServer(), startMockUpstream(), launchBrowser()]);
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    await page.goto(`${server.url}/ui/sign-in`);
-    await page.getByLabel("API token").fill(server.adminToken);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("heading", { name: "Tools", exact: true }).waitFor();
+    ({ server, upstream, page, stop } = await signedInPage());
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all([server?.stop(), upstream?.stop()]);
-  });
+  afterAll(() => stop?.());
 
   it("edits a tool twice, shows what changed between versions, and restores the first", async () => {
     const res = await fetch(`${server.url}/tools`, {

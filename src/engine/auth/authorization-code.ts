@@ -25,14 +25,25 @@
  *   someone connects again. An expired token with no refresh token does the
  *   same. Other failures (network, 5xx, invalid_client) leave the grant as it
  *   is and fail this call only.
+ * - A token that does not open for the connection as this call read it marks
+ *   the grant `destination_changed` only if that definition is still the one
+ *   in D1. A definition from an isolate's cache (up to DEFINITION_CACHE_SECONDS
+ *   old) that predates a change of destination cannot open a grant connected
+ *   since for the new one: that grant is fine, and this call throws
+ *   `ConnectionChanged` to be run again with the definition read fresh
+ *   (src/engine/run.ts), so no token goes to the old destination; or, if the
+ *   API had already refused a token in this call, ends with a logged token
+ *   error that says to run it again.
  */
 import { SealError, type Keyring } from "../../crypto/seal";
 import type { ConnectionRow } from "../../db/schema";
 import type { Env } from "../../env";
+import { AppError } from "../../problem";
 import type { OutboundSettings } from "../outbound/policy";
 import type { Redactor } from "../redact";
 import {
   invalidateGrant,
+  isCurrentDefinition,
   openToken,
   readTokenRow,
   releaseLease,
@@ -71,7 +82,8 @@ export function refreshMarginSeconds(env: Pick<Env, "OAUTH_REFRESH_MARGIN_SECOND
 export interface AuthorizationCodeSource {
   db: D1Database;
   keyring: Keyring;
-  connection: TokenOwner & { authParams: AuthorizationCodeParams };
+  /** The connection as this call read it: `version` tells whether that is still the definition in D1. */
+  connection: TokenOwner & { authParams: AuthorizationCodeParams; version: number };
   /** The connection's client_secret, opened; absent for a public client. */
   clientSecret: string | undefined;
   outbound: OutboundSettings;
@@ -129,9 +141,47 @@ export type AccessTokenResult =
     }
   | { ok: false; failure: TokenFailure | ConnectionNotAuthorized };
 
+/**
+ * The connection's definition this call read (from an isolate's cache) is no
+ * longer the one in D1, and its stored token does not open for it, before
+ * anything was sent: the call is run again with the definition read fresh
+ * (../run.ts). Reaching a client, it is a 409 `concurrent_change`.
+ */
+export class ConnectionChanged extends AppError {
+  constructor(readonly connectionId: string) {
+    super(
+      409,
+      "concurrent_change",
+      `Connection ${connectionId} was changed or connected again while this call started: run the tool again.`,
+      { connection_id: connectionId },
+    );
+  }
+}
+
+/**
+ * The same after the API refused the token (`sent`): running the call again
+ * would send the request twice, so it ends here, logged like any token
+ * failure, with advice to run it again.
+ */
+function changedWhileRunning(connectionId: string, sent: boolean): AccessTokenResult {
+  if (!sent) throw new ConnectionChanged(connectionId);
+  return {
+    ok: false,
+    failure: {
+      kind: "token_error",
+      tokenStatus: null,
+      oauthError: null,
+      detail:
+        "The API refused the connection's access token, and the connection was changed or connected again while this call ran, so the old definition's token was not refreshed: run the tool again.",
+    },
+  };
+}
+
 type RefreshOutcome =
   | { kind: "refreshed"; accessToken: string; status: number; refreshable: boolean }
   | { kind: "lease_busy" }
+  /** The refresh token does not open for a definition that is no longer current (ConnectionChanged). */
+  | { kind: "changed" }
   | { kind: "invalid"; reason: InvalidReason }
   | { kind: "failed"; failure: TokenFailure };
 
@@ -176,6 +226,8 @@ export async function connectionAccessToken(
       accessToken = await openToken(keyring, connection, "access_token", row.accessToken);
     } catch (err) {
       if (!(err instanceof SealError)) throw err;
+      if (!(await isCurrentDefinition(db, connection.id, connection.version)))
+        return changedWhileRunning(connection.id, options.refused !== undefined);
       return invalidated(source, "destination_changed", { tokenVersion: row.tokenVersion });
     }
     if (options.forceRefresh && attempt === 0) forcedVersion = row.tokenVersion;
@@ -217,6 +269,8 @@ export async function connectionAccessToken(
             refreshable: outcome.refreshable,
             refreshStatus: outcome.status,
           };
+        case "changed":
+          return changedWhileRunning(connection.id, options.refused !== undefined);
         case "invalid":
           return notAuthorized(outcome.reason);
         case "failed":
@@ -248,6 +302,10 @@ async function refreshOnce(source: AuthorizationCodeSource, tokenVersion: number
     refreshToken = await openToken(keyring, connection, "refresh_token", row.refreshToken);
   } catch (err) {
     if (!(err instanceof SealError)) throw err;
+    if (!(await isCurrentDefinition(db, connection.id, connection.version))) {
+      await releaseLease(db, connection.id, leaseId);
+      return { kind: "changed" };
+    }
     await invalidateGrant(db, connection.id, "destination_changed", { leaseId }, new Date());
     return { kind: "invalid", reason: "destination_changed" };
   }

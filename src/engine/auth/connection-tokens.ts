@@ -19,7 +19,7 @@
 import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { openSecret, sealSecret, type Keyring } from "../../crypto/seal";
-import { connectionTokens, type ConnectionTokenRow } from "../../db/schema";
+import { connections, connectionTokens, type ConnectionTokenRow } from "../../db/schema";
 import { connectionDestination, connectionSecretBinding, type ConnectionAuthShape } from "./binding";
 
 export type TokenField = "access_token" | "refresh_token";
@@ -52,6 +52,20 @@ export interface TokensToStore {
 
 export async function readTokenRow(db: D1Database, connectionId: string): Promise<ConnectionTokenRow | undefined> {
   return drizzle(db).select().from(connectionTokens).where(eq(connectionTokens.connectionId, connectionId)).get();
+}
+
+/**
+ * Whether the connection's definition in D1 is still at `version`: false when
+ * it was replaced (or deleted) since the caller read it. A definition read
+ * through an isolate's cache can be up to DEFINITION_CACHE_SECONDS old.
+ */
+export async function isCurrentDefinition(db: D1Database, connectionId: string, version: number): Promise<boolean> {
+  const row = await drizzle(db)
+    .select({ version: connections.version })
+    .from(connections)
+    .where(eq(connections.id, connectionId))
+    .get();
+  return row?.version === version;
 }
 
 /** Whether the connection holds a grant that has not been given up (status is not needs_authorization for want of one). */

@@ -11,8 +11,9 @@ import { appendQuery, isValidHeaderValue, removeQuery, type UpstreamRequest } fr
 import type { Redactor } from "../redact";
 import type { TokenFetch } from "../run-detail";
 import { connectionAccessToken, type AuthorizationCodeStore } from "./authorization-code";
-import { basicCredentials, type ClientAuthMethod, type OAuth2Client, type TokenFailure } from "./oauth2";
+import type { ClientAuthMethod, OAuth2Client, TokenFailure } from "./oauth2";
 import type { TokenCache } from "./token-cache";
+import { basicClientCredentials } from "./token-endpoint";
 
 export type AuthParams =
   | { type: "none" }
@@ -255,7 +256,7 @@ async function credentialsFor(auth: AuthContext, options: { refused?: string }):
     case "oauth2": {
       if (params.grant_type === "authorization_code") return authorizationCodeCredentials(auth, options);
       const client = oauth2Client(params, secrets, auth.connection);
-      redactor.add(basicCredentials(client.clientId, client.clientSecret));
+      redactor.add(basicClientCredentials(client.clientId, client.clientSecret));
       const started = Date.now();
       const token = await auth.tokens().get(client, auth.signal, { ...options, outbound: auth.outbound });
       auth.onTokenFetch?.({

@@ -4,7 +4,7 @@
  * ../outbound/send.ts) under the tool's timeout, and parse what comes back.
  */
 import { attachAuth, type AttachFailure, type AttachResult } from "../auth";
-import { isTimeout } from "../auth/oauth2";
+import { isTimeout } from "../auth/token-endpoint";
 import { cancelBody, readTextCapped, type CappedText } from "../body";
 import { checkOutboundUrl } from "../outbound/policy";
 import { MAX_REDIRECTS } from "../outbound/redirects";

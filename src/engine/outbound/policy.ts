@@ -74,8 +74,34 @@ export function normalizeHostName(host: string): string {
   return host.toLowerCase().replace(/\.+$/, "");
 }
 
+type HostClassification = { kind: HostClass | "invalid"; ip: IpAddress | null };
+
+/**
+ * Per-isolate cache of classifyHost by hostname: every execute checks its URL
+ * twice (before credentials, and where fetch is called), and a tool calls the
+ * same few hosts, so parsing the address each time was most of the check's
+ * cost. The answer depends on the hostname alone. Bounded; the oldest entry
+ * goes first. Callers must not change the cached `ip`.
+ */
+const hostClassCache = new Map<string, HostClassification>();
+const HOST_CLASS_CACHE_ENTRIES = 1000;
+
 /** What kind of host this is. `hostname` is a URL's hostname (IPv6 in brackets). */
-export function classifyHost(hostname: string): { kind: HostClass | "invalid"; ip: IpAddress | null } {
+export function classifyHost(hostname: string): HostClassification {
+  const cached = hostClassCache.get(hostname);
+  if (cached) return cached;
+  const classified = classifyUncached(hostname);
+  if (hostClassCache.size >= HOST_CLASS_CACHE_ENTRIES) hostClassCache.delete(hostClassCache.keys().next().value!);
+  hostClassCache.set(hostname, classified);
+  return classified;
+}
+
+/** How many hostnames the cache holds. */
+export function hostClassCacheSize(): number {
+  return hostClassCache.size;
+}
+
+function classifyUncached(hostname: string): HostClassification {
   const address = parseHostAddress(hostname);
   if (address === "invalid") return { kind: "invalid", ip: null };
   if (address) return { kind: classifyAddress(address), ip: address };

@@ -5,7 +5,7 @@
  * is a parameter so that the loop can be tested without waiting.
  */
 import type { AttachedCredentials } from "../auth";
-import { isTimeout } from "../auth/oauth2";
+import { isTimeout } from "../auth/token-endpoint";
 import { cancelBody } from "../body";
 import type { Redactor } from "../redact";
 import type { Refusal } from "./fetch";

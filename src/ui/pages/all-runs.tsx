@@ -1,9 +1,8 @@
 /** The all-runs log: every tool's runs, newest first, filtered by tool, outcome, upstream status and time. */
 import type { ExecutionRow } from "../../db/schema";
-import { OUTCOMES } from "../../engine/outcomes";
-import { OutcomeBadge, Time } from "../components";
 import { Page } from "../layout";
 import type { Session } from "../session";
+import { OutcomeFilter, RunsList } from "./runs-table";
 
 /** The filters as the form's query parameters (empty means unfiltered). */
 export interface AllRunsFilters {
@@ -48,17 +47,7 @@ export function AllRunsPage({ session, filters, rows, nextCursor, tools }: AllRu
             )}
           </select>
         </div>
-        <div class="field">
-          <label for="outcome">Outcome</label>
-          <select id="outcome" name="outcome">
-            <option value="">All outcomes</option>
-            {OUTCOMES.map((o) => (
-              <option value={o} selected={o === filters.outcome}>
-                {o.replaceAll("_", " ")}
-              </option>
-            ))}
-          </select>
-        </div>
+        <OutcomeFilter value={filters.outcome} />
         <div class="field">
           <label for="status">HTTP status</label>
           <input id="status" name="status" inputmode="numeric" value={filters.status} />
@@ -73,46 +62,13 @@ export function AllRunsPage({ session, filters, rows, nextCursor, tools }: AllRu
         </div>
         <button type="submit">Filter</button>
       </form>
-      {rows.length === 0 ? (
-        <p class="card">No run matches these filters.</p>
-      ) : (
-        <table>
-          <caption class="sr-only">Runs, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Tool</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Status</th>
-              <th scope="col">Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr>
-                <td data-label="Time">
-                  <a href={`/ui/executions/${row.id}`}>
-                    <Time iso={row.startedAt} />
-                  </a>
-                </td>
-                <td data-label="Tool">
-                  <a href={`/ui/tools/${row.toolId}`}>{row.toolName}</a>
-                </td>
-                <td data-label="Outcome">
-                  <OutcomeBadge outcome={row.outcome} />
-                </td>
-                <td data-label="Status">{row.upstreamStatus ?? "—"}</td>
-                <td data-label="Duration">{row.durationMs} ms</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {nextCursor && (
-        <nav class="pager" aria-label="Pages">
-          <a href={`/ui/runs?${new URLSearchParams({ ...filters, cursor: nextCursor })}`}>Older runs</a>
-        </nav>
-      )}
+      <RunsList
+        rows={rows}
+        caption="Runs, newest first"
+        withTool
+        empty="No run matches these filters."
+        olderHref={nextCursor && `/ui/runs?${new URLSearchParams({ ...filters, cursor: nextCursor })}`}
+      />
     </Page>
   );
 }

@@ -3,6 +3,7 @@ import { SCOPES, SCOPE_DESCRIPTIONS, type Scope } from "../../access/scopes";
 import { CsrfField, describedBy, ErrorSummary, FieldError, Time, type FieldErrors } from "../components";
 import { Page } from "../layout";
 import type { Session } from "../session";
+import { RevokeButton, RevokeTable } from "./revoke-table";
 
 /** The form's values as typed: kept when the form comes back with errors. */
 export interface ApiKeyFormState {
@@ -75,53 +76,34 @@ export function NewKey({ name, keyValue }: { name: string; keyValue: string }) {
 function KeyTable({ session, keys }: { session: Session; keys: ApiKeyRow[] }) {
   const own = session.principal.kind === "api_key" ? session.principal.keyId : null;
   return (
-    <table>
-      <caption class="sr-only">API keys</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Key starts with</th>
-          <th scope="col">May</th>
-          <th scope="col">Created</th>
-          <th scope="col">Last used</th>
-          <th scope="col">
-            <span class="sr-only">Revoke</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {keys.map((key) => (
-          <tr>
-            <td data-label="Name">
-              {key.name}
-              {key.id === own && <div class="muted">You are signed in with this key.</div>}
-            </td>
-            <td data-label="Key starts with">
-              <code>{key.prefix}…</code>
-            </td>
-            <td data-label="May">{key.scopes.join(", ")}</td>
-            <td data-label="Created">
-              <Time iso={key.createdAt} />
-            </td>
-            <td data-label="Last used">{key.lastUsedAt ? <Time iso={key.lastUsedAt} /> : <span>never</span>}</td>
-            <td>
-              {key.revokedAt ? (
-                <span class="badge failure">
-                  revoked <Time iso={key.revokedAt} />
-                </span>
-              ) : (
-                <form method="post" action={`/ui/keys/${encodeURIComponent(key.id)}/revoke`}>
-                  <CsrfField token={session.csrfToken} />
-                  <button class="danger" type="submit">
-                    Revoke {key.name}
-                  </button>
-                </form>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <RevokeTable
+      caption="API keys"
+      columns={["Name", "Key starts with", "May", "Created", "Last used"]}
+      rows={keys}
+      cells={(key) => [
+        <>
+          {key.name}
+          {key.id === own && <div class="muted">You are signed in with this key.</div>}
+        </>,
+        <code>{key.prefix}…</code>,
+        key.scopes.join(", "),
+        <Time iso={key.createdAt} />,
+        key.lastUsedAt ? <Time iso={key.lastUsedAt} /> : <span>never</span>,
+      ]}
+      revoke={(key) =>
+        key.revokedAt ? (
+          <span class="badge failure">
+            revoked <Time iso={key.revokedAt} />
+          </span>
+        ) : (
+          <RevokeButton
+            action={`/ui/keys/${encodeURIComponent(key.id)}/revoke`}
+            name={key.name}
+            csrf={session.csrfToken}
+          />
+        )
+      }
+    />
   );
 }
 

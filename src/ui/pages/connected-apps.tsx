@@ -1,6 +1,7 @@
-import { CsrfField, Time } from "../components";
+import { Time } from "../components";
 import { Page } from "../layout";
 import type { Session } from "../session";
+import { RevokeButton, RevokeTable } from "./revoke-table";
 
 export interface ConnectedAppView {
   grantId: string;
@@ -56,51 +57,33 @@ export function ConnectedAppsPage({
       {connections.length === 0 ? (
         <p class="card">No app is connected with your sign-in.</p>
       ) : (
-        <table>
-          <caption class="sr-only">Connected apps</caption>
-          <thead>
-            <tr>
-              <th scope="col">App</th>
-              <th scope="col">Tools</th>
-              <th scope="col">Connected</th>
-              <th scope="col">Ends unless used by</th>
-              <th scope="col">
-                <span class="sr-only">Revoke</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {connections.map((connection) => (
-              <tr>
-                <td data-label="App">
-                  “{connection.clientName}”<div class="muted">sends access to {connection.redirectHost}</div>
-                </td>
-                <td data-label="Tools">
-                  {connection.tools === null ? "Every tool offered over MCP" : connection.tools.join(", ") || "none"}
-                  <div class="muted">{connection.scope.join(" ")}</div>
-                </td>
-                <td data-label="Connected">
-                  <Time iso={connection.createdAt} />
-                </td>
-                <td data-label="Ends unless used by">
-                  {connection.expiresAt ? (
-                    <Time iso={connection.expiresAt} />
-                  ) : (
-                    <span class="muted">not finished: the app has not fetched its token yet</span>
-                  )}
-                </td>
-                <td>
-                  <form method="post" action={`/ui/apps/${encodeURIComponent(connection.grantId)}/revoke`}>
-                    <CsrfField token={session.csrfToken} />
-                    <button class="danger" type="submit">
-                      Revoke {connection.clientName}
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RevokeTable
+          caption="Connected apps"
+          columns={["App", "Tools", "Connected", "Ends unless used by"]}
+          rows={connections}
+          cells={(connection) => [
+            <>
+              “{connection.clientName}”<div class="muted">sends access to {connection.redirectHost}</div>
+            </>,
+            <>
+              {connection.tools === null ? "Every tool offered over MCP" : connection.tools.join(", ") || "none"}
+              <div class="muted">{connection.scope.join(" ")}</div>
+            </>,
+            <Time iso={connection.createdAt} />,
+            connection.expiresAt ? (
+              <Time iso={connection.expiresAt} />
+            ) : (
+              <span class="muted">not finished: the app has not fetched its token yet</span>
+            ),
+          ]}
+          revoke={(connection) => (
+            <RevokeButton
+              action={`/ui/apps/${encodeURIComponent(connection.grantId)}/revoke`}
+              name={connection.clientName}
+              csrf={session.csrfToken}
+            />
+          )}
+        />
       )}
       {nextCursor && (
         <nav class="pager" aria-label="Pages">

@@ -15,7 +15,7 @@ import {
 } from "../connection-form";
 import { Page } from "../layout";
 import { can, type Session } from "../session";
-import { Select, TextField } from "./form-controls";
+import { CLIENT_AUTH_METHOD_CHOICES, KEY_LOCATION_CHOICES, SecretField, Select, TextField } from "./form-controls";
 import { StatusBadge } from "./connection-status";
 
 type Presented = z.infer<typeof Connection>;
@@ -152,7 +152,7 @@ export function ConnectionEditorPage(props: ConnectionEditorProps) {
             errors={errors}
           />
           <div class="conn-fields conn-bearer_token">
-            <SecretField field="token" {...props} />
+            <ConnectionSecretField field="token" {...props} />
           </div>
           <div class="conn-fields conn-api_key">
             <div class="grid">
@@ -160,10 +160,7 @@ export function ConnectionEditorPage(props: ConnectionEditorProps) {
                 id="location"
                 label="Send the key in"
                 value={state.location}
-                options={[
-                  ["header", "a header"],
-                  ["query", "a query parameter"],
-                ]}
+                options={KEY_LOCATION_CHOICES}
                 errors={errors}
               />
               <TextField
@@ -174,7 +171,7 @@ export function ConnectionEditorPage(props: ConnectionEditorProps) {
                 hint="For example X-API-Key or appid."
               />
             </div>
-            <SecretField field="value" {...props} />
+            <ConnectionSecretField field="value" {...props} />
           </div>
           <div class="conn-fields conn-basic">
             <TextField
@@ -184,7 +181,7 @@ export function ConnectionEditorPage(props: ConnectionEditorProps) {
               errors={errors}
               hint="Not a secret: shown on this page."
             />
-            <SecretField field="password" {...props} />
+            <ConnectionSecretField field="password" {...props} />
           </div>
           <div class="conn-fields conn-authorization_code">
             <TextField
@@ -229,14 +226,11 @@ export function ConnectionEditorPage(props: ConnectionEditorProps) {
                 id="client_auth_method"
                 label="Client authentication"
                 value={state.clientAuthMethod}
-                options={[
-                  ["client_secret_basic", "HTTP Basic (client_secret_basic)"],
-                  ["client_secret_post", "In the form body (client_secret_post)"],
-                ]}
+                options={CLIENT_AUTH_METHOD_CHOICES}
                 errors={errors}
               />
             </div>
-            <SecretField field="client_secret" {...props} />
+            <ConnectionSecretField field="client_secret" {...props} />
             <div class="grid">
               <TextField
                 id="scope"
@@ -331,7 +325,7 @@ export function ConnectionEditorPage(props: ConnectionEditorProps) {
   );
 }
 
-function SecretField({
+function ConnectionSecretField({
   field,
   state,
   errors,
@@ -344,27 +338,13 @@ function SecretField({
   const keep = isStored && reenter === null;
   const optional = field === "client_secret" && state.authType === "authorization_code";
   return (
-    <div class="field">
-      <label for={id}>
-        {SECRET_LABELS[field]}
-        {optional ? " (optional: public clients have none)" : ""}
-      </label>
-      <input
-        type="password"
-        id={id}
-        name={id}
-        value=""
-        autocomplete="new-password"
-        spellcheck={false}
-        placeholder={keep ? "saved, leave empty to keep" : ""}
-        {...describedBy(id, errors, true)}
-      />
-      <p class="hint" id={`${id}-hint`}>
-        {keep ? "Saved, leave empty to keep. " : isStored ? "Saved for the old settings: type it again. " : ""}
-        Write-only: it is stored encrypted and never shown again.
-      </p>
-      <FieldError id={id} errors={errors} />
-    </div>
+    <SecretField
+      id={id}
+      label={`${SECRET_LABELS[field]}${optional ? " (optional: public clients have none)" : ""}`}
+      errors={errors}
+      placeholder={keep ? "saved, leave empty to keep" : ""}
+      status={keep ? "Saved, leave empty to keep. " : isStored ? "Saved for the old settings: type it again. " : ""}
+    />
   );
 }
 

@@ -7,7 +7,7 @@ import { describedBy, FieldError, type FieldErrors } from "../components";
 import { originOf } from "../../registry/urls";
 import { DESTINATION_WORDS, REENTER_WHY } from "../tool-form-errors";
 import type { ToolFormState } from "../tool-form";
-import { Select, TextField } from "./form-controls";
+import { CLIENT_AUTH_METHOD_CHOICES, KEY_LOCATION_CHOICES, SecretField, Select, TextField } from "./form-controls";
 import type { EditorProps } from "./tool-editor";
 
 const SECRET_LABELS: Record<string, { field: string; id: string; label: string; authType: string }> = {
@@ -133,22 +133,14 @@ function OwnAuth({
     const mustReenter = isStored && !isDraft && reenterReason !== null;
     const keepPlaceholder = isDraft ? "entered, leave empty to keep" : isStored ? "saved, leave empty to keep" : "";
     return (
-      <div class="field">
-        <label for={meta.id}>{meta.label}</label>
-        <input
-          type="password"
-          id={meta.id}
-          name={meta.id}
-          value=""
-          autocomplete="new-password"
-          spellcheck={false}
-          placeholder={mustReenter ? "" : keepPlaceholder}
-          data-keep-placeholder={isStored && !isDraft ? keepPlaceholder : undefined}
-          data-short-secret-warning={`${meta.id}-short`}
-          {...describedBy(meta.id, errors, true)}
-        />
-        <p class="hint" id={`${meta.id}-hint`}>
-          {isDraft ? (
+      <SecretField
+        id={meta.id}
+        label={meta.label}
+        errors={errors}
+        placeholder={mustReenter ? "" : keepPlaceholder}
+        extra={{ "data-keep-placeholder": isStored && !isDraft ? keepPlaceholder : undefined }}
+        status={
+          isDraft ? (
             "Entered but not saved yet; leave empty to keep what you entered. "
           ) : isStored ? (
             <span data-keep-notice hidden={mustReenter}>
@@ -156,19 +148,19 @@ function OwnAuth({
             </span>
           ) : (
             ""
-          )}
-          Write-only: it is stored encrypted and never shown again.
-          {isStored && !isDraft && (
+          )
+        }
+        notice={
+          isStored &&
+          !isDraft && (
             <span class="reenter-notice" data-reenter-notice hidden={reenterReason === null}>
               {" "}
               Enter it again: <span data-reenter-changes="">{reenterReason ?? "where it is sent changed"}</span>, and{" "}
               {REENTER_WHY}.
             </span>
-          )}{" "}
-          <span id={`${meta.id}-short`} class="short-secret-warning" aria-live="polite"></span>
-        </p>
-        <FieldError id={meta.id} errors={errors} />
-      </div>
+          )
+        }
+      />
     );
   };
   return (
@@ -200,10 +192,7 @@ function OwnAuth({
               id="api_key_location"
               label="Send the key in"
               value={state.auth.keyLocation}
-              options={[
-                ["header", "a header"],
-                ["query", "a query parameter"],
-              ]}
+              options={KEY_LOCATION_CHOICES}
               errors={errors}
             />
             <TextField
@@ -231,10 +220,7 @@ function OwnAuth({
               id="client_auth_method"
               label="Client authentication"
               value={state.auth.clientAuthMethod}
-              options={[
-                ["client_secret_basic", "HTTP Basic (client_secret_basic)"],
-                ["client_secret_post", "In the form body (client_secret_post)"],
-              ]}
+              options={CLIENT_AUTH_METHOD_CHOICES}
               errors={errors}
             />
           </div>

@@ -54,3 +54,56 @@ export function Select(props: {
 }
 
 export const same = (values: readonly string[]) => values.map((v) => [v, v] as const);
+
+/** Where an API key is sent, as the tool editor and the connection page both offer it. */
+export const KEY_LOCATION_CHOICES = [
+  ["header", "a header"],
+  ["query", "a query parameter"],
+] as const;
+
+/** How an OAuth2 client authenticates at the token endpoint. */
+export const CLIENT_AUTH_METHOD_CHOICES = [
+  ["client_secret_basic", "HTTP Basic (client_secret_basic)"],
+  ["client_secret_post", "In the form body (client_secret_post)"],
+] as const;
+
+/**
+ * A write-only secret: always empty (a stored value is never sent back), its
+ * hint says what is stored (`status`, before the write-only sentence) and
+ * anything else (`notice`, after it). public/ui/app.js warns under it while a
+ * typed value is shorter than usual, so that a truncated paste is noticed.
+ */
+export function SecretField(props: {
+  id: string;
+  label: Child;
+  errors: FieldErrors;
+  placeholder: string;
+  status?: Child;
+  notice?: Child;
+  extra?: Record<string, string | undefined>;
+}) {
+  const { id } = props;
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <input
+        type="password"
+        id={id}
+        name={id}
+        value=""
+        autocomplete="new-password"
+        spellcheck={false}
+        placeholder={props.placeholder}
+        {...(props.extra ?? {})}
+        data-short-secret-warning={`${id}-short`}
+        {...describedBy(id, props.errors, true)}
+      />
+      <p class="hint" id={`${id}-hint`}>
+        {props.status}
+        Write-only: it is stored encrypted and never shown again.
+        {props.notice} <span id={`${id}-short`} class="short-secret-warning" aria-live="polite"></span>
+      </p>
+      <FieldError id={id} errors={props.errors} />
+    </div>
+  );
+}

@@ -1,9 +1,8 @@
 /** A tool's execution history, newest first, filterable by outcome (one run's page: ./run.tsx). */
 import type { ExecutionRow } from "../../db/schema";
-import { OUTCOMES } from "../../engine/outcomes";
-import { OutcomeBadge, Time } from "../components";
 import { Page } from "../layout";
 import type { Session } from "../session";
+import { OutcomeFilter, RunsList } from "./runs-table";
 
 export interface HistoryProps {
   session: Session;
@@ -30,59 +29,17 @@ export function HistoryPage({ session, toolId, toolName, rows, outcome, nextCurs
         </p>
       )}
       <form class="filter" method="get" action={`/ui/tools/${toolId}/history`}>
-        <div class="field">
-          <label for="outcome">Outcome</label>
-          <select id="outcome" name="outcome">
-            <option value="">All outcomes</option>
-            {OUTCOMES.map((o) => (
-              <option value={o} selected={o === outcome}>
-                {o.replaceAll("_", " ")}
-              </option>
-            ))}
-          </select>
-        </div>
+        <OutcomeFilter value={outcome} />
         <button type="submit">Filter</button>
       </form>
-      {rows.length === 0 ? (
-        <p class="card">
-          {outcome
-            ? `No run of this tool ended in ${outcome.replaceAll("_", " ")}.`
-            : "This tool has not been run yet."}
-        </p>
-      ) : (
-        <table>
-          <caption class="sr-only">Executions, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Status</th>
-              <th scope="col">Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr>
-                <td data-label="Time">
-                  <a href={`/ui/executions/${row.id}`}>
-                    <Time iso={row.startedAt} />
-                  </a>
-                </td>
-                <td data-label="Outcome">
-                  <OutcomeBadge outcome={row.outcome} />
-                </td>
-                <td data-label="Status">{row.upstreamStatus ?? "—"}</td>
-                <td data-label="Duration">{row.durationMs} ms</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {nextCursor && (
-        <nav class="pager" aria-label="Pages">
-          <a href={`/ui/tools/${toolId}/history?${new URLSearchParams({ outcome, cursor: nextCursor })}`}>Older runs</a>
-        </nav>
-      )}
+      <RunsList
+        rows={rows}
+        caption="Executions, newest first"
+        empty={
+          outcome ? `No run of this tool ended in ${outcome.replaceAll("_", " ")}.` : "This tool has not been run yet."
+        }
+        olderHref={nextCursor && `/ui/tools/${toolId}/history?${new URLSearchParams({ outcome, cursor: nextCursor })}`}
+      />
     </Page>
   );
 }
