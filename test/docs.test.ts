@@ -49,6 +49,7 @@ const OPERATIONS: [path: string, method: string, scope: string, statuses: string
     "tools:write",
     ["200", "400", "401", "403", "404", "409", "412", "413", "415", "422", "500"],
   ],
+  ["/executions", "get", "executions:read", ["200", "400", "401", "403", "422", "500"]],
   ["/executions/{id}", "get", "executions:read", ["200", "401", "403", "404", "422", "500"]],
   ["/exports/functions", "get", "tools:read", ["200", "400", "401", "403", "422", "500"]],
   ["/exports/functions/{id}", "get", "tools:read", ["200", "401", "403", "404", "422", "500"]],
