@@ -36,6 +36,7 @@ const PROTECTED_PATHS = [
   "/tools/*",
   "/connections",
   "/connections/*",
+  "/executions",
   "/executions/*",
   "/exports/*",
   "/api-keys",

@@ -372,6 +372,13 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: "get",
+    path: "/executions",
+    scope: "executions:read",
+    allowed: 200,
+    request: async () => ({ path: "/executions?limit=1", init: {} }),
+  },
+  {
+    method: "get",
     path: "/executions/{id}",
     scope: "executions:read",
     allowed: 200,
@@ -670,6 +677,7 @@ describe("an orchestrator with an execute-only key", () => {
       ],
       [`/tools/${tool.id}/executions`, {}],
       [`/executions/${result.execution_id}`, {}],
+      ["/executions", {}],
       ["/api-keys", {}],
       ["/admin/rewrap", { method: "POST" }],
     ];

@@ -1,17 +1,61 @@
 /**
- * Execution logs: per tool (newest first) and one by id. Logs outlive their
- * tool, so listing works for a deleted tool's id as long as it has logs.
+ * Execution logs: across tools and per tool (newest first), and one by id.
+ * Logs outlive their tool, so listing works for a deleted tool's id as long
+ * as it has logs, and the list across tools keeps its runs.
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { scoped } from "../access/middleware";
 import type { AppBindings } from "../env";
-import { AppError } from "../problem";
-import { findExecution, listExecutions, presentExecution } from "../registry/execution-log";
+import { AppError, validationError } from "../problem";
+import { findExecution, listAllExecutionsInFull, listExecutions, presentExecution } from "../registry/execution-log";
+import { settleLogWrites } from "../registry/log-writer";
 import { problems } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
-import { Execution, ExecutionList, ExecutionListQuery, IdParam } from "./schemas";
+import { AllExecutionsQuery, Execution, ExecutionList, ExecutionListQuery, IdParam } from "./schemas";
 
 export const executionsApi = new OpenAPIHono<AppBindings>();
+
+const listAllRoute = createRoute({
+  method: "get",
+  path: "/executions",
+  operationId: "listExecutions",
+  tags: ["Execution"],
+  summary: "The execution log across tools, newest first",
+  description:
+    "Every tool's runs, deleted tools' included, filtered by tool, outcome, upstream status and start time (`from` inclusive, `to` exclusive). Pages with `next_cursor` like the per-tool list; keep the same filters when following it.",
+  ...scoped("executions:read"),
+  request: { query: AllExecutionsQuery },
+  responses: {
+    200: { description: "A page of executions.", content: { "application/json": { schema: ExecutionList } } },
+    ...problems(400, 401, 403, 422, 500),
+  },
+});
+
+executionsApi.openapi(listAllRoute, async (c) => {
+  const { limit, cursor, tool_id, outcome, upstream_status, from, to } = c.req.valid("query");
+  // Normalised to the form started_at is stored in (toISOString, UTC), which compares as text.
+  const fromAt = from === undefined ? undefined : new Date(from).toISOString();
+  const toAt = to === undefined ? undefined : new Date(to).toISOString();
+  if (fromAt !== undefined && toAt !== undefined && fromAt >= toAt)
+    throw validationError("invalid_request", "The request query is not valid.", [
+      { path: "/query/to", message: "to must be later than from." },
+    ]);
+  // This isolate's rows still on their way to D1 are listed too, as on the runs page.
+  await settleLogWrites(c.env.DB);
+  const rows = await listAllExecutionsInFull(c.env, {
+    limit,
+    after: decodeCursor(cursor),
+    toolId: tool_id,
+    outcome,
+    upstreamStatus: upstream_status,
+    from: fromAt,
+    to: toAt,
+  });
+  return c.json(
+    pageOf(rows, limit, (row) => row.startedAt, presentExecution),
+    200,
+  );
+});
 
 const listRoute = createRoute({
   method: "get",

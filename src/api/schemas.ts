@@ -476,6 +476,40 @@ export const ExecutionListQuery = ListQuery.extend({
   outcome: z.enum(OUTCOMES).optional().openapi({ description: "Only executions with this outcome." }),
 });
 
+const OUTCOME_FILTER_MESSAGE = `outcome must be one of: ${OUTCOMES.join(", ")}.`;
+/** A bound on started_at: ISO 8601 with its offset, so that no one's local time is guessed. */
+const runTimeBound = (name: "from" | "to", description: string) =>
+  z.iso
+    .datetime({
+      offset: true,
+      error: `${name} must be a date and time in ISO 8601 with its offset, such as 2026-12-04T13:05:00Z.`,
+    })
+    .optional()
+    .openapi({ description, example: "2026-12-04T13:05:00Z" });
+
+/** The filters of the log across tools (GET /executions), as the runs page has them. */
+export const AllExecutionsQuery = ListQuery.extend({
+  tool_id: z
+    .string()
+    .min(1, "tool_id must not be empty.")
+    .max(64, "tool_id is at most 64 characters: a tool's id.")
+    .optional()
+    .openapi({ description: "Only runs of this tool (also a deleted one: its runs stay in the log)." }),
+  outcome: z
+    .enum(OUTCOMES, { error: OUTCOME_FILTER_MESSAGE })
+    .optional()
+    .openapi({ description: "Only executions with this outcome." }),
+  upstream_status: z.coerce
+    .number({ error: "upstream_status must be an HTTP status code, such as 404 or 503." })
+    .int("upstream_status must be an HTTP status code, such as 404 or 503.")
+    .min(100, "upstream_status must be an HTTP status code, 100-599.")
+    .max(599, "upstream_status must be an HTTP status code, 100-599.")
+    .optional()
+    .openapi({ description: "Only runs whose API answered with this HTTP status." }),
+  from: runTimeBound("from", "Only runs started at or after this time."),
+  to: runTimeBound("to", "Only runs started before this time."),
+});
+
 export const ScopeSchema = z.enum(SCOPES, {
   error: `Each scope must be one of: ${SCOPES.join(", ")}.`,
 });

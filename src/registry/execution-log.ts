@@ -104,6 +104,14 @@ export async function listAllExecutions(db: Db, query: AllRunsQuery): Promise<Ex
 }
 
 /**
+ * A page of the log across tools as the API shows it: listAllExecutions with
+ * the payloads put back from R2. The caller first lets this isolate's rows land.
+ */
+export async function listAllExecutionsInFull(env: Env, query: AllRunsQuery): Promise<ExecutionRow[]> {
+  return withPayloads(env.LOG_PAYLOADS, await listAllExecutions(drizzle(env.DB), query));
+}
+
+/**
  * How long a log row may take to reach D1 after its execution started: a
  * missing row younger than this is `pending`, not `missing`. Group commit
  * lands within seconds (its retries end well inside waitUntil's 30 s); a queue

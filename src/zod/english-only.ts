@@ -24,6 +24,7 @@ export {
   coerce,
   discriminatedUnion,
   enum,
+  iso,
   literal,
   number,
   object,
