@@ -233,6 +233,17 @@ describe("the diff", () => {
     ]);
   });
 
+  it("names a change of how formats are treated, in words", () => {
+    expect(diffDefinitions({ ...base, format_mode: "assert" }, base)).toEqual([
+      {
+        kind: "value",
+        label: "Formats",
+        before: "checked in every draft",
+        after: "as the schema's draft says (an annotation in 2020-12)",
+      },
+    ]);
+  });
+
   it("shows schemas as JSON lines, ignoring the order of keys", () => {
     const reordered = { ...base, input_schema: { properties: { a: { type: "string" } }, type: "object" } };
     expect(diffDefinitions(base, reordered)).toEqual([]);

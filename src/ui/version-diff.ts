@@ -31,7 +31,14 @@ const VALUE_FIELDS: [keyof Definition, string][] = [
   ["body_format", "Body format"],
   ["mcp_enabled", "Offered to AI agents"],
   ["connection_id", "Connection"],
+  ["format_mode", "Formats"],
 ];
+
+/** `format_mode` in words (docs/json-schema.md, Formats). */
+const FORMAT_MODE_WORDS: Record<string, string> = {
+  assert: "checked in every draft",
+  by_draft: "as the schema's draft says (an annotation in 2020-12)",
+};
 
 const AUTH_LABELS: Record<string, string> = {
   type: "Authentication",
@@ -58,7 +65,8 @@ const JSON_FIELDS: [keyof Definition, string][] = [
 export function diffDefinitions(before: Definition, after: Definition): FieldChange[] {
   const changes: FieldChange[] = [];
   for (const [field, label] of VALUE_FIELDS) {
-    const [a, b] = [shown(before[field]), shown(after[field])];
+    const words = field === "format_mode" ? FORMAT_MODE_WORDS : {};
+    const [a, b] = [shown(before[field], words), shown(after[field], words)];
     if (a !== b) changes.push({ kind: "value", label, before: a, after: b });
   }
   const authA = before.auth_config as Record<string, unknown>;
@@ -86,8 +94,9 @@ function unionKeys(a: Record<string, unknown>, b: Record<string, unknown>): stri
 }
 
 /** A scalar as the page shows it; "(none)" for what is not set. */
-function shown(value: unknown): string {
+function shown(value: unknown, words: Record<string, string> = {}): string {
   if (value === undefined || value === null || value === "") return "(none)";
+  if (typeof value === "string" && Object.hasOwn(words, value)) return words[value]!;
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (Array.isArray(value)) return value.length === 0 ? "(none)" : value.join(", ");
   return String(value);
