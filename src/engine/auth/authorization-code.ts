@@ -165,14 +165,20 @@ export class ConnectionChanged extends AppError {
  */
 function changedWhileRunning(connectionId: string, sent: boolean): AccessTokenResult {
   if (!sent) throw new ConnectionChanged(connectionId);
+  return refusedToken(
+    "the connection was changed or connected again while this call ran, so the old definition's token was not refreshed: run the tool again.",
+  );
+}
+
+/** The API refused the connection's access token, and no other can be had now: why, and what to do. */
+function refusedToken(why: string): AccessTokenResult {
   return {
     ok: false,
     failure: {
       kind: "token_error",
       tokenStatus: null,
       oauthError: null,
-      detail:
-        "The API refused the connection's access token, and the connection was changed or connected again while this call ran, so the old definition's token was not refreshed: run the tool again.",
+      detail: `The API refused the connection's access token, and ${why}`,
     },
   };
 }
@@ -239,16 +245,7 @@ export async function connectionAccessToken(
 
     if (!refreshable) {
       if (refused)
-        return {
-          ok: false,
-          failure: {
-            kind: "token_error",
-            tokenStatus: null,
-            oauthError: null,
-            detail:
-              "The API refused the connection's access token, and the provider issued no refresh token to get another: connect the connection again.",
-          },
-        };
+        return refusedToken("the provider issued no refresh token to get another: connect the connection again.");
       // Forced (a test) with nothing to refresh with: the token itself is what there is.
       if (!expiring(row.expiresAt, row.updatedAt, 0))
         return { ok: true, accessToken, tokenVersion: row.tokenVersion, refreshable, refreshStatus: null };
