@@ -32,13 +32,13 @@ const OPERATIONS: [path: string, method: string, scope: string, statuses: string
     "/tools/{id}/execute",
     "post",
     "tools:execute",
-    ["200", "400", "401", "403", "404", "413", "415", "422", "500", "502", "504"],
+    ["200", "400", "401", "403", "404", "409", "413", "415", "422", "500", "502", "504"],
   ],
   [
     "/tools/by-name/{name}/execute",
     "post",
     "tools:execute",
-    ["200", "400", "401", "403", "404", "413", "415", "422", "500", "502", "504"],
+    ["200", "400", "401", "403", "404", "409", "413", "415", "422", "500", "502", "504"],
   ],
   ["/tools/{id}/executions", "get", "executions:read", ["200", "400", "401", "403", "404", "422", "500"]],
   ["/tools/{id}/versions", "get", "tools:read", ["200", "400", "401", "403", "404", "422", "500"]],
@@ -237,6 +237,7 @@ describe("GET /openapi.json", () => {
     expect(responses["502"]?.description).toBe("The upstream API or its OAuth2 token endpoint failed.");
     expect(responses["504"]?.description).toBe("The upstream API did not answer within the tool's timeout.");
     expect(responses["403"]?.description).toContain("outbound_blocked");
+    expect(responses["409"]?.description).toContain("connection_not_ready");
   });
 
   it("declares the 403 of a missing scope and the 401 of a missing, unknown or revoked token", async () => {

@@ -21,6 +21,9 @@ const DESCRIPTIONS: Record<number, string> = {
 };
 
 /** What execute's 403 also covers. */
+/** An execute's 409: its connection (docs/connections.md). */
+export const EXECUTE_409 =
+  "The tool's connection is not ready (`connection_not_ready`: a secret is missing, or it needs signing in again; `connection_status` says which), or it was changed while this call started (`concurrent_change`): run the tool again. Nothing was sent to the API.";
 export const EXECUTE_403 = `${DESCRIPTIONS[403]} Or the outbound policy refused a request (\`outbound_blocked\`): a private, local or metadata host, plain http, or a redirect there. Nothing was sent to it.`;
 
 /** Problem+json responses for the given statuses, for a route's `responses`. */

@@ -15,7 +15,7 @@ import { getRunnableTool, listTools, type Db, type RunnableTool } from "../regis
 import { runnableToolById, runnableToolByName } from "../registry/runnable";
 import { savedByOf } from "../registry/versions";
 import { createTool, removeTool, replaceToolDefinition } from "../registry/writes";
-import { EXECUTE_403, problems, problemsWith } from "./openapi";
+import { EXECUTE_403, EXECUTE_409, problems, problemsWith } from "./openapi";
 import { decodeCursor, pageOf } from "./pagination";
 import {
   ExecuteInput,
@@ -198,7 +198,7 @@ const executeToolRoute = createRoute({
       description: "The tool ran and its output is valid.",
       content: { "application/json": { schema: ExecuteResult } },
     },
-    ...problemsWith({ 403: EXECUTE_403 }, 400, 401, 403, 404, 413, 415, 422, 500, 502, 504),
+    ...problemsWith({ 403: EXECUTE_403, 409: EXECUTE_409 }, 400, 401, 403, 404, 409, 413, 415, 422, 500, 502, 504),
   },
 });
 
