@@ -10,7 +10,7 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { inject } from "vitest";
 
 declare module "vitest" {
@@ -376,6 +376,11 @@ export async function signedInPage(opts: PageOptions = {}): Promise<SignedInPage
     await started.stop();
     throw error;
   }
+}
+
+/** An element's text as read, its line breaks and runs of spaces made single spaces. */
+export async function textIn(locator: Locator): Promise<string> {
+  return (await locator.innerText()).replace(/\s+/g, " ").trim();
 }
 
 /** True when the page does not scroll sideways at its current viewport width. */

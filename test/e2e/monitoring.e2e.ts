@@ -4,16 +4,11 @@
  * titles and descriptions say the counts), switch the range to 7 days, open
  * one tool's charts, then find a failed run in All runs by its outcome.
  */
-import type { Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findChromium, screenshot, signedInPage, type DevServer, type MockUpstream } from "./harness";
+import { findChromium, screenshot, signedInPage, textIn, type DevServer, type MockUpstream } from "./harness";
 
 const WEATHER_KEY = "demo-weather-key";
-
-/** An element's text as read, its line breaks and runs of spaces made single spaces. */
-async function textIn(locator: Locator): Promise<string> {
-  return (await locator.innerText()).replace(/\s+/g, " ").trim();
-}
 
 describe.skipIf(!findChromium())("monitoring in Chromium", () => {
   let server: DevServer;

@@ -4,16 +4,11 @@
  * versions, restore the first one (its API key kept, as it goes to the same
  * place), and run the restored tool.
  */
-import type { Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findChromium, screenshot, signedInPage, type DevServer, type MockUpstream } from "./harness";
+import { findChromium, screenshot, signedInPage, textIn, type DevServer, type MockUpstream } from "./harness";
 
 const WEATHER_KEY = "demo-weather-key";
-
-/** An element's text as read, its line breaks and runs of spaces made single spaces. */
-async function textIn(locator: Locator): Promise<string> {
-  return (await locator.innerText()).replace(/\s+/g, " ").trim();
-}
 
 describe.skipIf(!findChromium())("definition history in Chromium", () => {
   let server: DevServer;
